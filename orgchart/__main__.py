@@ -1,0 +1,3 @@
+from orgchart.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The domain: event values, dates and the rules of a valid history."""

@@ -1,0 +1,59 @@
+"""Effective dates with a precision: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+
+A partial date takes effect on the first day of its period and keeps its
+precision for display.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+Precision = Literal["year", "month", "day"]
+
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+@dataclass(frozen=True, order=True)
+class EffDate:
+    """A date with its precision. Orders by the first day of its period."""
+
+    day: date
+    precision: Precision = "day"
+
+    @classmethod
+    def parse(cls, text: str) -> EffDate:
+        """Parse `YYYY`, `YYYY-MM` or `YYYY-MM-DD`; raise ValueError otherwise."""
+        m = _DATE_RE.match(text.strip())
+        if not m:
+            raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD, YYYY-MM or YYYY)")
+        year, month, day = m.groups()
+        try:
+            if day is not None:
+                return cls(date(int(year), int(month), int(day)), "day")
+            if month is not None:
+                return cls(date(int(year), int(month), 1), "month")
+            return cls(date(int(year), 1, 1), "year")
+        except ValueError:
+            raise ValueError(f"'{text}' is not a valid calendar date") from None
+
+    def __str__(self) -> str:
+        if self.precision == "year":
+            return f"{self.day.year:04d}"
+        if self.precision == "month":
+            return f"{self.day.year:04d}-{self.day.month:02d}"
+        return self.day.isoformat()
+
+    @property
+    def iso(self) -> str:
+        """The first day of the period as `YYYY-MM-DD` (sortable text)."""
+        return self.day.isoformat()
+
+
+def parse_day(text: str, today: date | None = None) -> EffDate:
+    """Parse a command-line date: the three forms, or `today`."""
+    if text.strip().lower() == "today":
+        return EffDate(today or date.today(), "day")
+    return EffDate.parse(text)

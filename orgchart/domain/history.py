@@ -1,0 +1,115 @@
+"""The `OrgHistory` aggregate: one ordered stream of events per store.
+
+The whole history of the store is one consistency boundary: a new event can
+make a later one invalid (a 2015 move can create a cycle with a 2020 move), so
+every append goes to this single stream at an expected version and two
+writers that race get one success and one conflict.
+
+The nested past-tense event classes are a stored, public schema: their names
+and fields change only by addition (with `class_version` and upcasting).
+Validation happens before an event is triggered (see `orgchart.service`);
+the aggregate itself only counts versions, so replaying it is cheap.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from orgchart.domain.stream import STREAM_ID
+
+
+class OrgHistory(Aggregate):
+    """The history of every organisation in one store."""
+
+    STREAM_ID = STREAM_ID
+
+    @classmethod
+    def create_id(cls) -> UUID:
+        return cls.STREAM_ID
+
+    class Started(Aggregate.Created):
+        """The store was initialised."""
+
+    class Recorded(Aggregate.Event):
+        """Base of every reorganisation event: the fields every event has."""
+
+        event_id: str
+        date: str | None  # effective date with its precision: YYYY, YYYY-MM or YYYY-MM-DD
+        recorded: str  # when the fact became known (date form or ISO timestamp)
+        sources: list[str]
+        note: str | None
+
+    class UnitEstablished(Recorded):
+        unit: str
+        name: str
+        name_en: str | None
+        kind: str | None
+        parent: str | None
+
+    class UnitRenamed(Recorded):
+        unit: str
+        name: str | None
+        name_en: str | None
+
+    class UnitMoved(Recorded):
+        unit: str
+        parent: str | None
+
+    class UnitSplit(Recorded):
+        unit: str
+        into: list[dict[str, Any]]
+        children: list[list[str]]
+        keep: bool
+
+    class UnitsMerged(Recorded):
+        units: list[str]
+        into: str
+        new_unit: dict[str, Any] | None
+
+    class UnitDissolved(Recorded):
+        unit: str
+        children_to: str | None
+
+    class LeaderAppointed(Recorded):
+        unit: str
+        person: str
+        role: str
+        title: str | None
+
+    class LeaderSteppedDown(Recorded):
+        unit: str
+        person: str
+        role: str | None
+
+    class EventRetracted(Recorded):
+        event: str
+        reason: str
+
+    class PersonRecorded(Aggregate.Event):
+        """Reference data: a person, or fields added to one recorded earlier."""
+
+        person: str
+        fields: dict[str, str]
+
+    class SourceRecorded(Aggregate.Event):
+        """Reference data: a source, or fields added to one recorded earlier."""
+
+        source: str
+        fields: dict[str, str]
+
+    class TitleRecorded(Aggregate.Event):
+        """The title of the history, shown in charts."""
+
+        title: str
+
+    def record(self, event_class: type[Aggregate.Event], **fields: Any) -> None:
+        """Append one event to the history (already validated by the service)."""
+        self.trigger_event(event_class, **fields)
+
+
+def start_history() -> OrgHistory:
+    return OrgHistory._create(OrgHistory.Started, id=OrgHistory.STREAM_ID)
+

@@ -1,0 +1,104 @@
+"""Knowledge states: what the history was on day K of recording (transaction time).
+
+Each distinct recorded day is a knowledge state: the events recorded up to
+the end of that day, less those retracted by then. Every state must be a
+valid history on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from orgchart.domain.facts import Fact, Retract
+from orgchart.domain.timeline import Timeline, replay
+from orgchart.errors import RuleViolation
+
+
+def known_at(facts: Sequence[Fact], k: date | None) -> list[Fact]:
+    """The non-retraction events that count at the end of day `k` (None: everything)."""
+    if k is None:
+        retracted = {f.event for f in facts if isinstance(f, Retract)}
+        return [f for f in facts if not isinstance(f, Retract) and f.id not in retracted]
+    retracted = {f.event for f in facts if isinstance(f, Retract) and f.recorded_day <= k}
+    return [f for f in facts if not isinstance(f, Retract)
+            and f.recorded_day <= k and f.id not in retracted]
+
+
+def timeline_at(facts: Sequence[Fact], k: date | None) -> Timeline:
+    return replay(known_at(facts, k))
+
+
+@dataclass
+class Breach:
+    """Why a set of new events cannot be appended."""
+
+    culprit: Fact  # the new event to blame
+    rule: str
+    broken: Fact | None = None  # a stored event the new ones make invalid
+    state: date | None = None  # the knowledge state that failed (None: the latest)
+
+
+def check_retractions(stored: Sequence[Fact], new: Sequence[Fact]) -> Breach | None:
+    """The rules of `retract` that need no replay."""
+    by_id = {f.id: f for f in [*stored, *new]}
+    already = {f.event: f for f in stored if isinstance(f, Retract)}
+    for f in new:
+        if not isinstance(f, Retract):
+            continue
+        target = by_id.get(f.event)
+        if target is None:
+            return Breach(f, f"event '{f.event}' does not exist")
+        if isinstance(target, Retract):
+            return Breach(f, f"event '{f.event}' is a retraction; a retraction cannot be retracted")
+        if f.event in already:
+            return Breach(f, f"event '{f.event}' is already retracted by '{already[f.event].id}'")
+        if f.recorded_day < target.recorded_day:
+            return Breach(f, f"a retraction cannot be recorded ({f.recorded_day}) before the "
+                             f"event it retracts ({target.recorded_day})")
+        already[f.event] = f
+    return None
+
+
+def check_append(stored: Sequence[Fact], new: Sequence[Fact]) -> Breach | None:
+    """Check that every knowledge state stays valid once `new` is appended.
+
+    `stored` must itself be valid; states before the earliest recorded day of
+    the new events are unchanged and are not replayed again.
+    """
+    if not new:
+        return None
+    breach = check_retractions(stored, new)
+    if breach is not None:
+        return breach
+    facts = [*stored, *new]
+    new_ids = {f.id for f in new}
+    first = min(f.recorded_day for f in new)
+    days = sorted({f.recorded_day for f in facts if f.recorded_day >= first})
+    # the latest state first: its error is the one a user expects to see
+    for k in [None, *reversed(days[:-1])]:
+        try:
+            timeline_at(facts, k)
+        except RuleViolation as e:
+            return _blame(facts, new, new_ids, e, k)
+    return None
+
+
+def _blame(facts: Sequence[Fact], new: Sequence[Fact], new_ids: set[str], e: RuleViolation,
+           k: date | None) -> Breach:
+    by_id = {f.id: f for f in facts}
+    failing = by_id[e.event_id]
+    if failing.id in new_ids:
+        return Breach(failing, e.rule, None, k)
+    # a stored event broke: blame the last new event before it in effective order,
+    # else a new retraction, else the first new event
+    counted = {f.id for f in known_at(facts, k)}
+    before = [f for f in new if f.id in counted and not isinstance(f, Retract)
+              and (f.day, f.seq) <= (failing.day, failing.seq)]
+    if before:
+        culprit = max(before, key=lambda f: (f.day, f.seq))
+    else:
+        retractions = [f for f in new if isinstance(f, Retract)]
+        culprit = retractions[0] if retractions else new[0]
+    return Breach(culprit, e.rule, failing, k)

@@ -1,0 +1,1 @@
+"""Event files (`orgchart/v1`): parsing with file:line errors, and export."""

@@ -1,0 +1,127 @@
+"""Text, JSON and CSV output for query results. Pure functions: data in, text out."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _label(name: str | None, name_en: str | None) -> str:
+    if name_en and name_en != name:
+        return f"{name} ({name_en})"
+    return name or ""
+
+
+def leader_text(leader: dict[str, Any]) -> str:
+    who = _label(leader["name"] or leader["person"], leader["name_en"])
+    parts = [f"{leader['role']}: {who}"]
+    if leader["title"]:
+        parts.append(leader["title"])
+    parts.append(f"since {leader['since']}")
+    return ", ".join(parts)
+
+
+def chart_tree(chart: dict[str, Any]) -> str:
+    """A readable Unicode tree of a chart."""
+    units = chart["units"]
+    header = f"{chart.get('title') or 'Organisation'} — on {chart['date']}"
+    if chart.get("known_at"):
+        header += f", as known on {chart['known_at']}"
+    lines = [header, ""]
+    if not units:
+        lines.append("(no units on this date)")
+        return "\n".join(lines) + "\n"
+    by_id = {u["id"]: u for u in units}
+    kids: dict[str | None, list[str]] = {}
+    for u in units:
+        parent = u["parent"] if u["parent"] in by_id else None
+        kids.setdefault(parent, []).append(u["id"])
+
+    def walk(uid: str, prefix: str, last: bool, top: bool) -> None:
+        u = by_id[uid]
+        branch = "" if top else ("└── " if last else "├── ")
+        facts = [x for x in (u["kind"], f"since {u['since']}") if x]
+        lines.append(f"{prefix}{branch}{_label(u['name'], u['name_en'])}  [{', '.join(facts)}]")
+        child_prefix = prefix + ("" if top else ("    " if last else "│   "))
+        children = kids.get(uid, [])
+        for leader in u["leaders"]:
+            bar = "│   " if children else "    "
+            lines.append(f"{child_prefix}{bar}◆ {leader_text(leader)}")
+        for i, k in enumerate(children):
+            walk(k, child_prefix, i == len(children) - 1, False)
+
+    roots = kids.get(None, [])
+    for i, r in enumerate(roots):
+        walk(r, "", True, True)
+        if i < len(roots) - 1:
+            lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def chart_csv(chart: dict[str, Any]) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["id", "name", "name_en", "kind", "parent", "since", "leaders"])
+    for u in chart["units"]:
+        leaders = "; ".join(
+            f"{x['role']}={x['person']}" + (f" ({x['title']})" if x["title"] else "")
+            for x in u["leaders"])
+        w.writerow([u["id"], u["name"], u["name_en"] or "", u["kind"] or "", u["parent"] or "",
+                    u["since"], leaders])
+    return out.getvalue()
+
+
+def chart_json(chart: dict[str, Any]) -> str:
+    return to_json({"date": chart["date"], "known_at": chart["known_at"],
+                    "units": chart["units"]}) + "\n"
+
+
+def _event_summary(e: dict[str, Any]) -> str:
+    t = e["type"]
+    if t == "establish":
+        s = f"{e['unit']} established as {e['name']}"
+        return s + (f" under {e['parent']}" if e.get("parent") else " (a root)")
+    if t == "rename":
+        names = ", ".join(x for x in (e.get("name"), e.get("name_en")) if x)
+        return f"{e['unit']} renamed {names}"
+    if t == "move":
+        return f"{e['unit']} moved under {e['parent']}" if e["parent"] else \
+            f"{e['unit']} made a root"
+    if t == "split":
+        parts = ", ".join(p["unit"] for p in e["into"])
+        return f"{e['unit']} split into {parts}" + (" (kept)" if e.get("keep") else "")
+    if t == "merge":
+        return f"{', '.join(e['units'])} merged into {e['into']}"
+    if t == "dissolve":
+        s = f"{e['unit']} dissolved"
+        return s + (f", children to {e['children_to']}" if e.get("children_to") else "")
+    if t == "appoint":
+        s = f"{e['person']} appointed {e['role']} of {e['unit']}"
+        return s + (f" ({e['title']})" if e.get("title") else "")
+    if t == "step_down":
+        role = f" as {e['role']}" if e.get("role") else ""
+        return f"{e['person']} stepped down{role} from {e['unit']}"
+    if t == "retract":
+        return f"retracts {e['event']}: {e['reason']}"
+    return t
+
+
+def log_text(rows: list[dict[str, Any]]) -> str:
+    lines = []
+    for e in rows:
+        when = e["date"] or "—"
+        src = f"  [{', '.join(e['sources'])}]" if e["sources"] else ""
+        lines.append(f"{when:<10}  {e['type']:<9}  {_event_summary(e)}{src}")
+        meta = f"{'':<10}  id {e['id']}, recorded {e['recorded']}"
+        if e["retracted_by"]:
+            meta += f", RETRACTED on {e['retracted_on']} by {e['retracted_by']}"
+        lines.append(meta)
+        if e["note"]:
+            lines.append(f"{'':<10}  note: {e['note']}")
+    return "\n".join(lines) + ("\n" if lines else "")

@@ -1,0 +1,125 @@
+"""Queries on the query tables. Each returns plain data shaped like SPEC §3 JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import sqlite_utils
+
+from orgchart.errors import UnknownUnit
+from orgchart.readmodel.tables import P
+
+Unit = dict[str, Any]
+
+
+def units_on(db: sqlite_utils.Database, day: date) -> dict[str, Unit]:
+    """Every unit alive on `day` with its version and leaders, keyed by id (unordered)."""
+    d = day.isoformat()
+    units: dict[str, Unit] = {}
+    for row in db.execute(
+        f"select v.unit, v.name, v.name_en, v.kind, v.parent, l.began from {P}versions v "
+        f"join {P}lives l on l.unit = v.unit "
+        f"where v.valid_from <= ? and (v.valid_to is null or v.valid_to > ?)", [d, d]
+    ).fetchall():
+        uid, name, name_en, kind, parent, began = row
+        units[uid] = {"id": uid, "name": name, "name_en": name_en, "kind": kind,
+                      "parent": parent, "since": began, "leaders": []}
+    for row in db.execute(
+        f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start "
+        f"from {P}tenures t left join {P}people p on p.id = t.person "
+        f"where t.start_day <= ? and (t.end_day is null or t.end_day > ?)", [d, d]
+    ).fetchall():
+        uid, person, name, name_en, role, title, start = row
+        if uid in units:
+            units[uid]["leaders"].append({"person": person, "name": name, "name_en": name_en,
+                                          "role": role, "title": title, "since": start})
+    for u in units.values():
+        u["leaders"].sort(key=lambda x: (x["role"] != "head", x["role"], x["person"]))
+    return units
+
+
+def tree_order(units: dict[str, Unit], root: str | None = None,
+               depth: int | None = None) -> list[Unit]:
+    """Units depth-first from the roots (or from `root`), siblings by id, to `depth` levels."""
+    kids: dict[str | None, list[str]] = {}
+    for uid, u in units.items():
+        kids.setdefault(u["parent"], []).append(uid)
+    for v in kids.values():
+        v.sort()
+    out: list[Unit] = []
+
+    def walk(uid: str, level: int) -> None:
+        out.append(units[uid])
+        if depth is None or level < depth:
+            for k in kids.get(uid, []):
+                walk(k, level + 1)
+
+    for top in ([root] if root is not None else kids.get(None, [])):
+        walk(top, 0)
+    return out
+
+
+def chart(db: sqlite_utils.Database, day: date, root: str | None = None,
+          depth: int | None = None) -> list[Unit]:
+    units = units_on(db, day)
+    if root is not None and root not in units:
+        raise UnknownUnit(unit_absence(db, root, day))
+    return tree_order(units, root, depth)
+
+
+def unit_absence(db: sqlite_utils.Database, unit: str, day: date) -> str:
+    """Why `unit` is not in the chart on `day`, as one sentence."""
+    row = db.execute(f"select began, began_day, ended, ended_day from {P}lives where unit = ?",
+                     [unit]).fetchone()
+    if row is None:
+        known = [r[0] for r in db.execute(f"select unit from {P}lives").fetchall()]
+        return f"unknown unit '{unit}'{_hint(unit, known)}"
+    began, began_day, ended, _ended_day = row
+    if began_day > day.isoformat():
+        return f"unit '{unit}' does not exist on {day} (it begins on {began})"
+    return f"unit '{unit}' does not exist on {day} (it ended on {ended})"
+
+
+def _hint(word: str, choices: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def log_rows(db: sqlite_utils.Database, start: date | None = None, end: date | None = None,
+             unit: str | None = None) -> Iterator[dict[str, Any]]:
+    """The events in effective order (retractions last, by append order)."""
+    where, params = [], []
+    if start is not None:
+        where.append("e.day >= ?")
+        params.append(start.isoformat())
+    if end is not None:
+        where.append("e.day <= ?")
+        params.append(end.isoformat())
+    if unit is not None:
+        where.append(f"e.seq in (select seq from {P}event_units where unit = ?)")
+        params.append(unit)
+    if start is not None or end is not None:
+        where.append("e.day is not null")
+    sql = (f"select e.seq, e.id, e.type, e.date, e.recorded, e.sources, e.note, e.body, "
+           f"e.retracted_by, e.retracted_day from {P}events e "
+           + (f"where {' and '.join(where)} " if where else "")
+           + "order by e.day is null, e.day, e.seq")
+    for row in db.execute(sql, params).fetchall():
+        _seq, eid, typ, d, recorded, sources, note, body, rby, rday = row
+        yield {"id": eid, "type": typ, "date": d, "recorded": recorded,
+               "sources": json.loads(sources), "note": note, **json.loads(body),
+               "retracted_by": rby, "retracted_on": rday}
+
+
+def sources_table(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
+    rows = db.execute(f"select id, title, publisher, date, url from {P}sources").fetchall()
+    return {r[0]: {"title": r[1], "publisher": r[2], "date": r[3], "url": r[4]} for r in rows}
+
+
+def unit_exists(db: sqlite_utils.Database, unit: str) -> bool:
+    return db.execute(f"select 1 from {P}lives where unit = ?", [unit]).fetchone() is not None

@@ -1,0 +1,155 @@
+"""The event store: the `eventsourcing` application on SQLite or PostgreSQL.
+
+One stream (`OrgHistory`) holds the whole history; appends go at an expected
+version, so a concurrent writer causes a `Conflict`, never a lost event.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, OperationalError
+
+from orgchart.domain.codec import to_fact, to_stored
+from orgchart.domain.facts import Fact
+from orgchart.domain.history import OrgHistory, start_history
+from orgchart.errors import StoreError
+
+DEFAULT_DB = "orgchart.db"
+
+
+class Conflict(Exception):
+    """Another writer appended first; re-read, re-validate and try again."""
+
+
+def resolve_db(db: str | None) -> str:
+    return db or os.environ.get("ORGCHART_DB") or DEFAULT_DB
+
+
+def is_postgres(db: str) -> bool:
+    return db.startswith(("postgresql://", "postgres://"))
+
+
+def store_env(db: str) -> dict[str, str]:
+    """Library settings for a SQLite path or a `postgresql://` URL."""
+    if not is_postgres(db):
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": db,
+                "SQLITE_LOCK_TIMEOUT": "30"}
+    u = urlparse(db)
+    query = parse_qs(u.query)
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(u.path.lstrip("/")) or "postgres",
+        "POSTGRES_HOST": u.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(u.port or 5432),
+        "POSTGRES_USER": unquote(u.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(u.password or ""),
+        "POSTGRES_LOCK_TIMEOUT": "30",
+        "POSTGRES_CONNECT_TIMEOUT": "10",
+        "POSTGRES_POOL_SIZE": "2",
+        "POSTGRES_MAX_OVERFLOW": "2",
+    }
+    if "schema" in query:
+        env["POSTGRES_SCHEMA"] = query["schema"][0]
+    return env
+
+
+class OrgChartApp(Application):
+    """The library application holding the one `OrgHistory` stream."""
+
+    name = "orgchart"
+
+
+@dataclass
+class StoredHistory:
+    """Everything the store holds, decoded."""
+
+    version: int = 0  # the stream's version (0: empty store)
+    facts: list[Fact] = field(default_factory=list)
+    people: dict[str, dict[str, str]] = field(default_factory=dict)
+    sources: dict[str, dict[str, str]] = field(default_factory=dict)
+    title: str | None = None
+    events: list[Aggregate.Event] = field(default_factory=list)
+
+
+class EventStore:
+    """Read and append the history through the `eventsourcing` library."""
+
+    def __init__(self, db: str) -> None:
+        self.db = db
+        try:
+            self.app = OrgChartApp(env=store_env(db))
+        except Exception as e:  # the library raises many kinds on a bad DSN or file
+            raise StoreError(f"cannot open the store {safe_db_label(db)}: {e}") from None
+
+    def close(self) -> None:
+        self.app.close()
+
+    def version(self) -> int:
+        rows = self.app.recorder.select_events(OrgHistory.STREAM_ID, desc=True, limit=1)
+        return rows[0].originator_version if rows else 0
+
+    def read(self, gt: int = 0) -> StoredHistory:
+        """The stream's events after version `gt`, decoded (all of them by default)."""
+        h = StoredHistory()
+        for ev in self.app.events.get(OrgHistory.STREAM_ID, gt=gt or None):
+            h.events.append(ev)
+            h.version = ev.originator_version
+            apply_reference(h, ev)
+            fact = to_fact(ev, ev.originator_version)
+            if fact is not None:
+                h.facts.append(fact)
+        return h
+
+    def append(self, history: StoredHistory, facts: Iterable[Fact],
+               people: Mapping[str, Mapping[str, str]], sources: Mapping[str, Mapping[str, str]],
+               title: str | None) -> int:
+        """Append at the version `history` was read at; raise Conflict if someone was first."""
+        agg: Any = None
+        for ev in history.events:
+            agg = ev.mutate(agg)
+        if agg is None:
+            agg = start_history()
+        for pid, fields in people.items():
+            agg.record(OrgHistory.PersonRecorded, person=pid, fields=dict(fields))
+        for sid, fields in sources.items():
+            agg.record(OrgHistory.SourceRecorded, source=sid, fields=dict(fields))
+        if title is not None and title != history.title:
+            agg.record(OrgHistory.TitleRecorded, title=title)
+        for fact in facts:
+            cls, kw = to_stored(fact)
+            agg.record(cls, **kw)
+        if not agg.pending_events:
+            return history.version
+        try:
+            self.app.save(agg)
+        except IntegrityError:
+            raise Conflict() from None
+        except OperationalError as e:
+            raise StoreError(f"the store is busy or unavailable: {e}") from None
+        return int(agg.version)
+
+
+def apply_reference(h: StoredHistory, ev: Aggregate.Event) -> None:
+    if isinstance(ev, OrgHistory.PersonRecorded):
+        h.people.setdefault(ev.person, {}).update(ev.fields)
+    elif isinstance(ev, OrgHistory.SourceRecorded):
+        h.sources.setdefault(ev.source, {}).update(ev.fields)
+    elif isinstance(ev, OrgHistory.TitleRecorded):
+        h.title = ev.title
+
+
+def safe_db_label(db: str) -> str:
+    """The store's name for messages, without a password."""
+    if not is_postgres(db):
+        return db
+    u = urlparse(db)
+    if u.password:
+        return db.replace(f":{u.password}@", ":***@")
+    return db
