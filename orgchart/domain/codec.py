@@ -64,5 +64,5 @@ def to_fact(event: Aggregate.Event, seq: int) -> Fact | None:
                       seq=seq)
 
 
-_STORED_COMMON = {"originator_id", "originator_version", "timestamp", "originator_topic",
+_STORED_COMMON = {"originator_id", "originator_version", "timestamp", "originator_topic", "chain",
                   "event_id", "date", "recorded", "sources", "note"}

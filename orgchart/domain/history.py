@@ -13,12 +13,17 @@ the aggregate itself only counts versions, so replaying it is cheap.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from orgchart.domain.stream import STREAM_ID
+
+
+GENESIS = "0" * 64
 
 
 class OrgHistory(Aggregate):
@@ -30,10 +35,20 @@ class OrgHistory(Aggregate):
     def create_id(cls) -> UUID:
         return cls.STREAM_ID
 
+    chain_head: str = GENESIS
+
     class Started(Aggregate.Created):
         """The store was initialised."""
 
-    class Recorded(Aggregate.Event):
+    class Chained(Aggregate.Event):
+        """An event carrying `chain`: a hash of its content and the previous event's hash."""
+
+        chain: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.chain_head = self.chain
+
+    class Recorded(Chained):
         """Base of every reorganisation event: the fields every event has."""
 
         event_id: str
@@ -88,26 +103,44 @@ class OrgHistory(Aggregate):
         event: str
         reason: str
 
-    class PersonRecorded(Aggregate.Event):
+    class PersonRecorded(Chained):
         """Reference data: a person, or fields added to one recorded earlier."""
 
         person: str
         fields: dict[str, str]
 
-    class SourceRecorded(Aggregate.Event):
+    class SourceRecorded(Chained):
         """Reference data: a source, or fields added to one recorded earlier."""
 
         source: str
         fields: dict[str, str]
 
-    class TitleRecorded(Aggregate.Event):
+    class TitleRecorded(Chained):
         """The title of the history, shown in charts."""
 
         title: str
 
-    def record(self, event_class: type[Aggregate.Event], **fields: Any) -> None:
+    def record(self, event_class: type[OrgHistory.Chained], **fields: Any) -> None:
         """Append one event to the history (already validated by the service)."""
-        self.trigger_event(event_class, **fields)
+        chain = chain_hash(self.chain_head, event_class.__name__, fields)
+        self.trigger_event(event_class, chain=chain, **fields)
+
+
+def chain_hash(previous: str, event_type: str, fields: dict[str, Any]) -> str:
+    """sha256 over the previous hash and a canonical encoding of the event's content.
+
+    The content includes the recorded time; it excludes the library's own
+    `timestamp`, so the chain can be recomputed from the stored fields.
+    """
+    blob = json.dumps({"type": event_type, **fields}, sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":"))
+    return hashlib.sha256(f"{previous}\n{blob}".encode()).hexdigest()
+
+
+def content_fields(event: OrgHistory.Chained) -> dict[str, Any]:
+    """The fields `chain_hash` covers, read back from a stored event."""
+    skip = {"originator_id", "originator_version", "timestamp", "chain"}
+    return {k: v for k, v in event.__dict__.items() if k not in skip}
 
 
 def start_history() -> OrgHistory:

@@ -16,7 +16,7 @@ def dump_document(doc: dict[str, Any], fmt: str) -> str:
     yaml.default_flow_style = False
     yaml.allow_unicode = True
     yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
-    yaml.width = 100
+    yaml.width = 4096
     out = io.StringIO()
     yaml.dump(doc, out)
     return out.getvalue()

@@ -1,0 +1,46 @@
+# orgchart — `make demo` and `make test` do all the set-up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DEMO_DB := demo.db
+ORGCHART := $(BIN)/orgchart --db $(DEMO_DB)
+
+.PHONY: demo test lint bench system-deps clean
+
+# The virtualenv with the package (editable) and its dev and postgres extras.
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev,postgres]"
+	touch $(STAMP)
+
+# Graphviz `dot` and a CJK font: installed with apt-get when missing and we are root.
+system-deps:
+	@if command -v dot >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing graphviz and fonts-noto-cjk with apt-get"; \
+	  apt-get update -qq >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz fonts-noto-cjk >/dev/null; \
+	else \
+	  echo "note: Graphviz 'dot' or a CJK font is missing; install them (e.g." \
+	       "'sudo apt-get install graphviz fonts-noto-cjk') to draw charts"; \
+	fi
+
+demo: $(STAMP) system-deps
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(ORGCHART) load seeds/alibaba-2026.yaml
+	@echo
+	$(ORGCHART) at 2026-03-31
+	@echo
+	$(ORGCHART) at 2026-04-01
+
+test: $(STAMP) system-deps
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check orgchart tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm *.egg-info .pytest_cache .mypy_cache .ruff_cache

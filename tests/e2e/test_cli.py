@@ -1,0 +1,170 @@
+"""The CLI on the seed: exact output of `at`, `log`, `export`, `retract`, `verify`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from tests.conftest import SEED, Run
+
+TREE_0401 = """\
+Alibaba China e-commerce, 2025-2026 — on 2026-04-01
+
+阿里巴巴集团 (Alibaba Group)  [group, since 1999]
+│   ◆ head: 吴泳铭 (Eddie Wu), CEO, since 2023-09-10
+├── ATH 事业群 (Alibaba Token Hub (ATH))  [business group, since 2026]
+└── 中国电商事业群 (China E-commerce Business Group)  [business group, since 2025]
+    │   ◆ head: 蒋凡 (Jiang Fan), CEO, since 2025
+    ├── 平台用户及产品 (Platform Users & Products)  [department, since 2026-04-01]
+    └── 智能算法 (Intelligent Algorithms)  [department, since 2026-04-01]
+        ├── 创作算法 (Content Creation Algorithms)  [team, since 2025-01]
+        ├── 商家算法 (Merchant Algorithms)  [team, since 2025-01]
+        ├── 搜推算法 (Search & Recommendation Algorithms)  [team, since 2025-01]
+        └── 用户算法 (User Algorithms)  [team, since 2025-01]
+"""
+
+
+def test_load_reports_new_events_and_is_idempotent(run: Run) -> None:
+    r = run("load", str(SEED))
+    assert (r.exit_code, r.stdout) == (0, f"{SEED}: 15 new events\n")
+    r = run("load", str(SEED))
+    assert (r.exit_code, r.stdout) == (0, f"{SEED}: 0 new events\n")
+
+
+def test_at_tree_after_the_reorganisation(seeded: Run) -> None:
+    r = seeded("at", "2026-04-01")
+    assert (r.exit_code, r.stdout) == (0, TREE_0401)
+
+
+def test_at_before_the_reorganisation(seeded: Run) -> None:
+    out = seeded("at", "2026-03-31").stdout
+    assert "搜推智能产品事业部 (Intelligent Search & Recommendation Products BU)" in out
+    assert "◆ head: 张凯夫 (Zhang Kaifu), 负责人, since 2025-01" in out
+    assert "未来创新事业部" in out
+    assert "智能算法" not in out
+
+
+def test_at_json_is_the_spec_shape(seeded: Run) -> None:
+    data = json.loads(seeded("at", "2026-04-01", "--format", "json").stdout)
+    assert data["date"] == "2026-04-01" and data["known_at"] is None
+    assert [u["id"] for u in data["units"]] == [
+        "alibaba", "ath", "cn-ecommerce", "platform-users", "smart-algorithms",
+        "creation-algo", "merchant-algo", "search-algo", "user-algo"]
+    assert data["units"][0] == {
+        "id": "alibaba", "name": "阿里巴巴集团", "name_en": "Alibaba Group", "kind": "group",
+        "parent": None, "since": "1999",
+        "leaders": [{"person": "wu-yongming", "name": "吴泳铭", "name_en": "Eddie Wu",
+                     "role": "head", "title": "CEO", "since": "2023-09-10"}]}
+    before = json.loads(seeded("at", "2026-03-31", "--format", "json").stdout)
+    search_rec = next(u for u in before["units"] if u["id"] == "search-rec")
+    assert search_rec["leaders"][0]["person"] == "zhang-kaifu"
+    assert "future-innovation" in {u["id"] for u in before["units"]}
+
+
+def test_at_root_and_depth(seeded: Run) -> None:
+    r = seeded("at", "2026-04-01", "--root", "cn-ecommerce", "--depth", "1", "--format", "csv")
+    assert r.stdout == (
+        "id,name,name_en,kind,parent,since,leaders\n"
+        "cn-ecommerce,中国电商事业群,China E-commerce Business Group,business group,alibaba,"
+        "2025,head=jiang-fan (CEO)\n"
+        "platform-users,平台用户及产品,Platform Users & Products,department,cn-ecommerce,"
+        "2026-04-01,\n"
+        "smart-algorithms,智能算法,Intelligent Algorithms,department,cn-ecommerce,2026-04-01,\n")
+
+
+def test_at_unknown_or_ended_root(seeded: Run) -> None:
+    r = seeded("at", "2026-04-01", "--root", "search-rek")
+    assert (r.exit_code, r.stderr) == (1, "Error: unknown unit 'search-rek' (did you mean "
+                                          "'search-rec'?)\n")
+    r = seeded("at", "2026-04-01", "--root", "search-rec")
+    assert r.stderr == "Error: unit 'search-rec' does not exist on 2026-04-01 (it ended on " \
+                       "2026-04-01)\n"
+
+
+def test_partial_dates_and_today(seeded: Run) -> None:
+    assert seeded("at", "2026-04", "--format", "json").stdout == \
+        seeded("at", "2026-04-01", "--format", "json").stdout.replace(
+            '"date": "2026-04-01"', '"date": "2026-04"')
+    assert seeded("at", "today").exit_code == 0
+    r = seeded("at", "2026-02-30")
+    assert r.exit_code == 2 and "'2026-02-30' is not a valid calendar date" in r.stderr
+
+
+def test_empty_store_says_how_to_load(run: Run, db_path: str) -> None:
+    r = run("at", "2026-04-01")
+    assert (r.exit_code, r.stdout) == (1, "")
+    assert r.stderr == f"Error: the store {db_path} holds no events yet: load some with " \
+                       f"`orgchart load FILE.yaml`\n"
+
+
+def test_known_at_before_anything_was_recorded(seeded: Run) -> None:
+    data = json.loads(seeded("at", "2026-04-01", "--known-at", "2026-04-01",
+                             "--format", "json").stdout)
+    assert data == {"date": "2026-04-01", "known_at": "2026-04-01", "units": []}
+
+
+def test_retract_and_known_at(seeded: Run) -> None:
+    log = json.loads(seeded("log", "--format", "json").stdout)
+    merge = next(e for e in log if e["type"] == "merge")
+    r = seeded("retract", merge["id"], "--reason", "misreported")
+    assert r.exit_code == 0 and r.stdout.startswith(f"retracted {merge['id']} (retraction ")
+    now = json.loads(seeded("at", "2026-04-01", "--format", "json").stdout)
+    assert "future-innovation" in {u["id"] for u in now["units"]}
+    then = json.loads(seeded("at", "2026-04-01", "--known-at", "2026-04-02",
+                             "--format", "json").stdout)
+    assert "future-innovation" not in {u["id"] for u in then["units"]}
+    again = seeded("retract", merge["id"], "--reason", "twice")
+    assert again.exit_code == 1
+    assert again.stderr.startswith(f"Error: cannot retract '{merge['id']}': event "
+                                   f"'{merge['id']}' is already retracted by 'retract-")
+    assert "RETRACTED on" in seeded("log").stdout
+
+
+def test_retract_unknown_event(seeded: Run) -> None:
+    r = seeded("retract", "merge-2026-04-01", "--reason", "x")
+    assert r.exit_code == 1 and r.stderr.startswith("Error: unknown event 'merge-2026-04-01'")
+
+
+def test_log_filters(seeded: Run) -> None:
+    rows = json.loads(seeded("log", "--unit", "search-rec", "--format", "json").stdout)
+    assert [r["type"] for r in rows] == ["establish", "appoint", "establish", "establish",
+                                         "establish", "establish", "step_down", "split"]
+    rows = json.loads(seeded("log", "--from", "2026", "--to", "2026-03", "--format",
+                             "json").stdout)
+    assert [(r["type"], r["unit"]) for r in rows] == [("establish", "ath")]
+    assert rows[0]["sources"] == ["36kr-2026-04"] and rows[0]["recorded"] == "2026-04-02"
+
+
+def test_export_round_trip(seeded: Run, run: Run, write: Callable[[str, str], str],
+                           tmp_path: object) -> None:
+    from click.testing import CliRunner
+
+    from orgchart.cli import cli
+
+    for fmt in ("yaml", "json"):
+        text = seeded("export", "--format", fmt).stdout
+        path = write(f"export.{fmt}", text)
+        other = str(write(f"other-{fmt}.db", ""))
+        import os
+
+        os.remove(other)
+
+        def run2(*args: str, db: str = other) -> str:
+            return CliRunner().invoke(cli, ["--db", db, *args], obj={}).stdout
+
+        assert run2("load", path) == f"{path}: 15 new events\n"
+        for day in ("2023-09-10", "2025-01-01", "2026-03-31", "2026-04-01"):
+            assert run2("at", day, "--format", "json") == \
+                seeded("at", day, "--format", "json").stdout
+        assert run2("load", path) == f"{path}: 0 new events\n"
+
+
+def test_verify(seeded: Run) -> None:
+    r = seeded("verify")
+    assert (r.exit_code, r.stdout) == (0, "ok: 15 events in 21 log entries; query tables match "
+                                          "a replay from scratch\n")
+
+
+def test_usage_error_exits_2(seeded: Run) -> None:
+    assert seeded("at").exit_code == 2
+    assert seeded("at", "2026-04-01", "--format", "svg").exit_code == 2
