@@ -18,10 +18,20 @@ from eventsourcing.persistence import IntegrityError, OperationalError
 
 from orgchart.domain.codec import to_fact, to_stored
 from orgchart.domain.facts import Fact
-from orgchart.domain.history import OrgHistory, start_history
-from orgchart.errors import StoreError
+from orgchart.domain.history import (
+    GENESIS,
+    OrgHistory,
+    chain_hash,
+    content_fields,
+    start_history,
+)
+from orgchart.errors import OrgchartError, StoreError
 
 DEFAULT_DB = "orgchart.db"
+
+
+class TamperedLog(OrgchartError):
+    """The log was edited, truncated or reordered behind orgchart's back."""
 
 
 class Conflict(Exception):
@@ -103,6 +113,39 @@ class EventStore:
             h.version = ev.originator_version
             apply_reference(h, ev)
             fact = to_fact(ev, ev.originator_version)
+            if fact is not None:
+                h.facts.append(fact)
+        return h
+
+    def audit(self) -> StoredHistory:
+        """Read the whole log, checking order and the hash chain; name the first bad entry."""
+        h = StoredHistory()
+        previous = GENESIS
+        for expected, stored in enumerate(
+                self.app.recorder.select_events(OrgHistory.STREAM_ID), start=1):
+            where = f"log entry {expected}"
+            if stored.originator_version != expected:
+                raise TamperedLog(f"the log is broken at {where}: found entry "
+                                  f"{stored.originator_version} instead (an entry was removed)")
+            try:
+                ev = self.app.mapper.to_domain_event(stored)
+            except Exception as e:
+                raise TamperedLog(f"the log is broken at {where}: it cannot be decoded "
+                                  f"({type(e).__name__})") from None
+            if isinstance(ev, OrgHistory.Chained):
+                label = f"{where} ({getattr(ev, 'event_id', type(ev).__name__)})"
+                if ev.chain != chain_hash(previous, type(ev).__name__, content_fields(ev)):
+                    raise TamperedLog(f"the log is broken at {label}: its hash does not match "
+                                      f"its content and the entry before it (edited or "
+                                      f"reordered)")
+                previous = ev.chain
+            elif expected != 1:
+                raise TamperedLog(f"the log is broken at {where}: unexpected "
+                                  f"{type(ev).__name__}")
+            h.events.append(ev)
+            h.version = expected
+            apply_reference(h, ev)
+            fact = to_fact(ev, expected)
             if fact is not None:
                 h.facts.append(fact)
         return h

@@ -161,8 +161,8 @@ def test_export_round_trip(seeded: Run, run: Run, write: Callable[[str, str], st
 
 def test_verify(seeded: Run) -> None:
     r = seeded("verify")
-    assert (r.exit_code, r.stdout) == (0, "ok: 15 events in 21 log entries; query tables match "
-                                          "a replay from scratch\n")
+    assert (r.exit_code, r.stdout) == (0, "ok: 15 events in 21 log entries; hash chain intact; "
+                                          "query tables match a replay from scratch\n")
 
 
 def test_usage_error_exits_2(seeded: Run) -> None:
