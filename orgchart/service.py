@@ -85,10 +85,11 @@ class OrgChartService:
         """The query tables, caught up with the log first."""
         if not self.postgres and not os.path.exists(self.db):
             raise EmptyStore(self._empty_message())
-        db = sqlite_utils.Database(self.cache_path())
+        db = tables.open_db(self.cache_path())
         try:
-            if tables.position(db) != self._log_position(db):
-                self.refresh(db)
+            have, log = tables.position(db), self._log_position(db)
+            if have != log:
+                self.refresh(db, force=have > log)
             if tables.position(db) <= 0:
                 raise EmptyStore(self._empty_message())
             yield db
@@ -115,14 +116,14 @@ class OrgChartService:
                 f"load some with `orgchart load FILE.yaml`")
 
     def refresh(self, db: sqlite_utils.Database | None = None,
-                history: StoredHistory | None = None) -> None:
-        """Rebuild the query tables from the log."""
+                history: StoredHistory | None = None, force: bool = False) -> None:
+        """Rebuild the query tables from the log (unless they are already as new)."""
         h = history or self.store().read()
         own = db is None
-        db = db or sqlite_utils.Database(self.cache_path())
+        db = db or tables.open_db(self.cache_path())
         try:
             tl = replay(known_at(h.facts, None))
-            tables.write_all(db, h.facts, tl, h.people, h.sources, h.title, h.version)
+            tables.write_all(db, h.facts, tl, h.people, h.sources, h.title, h.version, force)
         finally:
             if own:
                 db.close()
@@ -190,8 +191,7 @@ class OrgChartService:
             plan = prepare(h)
             if not (plan.facts or plan.people or plan.sources
                     or (plan.title is not None and plan.title != h.title)):
-                if tables.position(sqlite_utils.Database(self.cache_path())) != h.version:
-                    self.refresh(history=h)
+                self.refresh(history=h)
                 return 0
             try:
                 store.append(h, plan.facts, plan.people, plan.sources, plan.title)
@@ -262,7 +262,9 @@ class OrgChartService:
             raise OrgchartError(f"the log does not replay: {e}") from None
         scratch = sqlite_utils.Database(memory=True)
         self.refresh(scratch, h)
-        live = sqlite_utils.Database(self.cache_path())
+        live = tables.open_db(self.cache_path())
+        if tables.position(live) < h.version:  # behind (e.g. a writer was killed): catch up
+            self.refresh(live, h)
         try:
             if tables.position(live) > h.version:
                 raise OrgchartError(f"the log is broken after log entry {h.version}: the query "
@@ -275,6 +277,109 @@ class OrgChartService:
             live.close()
         return (f"ok: {len(h.facts)} events in {h.version} log entries; hash chain intact; "
                 f"query tables match a replay from scratch")
+
+    def render_data(self, day: EffDate, known: EffDate | None = None, root: str | None = None,
+                    depth: int | None = None, since: EffDate | None = None) -> dict[str, Any]:
+        """What `render` draws: {"chart": the chart of `at` plus its "sources",
+        "delta": None, or with `since` the changes since then (`orgchart.render.graph.Delta`)}.
+        """
+        from orgchart.render import gather
+
+        chart = self.at(day, known, root, depth)
+        delta: dict[str, Any] | None = None
+        if since is not None:
+            changes = self.diff(since, day, known, root)["changes"]
+            try:
+                before = self.at(since, known, root, depth)["units"]
+            except UnknownUnit:  # the root did not exist yet (or any more) on `since`
+                before = []
+            removed = {c["unit"] for c in changes if c["change"] == "removed"}
+            delta = {"since": str(since), "reverse": since.day > day.day, "changes": changes,
+                     "before": before, "links": [], "lives": {}}
+        with self._view(known) as db:
+            shown = {u["id"] for u in chart["units"]}
+            if delta is not None and since is not None:
+                shown |= removed
+                delta["links"] = gather.links_between(db, since.day, day.day)
+                delta["lives"] = gather.lives(db, removed)
+            upto = max(day.day, since.day) if since is not None else day.day
+            chart["sources"] = gather.chart_sources(db, upto, shown)
+        return {"chart": chart, "delta": delta}
+
+    # -- explaining: diff, history, lineage (orgchart.readmodel.changes / story) --------
+
+    def diff(self, d1: EffDate, d2: EffDate, known: EffDate | None = None,
+             root: str | None = None) -> dict[str, Any]:
+        """What changed from the chart on `d1` to the chart on `d2` (SPEC §3 `diff` JSON)."""
+        from orgchart.readmodel import changes
+
+        with self._view(known) as db:
+            return {"from": str(d1), "to": str(d2), "known_at": str(known) if known else None,
+                    "changes": changes.diff(db, d1.day, d2.day, root)}
+
+    def explain_diff(self, d1: EffDate, d2: EffDate, known: EffDate | None = None,
+                     root: str | None = None) -> dict[str, Any]:
+        """`diff` plus what its text form needs: the changed units on both dates, the
+        events (causes, and for added or removed units their leaders' events), names."""
+        from orgchart.readmodel import changes
+        from orgchart.readmodel.explain import context
+
+        with self._view(known) as db:
+            found = changes.diff(db, d1.day, d2.day, root)
+            units = {c["unit"] for c in found}
+            before = {u: x for u, x in queries.units_on(db, d1.day).items() if u in units}
+            after = {u: x for u, x in queries.units_on(db, d2.day).items() if u in units}
+            related = {c["unit"]: changes.related_events(db, c, d1.day, d2.day) for c in found
+                       if c["change"] in ("added", "removed")}
+            parents = {x["parent"] for x in [*before.values(), *after.values()] if x["parent"]}
+            people = {p for c in found if c["change"] == "leader"
+                      for p in (c["before"], c["after"]) if p}
+            event_ids = {e for c in found for e in c["events"]} | {
+                e for ids in related.values() for e in ids}
+            diff = {"from": str(d1), "to": str(d2), "known_at": str(known) if known else None,
+                    "changes": found}
+            return {"diff": diff, "root": root, "before": before, "after": after,
+                    "related": related,
+                    "context": context(db, event_ids, units | parents, people)}
+
+    def history(self, unit: str, known: EffDate | None = None) -> dict[str, Any]:
+        """One unit's story in effective order (see orgchart.readmodel.story)."""
+        from orgchart.readmodel import story
+
+        with self._view(known) as db:
+            return {**story.history(db, unit), "known_at": str(known) if known else None}
+
+    def explain_history(self, unit: str, known: EffDate | None = None) -> dict[str, Any]:
+        """`history` plus the names, people and sources its text form shows."""
+        from orgchart.readmodel import story
+        from orgchart.readmodel.explain import context
+
+        with self._view(known) as db:
+            h = {**story.history(db, unit), "known_at": str(known) if known else None}
+            units = {unit} | {x for e in h["story"] if e["what"] != "renamed"
+                              for key in ("from", "into", "before", "after", "parent",
+                                          "children_to")
+                              for x in _ids(e.get(key))}
+            people = {e["person"] for e in h["story"] if "person" in e}
+            return {"history": h,
+                    "context": context(db, [e["event"] for e in h["story"]], units, people)}
+
+    def lineage(self, unit: str, known: EffDate | None = None) -> dict[str, Any]:
+        """The unit's ancestry and descendants through splits and merges (nodes and edges)."""
+        from orgchart.readmodel import story
+
+        with self._view(known) as db:
+            return {**story.lineage(db, unit), "known_at": str(known) if known else None}
+
+    def explain_lineage(self, unit: str, known: EffDate | None = None) -> dict[str, Any]:
+        """`lineage` plus the names and sources its text form shows."""
+        from orgchart.readmodel import story
+        from orgchart.readmodel.explain import context
+
+        with self._view(known) as db:
+            g = {**story.lineage(db, unit), "known_at": str(known) if known else None}
+            return {"lineage": g, "context": context(db, [e["event"] for e in g["edges"]],
+                                                     [n["id"] for n in g["nodes"]])}
 
 
 @dataclass
@@ -326,3 +431,12 @@ def _hint(word: str, choices: list[str]) -> str:
 
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _ids(value: Any) -> list[str]:
+    """Unit ids in a history entry field: one id, a list of ids, or nothing."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []

@@ -93,8 +93,15 @@ class EventStore:
 
     def __init__(self, db: str) -> None:
         self.db = db
+        env = store_env(db)
         try:
-            self.app = OrgChartApp(env=store_env(db))
+            try:
+                self.app = OrgChartApp(env=env)
+            except Exception as e:
+                if "POSTGRES_SCHEMA" not in env or "does not exist" not in str(e):
+                    raise
+                create_schema(env)
+                self.app = OrgChartApp(env=env)
         except Exception as e:  # the library raises many kinds on a bad DSN or file
             raise StoreError(f"cannot open the store {safe_db_label(db)}: {e}") from None
 
@@ -177,6 +184,19 @@ class EventStore:
         except OperationalError as e:
             raise StoreError(f"the store is busy or unavailable: {e}") from None
         return int(agg.version)
+
+
+def create_schema(env: Mapping[str, str]) -> None:
+    """Create the PostgreSQL schema named in the URL (`?schema=NAME`)."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(host=env["POSTGRES_HOST"], port=int(env["POSTGRES_PORT"]),
+                         dbname=env["POSTGRES_DBNAME"], user=env["POSTGRES_USER"],
+                         password=env["POSTGRES_PASSWORD"] or None, connect_timeout=10,
+                         autocommit=True) as conn:
+        conn.execute(sql.SQL("create schema if not exists {}").format(
+            sql.Identifier(env["POSTGRES_SCHEMA"])))
 
 
 def apply_reference(h: StoredHistory, ev: Aggregate.Event) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,9 +16,55 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "alibaba-2026.yaml"
 
 
+PG_URL = os.environ.get("ORGCHART_TEST_POSTGRES")
+PG_SKIP = "PostgreSQL tests need ORGCHART_TEST_POSTGRES=postgresql://user@host:port/db"
+
+
+def pg_schema_url(base: str, schema: str) -> str:
+    return f"{base}{'&' if '?' in base else '?'}schema={schema}"
+
+
+def drop_pg_schema(base: str, schema: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(base.split("?")[0], autocommit=True) as conn:
+        conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema)))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest, tmp_path: Path,
+            monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh, empty store URL: a SQLite file, and a PostgreSQL schema when configured.
+
+    Each PostgreSQL test gets its own schema, dropped afterwards; its query-table
+    cache lives in the test's tmp dir.
+    """
+    monkeypatch.setenv("ORGCHART_CACHE", str(tmp_path / "cache"))
+    if request.param == "sqlite":
+        yield str(tmp_path / "store.db")
+        return
+    if not PG_URL:
+        if os.environ.get("ORGCHART_REQUIRE_POSTGRES"):
+            pytest.fail("ORGCHART_REQUIRE_POSTGRES is set but ORGCHART_TEST_POSTGRES is not")
+        pytest.skip(PG_SKIP)
+    schema = f"orgchart_test_{uuid.uuid4().hex[:12]}"
+    try:
+        drop_pg_schema(PG_URL, schema)  # fails fast, with its reason, if the server is down
+    except Exception as e:
+        if os.environ.get("ORGCHART_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL at {PG_URL} is required but unreachable: {e}")
+        pytest.skip(f"PostgreSQL at {PG_URL} is unreachable: {e}")
+    try:
+        yield pg_schema_url(PG_URL, schema)
+    finally:
+        drop_pg_schema(PG_URL, schema)
+
+
 @pytest.fixture
-def db_path(tmp_path: Path) -> str:
-    return str(tmp_path / "store.db")
+def db_path(backend: str) -> str:
+    """The store under test (both back-ends, see `backend`)."""
+    return backend
 
 
 Run = Callable[..., Result]

@@ -22,7 +22,6 @@ from eventsourcing.domain import Aggregate
 
 from orgchart.domain.stream import STREAM_ID
 
-
 GENESIS = "0" * 64
 
 

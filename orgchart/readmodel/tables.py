@@ -20,42 +20,59 @@ TABLES = ("events", "event_units", "versions", "lives", "tenures", "links", "peo
           "meta")
 
 
+def open_db(path: str) -> sqlite_utils.Database:
+    """The query tables' database, waiting for other writers rather than failing."""
+    import sqlite3
+
+    return sqlite_utils.Database(sqlite3.connect(path, timeout=60))
+
+
 def create(db: sqlite_utils.Database) -> None:
-    """Create the tables and indexes if missing."""
-    t = db.table
-    if t(P + "meta").exists():
+    """Create the tables and indexes if missing (safe when several processes race)."""
+    if db.table(P + "meta").exists():
         return
-    with db.conn:
-        t(P + "meta").create({"key": str, "value": str}, pk="key")
-        t(P + "events").create({"seq": int, "id": str, "type": str, "date": str, "day": str,
-                                "recorded": str, "recorded_day": str, "body": str, "sources": str,
-                                "note": str, "retracted_by": str, "retracted_day": str},
-                               pk="seq")
-        t(P + "events").create_index(["id"], unique=True)
-        t(P + "events").create_index(["day", "seq"])
-        t(P + "event_units").create({"seq": int, "unit": str})
-        t(P + "event_units").create_index(["unit", "seq"])
-        t(P + "versions").create({"unit": str, "valid_from": str, "valid_to": str, "name": str,
-                                  "name_en": str, "kind": str, "parent": str, "event": str})
-        t(P + "versions").create_index(["valid_from"])
-        t(P + "versions").create_index(["valid_to"])
-        t(P + "versions").create_index(["unit", "valid_from"])
-        t(P + "lives").create({"unit": str, "began": str, "began_day": str, "began_event": str,
-                               "began_how": str, "ended": str, "ended_day": str,
-                               "ended_event": str, "ended_how": str}, pk="unit")
-        t(P + "tenures").create({"unit": str, "role": str, "person": str, "title": str,
-                                 "start": str, "start_day": str, "start_event": str, "end": str,
-                                 "end_day": str, "end_event": str})
-        t(P + "tenures").create_index(["start_day"])
-        t(P + "tenures").create_index(["unit", "start_day"])
-        t(P + "tenures").create_index(["person"])
-        t(P + "links").create({"source": str, "target": str, "how": str, "event": str,
-                               "date": str, "day": str})
-        t(P + "links").create_index(["source"])
-        t(P + "links").create_index(["target"])
-        t(P + "people").create({"id": str, "name": str, "name_en": str}, pk="id")
-        t(P + "sources").create({"id": str, "title": str, "publisher": str, "date": str,
-                                 "url": str}, pk="id")
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        if not db.table(P + "meta").exists():
+            _create(db)
+        db.conn.commit()
+    except BaseException:
+        db.conn.rollback()
+        raise
+
+
+def _create(db: sqlite_utils.Database) -> None:
+    t = db.table
+    t(P + "meta").create({"key": str, "value": str}, pk="key")
+    t(P + "events").create({"seq": int, "id": str, "type": str, "date": str, "day": str,
+                            "recorded": str, "recorded_day": str, "body": str, "sources": str,
+                            "note": str, "retracted_by": str, "retracted_day": str},
+                           pk="seq")
+    t(P + "events").create_index(["id"], unique=True)
+    t(P + "events").create_index(["day", "seq"])
+    t(P + "event_units").create({"seq": int, "unit": str})
+    t(P + "event_units").create_index(["unit", "seq"])
+    t(P + "versions").create({"unit": str, "valid_from": str, "valid_to": str, "name": str,
+                              "name_en": str, "kind": str, "parent": str, "event": str})
+    t(P + "versions").create_index(["valid_from"])
+    t(P + "versions").create_index(["valid_to"])
+    t(P + "versions").create_index(["unit", "valid_from"])
+    t(P + "lives").create({"unit": str, "began": str, "began_day": str, "began_event": str,
+                           "began_how": str, "ended": str, "ended_day": str,
+                           "ended_event": str, "ended_how": str}, pk="unit")
+    t(P + "tenures").create({"unit": str, "role": str, "person": str, "title": str,
+                             "start": str, "start_day": str, "start_event": str, "end": str,
+                             "end_day": str, "end_event": str})
+    t(P + "tenures").create_index(["start_day"])
+    t(P + "tenures").create_index(["unit", "start_day"])
+    t(P + "tenures").create_index(["person"])
+    t(P + "links").create({"source": str, "target": str, "how": str, "event": str,
+                           "date": str, "day": str})
+    t(P + "links").create_index(["source"])
+    t(P + "links").create_index(["target"])
+    t(P + "people").create({"id": str, "name": str, "name_en": str}, pk="id")
+    t(P + "sources").create({"id": str, "title": str, "publisher": str, "date": str,
+                             "url": str}, pk="id")
 
 
 def position(db: sqlite_utils.Database) -> int:
@@ -114,12 +131,20 @@ def timeline_rows(tl: Timeline) -> dict[str, list[dict[str, Any]]]:
 
 def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
               people: Mapping[str, Mapping[str, str]], sources: Mapping[str, Mapping[str, str]],
-              title: str | None, version: int) -> None:
-    """Replace every query table with the given history, in one transaction."""
+              title: str | None, version: int, force: bool = False) -> bool:
+    """Replace every query table with the given history, in one transaction.
+
+    Unless `force`, tables already at `version` or newer (another process got
+    there first) are left alone. Returns whether anything was written.
+    """
     create(db)
     ev, eu = event_rows(facts)
     rows = timeline_rows(tl)
-    with db.conn:
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        if not force and position(db) >= version:
+            db.conn.rollback()
+            return False
         for name in TABLES:
             db.execute(f"delete from {P}{name}")
         _insert(db, "events", ev)
@@ -133,6 +158,11 @@ def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
                                 for k, v in sources.items()])
         _insert(db, "meta", [{"key": "position", "value": str(version)},
                              {"key": "title", "value": title}])
+        db.conn.commit()
+    except BaseException:
+        db.conn.rollback()
+        raise
+    return True
 
 
 def _insert(db: sqlite_utils.Database, name: str, rows: list[dict[str, Any]]) -> None:
