@@ -95,13 +95,7 @@ class EventStore:
         self.db = db
         env = store_env(db)
         try:
-            try:
-                self.app = OrgChartApp(env=env)
-            except Exception as e:
-                if "POSTGRES_SCHEMA" not in env or "does not exist" not in str(e):
-                    raise
-                create_schema(env)
-                self.app = OrgChartApp(env=env)
+            self.app = _open_app(env)
         except Exception as e:  # the library raises many kinds on a bad DSN or file
             raise StoreError(f"cannot open the store {safe_db_label(db)}: {e}") from None
 
@@ -184,6 +178,33 @@ class EventStore:
         except OperationalError as e:
             raise StoreError(f"the store is busy or unavailable: {e}") from None
         return int(agg.version)
+
+
+def _open_app(env: dict[str, str]) -> OrgChartApp:
+    """Open the library application; on PostgreSQL, create the schema if missing and retry
+    when another process is creating the same tables at the same moment."""
+    import random
+    import time
+
+    for attempt in range(8):
+        try:
+            return OrgChartApp(env=env)
+        except Exception as e:
+            text = str(e)
+            if "POSTGRES_SCHEMA" in env and "does not exist" in text:
+                create_schema(env)
+            elif not (is_postgres_env(env) and attempt < 7 and _is_ddl_race(text)):
+                raise
+            time.sleep(random.uniform(0.05, 0.3))
+    raise AssertionError("unreachable")
+
+
+def is_postgres_env(env: Mapping[str, str]) -> bool:
+    return env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
+
+
+def _is_ddl_race(text: str) -> bool:
+    return any(s in text for s in ("concurrently", "already exists", "duplicate key"))
 
 
 def create_schema(env: Mapping[str, str]) -> None:

@@ -7,16 +7,11 @@ turns every problem into one line: `FILE:LINE: event N (type, date): rule`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
 
 from orgchart.domain.dates import EffDate
 from orgchart.domain.facts import (
@@ -36,8 +31,7 @@ from orgchart.domain.facts import (
 )
 from orgchart.errors import FileError
 from orgchart.eventfile.schema import did_you_mean, event_types, explain, first_error
-
-Path_ = list[str | int]
+from orgchart.eventfile.yamlio import DocumentError, LineFinder, Path_, load_text
 
 
 @dataclass
@@ -50,50 +44,36 @@ class ParsedFile:
     sources: dict[str, dict[str, str]]
     facts: list[Fact]
     index: dict[str, int] = field(default_factory=dict)  # event id -> 1-based number in file
-    lines: dict[str, int] = field(default_factory=dict)  # event id -> line
-    ref_lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (section, id) -> line
+    lines: LineFinder = field(default_factory=lambda: LineFinder(""))
 
     def event_error(self, fact: Fact, rule: str) -> FileError:
-        line = self.lines.get(fact.id, 1)
-        return FileError(f"{self.path}:{line}: event {self.index.get(fact.id, '?')} "
-                         f"{fact.label()}: {rule}")
+        number = self.index.get(fact.id)
+        line = self.lines.line(["events", number - 1]) if number else 1
+        return FileError(f"{self.path}:{line}: event {number or '?'} {fact.label()}: {rule}")
 
-    def error(self, line: int, message: str) -> FileError:
-        return FileError(f"{self.path}:{line}: {message}")
+    def ref_error(self, section: str, key: str, message: str) -> FileError:
+        return FileError(f"{self.path}:{self.lines.line([section, key])}: {message}")
 
 
-def read_document(path: str) -> tuple[Any, Any]:
-    """The file as plain data, and the ruamel node tree for line numbers (or None)."""
+def read_document(path: str) -> tuple[Any, LineFinder]:
+    """The file as plain data, and a finder of line numbers for error messages."""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise FileError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as e:
         raise FileError(f"{path}: cannot read the file ({e})") from None
-    yaml = YAML(typ="rt")
     try:
-        node = yaml.load(text)
-    except MarkedYAMLError as e:
-        if path.endswith(".json"):
-            try:
-                return _plain(json.loads(text)), None
-            except json.JSONDecodeError as je:
-                raise FileError(f"{path}:{je.lineno}: not valid JSON: {je.msg}") from None
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        problem = (e.problem or str(e)).strip()
-        raise FileError(f"{path}:{line}: not valid YAML: {problem}") from None
-    except Exception as e:  # ruamel raises a few unmarked errors (e.g. duplicate keys)
-        raise FileError(f"{path}:1: not valid YAML: {e}") from None
-    return _plain(node), node
+        data = load_text(text, path.lower().endswith(".json"))
+    except DocumentError as e:
+        raise FileError(f"{path}:{e.line}: {e}") from None
+    return _plain(data), LineFinder(text)
 
 
 def parse_file(path: str, now: datetime) -> ParsedFile:
     """Parse and structurally check one event file. `now` is the loading moment (UTC)."""
-    doc, node = read_document(path)
-
-    def line(p: Path_) -> int:
-        return _line(node, p)
+    doc, lines = read_document(path)
+    line = lines.line
 
     def fail(p: Path_, message: str) -> FileError:
         return FileError(f"{path}:{line(p)}: {message}")
@@ -119,10 +99,8 @@ def parse_file(path: str, now: datetime) -> ParsedFile:
     else:
         default_recorded = now.strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    pf = ParsedFile(path, doc.get("title"), doc.get("people") or {}, doc.get("sources") or {}, [])
-    for section in ("people", "sources"):
-        for key in getattr(pf, section):
-            pf.ref_lines[(section, key)] = line([section, key])
+    pf = ParsedFile(path, doc.get("title"), doc.get("people") or {}, doc.get("sources") or {}, [],
+                    lines=lines)
     for kind, refs in (("people", pf.people), ("sources", pf.sources)):
         for key, entry in refs.items():
             if entry.get("date") is not None:
@@ -154,7 +132,6 @@ def parse_file(path: str, now: datetime) -> ParsedFile:
             raise efail([], f"duplicates event {pf.index[fact.id]} (same id '{fact.id}')")
         pf.facts.append(fact)
         pf.index[fact.id] = i + 1
-        pf.lines[fact.id] = line(where)
     return pf
 
 
@@ -226,7 +203,7 @@ def _check_recorded(text: str, today: date, fail: Any) -> None:
 
 
 def _plain(value: Any) -> Any:
-    """ruamel/JSON values as plain data: dates as ISO text, numbers as decimal text."""
+    """YAML/JSON values as plain data: dates as ISO text, numbers as decimal text."""
     if isinstance(value, Mapping):
         return {str(_plain(k)): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -240,35 +217,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, int | float):
         return str(value)
     return str(value)
-
-
-def _line(node: Any, path: Path_) -> int:
-    """1-based line of the deepest node on `path` (1 when unknown, e.g. for JSON fallback)."""
-    best = 1
-    cur = node
-    for step in path:
-        try:
-            if isinstance(cur, CommentedMap):
-                key = _find_key(cur, step)
-                if key is None:
-                    break
-                best = cur.lc.key(key)[0] + 1
-                cur = cur[key]
-            elif isinstance(cur, CommentedSeq) and isinstance(step, int) and step < len(cur):
-                best = cur.lc.item(step)[0] + 1
-                cur = cur[step]
-            else:
-                break
-        except (KeyError, IndexError, AttributeError, TypeError):
-            break
-    return best
-
-
-def _find_key(m: CommentedMap, step: str | int) -> Any:
-    for k in m:
-        if k == step or str(k) == str(step):
-            return k
-    return None
 
 
 def check_references(pf: ParsedFile, people: set[str], sources: set[str]) -> None:
@@ -297,9 +245,9 @@ def reference_additions(pf: ParsedFile, section: str,
             if v is None:
                 continue
             if f in old and old[f] != v:
-                raise pf.error(pf.ref_lines.get((section, key), 1),
-                               f"{section} '{key}': {f} is already recorded as '{old[f]}', "
-                               f"not '{v}' (recorded values cannot change)")
+                raise pf.ref_error(section, key, f"{section} '{key}': {f} is already recorded "
+                                                 f"as '{old[f]}', not '{v}' (recorded values "
+                                                 f"cannot change)")
             if f not in old:
                 new[f] = v
         if new:

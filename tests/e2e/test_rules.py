@@ -246,7 +246,7 @@ def test_same_id_different_content(based: Run, write: Callable[[str, str], str])
 
 def test_yaml_syntax_error(based: Run, write: Callable[[str, str], str]) -> None:
     rejected(based, write("bad.yaml", "format: orgchart/v1\nevents:\n  - {type: rename\n"),
-             "4: not valid YAML: expected ',' or '}', but got '<stream end>'")
+             "4: not valid YAML: did not find expected ',' or '}'")
 
 
 def test_missing_format(based: Run, write: Callable[[str, str], str]) -> None:

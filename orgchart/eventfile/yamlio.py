@@ -1,0 +1,112 @@
+"""Fast reading of YAML/JSON event files, and line numbers found only when needed.
+
+Data is read with PyYAML's C loader (or `json` for `.json` files); line
+numbers come from composing the node tree, which is done only when an error
+must be reported. Scalars follow YAML 1.2's core schema: only `true`/`false`
+are booleans (`yes`, `no`, `on` stay text), no octal or base-60 numbers.
+Duplicate keys are an error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import yaml
+
+try:
+    from yaml import CSafeLoader as _Base
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    from yaml import SafeLoader as _Base  # type: ignore[assignment]
+
+Path_ = list[str | int]
+
+
+class Loader(_Base):  # type: ignore[misc,valid-type]
+    """PyYAML's safe loader with YAML 1.2 core-schema scalars and no duplicate keys."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key '{key}'", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+
+Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
+                           "tag:yaml.org,2002:float")]
+    for first, resolvers in _Base.yaml_implicit_resolvers.items()
+}
+Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|"
+                                                                  r"False|FALSE)$"), list("tTfF"))
+
+
+class DocumentError(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def load_text(text: str, is_json: bool) -> Any:
+    """Plain data from the file's text; DocumentError with a line on a syntax error."""
+    if is_json:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as e:
+            raise DocumentError(e.lineno, f"not valid JSON: {e.msg}") from None
+    try:
+        return yaml.load(text, Loader=Loader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        problem = (e.problem or str(e)).strip()
+        raise DocumentError(mark.line + 1 if mark else 1, f"not valid YAML: {problem}") from None
+    except yaml.YAMLError as e:
+        raise DocumentError(1, f"not valid YAML: {e}") from None
+
+
+class LineFinder:
+    """Lines of nodes by path (`["events", 3, "date"]`), composed on first use."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._root: yaml.Node | None = None
+        self._failed = False
+
+    def root(self) -> yaml.Node | None:
+        if self._root is None and not self._failed:
+            try:
+                self._root = yaml.compose(self.text, Loader=Loader)
+            except yaml.YAMLError:
+                self._failed = True
+        return self._root
+
+    def line(self, path: Path_) -> int:
+        """1-based line of the deepest node on `path` that exists (1 when unknown)."""
+        cur = self.root()
+        best = 1 if cur is None else cur.start_mark.line + 1
+        for step in path:
+            if isinstance(cur, yaml.MappingNode):
+                for key_node, value_node in cur.value:
+                    if str(key_node.value) == str(step):
+                        best, cur = key_node.start_mark.line + 1, value_node
+                        break
+                else:
+                    return best
+            elif isinstance(cur, yaml.SequenceNode) and isinstance(step, int) \
+                    and step < len(cur.value):
+                cur = cur.value[step]
+                best = cur.start_mark.line + 1
+            else:
+                return best
+        return best
+
+
+def dump_yaml(doc: Any) -> str:
+    return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=4096,
+                          default_flow_style=False)
