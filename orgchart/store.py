@@ -70,10 +70,18 @@ def store_env(db: str) -> dict[str, str]:
     return env
 
 
+SNAPSHOT_EVERY = 500
+
+
 class OrgChartApp(Application):
-    """The library application holding the one `OrgHistory` stream."""
+    """The library application holding the one `OrgHistory` stream.
+
+    Snapshots of the (tiny) aggregate state let a writer get the stream's head
+    without replaying the whole log.
+    """
 
     name = "orgchart"
+    is_snapshotting_enabled = True
 
 
 @dataclass
@@ -151,32 +159,47 @@ class EventStore:
                 h.facts.append(fact)
         return h
 
-    def append(self, history: StoredHistory, facts: Iterable[Fact],
-               people: Mapping[str, Mapping[str, str]], sources: Mapping[str, Mapping[str, str]],
-               title: str | None) -> int:
-        """Append at the version `history` was read at; raise Conflict if someone was first."""
-        agg: Any = None
-        for ev in history.events:
-            agg = ev.mutate(agg)
-        if agg is None:
-            agg = start_history()
+    def head(self) -> Any:
+        """The `OrgHistory` aggregate at its latest version (None for an empty store)."""
+        from eventsourcing.application import AggregateNotFoundError
+
+        try:
+            return self.app.repository.get(OrgHistory.STREAM_ID)
+        except AggregateNotFoundError:
+            return None
+
+    def append_at(self, version: int, facts: Iterable[Fact],
+                  people: Mapping[str, Mapping[str, str]],
+                  sources: Mapping[str, Mapping[str, str]], title: str | None) -> int:
+        """Append after log entry `version`; raise Conflict if the log has moved on."""
+        agg = self.head()
+        if (agg.version if agg is not None else 0) != version:
+            raise Conflict()
+        return self._save(agg if agg is not None else start_history(), facts, people, sources,
+                          title)
+
+    def _save(self, agg: Any, facts: Iterable[Fact], people: Mapping[str, Mapping[str, str]],
+              sources: Mapping[str, Mapping[str, str]], title: str | None) -> int:
+        before = agg.version
         for pid, fields in people.items():
             agg.record(OrgHistory.PersonRecorded, person=pid, fields=dict(fields))
         for sid, fields in sources.items():
             agg.record(OrgHistory.SourceRecorded, source=sid, fields=dict(fields))
-        if title is not None and title != history.title:
+        if title is not None:
             agg.record(OrgHistory.TitleRecorded, title=title)
         for fact in facts:
             cls, kw = to_stored(fact)
             agg.record(cls, **kw)
         if not agg.pending_events:
-            return history.version
+            return int(agg.version)
         try:
             self.app.save(agg)
         except IntegrityError:
             raise Conflict() from None
         except OperationalError as e:
             raise StoreError(f"the store is busy or unavailable: {e}") from None
+        if agg.version // SNAPSHOT_EVERY > before // SNAPSHOT_EVERY:
+            self.app.snapshots.put([OrgHistory.Snapshot.take(agg)])  # type: ignore[union-attr]
         return int(agg.version)
 
 

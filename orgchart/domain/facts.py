@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field, fields
 from datetime import date
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any, ClassVar
 
 from orgchart.domain.dates import EffDate
@@ -195,7 +195,12 @@ def units_named(fact: Fact) -> list[str]:
 
 
 def _field_items(obj: Any) -> list[tuple[str, Any]]:
-    return [(f.name, getattr(obj, f.name)) for f in fields(obj)]
+    return [(name, getattr(obj, name)) for name in _field_names(type(obj))]
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 def _plain(value: Any) -> Any:

@@ -7,7 +7,7 @@ valid history on its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -40,24 +40,41 @@ class Breach:
     state: date | None = None  # the knowledge state that failed (None: the latest)
 
 
+Lookup = Callable[[str], "tuple[Fact, str | None] | None"]
+
+
 def check_retractions(stored: Sequence[Fact], new: Sequence[Fact]) -> Breach | None:
     """The rules of `retract` that need no replay."""
-    by_id = {f.id: f for f in [*stored, *new]}
-    already = {f.event: f for f in stored if isinstance(f, Retract)}
+    by_id = {f.id: f for f in stored}
+    retracted_by = {f.event: f.id for f in stored if isinstance(f, Retract)}
+
+    def lookup(event_id: str) -> tuple[Fact, str | None] | None:
+        f = by_id.get(event_id)
+        return (f, retracted_by.get(event_id)) if f is not None else None
+
+    return check_retractions_with(lookup, new)
+
+
+def check_retractions_with(lookup: Lookup, new: Sequence[Fact]) -> Breach | None:
+    """The rules of `retract`, finding stored events (and who retracted them) by id."""
+    new_by_id = {f.id: f for f in new}
+    claimed: dict[str, str] = {}
     for f in new:
         if not isinstance(f, Retract):
             continue
-        target = by_id.get(f.event)
+        found = lookup(f.event)
+        target, by = found if found is not None else (new_by_id.get(f.event), None)
         if target is None:
             return Breach(f, f"event '{f.event}' does not exist")
         if isinstance(target, Retract):
             return Breach(f, f"event '{f.event}' is a retraction; a retraction cannot be retracted")
-        if f.event in already:
-            return Breach(f, f"event '{f.event}' is already retracted by '{already[f.event].id}'")
+        by = by or claimed.get(f.event)
+        if by is not None:
+            return Breach(f, f"event '{f.event}' is already retracted by '{by}'")
         if f.recorded_day < target.recorded_day:
             return Breach(f, f"a retraction cannot be recorded ({f.recorded_day}) before the "
                              f"event it retracts ({target.recorded_day})")
-        already[f.event] = f
+        claimed[f.event] = f.id
     return None
 
 
@@ -87,14 +104,20 @@ def check_append(stored: Sequence[Fact], new: Sequence[Fact]) -> Breach | None:
 
 def _blame(facts: Sequence[Fact], new: Sequence[Fact], new_ids: set[str], e: RuleViolation,
            k: date | None) -> Breach:
-    by_id = {f.id: f for f in facts}
+    return blame(known_at(facts, k), new, e, k)
+
+
+def blame(counted: Sequence[Fact], new: Sequence[Fact], e: RuleViolation,
+          k: date | None = None) -> Breach:
+    """Which new event to name for a violation found while replaying `counted` events."""
+    by_id = {f.id: f for f in [*counted, *new]}
     failing = by_id[e.event_id]
-    if failing.id in new_ids:
+    if failing.id in {f.id for f in new}:
         return Breach(failing, e.rule, None, k)
     # a stored event broke: blame the last new event before it in effective order,
     # else a new retraction, else the first new event
-    counted = {f.id for f in known_at(facts, k)}
-    before = [f for f in new if f.id in counted and not isinstance(f, Retract)
+    ids = {f.id for f in counted}
+    before = [f for f in new if f.id in ids and not isinstance(f, Retract)
               and (f.day, f.seq) <= (failing.day, failing.seq)]
     if before:
         culprit = max(before, key=lambda f: (f.day, f.seq))

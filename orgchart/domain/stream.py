@@ -3,4 +3,4 @@
 from uuid import NAMESPACE_URL, uuid5
 
 STREAM_ID = uuid5(NAMESPACE_URL, "orgchart:/history")
-STREAM_ID_TEXT = str(STREAM_ID)
+STREAM_ID_HEX = STREAM_ID.hex  # how the SQLite recorder stores it

@@ -8,7 +8,7 @@ links. Those intervals are what the query tables store.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -41,6 +41,7 @@ class UnitVersion:
     kind: str | None
     parent: str | None
     event: str  # the event that made this version
+    rowid: int | None = None  # set when the version came from the query tables (a seed)
 
 
 @dataclass
@@ -54,6 +55,7 @@ class UnitLife:
     ended: EffDate | None = None
     ended_event: str | None = None
     ended_how: str | None = None  # split | merge | dissolve
+    rowid: int | None = None
 
 
 @dataclass
@@ -68,6 +70,7 @@ class Tenure:
     start_event: str
     end: EffDate | None = None
     end_event: str | None = None
+    rowid: int | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,23 @@ class Timeline:
 
 
 @dataclass
+class Seed:
+    """The state at the end of the day before a replay window starts.
+
+    Lets a replay cover only the events from some date on: `versions` are the
+    units alive then (their current versions), `lives` their lives, `tenures`
+    the roles held then; `id_used` and `life_of` answer for units outside the
+    window (ids are never reused; error messages say when a unit ended).
+    """
+
+    versions: list[UnitVersion]
+    lives: list[UnitLife]
+    tenures: list[Tenure]
+    id_used: Callable[[str], bool]
+    life_of: Callable[[str], UnitLife | None]
+
+
+@dataclass
 class _Current:
     name: str
     name_en: str | None
@@ -105,23 +125,43 @@ def effective_order(facts: Iterable[Fact]) -> list[Fact]:
     return sorted((f for f in facts if not isinstance(f, Retract)), key=lambda f: (f.day, f.seq))
 
 
-def replay(facts: Iterable[Fact]) -> Timeline:
+def replay(facts: Iterable[Fact], seed: Seed | None = None) -> Timeline:
     """Replay events (any order; they are sorted) and return the timeline.
 
-    Raises RuleViolation naming the first event that breaks a rule.
+    With a `seed`, the replay starts from that state; the events must then all
+    fall on or after the seed's day. Raises RuleViolation naming the first
+    event that breaks a rule.
     """
-    r = _Replay()
+    r = _Replay(seed)
     for fact in effective_order(facts):
         r.apply(fact)
     return r.finish()
 
 
 class _Replay:
-    def __init__(self) -> None:
+    def __init__(self, seed: Seed | None = None) -> None:
         self.tl = Timeline()
         self.alive: dict[str, _Current] = {}
         self.children: dict[str, set[str]] = {}
         self.roles: dict[tuple[str, str], Tenure] = {}
+        self.seed = seed
+        if seed is not None:
+            for life in seed.lives:
+                self.tl.lives[life.unit] = life
+            for v in seed.versions:
+                self.tl.versions.append(v)
+                self.alive[v.unit] = _Current(v.name, v.name_en, v.kind, v.parent, v)
+                if v.parent is not None:
+                    self.children.setdefault(v.parent, set()).add(v.unit)
+            for t in seed.tenures:
+                self.tl.tenures.append(t)
+                self.roles[(t.unit, t.role)] = t
+
+    def life_of(self, unit: str) -> UnitLife | None:
+        life = self.tl.lives.get(unit)
+        if life is None and self.seed is not None:
+            life = self.seed.life_of(unit)
+        return life
 
     # -- state helpers -------------------------------------------------
 
@@ -134,7 +174,7 @@ class _Replay:
     def need_alive(self, unit: str, d: EffDate, what: str = "unit") -> _Current:
         cur = self.alive.get(unit)
         if cur is None:
-            life = self.tl.lives.get(unit)
+            life = self.life_of(unit)
             if life is not None and life.ended is not None:
                 raise RuleViolation("", f"{what} '{unit}' does not exist on {d} "
                                         f"(it ended on {life.ended}, {life.ended_how})")
@@ -142,7 +182,7 @@ class _Replay:
         return cur
 
     def need_new_id(self, unit: str) -> None:
-        if unit in self.tl.lives:
+        if unit in self.tl.lives or (self.seed is not None and self.seed.id_used(unit)):
             raise RuleViolation("", f"unit id '{unit}' is already used (unit ids are never reused)")
 
     def is_within(self, unit: str, ancestor: str) -> bool:

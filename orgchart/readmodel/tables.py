@@ -12,7 +12,8 @@ from typing import Any
 
 import sqlite_utils
 
-from orgchart.domain.facts import Fact, Retract, units_named
+from orgchart.domain.dates import EffDate
+from orgchart.domain.facts import Fact, Retract, build_fact, units_named
 from orgchart.domain.timeline import Timeline
 
 P = "oc_"  # table prefix: the event store's own tables share a SQLite file
@@ -180,4 +181,17 @@ def dump(db: sqlite_utils.Database) -> dict[str, list[tuple[Any, ...]]]:
         cols = [c.name for c in db.table(P + name).columns]
         rows = db.execute(f"select {', '.join(cols)} from {P}{name}").fetchall()
         out[name] = sorted(rows, key=lambda r: tuple("" if x is None else str(x) for x in r))
+    return out
+
+
+def facts_from_tables(db: sqlite_utils.Database) -> list[Fact]:
+    import json
+
+    out = []
+    for row in db.execute(f"select seq, id, type, date, recorded, sources, note, body "
+                          f"from {P}events order by seq").fetchall():
+        seq, eid, typ, d, recorded, sources, note, body = row
+        out.append(build_fact(typ, json.loads(body), id=eid,
+                              date=EffDate.parse(d) if d else None, recorded=recorded,
+                              sources=tuple(json.loads(sources)), note=note, seq=seq))
     return out

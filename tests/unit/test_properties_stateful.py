@@ -1,0 +1,563 @@
+"""Random valid histories built step by step through the real service, checked
+against the naive reference replay in `tests/reference.py`.
+
+Every step writes one small `orgchart/v1` file (YAML or JSON) and loads it, or
+retracts an event. Steps at the newest effective date are valid by
+construction and must be accepted; steps with earlier dates and retractions
+may break the history and may be rejected, but a rejection must write nothing.
+After every step the chart on several dates and knowledge days must be a
+forest and equal the reference replay.
+
+`History` and `grow()` are reused by `test_properties_roundtrip.py`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import shutil
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from hypothesis import HealthCheck, event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+
+from orgchart.domain.dates import EffDate
+from orgchart.errors import EmptyStore, OrgchartError
+from orgchart.eventfile.dump import dump_document
+from orgchart.service import OrgChartService
+from tests import reference
+from tests.reference import Roles, Units, first_day
+
+T = TypeVar("T")
+Draw = Callable[[st.SearchStrategy[T]], T]
+EventDict = dict[str, Any]
+
+PEOPLE: dict[str, dict[str, str]] = {
+    "ann": {"name": "安妮", "name_en": "Ann Lee"},
+    "bo": {"name": "Bo"},
+    "chen-li": {"name": "陈立", "name_en": "Chen Li"},
+    "dana": {"name": "Dana", "name_en": "Dana Smith"},
+}
+SOURCES: dict[str, dict[str, str]] = {"press": {"title": "Press release", "publisher": "PR"}}
+ROLES = ("head", "deputy", "cto")
+TITLES = (None, "CEO", "负责人", "总裁")
+KINDS = (None, "group", "business unit", "department")
+START = date(2010, 1, 1)  # effective dates start around here
+FIRST_RECORDED = date(2020, 1, 1)  # recorded days run from here, never in the future
+LAST_RECORDED = date(2025, 12, 31)
+STRUCTURE = ("rename", "move", "split", "merge", "dissolve")
+LEADERS = ("appoint", "step_down")
+KINDS_OF_EVENT = ("establish", *STRUCTURE, *LEADERS)
+
+
+# -- proposing one valid event for the state on a date ---------------------------
+
+
+def children_of(units: Units, unit: str) -> list[str]:
+    return sorted(k for k, u in units.items() if u["parent"] == unit)
+
+
+def subtree(units: Units, unit: str) -> set[str]:
+    """`unit` and all its descendants."""
+    out, todo = {unit}, [unit]
+    while todo:
+        for k in children_of(units, todo.pop()):
+            out.add(k)
+            todo.append(k)
+    return out
+
+
+def new_unit_fields(draw: Draw[Any], uid: str) -> EventDict:
+    names = [f"Unit {uid}", f"部门 {uid}", f"{uid} lab"]
+    fields: EventDict = {"unit": uid, "name": draw(st.sampled_from(names))}
+    if draw(st.booleans()):
+        fields["name_en"] = f"{uid.upper()} division"
+    kind = draw(st.sampled_from(KINDS))
+    if kind is not None:
+        fields["kind"] = kind
+    return fields
+
+
+def propose(kind: str, units: Units, roles: Roles, draw: Draw[Any],
+            fresh: Callable[[str], str]) -> EventDict | None:
+    """A valid event of `kind` for the state (`units`, `roles`), or None if there is none."""
+    live = sorted(units)
+    if kind == "establish":
+        ev = {"type": "establish", **new_unit_fields(draw, fresh("u"))}
+        parent = draw(st.sampled_from([None, *live]))
+        if parent is not None:
+            ev["parent"] = parent
+        return ev
+    if kind == "step_down":
+        if not roles:
+            return None
+        unit, role = draw(st.sampled_from(sorted(roles)))
+        person = roles[(unit, role)]["person"]
+        ev = {"type": "step_down", "unit": unit, "person": person}
+        held = [r for (u, r), v in roles.items() if u == unit and v["person"] == person]
+        if len(held) > 1 or draw(st.booleans()):
+            ev["role"] = role
+        return ev
+    if not live:
+        return None
+    unit = draw(st.sampled_from(live))
+    below = subtree(units, unit)
+    outside = [x for x in live if x not in below]
+    if kind == "rename":
+        which = draw(st.sampled_from(["name", "name_en", "both"]))
+        ev = {"type": "rename", "unit": unit}
+        tag = fresh("r")
+        if which in ("name", "both"):
+            ev["name"] = f"Renamed {unit} {tag}"
+        if which in ("name_en", "both"):
+            ev["name_en"] = f"{unit} renamed {tag}"
+        return ev
+    if kind == "move":
+        return {"type": "move", "unit": unit, "parent": draw(st.sampled_from([None, *outside]))}
+    if kind == "split":
+        keep = draw(st.booleans())
+        parts = [new_unit_fields(draw, fresh("u"))
+                 for _ in range(draw(st.integers(1 if keep else 2, 3)))]
+        part_ids = [p["unit"] for p in parts]
+        children = {k: draw(st.sampled_from(part_ids)) for k in children_of(units, unit)
+                    if not keep or draw(st.booleans())}
+        moving = set().union(*(subtree(units, c) for c in children))
+        # a part may sit under a unit that survives the split and does not move under a part
+        hosts = [x for x in live if x not in moving] if keep else outside
+        for i, part in enumerate(parts):
+            where = draw(st.sampled_from(["default", "unit", "part"]))
+            if where == "unit" and hosts:
+                part["parent"] = draw(st.sampled_from(hosts))
+            elif where == "part" and i > 0:
+                part["parent"] = part_ids[draw(st.integers(0, i - 1))]
+        ev = {"type": "split", "unit": unit, "into": parts}
+        if children or draw(st.booleans()):
+            ev["children"] = children
+        if keep or draw(st.booleans()):
+            ev["keep"] = keep
+        return ev
+    if kind == "merge":
+        merging = draw(st.lists(st.sampled_from(live), min_size=1, max_size=3, unique=True))
+        gone = set().union(*(subtree(units, m) for m in merging))
+        targets = [x for x in live if x not in gone]
+        if targets and draw(st.booleans()):
+            into: str | EventDict = draw(st.sampled_from(targets))
+        else:
+            into = new_unit_fields(draw, fresh("u"))
+            if targets and draw(st.booleans()):
+                into["parent"] = draw(st.sampled_from(targets))
+        return {"type": "merge", "units": merging, "into": into}
+    if kind == "dissolve":
+        ev = {"type": "dissolve", "unit": unit}
+        if children_of(units, unit) or (outside and draw(st.booleans())):
+            if not outside:
+                return None
+            ev["children_to"] = draw(st.sampled_from(outside))
+        return ev
+    assert kind == "appoint", kind
+    role = draw(st.sampled_from(ROLES))
+    holder = roles.get((unit, role))
+    person = draw(st.sampled_from([p for p in sorted(PEOPLE)
+                                   if holder is None or p != holder["person"]]))
+    ev = {"type": "appoint", "unit": unit, "person": person}
+    if role != "head" or draw(st.booleans()):
+        ev["role"] = role
+    title = draw(st.sampled_from(TITLES))
+    if title is not None:
+        ev["title"] = title
+    return ev
+
+
+def date_text(day: date, precision: str) -> str:
+    return {"day": day.isoformat(), "month": day.strftime("%Y-%m"), "year": f"{day.year:04d}"}[
+        precision]
+
+
+def draw_date(draw: Draw[Any], low: date, high: date, not_before: date | None) -> str:
+    """A date in [low, high] at a random precision; its first day is >= `not_before` if set."""
+    day = low + timedelta(days=draw(st.integers(0, (high - low).days)))
+    precision = draw(st.sampled_from(["day", "day", "day", "month", "year"]))
+    text = date_text(day, precision)
+    if not_before is not None and first_day(text) < not_before:
+        if precision == "month":
+            nxt = day.replace(day=1) + timedelta(days=32)
+            text = date_text(nxt, "month")
+        elif precision == "year":
+            text = f"{day.year + 1:04d}"
+    return text
+
+
+# -- the checks ---------------------------------------------------------------------
+
+
+def assert_forest(units: list[dict[str, Any]], day: date) -> None:
+    """Each unit once, parents present and listed before their children, leaders begun."""
+    ids = [u["id"] for u in units]
+    assert len(ids) == len(set(ids)), f"a unit is listed twice on {day}: {ids}"
+    position = {uid: i for i, uid in enumerate(ids)}
+    for i, u in enumerate(units):
+        p = u["parent"]
+        assert p is None or position.get(p, i) < i, \
+            f"unit {u['id']} on {day}: parent {p} is not in the chart before it"
+        assert first_day(u["since"]) <= day
+        for leader in u["leaders"]:
+            assert first_day(leader["since"]) <= day
+
+
+# -- a store and the model of what it holds -----------------------------------------
+
+
+class History:
+    """A fresh store, and the events it holds as plain dicts (with their ids) in append order."""
+
+    def __init__(self, workdir: Path) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.dir = workdir
+        self.svc = OrgChartService(str(workdir / "store.db"))
+        self.events: list[EventDict] = []
+        self.accepted_files: list[Path] = []
+        self.today = FIRST_RECORDED
+        self.counter = 0
+        self.stats: dict[str, int] = {}
+
+    def close(self) -> None:
+        self.svc.close()
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def count(self, what: str) -> None:
+        self.stats[what] = self.stats.get(what, 0) + 1
+        event(what)
+
+    # -- the model --
+
+    def effective_days(self) -> list[date]:
+        return sorted({first_day(e["date"]) for e in self.events if e["type"] != "retract"})
+
+    def recorded_days(self) -> list[date]:
+        return sorted({first_day(e["recorded"]) for e in self.events})
+
+    def newest_day(self) -> date:
+        days = [first_day(e["date"]) for e in reference.counted(self.events)]
+        return max(days, default=START)
+
+    def snapshot(self) -> dict[str, Any] | None:
+        try:
+            return self.svc.export()
+        except EmptyStore:
+            return None
+
+    # -- steps --
+
+    def advance(self, draw: Draw[Any]) -> None:
+        """The next recorded day: the same as the last step's or a little later."""
+        self.today = min(self.today + timedelta(days=draw(st.integers(0, 40))), LAST_RECORDED)
+
+    def write(self, events: list[EventDict], recorded: date, draw: Draw[Any]) -> Path:
+        """One orgchart/v1 file for `events` (dicts in file form) recorded on `recorded`."""
+        per_event = draw(st.booleans())
+        doc: dict[str, Any] = {"format": "orgchart/v1", "title": "Property-test org"}
+        if not per_event:
+            doc["recorded"] = recorded.isoformat()
+        doc["sources"] = SOURCES
+        doc["people"] = PEOPLE
+        doc["events"] = [{**e, "recorded": recorded.isoformat()} if per_event else e
+                         for e in events]
+        path = self.dir / f"step-{self.fresh('f')}.{draw(st.sampled_from(['yaml', 'json']))}"
+        path.write_text(dump_document(doc, path.suffix[1:]), encoding="utf-8")
+        return path
+
+    def dress(self, ev: EventDict, date_: str, draw: Draw[Any]) -> EventDict:
+        """The event with its date and, sometimes, an explicit id, a source or a note."""
+        out = {**ev, "date": date_}
+        extra = draw(st.sampled_from(["none", "none", "id", "source", "note"]))
+        if extra == "id":
+            out["id"] = self.fresh("ev-")
+        elif extra == "source":
+            out["source"] = "press"
+        elif extra == "note":
+            out["note"] = "as reported"
+        return out
+
+    def load(self, events: list[EventDict], draw: Draw[Any], must: bool,
+             recorded: date | None = None) -> bool:
+        """Load one file of `events`; True if accepted. A rejection must write nothing."""
+        recorded = recorded or self.today
+        before = None if must else self.snapshot()
+        path = self.write(events, recorded, draw)
+        try:
+            [report] = self.svc.load([str(path)])
+        except OrgchartError as e:
+            assert not must, f"a valid file was rejected: {e}\n{path.read_text()}"
+            assert self.snapshot() == before, f"a rejected file wrote something: {e}"
+            self.count("rejected")
+            return False
+        exported = self.svc.export()["events"]
+        known = {e["id"] for e in self.events}
+        new = [x for x in exported if x["id"] not in known]
+        assert report.added == len(new)
+        assert len(new) in (0, len(events)), (new, events)
+        for ev, stored in zip(events if new else [], new, strict=True):
+            assert ev.get("id", stored["id"]) == stored["id"]
+            assert stored["recorded"] == recorded.isoformat()
+            self.events.append({**ev, "id": stored["id"], "recorded": recorded.isoformat()})
+        self.accepted_files.append(path)
+        self.count("accepted")
+        return True
+
+    def first(self, draw: Draw[Any]) -> None:
+        """A root unit, sometimes with its head appointed in the same file."""
+        day = draw_date(draw, START, START + timedelta(days=365), None)
+        root = propose("establish", {}, {}, draw, self.fresh)
+        assert root is not None
+        ev = self.dress(root, day, draw)
+        batch = [ev]
+        if draw(st.booleans()):
+            batch.append({"type": "appoint", "date": day, "unit": ev["unit"], "person": "ann",
+                          "title": "CEO"})
+        self.load(batch, draw, must=True)
+
+    def latest(self, kinds: tuple[str, ...], draw: Draw[Any]) -> None:
+        """An event on or after the newest effective date: valid by construction."""
+        self.advance(draw)
+        newest = self.newest_day()
+        day = draw_date(draw, newest, newest + timedelta(days=150), newest)
+        units, roles = reference.replay(self.events, first_day(day))
+        kind = draw(st.sampled_from(kinds))
+        ev = propose(kind, units, roles, draw, self.fresh)
+        if ev is None:
+            self.count(f"no {kind} possible")
+            return
+        self.count(f"latest {ev['type']}")
+        self.load([self.dress(ev, day, draw)], draw, must=True)
+
+    def earlier(self, draw: Draw[Any]) -> None:
+        """An event dated before the newest one: accepted if the history stays valid."""
+        self.advance(draw)
+        newest = self.newest_day()
+        days = self.effective_days()
+        if days and draw(st.booleans()):
+            day = date_text(draw(st.sampled_from(days)), "day")  # a date already used
+        else:
+            day = draw_date(draw, START - timedelta(days=400), newest, None)
+        units, roles = reference.replay(self.events, first_day(day))
+        ev = propose(draw(st.sampled_from(KINDS_OF_EVENT)), units, roles, draw, self.fresh)
+        if ev is None:
+            return
+        must = first_day(day) >= newest
+        if self.load([self.dress(ev, day, draw)], draw, must=must):
+            self.count(f"earlier {ev['type']} accepted")
+
+    def backdated(self, draw: Draw[Any]) -> None:
+        """An event recorded on an earlier day (old reporting imported late).
+
+        It changes knowledge states already in the store; only a new root is
+        valid in all of them for sure.
+        """
+        self.advance(draw)
+        recorded = FIRST_RECORDED + timedelta(
+            days=draw(st.integers(0, (self.today - FIRST_RECORDED).days)))
+        day = draw_date(draw, START - timedelta(days=400), self.newest_day(), None)
+        units, roles = reference.replay(self.events, first_day(day))
+        ev = propose(draw(st.sampled_from(KINDS_OF_EVENT)), units, roles, draw, self.fresh)
+        if ev is None:
+            return
+        must = ev["type"] == "establish" and "parent" not in ev
+        if self.load([self.dress(ev, day, draw)], draw, must=must, recorded=recorded):
+            self.count(f"backdated {ev['type']} accepted")
+
+    def retract(self, draw: Draw[Any]) -> None:
+        """Retract a counted event: accepted if the rest of the history stays valid."""
+        self.advance(draw)
+        targets = [e["id"] for e in reference.counted(self.events)]
+        if not targets:
+            return
+        self.attempt_retraction(draw(st.sampled_from(targets)), draw, must_fail=False)
+
+    def bad_retract(self, draw: Draw[Any]) -> None:
+        """Retract a retraction or an event already retracted: always rejected."""
+        self.advance(draw)
+        retractions = [e for e in self.events if e["type"] == "retract"]
+        targets = [e["id"] for e in retractions] + [e["event"] for e in retractions]
+        if not targets:
+            return
+        self.attempt_retraction(draw(st.sampled_from(targets)), draw, must_fail=True)
+
+    def attempt_retraction(self, target: str, draw: Draw[Any], must_fail: bool) -> None:
+        reason = f"wrong {self.fresh('reason-')}"
+        if draw(st.booleans()):
+            accepted = self.load([{"type": "retract", "event": target, "reason": reason}], draw,
+                                 must=False)
+            assert not (must_fail and accepted), f"retracting {target} was accepted"
+            return
+        before = self.snapshot()
+        now = datetime.combine(self.today, time(12, 30), tzinfo=UTC)
+        try:
+            rid = self.svc.retract(target, reason, now=now)
+        except OrgchartError as e:
+            assert self.snapshot() == before, f"a rejected retraction wrote something: {e}"
+            self.count("rejected")
+            return
+        assert not must_fail, f"retracting {target} was accepted"
+        self.events.append({"type": "retract", "id": rid, "event": target, "reason": reason,
+                            "recorded": now.strftime("%Y-%m-%dT%H:%M:%SZ")})
+        self.count("retracted")
+
+    def reload(self, draw: Draw[Any]) -> None:
+        """Loading an accepted file again writes nothing."""
+        if self.accepted_files:
+            path = draw(st.sampled_from(self.accepted_files))
+            before = self.svc.export()
+            [report] = self.svc.load([str(path)])
+            assert report.added == 0
+            assert self.svc.export() == before
+
+    # -- checks --
+
+    def check_on(self, day: date, known: date | None) -> None:
+        res = self.svc.at(EffDate(day), EffDate(known) if known else None)
+        assert res["date"] == day.isoformat()
+        assert res["known_at"] == (known.isoformat() if known else None)
+        assert_forest(res["units"], day)
+        expected = reference.chart(self.events, PEOPLE, day, known)
+        assert res["units"] == expected, (
+            f"chart on {day} known at {known} differs from the reference replay\n"
+            f"events: {json.dumps(self.events, ensure_ascii=False, indent=1)}")
+
+    def check(self, seed: int) -> None:
+        """Compare the chart with the reference on a sample of dates and knowledge days.
+
+        The sample always holds the newest step's date and the day before it; the
+        rest are drawn from every effective date, the day before each, a day
+        between each two and days far before and after.
+        """
+        if not self.events:
+            return
+        rng = random.Random(seed)
+        eff = self.effective_days()
+        between = [a + timedelta(days=(b - a).days // 2) for a, b in itertools.pairwise(eff)
+                   if (b - a).days > 1]
+        candidates = sorted({*eff, *(d - timedelta(days=1) for d in eff), *between,
+                             eff[0] - timedelta(days=1000), eff[-1] + timedelta(days=1000)})
+        last = self.events[-1]
+        newest = first_day(last["date"] if last["type"] != "retract" else last["recorded"])
+        for day in sorted({newest, newest - timedelta(days=1), *rng.sample(candidates, 2)}):
+            self.check_on(day, None)
+        recorded = self.recorded_days()
+        known = rng.choice([recorded[0] - timedelta(days=1), *recorded])
+        for day in sorted({newest, *rng.sample(candidates, 2)}):
+            self.check_on(day, known)
+
+
+STEPS: dict[str, Callable[[History, Draw[Any]], None]] = {
+    "establish": lambda h, draw: h.latest(("establish",), draw),
+    "structure": lambda h, draw: h.latest(STRUCTURE, draw),
+    "leaders": lambda h, draw: h.latest(LEADERS, draw),
+    "earlier": History.earlier,
+    "backdated": History.backdated,
+    "retract": History.retract,
+    "bad_retract": History.bad_retract,
+    "reload": History.reload,
+}
+
+
+def grow(h: History, draw: Draw[Any], steps: int) -> None:
+    """A random valid history of about `steps` steps (rejected attempts included)."""
+    h.first(draw)
+    for _ in range(steps):
+        STEPS[draw(st.sampled_from(list(STEPS)))](h, draw)
+
+
+# -- the state machine ------------------------------------------------------------------
+
+
+class OrgchartMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tmp = Path(tempfile.mkdtemp(prefix="orgchart-props-"))
+        self.h = History(self.tmp)
+
+    def teardown(self) -> None:
+        self.h.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def step(self, name: str, data: st.DataObject) -> None:
+        self.h.count(f"step {name}")
+        STEPS[name](self.h, data.draw)
+        self.h.check(data.draw(st.integers(0, 2**16)))
+
+    @initialize(data=st.data())
+    def first_unit(self, data: st.DataObject) -> None:
+        self.h.first(data.draw)
+        self.h.check(0)
+
+    @rule(data=st.data())
+    def establish(self, data: st.DataObject) -> None:
+        self.step("establish", data)
+
+    @rule(data=st.data())
+    def restructure(self, data: st.DataObject) -> None:
+        self.step("structure", data)
+
+    @rule(data=st.data())
+    def change_leaders(self, data: st.DataObject) -> None:
+        self.step("leaders", data)
+
+    @rule(data=st.data())
+    def out_of_order_event(self, data: st.DataObject) -> None:
+        self.step("earlier", data)
+
+    @rule(data=st.data())
+    def backdated_event(self, data: st.DataObject) -> None:
+        self.step("backdated", data)
+
+    @rule(data=st.data())
+    def retract(self, data: st.DataObject) -> None:
+        self.step("retract", data)
+
+    @rule(data=st.data())
+    def invalid_retraction(self, data: st.DataObject) -> None:
+        self.step("bad_retract", data)
+
+    @rule(data=st.data())
+    def reload_a_file(self, data: st.DataObject) -> None:
+        self.step("reload", data)
+
+
+OrgchartMachine.TestCase.settings = settings(
+    max_examples=30, stateful_step_count=15, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+TestOrgchartHistories = OrgchartMachine.TestCase
+
+
+# -- bugs found while writing these properties ---------------------------------------
+
+
+# Found here: the position check once asked for the dashed UUID, which the SQLite
+# recorder stores as 32 hex digits, so every query went back to the log.
+def test_a_query_on_current_tables_does_not_rebuild_them(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    svc = OrgChartService(str(tmp_path / "store.db"))
+    try:
+        path = tmp_path / "one.json"
+        path.write_text(json.dumps({"format": "orgchart/v1", "recorded": "2020-01-01", "events": [
+            {"type": "establish", "date": "2015", "unit": "a", "name": "A"}]}), encoding="utf-8")
+        assert svc.load([str(path)])[0].added == 1  # the load brings the query tables up to date
+
+        def no_rebuild(*args: Any, **kwargs: Any) -> None:
+            raise AssertionError("the query tables were rebuilt although they were current")
+
+        monkeypatch.setattr(svc, "refresh", no_rebuild)
+        monkeypatch.setattr(svc, "catch_up", no_rebuild)
+        assert [u["id"] for u in svc.at(EffDate(date(2016, 1, 1)))["units"]] == ["a"]
+    finally:
+        svc.close()
