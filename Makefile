@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_DB := demo.db
 ORGCHART := $(BIN)/orgchart --db $(DEMO_DB)
 
-.PHONY: demo test lint bench system-deps clean
+.PHONY: demo test lint bench system-deps browser-deps clean
 
 # The virtualenv with the package (editable) and its dev and postgres extras.
 $(STAMP): setup.cfg pyproject.toml
@@ -27,6 +27,17 @@ system-deps:
 	       "'sudo apt-get install graphviz fonts-noto-cjk') to draw charts"; \
 	fi
 
+# Debian's Chromium for the browser tests of `orgchart timeline` (never `playwright install`).
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing chromium with apt-get (for the browser tests)"; \
+	  apt-get update -qq >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "note: /usr/bin/chromium is missing; the browser tests will be skipped"; \
+	fi
+
 demo: $(STAMP) system-deps
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	$(ORGCHART) load seeds/alibaba-2026.yaml
@@ -34,9 +45,19 @@ demo: $(STAMP) system-deps
 	$(ORGCHART) at 2026-03-31
 	@echo
 	$(ORGCHART) at 2026-04-01
+	@echo
+	$(ORGCHART) diff 2026-03-31 2026-04-01
+	@echo
+	$(ORGCHART) history search-rec
+	@echo
+	$(ORGCHART) render 2026-04-01 --since 2026-03-31 -o chart-2026-04-01.svg
+	$(ORGCHART) timeline -o history.html
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps browser-deps
 	$(BIN)/pytest
+
+bench: $(STAMP) system-deps
+	$(BIN)/python tests/bench/run.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check orgchart tests

@@ -109,7 +109,7 @@ def _event_summary(e: dict[str, Any]) -> str:
         return f"{e['person']} stepped down{role} from {e['unit']}"
     if t == "retract":
         return f"retracts {e['event']}: {e['reason']}"
-    return t
+    return str(t)
 
 
 def log_text(rows: list[dict[str, Any]]) -> str:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlparse
+from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
@@ -73,7 +74,7 @@ def store_env(db: str) -> dict[str, str]:
 SNAPSHOT_EVERY = 500
 
 
-class OrgChartApp(Application):
+class OrgChartApp(Application[UUID]):
     """The library application holding the one `OrgHistory` stream.
 
     Snapshots of the (tiny) aggregate state let a writer get the stream's head
@@ -117,7 +118,8 @@ class EventStore:
     def read(self, gt: int = 0) -> StoredHistory:
         """The stream's events after version `gt`, decoded (all of them by default)."""
         h = StoredHistory()
-        for ev in self.app.events.get(OrgHistory.STREAM_ID, gt=gt or None):
+        for raw in self.app.events.get(OrgHistory.STREAM_ID, gt=gt or None):
+            ev = cast(Aggregate.Event, raw)
             h.events.append(ev)
             h.version = ev.originator_version
             apply_reference(h, ev)
@@ -137,7 +139,7 @@ class EventStore:
                 raise TamperedLog(f"the log is broken at {where}: found entry "
                                   f"{stored.originator_version} instead (an entry was removed)")
             try:
-                ev = self.app.mapper.to_domain_event(stored)
+                ev = cast(Aggregate.Event, self.app.mapper.to_domain_event(stored))
             except Exception as e:
                 raise TamperedLog(f"the log is broken at {where}: it cannot be decoded "
                                   f"({type(e).__name__})") from None

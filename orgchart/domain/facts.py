@@ -7,20 +7,20 @@ form of each (past-tense classes inside the `OrgHistory` aggregate) lives in
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field, fields
-from datetime import date
 from functools import cache, cached_property
 from typing import Any, ClassVar
 
 from orgchart.domain.dates import EffDate
 
 
-def recorded_day(recorded: str) -> date:
+def recorded_day(recorded: str) -> dt.date:
     """The day of a recorded time: a date form or an ISO timestamp."""
     if len(recorded) > 10 and recorded[10] in "T ":
-        return date.fromisoformat(recorded[:10])
+        return dt.date.fromisoformat(recorded[:10])
     return EffDate.parse(recorded).day
 
 
@@ -53,11 +53,11 @@ class Fact:
     COMMON: ClassVar[tuple[str, ...]] = ("id", "date", "recorded", "sources", "note", "seq")
 
     @cached_property
-    def recorded_day(self) -> date:
+    def recorded_day(self) -> dt.date:
         return recorded_day(self.recorded)
 
     @property
-    def day(self) -> date:
+    def day(self) -> dt.date:
         assert self.date is not None, "a retraction has no effective date"
         return self.date.day
 
@@ -195,11 +195,11 @@ def units_named(fact: Fact) -> list[str]:
 
 
 def _field_items(obj: Any) -> list[tuple[str, Any]]:
-    return [(name, getattr(obj, name)) for name in _field_names(type(obj))]
+    return [(name, getattr(obj, name)) for name in _field_names(type(obj))]  # type: ignore[arg-type]
 
 
 @cache
-def _field_names(cls: type) -> tuple[str, ...]:
+def _field_names(cls: Any) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
 
 

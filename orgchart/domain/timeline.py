@@ -398,7 +398,7 @@ class _Replay:
                     if self.is_within(new.parent, u):
                         raise RuleViolation("", f"new unit '{new.unit}' cannot sit under "
                                                 f"'{new.parent}': '{u}' ends in this merge")
-                parent = new.parent
+                parent: str | None = new.parent
             else:
                 parent = self.alive[fact.units[0]].parent
                 while parent is not None and parent in ending:

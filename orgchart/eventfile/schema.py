@@ -77,8 +77,10 @@ def explain(error: ValidationError) -> str:
         where = f"item {int(path[-1]) + 1} of '{path[-2]}'"
     v = error.validator
     if v == "additionalProperties":
-        allowed = list(error.schema.get("properties", {}))
-        extra = [k for k in error.instance if k not in allowed]
+        props = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        allowed = list(props)
+        extra = [k for k in error.instance if k not in allowed] \
+            if isinstance(error.instance, dict) else []
         name = extra[0] if extra else "?"
         return f"unknown field '{name}'{did_you_mean(name, allowed)}"
     if v == "required":

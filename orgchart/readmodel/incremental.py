@@ -26,7 +26,7 @@ from orgchart.domain.knowledge import Breach, blame, check_append, check_retract
 from orgchart.domain.timeline import Seed, Tenure, Timeline, UnitLife, UnitVersion, replay
 from orgchart.errors import RuleViolation
 from orgchart.readmodel import tables
-from orgchart.readmodel.tables import P
+from orgchart.readmodel.tables import P, facts_from_tables
 
 
 def window_start(db: sqlite_utils.Database, new: Sequence[Fact]) -> date | None:
@@ -186,8 +186,9 @@ def _reset_from(db: sqlite_utils.Database, d0: date) -> None:
 def _write_window(db: sqlite_utils.Database, tl: Timeline) -> None:
     rows = tables.timeline_rows(tl)
     fresh: dict[str, list[dict[str, Any]]] = {"versions": [], "lives": [], "tenures": []}
-    for name, items in (("versions", tl.versions), ("lives", list(tl.lives.values())),
-                        ("tenures", tl.tenures)):
+    groups: list[tuple[str, Sequence[Any]]] = [
+        ("versions", tl.versions), ("lives", list(tl.lives.values())), ("tenures", tl.tenures)]
+    for name, items in groups:
         for item, row in zip(items, rows[name], strict=True):
             if item.rowid is None:
                 fresh[name].append(row)
@@ -262,8 +263,6 @@ def check_new(state: StoredState, new: Sequence[Fact]) -> Breach | None:
         return breach
     last = state.last_recorded_day()
     if last is not None and min(f.recorded_day for f in new) < last:
-        from orgchart.service import facts_from_tables
-
         return check_append(facts_from_tables(state.db), new)
     # the new events may span several recorded days: each is a knowledge state
     days = sorted({f.recorded_day for f in new})

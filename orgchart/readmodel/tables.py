@@ -90,7 +90,8 @@ def meta(db: sqlite_utils.Database, key: str) -> str | None:
 
 def event_rows(facts: Sequence[Fact]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     retractions = {f.event: f for f in facts if isinstance(f, Retract)}
-    rows, unit_rows = [], []
+    rows: list[dict[str, Any]] = []
+    unit_rows: list[dict[str, Any]] = []
     for f in facts:
         r = retractions.get(f.id)
         rows.append({
