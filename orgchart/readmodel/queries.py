@@ -19,10 +19,15 @@ def units_on(db: sqlite_utils.Database, day: date) -> dict[str, Unit]:
     """Every unit alive on `day` with its version and leaders, keyed by id (unordered)."""
     d = day.isoformat()
     units: dict[str, Unit] = {}
+    # Two index range scans (open versions; versions closing after `day`), so the cost
+    # follows the size of the chart, not the length of the history before `day`.
     for row in db.execute(
         f"select v.unit, v.name, v.name_en, v.kind, v.parent, l.began from {P}versions v "
-        f"join {P}lives l on l.unit = v.unit "
-        f"where v.valid_from <= ? and (v.valid_to is null or v.valid_to > ?)", [d, d]
+        f"join {P}lives l on l.unit = v.unit where v.valid_to is null and v.valid_from <= ? "
+        f"union all "
+        f"select v.unit, v.name, v.name_en, v.kind, v.parent, l.began from {P}versions v "
+        f"join {P}lives l on l.unit = v.unit where v.valid_to > ? and +v.valid_from <= ?",
+        [d, d, d]
     ).fetchall():
         uid, name, name_en, kind, parent, began = row
         units[uid] = {"id": uid, "name": name, "name_en": name_en, "kind": kind,
@@ -30,7 +35,11 @@ def units_on(db: sqlite_utils.Database, day: date) -> dict[str, Unit]:
     for row in db.execute(
         f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start "
         f"from {P}tenures t left join {P}people p on p.id = t.person "
-        f"where t.start_day <= ? and (t.end_day is null or t.end_day > ?)", [d, d]
+        f"where t.end_day is null and t.start_day <= ? "
+        f"union all "
+        f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start "
+        f"from {P}tenures t left join {P}people p on p.id = t.person "
+        f"where t.end_day > ? and +t.start_day <= ?", [d, d, d]
     ).fetchall():
         uid, person, name, name_en, role, title, start = row
         if uid in units:

@@ -56,7 +56,7 @@ def _create(db: sqlite_utils.Database) -> None:
     t(P + "versions").create({"unit": str, "valid_from": str, "valid_to": str, "name": str,
                               "name_en": str, "kind": str, "parent": str, "event": str})
     t(P + "versions").create_index(["valid_from"])
-    t(P + "versions").create_index(["valid_to"])
+    t(P + "versions").create_index(["valid_to", "valid_from"])
     t(P + "versions").create_index(["unit", "valid_from"])
     t(P + "lives").create({"unit": str, "began": str, "began_day": str, "began_event": str,
                            "began_how": str, "ended": str, "ended_day": str,
@@ -64,7 +64,7 @@ def _create(db: sqlite_utils.Database) -> None:
     t(P + "tenures").create({"unit": str, "role": str, "person": str, "title": str,
                              "start": str, "start_day": str, "start_event": str, "end": str,
                              "end_day": str, "end_event": str})
-    t(P + "tenures").create_index(["start_day"])
+    t(P + "tenures").create_index(["end_day", "start_day"])
     t(P + "tenures").create_index(["unit", "start_day"])
     t(P + "tenures").create_index(["person"])
     t(P + "links").create({"source": str, "target": str, "how": str, "event": str,
