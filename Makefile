@@ -52,6 +52,7 @@ demo: $(STAMP) system-deps
 	@echo
 	$(ORGCHART) render 2026-04-01 --since 2026-03-31 -o chart-2026-04-01.svg
 	$(ORGCHART) timeline -o history.html
+	@echo "history.html: the whole story in one page; open file://$(CURDIR)/history.html in any browser (works offline)"
 
 test: $(STAMP) system-deps browser-deps
 	$(BIN)/pytest
