@@ -6,17 +6,16 @@ version, so a concurrent writer causes a `Conflict`, never a lost event.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
-from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, OperationalError
 
+from orgchart.dbconfig import safe_db_label, store_env
 from orgchart.domain.codec import to_fact, to_stored
 from orgchart.domain.facts import Fact
 from orgchart.domain.history import (
@@ -28,8 +27,6 @@ from orgchart.domain.history import (
 )
 from orgchart.errors import OrgchartError, StoreError
 
-DEFAULT_DB = "orgchart.db"
-
 
 class TamperedLog(OrgchartError):
     """The log was edited, truncated or reordered behind orgchart's back."""
@@ -37,38 +34,6 @@ class TamperedLog(OrgchartError):
 
 class Conflict(Exception):
     """Another writer appended first; re-read, re-validate and try again."""
-
-
-def resolve_db(db: str | None) -> str:
-    return db or os.environ.get("ORGCHART_DB") or DEFAULT_DB
-
-
-def is_postgres(db: str) -> bool:
-    return db.startswith(("postgresql://", "postgres://"))
-
-
-def store_env(db: str) -> dict[str, str]:
-    """Library settings for a SQLite path or a `postgresql://` URL."""
-    if not is_postgres(db):
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": db,
-                "SQLITE_LOCK_TIMEOUT": "30"}
-    u = urlparse(db)
-    query = parse_qs(u.query)
-    env = {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_DBNAME": unquote(u.path.lstrip("/")) or "postgres",
-        "POSTGRES_HOST": u.hostname or "127.0.0.1",
-        "POSTGRES_PORT": str(u.port or 5432),
-        "POSTGRES_USER": unquote(u.username or "postgres"),
-        "POSTGRES_PASSWORD": unquote(u.password or ""),
-        "POSTGRES_LOCK_TIMEOUT": "30",
-        "POSTGRES_CONNECT_TIMEOUT": "10",
-        "POSTGRES_POOL_SIZE": "2",
-        "POSTGRES_MAX_OVERFLOW": "2",
-    }
-    if "schema" in query:
-        env["POSTGRES_SCHEMA"] = query["schema"][0]
-    return env
 
 
 SNAPSHOT_EVERY = 500
@@ -252,13 +217,3 @@ def apply_reference(h: StoredHistory, ev: Aggregate.Event) -> None:
         h.sources.setdefault(ev.source, {}).update(ev.fields)
     elif isinstance(ev, OrgHistory.TitleRecorded):
         h.title = ev.title
-
-
-def safe_db_label(db: str) -> str:
-    """The store's name for messages, without a password."""
-    if not is_postgres(db):
-        return db
-    u = urlparse(db)
-    if u.password:
-        return db.replace(f":{u.password}@", ":***@")
-    return db

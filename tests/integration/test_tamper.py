@@ -13,7 +13,7 @@ import pytest
 
 from orgchart.errors import OrgchartError
 from orgchart.service import OrgChartService
-from orgchart.store import is_postgres, store_env
+from orgchart.dbconfig import is_postgres, store_env
 from tests.conftest import SEED
 
 
