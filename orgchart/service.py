@@ -18,14 +18,16 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 
 from orgchart.domain.dates import EffDate
-from orgchart.domain.facts import Fact, Retract, build_fact, derive_id
-from orgchart.domain.knowledge import Breach, check_append, known_at
+from orgchart.domain.facts import Fact, Retract, derive_id
+from orgchart.domain.knowledge import Breach, known_at
 from orgchart.domain.timeline import replay
 from orgchart.errors import EmptyStore, FileError, OrgchartError, UnknownEvent, UnknownUnit
 from orgchart.readmodel import queries, tables
+from orgchart.readmodel.tables import facts_from_tables
 
 if TYPE_CHECKING:
     from orgchart.eventfile.parse import ParsedFile
+    from orgchart.readmodel.incremental import StoredState
     from orgchart.store import EventStore, StoredHistory
 
 MAX_ATTEMPTS = 20
@@ -45,7 +47,7 @@ class OrgChartService:
     """Commands and queries on one store (a SQLite path or a PostgreSQL URL)."""
 
     def __init__(self, db: str | None = None) -> None:
-        from orgchart.store import resolve_db  # light: no library import at module level
+        from orgchart.dbconfig import resolve_db  # light: no library import
 
         self.db = resolve_db(db)
         self._store: EventStore | None = None
@@ -89,7 +91,7 @@ class OrgChartService:
         try:
             have, log = tables.position(db), self._log_position(db)
             if have != log:
-                self.refresh(db, force=have > log)
+                self.catch_up(db)
             if tables.position(db) <= 0:
                 raise EmptyStore(self._empty_message())
             yield db
@@ -100,24 +102,24 @@ class OrgChartService:
         if self.postgres:
             return self.store().version()
         # the SQLite store shares the file: ask it directly, without importing the library
-        from orgchart.domain.stream import STREAM_ID_TEXT
+        from orgchart.domain.stream import STREAM_ID_HEX
 
         try:
             row = db.execute("select max(originator_version) from stored_events "
-                             "where originator_id = ?", [STREAM_ID_TEXT]).fetchone()
+                             "where originator_id = ?", [STREAM_ID_HEX]).fetchone()
         except sqlite3.OperationalError:
             return 0
         return int(row[0] or 0)
 
     def _empty_message(self) -> str:
-        from orgchart.store import safe_db_label
+        from orgchart.dbconfig import safe_db_label
 
         return (f"the store {safe_db_label(self.db)} holds no events yet: "
                 f"load some with `orgchart load FILE.yaml`")
 
     def refresh(self, db: sqlite_utils.Database | None = None,
                 history: StoredHistory | None = None, force: bool = False) -> None:
-        """Rebuild the query tables from the log (unless they are already as new)."""
+        """Rebuild the query tables from the whole log (unless they are already as new)."""
         h = history or self.store().read()
         own = db is None
         db = db or tables.open_db(self.cache_path())
@@ -128,29 +130,64 @@ class OrgChartService:
             if own:
                 db.close()
 
+    def catch_up(self, db: sqlite_utils.Database) -> None:
+        """Bring the query tables up to the log: apply only the entries they lack."""
+        from orgchart.readmodel.incremental import apply_events
+
+        store = self.store()
+        for _ in range(MAX_ATTEMPTS):
+            have = tables.position(db)
+            if have <= 0:
+                self.refresh(db)
+                return
+            tail = store.read(gt=have)
+            if tail.version == 0:
+                if store.version() < have:  # the log lost entries: rebuild from what is there
+                    self.refresh(db, force=True)
+                return
+            if apply_events(db, have, tail.facts, tail.people, tail.sources, tail.title,
+                            tail.version):
+                return
+        raise OrgchartError("the query tables could not catch up with the log; try again")
+
     # -- commands ----------------------------------------------------------
 
     def load(self, paths: Sequence[str], now: datetime | None = None,
-             on_file: Callable[[LoadReport], None] | None = None) -> list[LoadReport]:
-        """Validate and append each file (atomic per file, idempotent)."""
+             on_file: Callable[[LoadReport], None] | None = None,
+             on_progress: ProgressFn | None = None) -> list[LoadReport]:
+        """Validate and append each file (atomic per file, idempotent).
+
+        `on_progress(path, phase, done, events)` is told when each phase
+        (read, validate, append, index) of a file's load is done.
+        """
         from orgchart.eventfile.parse import check_references, parse_file, reference_additions
 
         now = now or utcnow()
         reports = []
         for path in paths:
+            tell = _progress_for(path, on_progress)
+            tell("read", 0, 0)
             pf = parse_file(path, now)
+            tell("read", 1, len(pf.facts))
 
-            def prepare(h: StoredHistory, pf: ParsedFile = pf) -> _Append:
-                check_references(pf, set(h.people), set(h.sources))
-                people = reference_additions(pf, "people", h.people)
-                sources = reference_additions(pf, "sources", h.sources)
-                new = _new_facts(pf, h)
-                breach = check_append(h.facts, new)
+            def prepare(state: StoredState, pf: ParsedFile = pf,
+                        tell: Callable[[str, int, int], None] = tell) -> _Append:
+                check_references(pf, state.reference_ids("people"),
+                                 state.reference_ids("sources"))
+                people = reference_additions(pf, "people",
+                                             state.reference("people", list(pf.people)))
+                sources = reference_additions(pf, "sources",
+                                              state.reference("sources", list(pf.sources)))
+                new = _new_facts(pf, state)
+                breach = check_new(state, new)
                 if breach is not None:
                     raise _explain(pf, breach)
-                return _Append(new, people, sources, pf.title)
+                tell("validate", 2, len(pf.facts))
+                title = pf.title if pf.title != state.title() else None
+                return _Append(new, people, sources, title)
 
-            report = LoadReport(path, self._append(prepare))
+            report = LoadReport(path, self._append(prepare, tell))
+            tell("index", 4, len(pf.facts))
             reports.append(report)
             if on_file:
                 on_file(report)
@@ -165,12 +202,12 @@ class OrgChartService:
         draft = Retract(id="", date=None, recorded=stamp, event=event_id, reason=reason)
         fact = replace(draft, id=derive_id(draft))
 
-        def prepare(h: StoredHistory) -> _Append:
-            ids = [f.id for f in h.facts]
-            if event_id not in ids:
-                raise UnknownEvent(f"unknown event '{event_id}'{_hint(event_id, ids)}")
-            new = [replace(fact, seq=h.version + 1)]
-            breach = check_append(h.facts, new)
+        def prepare(state: StoredState) -> _Append:
+            if state.fact(event_id) is None:
+                raise UnknownEvent(f"unknown event '{event_id}'"
+                                   f"{_hint(event_id, state.ids_like(event_id))}")
+            new: list[Fact] = [replace(fact, seq=state.version + 1)]
+            breach = check_new(state, new)
             if breach is not None:
                 where = f" (in the history as known on {breach.state})" if breach.state else ""
                 broken = (f"it would break event '{breach.broken.id}' {breach.broken.label()}: "
@@ -181,24 +218,33 @@ class OrgChartService:
         self._append(prepare)
         return fact.id
 
-    def _append(self, prepare: Callable[[StoredHistory], _Append]) -> int:
-        """Read, validate, append at the read version; on a conflict, do it all again."""
+    def _append(self, prepare: Callable[[StoredState], _Append],
+                tell: Callable[[str, int, int], None] | None = None) -> int:
+        """Catch up, validate against the tables, append at their position; on a conflict
+        (another writer was first), do it all again."""
+        from orgchart.readmodel.incremental import StoredState
         from orgchart.store import Conflict
 
         store = self.store()
-        for _ in range(MAX_ATTEMPTS):
-            h = store.read()
-            plan = prepare(h)
-            if not (plan.facts or plan.people or plan.sources
-                    or (plan.title is not None and plan.title != h.title)):
-                self.refresh(history=h)
-                return 0
-            try:
-                store.append(h, plan.facts, plan.people, plan.sources, plan.title)
-            except Conflict:
-                continue
-            self.refresh()
-            return len(plan.facts)
+        db = tables.open_db(self.cache_path())
+        try:
+            for _ in range(MAX_ATTEMPTS):
+                self.catch_up(db)
+                state = StoredState(db)
+                plan = prepare(state)
+                if not (plan.facts or plan.people or plan.sources or plan.title is not None):
+                    return 0
+                try:
+                    store.append_at(state.version, plan.facts, plan.people, plan.sources,
+                                    plan.title)
+                except Conflict:
+                    continue
+                if tell is not None:
+                    tell("append", 3, len(plan.facts))
+                self.catch_up(db)
+                return len(plan.facts)
+        finally:
+            db.close()
         raise OrgchartError("the store is too busy: other writers kept appending; try again")
 
     # -- queries -------------------------------------------------------------
@@ -270,9 +316,13 @@ class OrgChartService:
                 raise OrgchartError(f"the log is broken after log entry {h.version}: the query "
                                     f"tables were built from {tables.position(live)} entries "
                                     f"(entries were removed from the end)")
-            if tables.position(live) != h.version or tables.dump(live) != tables.dump(scratch):
-                raise OrgchartError("the query tables do not match a replay of the log "
-                                    "(run any query to rebuild them)")
+            mine, fresh = tables.dump(live), tables.dump(scratch)
+            if tables.position(live) != h.version or mine != fresh:
+                bad = next((t for t in tables.TABLES if mine.get(t) != fresh.get(t)), "meta")
+                if os.environ.get("ORGCHART_DEBUG"):
+                    print("live", mine.get(bad), "\nreplay", fresh.get(bad))
+                raise OrgchartError(f"the query tables do not match a replay of the log "
+                                    f"(table {bad} differs; run any query to rebuild them)")
         finally:
             live.close()
         return (f"ok: {len(h.facts)} events in {h.version} log entries; hash chain intact; "
@@ -315,7 +365,7 @@ class OrgChartService:
 
         with self._view(known) as db:
             return {"from": str(d1), "to": str(d2), "known_at": str(known) if known else None,
-                    "changes": changes.diff(db, d1.day, d2.day, root)}
+                    "changes": changes.diff(db, d1.day, d2.day, root, (str(d1), str(d2)))}
 
     def explain_diff(self, d1: EffDate, d2: EffDate, known: EffDate | None = None,
                      root: str | None = None) -> dict[str, Any]:
@@ -325,12 +375,11 @@ class OrgChartService:
         from orgchart.readmodel.explain import context
 
         with self._view(known) as db:
-            found = changes.diff(db, d1.day, d2.day, root)
+            found = changes.diff(db, d1.day, d2.day, root, (str(d1), str(d2)))
             units = {c["unit"] for c in found}
             before = {u: x for u, x in queries.units_on(db, d1.day).items() if u in units}
             after = {u: x for u, x in queries.units_on(db, d2.day).items() if u in units}
-            related = {c["unit"]: changes.related_events(db, c, d1.day, d2.day) for c in found
-                       if c["change"] in ("added", "removed")}
+            related = changes.related_events(db, found, d1.day, d2.day)
             parents = {x["parent"] for x in [*before.values(), *after.values()] if x["parent"]}
             people = {p for c in found if c["change"] == "leader"
                       for p in (c["before"], c["after"]) if p}
@@ -342,20 +391,37 @@ class OrgChartService:
                     "related": related,
                     "context": context(db, event_ids, units | parents, people)}
 
+    @contextmanager
+    def _unit_view(self, unit: str, known: EffDate | None) -> Iterator[sqlite_utils.Database]:
+        """`_view(known)`, once `unit` is known there (else a clear UnknownUnit)."""
+        from orgchart.readmodel.story import need_unit
+
+        with self._view(known) as db:
+            try:
+                need_unit(db, unit)
+            except UnknownUnit:
+                if known is not None:
+                    with self.query_db() as full:
+                        if queries.unit_exists(full, unit):
+                            raise UnknownUnit(f"unit '{unit}' was not yet recorded "
+                                              f"on {known} (--known-at)") from None
+                raise
+            yield db
+
     def history(self, unit: str, known: EffDate | None = None) -> dict[str, Any]:
         """One unit's story in effective order (see orgchart.readmodel.story)."""
         from orgchart.readmodel import story
 
-        with self._view(known) as db:
-            return {**story.history(db, unit), "known_at": str(known) if known else None}
+        with self._unit_view(unit, known) as db:
+            return _known_first(story.history(db, unit), known)
 
     def explain_history(self, unit: str, known: EffDate | None = None) -> dict[str, Any]:
         """`history` plus the names, people and sources its text form shows."""
         from orgchart.readmodel import story
         from orgchart.readmodel.explain import context
 
-        with self._view(known) as db:
-            h = {**story.history(db, unit), "known_at": str(known) if known else None}
+        with self._unit_view(unit, known) as db:
+            h = _known_first(story.history(db, unit), known)
             units = {unit} | {x for e in h["story"] if e["what"] != "renamed"
                               for key in ("from", "into", "before", "after", "parent",
                                           "children_to")
@@ -368,18 +434,29 @@ class OrgChartService:
         """The unit's ancestry and descendants through splits and merges (nodes and edges)."""
         from orgchart.readmodel import story
 
-        with self._view(known) as db:
-            return {**story.lineage(db, unit), "known_at": str(known) if known else None}
+        with self._unit_view(unit, known) as db:
+            return _known_first(story.lineage(db, unit), known)
 
     def explain_lineage(self, unit: str, known: EffDate | None = None) -> dict[str, Any]:
         """`lineage` plus the names and sources its text form shows."""
         from orgchart.readmodel import story
         from orgchart.readmodel.explain import context
 
-        with self._view(known) as db:
-            g = {**story.lineage(db, unit), "known_at": str(known) if known else None}
+        with self._unit_view(unit, known) as db:
+            g = _known_first(story.lineage(db, unit), known)
             return {"lineage": g, "context": context(db, [e["event"] for e in g["edges"]],
                                                      [n["id"] for n in g["nodes"]])}
+
+
+ProgressFn = Callable[[str, str, int, int], None]
+
+
+def _progress_for(path: str, fn: ProgressFn | None) -> Callable[[str, int, int], None]:
+    def tell(phase: str, done: int, events: int) -> None:
+        if fn is not None:
+            fn(path, phase, done, events)
+
+    return tell
 
 
 @dataclass
@@ -390,19 +467,24 @@ class _Append:
     title: str | None
 
 
-def _new_facts(pf: ParsedFile, h: StoredHistory) -> list[Fact]:
+def _new_facts(pf: ParsedFile, state: StoredState) -> list[Fact]:
     """The file's events not yet recorded, with provisional append positions."""
-    known = {f.id: f for f in h.facts}
     new: list[Fact] = []
     for f in pf.facts:
-        old = known.get(f.id)
-        if old is None:
-            new.append(replace(f, seq=h.version + 1 + len(new)))
-        elif old.content() != f.content():
+        found = state.fact(f.id)
+        if found is None:
+            new.append(replace(f, seq=state.version + 1 + len(new)))
+        elif found[0].content() != f.content():
             raise pf.event_error(f, f"event id '{f.id}' is already recorded with different "
                                     f"content; history is append-only: retract it and record "
                                     f"the corrected event under a new id")
     return new
+
+
+def check_new(state: StoredState, new: Sequence[Fact]) -> Breach | None:
+    from orgchart.readmodel.incremental import check_new as check
+
+    return check(state, new)
 
 
 def _explain(pf: ParsedFile, b: Breach) -> FileError:
@@ -411,19 +493,6 @@ def _explain(pf: ParsedFile, b: Breach) -> FileError:
         return pf.event_error(b.culprit, b.rule + where)
     return pf.event_error(b.culprit, f"makes stored event '{b.broken.id}' {b.broken.label()} "
                                      f"invalid: {b.rule}{where}")
-
-
-def facts_from_tables(db: sqlite_utils.Database) -> list[Fact]:
-    import json
-
-    out = []
-    for row in db.execute(f"select seq, id, type, date, recorded, sources, note, body "
-                          f"from {tables.P}events order by seq").fetchall():
-        seq, eid, typ, d, recorded, sources, note, body = row
-        out.append(build_fact(typ, json.loads(body), id=eid,
-                              date=EffDate.parse(d) if d else None, recorded=recorded,
-                              sources=tuple(json.loads(sources)), note=note, seq=seq))
-    return out
 
 
 def _hint(word: str, choices: list[str]) -> str:
@@ -440,3 +509,8 @@ def _ids(value: Any) -> list[str]:
     if isinstance(value, list):
         return [v for v in value if isinstance(v, str)]
     return []
+
+
+def _known_first(data: dict[str, Any], known: EffDate | None) -> dict[str, Any]:
+    """`data` with `known_at` right after its `unit` (as `at` and `diff` put it up front)."""
+    return {"unit": data["unit"], "known_at": str(known) if known else None, **data}

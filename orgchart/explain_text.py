@@ -1,0 +1,450 @@
+"""Text forms of `diff`, `history` and `lineage`: names rather than ids, and sources.
+
+Pure functions: the dicts of `OrgChartService.explain_*` in, text out. Units
+are named as they were named on the date in question (English names in
+parentheses where they help), events are put into a sentence from the point
+of view of the unit being described, and each is cited by its sources'
+publisher and date, e.g. `[36氪, 2026-04-01]`; a closing "Sources" list gives
+the full titles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Ctx = dict[str, Any]
+Event = dict[str, Any]
+
+ADDED, REMOVED, MOVED, RENAMED, LEADER = "+", "−", "→", "✎", "◆"
+INDENT = "      "
+
+
+def label(name: str | None, name_en: str | None) -> str:
+    """`name (name_en)`, or just one of them."""
+    if name and name_en and name_en != name:
+        return f"{name} ({name_en})"
+    return name or name_en or ""
+
+
+def _join(items: list[str]) -> str:
+    return ", ".join(items)
+
+
+class Words:
+    """Names, people, citations and event sentences from an `explain.context` dict."""
+
+    def __init__(self, ctx: Ctx) -> None:
+        self.ctx = ctx
+        self.cited: list[str] = []  # source ids in the order they were first cited
+
+    # -- names ------------------------------------------------------------
+
+    def _version(self, unit: str, day: str | None) -> dict[str, Any] | None:
+        versions = self.ctx["units"].get(unit) or []
+        if not versions:
+            return None
+        if day is None:
+            return dict(versions[-1])
+        chosen = versions[0]
+        for v in versions:
+            if v["from"] <= day:
+                chosen = v
+        return dict(chosen)
+
+    def name(self, unit: str | None, day: str | None = None) -> str:
+        """The unit's name on `day` (its latest name when None); `top level` for None."""
+        if unit is None:
+            return "top level"
+        v = self._version(unit, day)
+        return v["name"] if v else unit
+
+    def full(self, unit: str | None, day: str | None = None) -> str:
+        """The unit's name and English name on `day`."""
+        if unit is None:
+            return "top level"
+        v = self._version(unit, day)
+        return label(v["name"], v["name_en"]) if v else unit
+
+    def names(self, units: list[str], day: str | None = None) -> str:
+        return _join([self.name(u, day) for u in units])
+
+    def person(self, pid: str | None) -> str:
+        if pid is None:
+            return "(vacant)"
+        p = self.ctx["people"].get(pid)
+        return label(p["name"], p["name_en"]) if p else pid
+
+    # -- sources ----------------------------------------------------------
+
+    def cite(self, event_id: str) -> str:
+        """`[publisher, date]` for each source of the event, or "" when it has none."""
+        ev = self.ctx["events"].get(event_id)
+        if not ev or not ev["sources"]:
+            return ""
+        parts = []
+        for sid in ev["sources"]:
+            if sid not in self.cited:
+                self.cited.append(sid)
+            s = self.ctx["sources"].get(sid) or {}
+            who = s.get("publisher") or s.get("title") or sid
+            parts.append(f"{who}, {s['date']}" if s.get("date") else str(who))
+        return f"[{'; '.join(parts)}]"
+
+    def sources_block(self) -> list[str]:
+        if not self.cited:
+            return []
+        lines = ["", "Sources"]
+        for sid in self.cited:
+            s = self.ctx["sources"].get(sid) or {}
+            who = s.get("publisher") or sid
+            head = f"{who}, {s['date']}" if s.get("date") else str(who)
+            line = f"  [{head}] {s.get('title') or sid}"
+            if s.get("url"):
+                line += f"  {s['url']}"
+            lines.append(line)
+        return lines
+
+    # -- events in words ----------------------------------------------------
+
+    def event(self, event_id: str) -> Event:
+        ev: Event = self.ctx["events"][event_id]
+        return ev
+
+    def sentence(self, event_id: str, subject: str | None = None, dated: bool = True) -> str:
+        """What the event did, from `subject`'s point of view (None: neutrally).
+
+        With `dated`, the effective date follows the verb: "split 2026-04-01 into …".
+        """
+        e = self.event(event_id)
+        day, at = e["day"], (f" {e['date']}" if dated else "")
+        t = e["type"]
+        if t == "establish":
+            where = f" under {self.name(e['parent'], day)}" if e.get("parent") \
+                else " as a top-level unit"
+            who = f"{self._as(subject, day)}" if subject == e["unit"] \
+                else f"{self.name(e['unit'], day)} "
+            return f"{who}established{at}{where}".lstrip()
+        if t == "rename":
+            to = label(e.get("name"), e.get("name_en")) if e.get("name") \
+                else f"{e.get('name_en')} (in English)"
+            who = "" if subject == e["unit"] else f"{self.name(e['unit'], day)} "
+            return f"{who}renamed{at} to {to}"
+        if t == "move":
+            who = "" if subject == e["unit"] else f"{self.name(e['unit'], day)} "
+            if e.get("parent") is None:
+                return f"{who}made a top-level unit{at}"
+            return f"{who}moved{at} under {self.name(e['parent'], day)}"
+        if t == "split":
+            return self._split(e, subject, at)
+        if t == "merge":
+            return self._merge(e, subject, at)
+        if t == "dissolve":
+            heir: str | None = e.get("children_to")
+            if subject is not None and subject != e["unit"] and heir is not None:
+                return f"moved{at} to {self.name(heir, day)} {self.occasion(event_id)}"
+            who = "" if subject == e["unit"] else f"{self.name(e['unit'], day)} "
+            rest = f", its units going to {self.name(heir, day)}" if heir else ""
+            return f"{who}dissolved{at}{rest}"
+        if t == "appoint":
+            title = f" ({e['title']})" if e.get("title") else ""
+            where = "" if subject == e["unit"] else f" of {self.name(e['unit'], day)}"
+            return f"{self.person(e['person'])} appointed {e.get('role') or 'head'}" \
+                   f"{where}{title}{at}"
+        if t == "step_down":
+            role = f" as {e['role']}" if e.get("role") else ""
+            where = "" if subject == e["unit"] else f" in {self.name(e['unit'], day)}"
+            return f"{self.person(e['person'])} stepped down{role}{where}{at}"
+        return f"{t}{at}"
+
+    def _split(self, e: Event, subject: str | None, at: str) -> str:
+        day, src = e["day"], e["unit"]
+        parts = [p["unit"] for p in e["into"]]
+        kept = bool(e.get("keep"))
+        mapping = {child: part for child, part in e.get("children") or []}
+        if subject == src:
+            return f"spun off {self.names(parts, day)}{at}" if kept \
+                else f"split{at} into {self.names(parts, day)}"
+        if subject in parts:
+            if kept:
+                return f"spun off{at}{self._as(subject, day)} from {self.name(src, day)}"
+            return (f"created{at}{self._as(subject, day)} by the split of "
+                    f"{self.name(src, day)} into {self.names(parts, day)}")
+        if subject in mapping:
+            return f"moved{at} to {self.name(mapping[subject], day)} {self.occasion(e['id'])}"
+        if kept:
+            return f"{self.name(src, day)} spun off {self.names(parts, day)}{at}"
+        return f"{self.name(src, day)} split{at} into {self.names(parts, day)}"
+
+    def _merge(self, e: Event, subject: str | None, at: str) -> str:
+        day, units = e["day"], list(e["units"])
+        target = e["new_unit"]["unit"] if e.get("new_unit") else e["into"]
+        new = bool(e.get("new_unit"))
+        if subject in units:
+            others = [u for u in units if u != subject]
+            also = f" together with {self.names(others, day)}" if others else ""
+            return f"merged{at} into {'new unit ' if new else ''}{self.name(target, day)}{also}"
+        if subject == target:
+            if new:
+                return f"created{at}{self._as(subject, day)} by merging {self.names(units, day)}"
+            return f"absorbed {self.names(units, day)}{at}"
+        if subject is not None:
+            return f"moved{at} to {self.name(target, day)} {self.occasion(e['id'])}"
+        return (f"{self.names(units, day)} merged{at} into {'new unit ' if new else ''}"
+                f"{self.name(target, day)}")
+
+    def _as(self, unit: str | None, day: str) -> str:
+        """` as NAME` when the unit began under a name it no longer has, else ""."""
+        if unit is None or self.name(unit, day) == self.name(unit):
+            return ""
+        return f" as {self.full(unit, day)}"
+
+    def occasion(self, event_id: str) -> str:
+        """Why a unit changed parent in a split, merge or dissolution: "when … split into …"."""
+        e = self.event(event_id)
+        day = e["day"]
+        if e["type"] == "split":
+            how = "spun off" if e.get("keep") else "split into"
+            parts = [p["unit"] for p in e["into"]]
+            return f"when {self.name(e['unit'], day)} {how} {self.names(parts, day)}"
+        if e["type"] == "merge":
+            target = e["new_unit"]["unit"] if e.get("new_unit") else e["into"]
+            return f"when {self.names(list(e['units']), day)} merged into {self.name(target, day)}"
+        if e["type"] == "dissolve":
+            return f"when {self.name(e['unit'], day)} was dissolved"
+        return ""
+
+    def cause(self, event_id: str, subject: str | None, prefix: str = "") -> str:
+        """An indented cause line: the event in words, then its citation."""
+        cite = self.cite(event_id)
+        text = f"{INDENT}{prefix}{self.sentence(event_id, subject)}"
+        return f"{text}  {cite}" if cite else text
+
+
+# -- diff -----------------------------------------------------------------
+
+_GROUPS = (("added", "Added"), ("removed", "Removed"), ("moved", "Moved"),
+           ("renamed", "Renamed"), ("leader", "Leaders"))
+
+
+def diff_text(data: dict[str, Any]) -> str:
+    """The `diff` text form: changes grouped by kind, each with its causing events."""
+    d = data["diff"]
+    w = Words(data["context"])
+    title = w.ctx.get("title") or "Organisation"
+    days = (_first_day(d["from"]), _first_day(d["to"]))
+    reverse = days[0] > days[1]
+    head = f"{title} — what changed from {d['from']} to {d['to']}"
+    if data.get("root"):
+        head += f", in {w.full(data['root'])}"
+    if d.get("known_at"):
+        head += f", as known on {d['known_at']}"
+    lines = [head]
+    if reverse:
+        lines.append("(going back in time: the events below are undone)")
+    changes = d["changes"]
+    if not changes:
+        lines += ["", "No changes."]
+        return "\n".join(lines) + "\n"
+    before, after = data["before"], data["after"]
+    for kind, heading in _GROUPS:
+        group = [c for c in changes if c["change"] == kind]
+        if not group:
+            continue
+        lines += ["", heading]
+        if kind == "moved":
+            lines.extend(_moves(group, after, days, w))
+            continue
+        for c in group:
+            lines.extend(_change_lines(c, before, after, days, data.get("related", {}), w))
+    lines += w.sources_block()
+    return "\n".join(lines) + "\n"
+
+
+def _first_day(text: str) -> str:
+    """`YYYY`, `YYYY-MM` or `YYYY-MM-DD` as the first day of its period."""
+    return (text + "-01-01")[:10] if len(text) == 4 else (text + "-01")[:10]
+
+
+def _unit_label(u: dict[str, Any]) -> str:
+    return label(u["name"], u["name_en"])
+
+
+def _change_lines(c: dict[str, Any], before: dict[str, Any], after: dict[str, Any],
+                  days: tuple[str, str], related: dict[str, list[str]], w: Words) -> list[str]:
+    uid, kind = c["unit"], c["change"]
+    if kind == "added":
+        u = after[uid]
+        where = f", under {w.name(u['parent'], days[1])}" if u["parent"] \
+            else ", at the top level"
+        head = f"  {ADDED} {_unit_label(u)}{where}"
+    elif kind == "removed":
+        u = before[uid]
+        where = f", was under {w.name(u['parent'], days[0])}" if u["parent"] \
+            else ", was at the top level"
+        head = f"  {REMOVED} {_unit_label(u)}{where}"
+    elif kind == "moved":
+        u = after[uid]
+        head = (f"  {MOVED} {_unit_label(u)}: from {_parent_name(c['before'], days[0], w)} "
+                f"to {_parent_name(c['after'], days[1], w)}")
+    elif kind == "renamed":
+        head = (f"  {RENAMED} {label(c['before'], c['before_en'])} → "
+                f"{label(c['after'], c['after_en'])}")
+    else:
+        u = after[uid]
+        head = (f"  {LEADER} {_unit_label(u)}, {c['role']}: {w.person(c['before'])} → "
+                f"{w.person(c['after'])}")
+    lines = [head]
+    lines += [w.cause(e, uid) for e in c["events"]]
+    lines += [w.cause(e, uid, "also: ") for e in related.get(uid, [])]
+    return lines
+
+
+def _moves(group: list[dict[str, Any]], after: dict[str, Any], days: tuple[str, str],
+           w: Words) -> list[str]:
+    """Moved units; units moved the same way by the same events share one entry."""
+    runs: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for c in group:
+        causes = tuple(w.sentence(e, c["unit"]) for e in c["events"])
+        runs.setdefault((c["before"], c["after"], tuple(c["events"]), causes), []).append(c)
+    lines: list[str] = []
+    for (old, new, events, _), cs in runs.items():
+        move = f"from {_parent_name(old, days[0], w)} to {_parent_name(new, days[1], w)}"
+        names = [_unit_label(after[c["unit"]]) for c in cs]
+        if len(names) == 1:
+            lines.append(f"  {MOVED} {names[0]}: {move}")
+        else:
+            lines.append(f"  {MOVED} {names[0]},")
+            lines += [f"    {n}," for n in names[1:-1]]
+            lines += [f"    {names[-1]}:", f"    {move}"]
+        lines += [w.cause(e, cs[0]["unit"]) for e in events]
+    return lines
+
+
+def _parent_name(parent: str | None, day: str, w: Words) -> str:
+    return "the top level" if parent is None else w.name(parent, day)
+
+
+# -- history ----------------------------------------------------------------
+
+def _span(began: str, ended: str | None, how: str | None) -> str:
+    if ended is None:
+        return f"since {began}"
+    return f"{began} – {ended} ({how})" if how else f"{began} – {ended}"
+
+
+def history_text(data: dict[str, Any]) -> str:
+    """The `history` text form: one entry per line, its event id and sources below."""
+    h = data["history"]
+    w = Words(data["context"])
+    uid = h["unit"]
+    lines = [f"{label(h['name'], h['name_en'])}  [{uid}]"]
+    facts = [x for x in (h["kind"], _span(h["began"], h["ended"], h["ended_how"])) if x]
+    if h.get("known_at"):
+        facts.append(f"as known on {h['known_at']}")
+    lines += [", ".join(facts), ""]
+    width = max((len(e["date"]) for e in h["story"]), default=10)
+    width = max(width, 10)
+    for e in h["story"]:
+        day = w.event(e["event"])["day"]
+        lines.append(f"{e['date']:<{width}}  {_entry(e, uid, day, w)}")
+        cite = w.cite(e["event"])
+        lines.append(f"{'':<{width}}  {e['event']}" + (f"  {cite}" if cite else ""))
+    lines += w.sources_block()
+    return "\n".join(lines) + "\n"
+
+
+def _entry(e: dict[str, Any], uid: str, day: str, w: Words) -> str:
+    what = e["what"]
+    if what == "began":
+        name = label(e["name"], e["name_en"]) if e["name"] else w.full(uid, day)
+        kind = f", {e['kind']}" if e.get("kind") else ""
+        where = f", under {w.name(e['parent'], day)}" if e.get("parent") \
+            else ", at the top level"
+        if e["how"] == "establish":
+            return f"established as {name}{kind}{where}"
+        ev = w.event(e["event"])
+        if e["how"] == "merge":
+            return f"created as {name}{kind}{where}, by merging {w.names(e['from'], day)}"
+        if ev.get("keep"):
+            return f"spun off from {w.names(e['from'], day)} as {name}{kind}{where}"
+        parts = [p["unit"] for p in ev["into"]]
+        return (f"created as {name}{kind}{where}, by the split of {w.names(e['from'], day)} "
+                f"into {w.names(parts, day)}")
+    if what == "renamed":
+        return (f"renamed from {label(e['before'], e['before_en'])} to "
+                f"{label(e['after'], e['after_en'])}")
+    if what == "moved":
+        move = f"moved from {w.name(e['before'], day)} to {w.name(e['after'], day)}"
+        return f"{move} {w.occasion(e['event'])}".rstrip()
+    if what == "leader":
+        title = f", {e['title']}" if e.get("title") else ""
+        until = e["until"] or "now"
+        return f"{e['role']}: {w.person(e['person'])}{title}, {e['since']} – {until}"
+    if what == "stepped_down":
+        return f"{w.person(e['person'])} stepped down as {e['role']}"
+    if what == "spun_off":
+        return f"spun off {_fulls(e['into'], day, w)}"
+    if what == "absorbed":
+        return f"absorbed {_fulls(e['from'], day, w)}"
+    if what == "ended":
+        if e["how"] == "split":
+            return f"split into {_fulls(e['into'], day, w)}"
+        if e["how"] == "merge":
+            return f"{w.sentence(e['event'], uid, dated=False)}"
+        to = f", its units going to {w.name(e['children_to'], day)}" \
+            if e.get("children_to") else ""
+        return f"dissolved{to}"
+    return str(what)
+
+
+def _fulls(units: list[str], day: str, w: Words) -> str:
+    return _join([w.full(u, day) for u in units])
+
+
+# -- lineage ------------------------------------------------------------------
+
+def lineage_text(data: dict[str, Any]) -> str:
+    """The `lineage` text form: where the unit came from, what it became, the units."""
+    g = data["lineage"]
+    w = Words(data["context"])
+    uid = g["unit"]
+    nodes = {n["id"]: n for n in g["nodes"]}
+    me = nodes[uid]
+    head = f"Lineage of {label(me['name'], me['name_en'])}  [{uid}]"
+    if g.get("known_at"):
+        head += f", as known on {g['known_at']}"
+    lines = [head]
+    up = [k for k in g["edges"] if nodes[k["source"]]["generation"] < 0]
+    down = [k for k in g["edges"] if nodes[k["source"]]["generation"] >= 0]
+    for heading, edges, none in (
+            ("Came from", up, f"nothing: it was {_began_words(me)}"),
+            ("Went on to", down, _after_words(me))):
+        lines += ["", heading]
+        if not edges:
+            lines.append(f"  ({none})")
+        for event in dict.fromkeys(k["event"] for k in edges):
+            e = w.event(event)
+            cite = w.cite(event)
+            lines.append(f"  {e['date']:<10}  {w.sentence(event, None, dated=False)}"
+                         + (f"  {cite}" if cite else ""))
+            lines.append(f"  {'':<10}  {event}")
+    lines += ["", "Units by generation"]
+    for n in g["nodes"]:
+        mark = "▶ " if n["id"] == uid else "  "
+        lines.append(f"  {n['generation']:>3}  {mark}{label(n['name'], n['name_en'])}  "
+                     f"[{n['id']}]  {_span(n['began'], n['ended'], n['ended_how'])}")
+    lines += w.sources_block()
+    return "\n".join(lines) + "\n"
+
+
+def _began_words(n: dict[str, Any]) -> str:
+    return f"established {n['began']}" if n["began_how"] == "establish" \
+        else f"created {n['began']} ({n['began_how']})"
+
+
+def _after_words(n: dict[str, Any]) -> str:
+    if n["ended"] is None:
+        return "nothing yet: it still exists"
+    if n["ended_how"] == "dissolve":
+        return f"nothing: it was dissolved {n['ended']}"
+    return f"nothing: it ended {n['ended']}"
