@@ -15,8 +15,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-
 from orgchart.domain.dates import EffDate
 from orgchart.domain.facts import Fact, Retract, derive_id
 from orgchart.domain.knowledge import Breach, known_at
@@ -26,7 +24,10 @@ from orgchart.readmodel import queries, tables
 from orgchart.readmodel.tables import facts_from_tables
 
 if TYPE_CHECKING:
+    import sqlite_utils
+
     from orgchart.eventfile.parse import ParsedFile
+    from orgchart.readmodel.connection import QueryDB
     from orgchart.readmodel.incremental import StoredState
     from orgchart.store import EventStore, StoredHistory
 
@@ -83,22 +84,27 @@ class OrgChartService:
         return os.path.join(base, f"readmodel-{digest}.db")
 
     @contextmanager
-    def query_db(self) -> Iterator[sqlite_utils.Database]:
-        """The query tables, caught up with the log first."""
+    def query_db(self) -> Iterator[QueryDB]:
+        """The query tables (a light read-only connection), caught up with the log first."""
+        from orgchart.readmodel.connection import ReadDB
+
         if not self.postgres and not os.path.exists(self.db):
             raise EmptyStore(self._empty_message())
-        db = tables.open_db(self.cache_path())
+        db = ReadDB(self.cache_path())
         try:
-            have, log = tables.position(db), self._log_position(db)
-            if have != log:
-                self.catch_up(db)
+            if tables.position(db) != self._log_position(db):
+                writer = tables.open_db(self.cache_path())
+                try:
+                    self.catch_up(writer)
+                finally:
+                    writer.close()
             if tables.position(db) <= 0:
                 raise EmptyStore(self._empty_message())
             yield db
         finally:
             db.close()
 
-    def _log_position(self, db: sqlite_utils.Database) -> int:
+    def _log_position(self, db: QueryDB) -> int:
         if self.postgres:
             return self.store().version()
         # the SQLite store shares the file: ask it directly, without importing the library
@@ -250,7 +256,7 @@ class OrgChartService:
     # -- queries -------------------------------------------------------------
 
     @contextmanager
-    def _view(self, known: EffDate | None) -> Iterator[sqlite_utils.Database]:
+    def _view(self, known: EffDate | None) -> Iterator[QueryDB]:
         """The query tables, or for `--known-at` a scratch copy built for that state."""
         with self.query_db() as db:
             if known is None:
@@ -258,9 +264,11 @@ class OrgChartService:
                 return
             facts = facts_from_tables(db)
             state = known_at(facts, known.day)
+            import sqlite_utils
+
             scratch = sqlite_utils.Database(memory=True)
-            people = {r["id"]: r for r in db.table(tables.P + "people").rows}
-            sources = {r["id"]: r for r in db.table(tables.P + "sources").rows}
+            people = tables.reference_rows(db, "people")
+            sources = tables.reference_rows(db, "sources")
             tables.write_all(scratch, [f for f in facts if f.recorded_day <= known.day],
                              replay(state), people, sources, tables.meta(db, "title"),
                              tables.position(db))
@@ -291,10 +299,8 @@ class OrgChartService:
 
         with self.query_db() as db:
             facts = facts_from_tables(db)
-            people = {r["id"]: {k: v for k, v in r.items() if k != "id" and v is not None}
-                      for r in db.table(tables.P + "people").rows}
-            sources = {r["id"]: {k: v for k, v in r.items() if k != "id" and v is not None}
-                       for r in db.table(tables.P + "sources").rows}
+            people = tables.reference_rows(db, "people")
+            sources = tables.reference_rows(db, "sources")
             return document(facts, people, sources, tables.meta(db, "title"))
 
     def verify(self) -> str:
@@ -306,6 +312,8 @@ class OrgChartService:
             replay(known_at(h.facts, None))
         except OrgchartError as e:
             raise OrgchartError(f"the log does not replay: {e}") from None
+        import sqlite_utils
+
         scratch = sqlite_utils.Database(memory=True)
         self.refresh(scratch, h)
         live = tables.open_db(self.cache_path())
@@ -392,7 +400,7 @@ class OrgChartService:
                     "context": context(db, event_ids, units | parents, people)}
 
     @contextmanager
-    def _unit_view(self, unit: str, known: EffDate | None) -> Iterator[sqlite_utils.Database]:
+    def _unit_view(self, unit: str, known: EffDate | None) -> Iterator[QueryDB]:
         """`_view(known)`, once `unit` is known there (else a clear UnknownUnit)."""
         from orgchart.readmodel.story import need_unit
 

@@ -15,10 +15,9 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-import sqlite_utils
-
 from orgchart.errors import UnknownUnit
 from orgchart.readmodel import queries
+from orgchart.readmodel.connection import QueryDB
 from orgchart.readmodel.explain import Effect, event_order, sort_events, window_effects
 from orgchart.readmodel.tables import P
 
@@ -41,7 +40,7 @@ def subtree(units: dict[str, queries.Unit], root: str) -> set[str]:
     return out
 
 
-def scope(db: sqlite_utils.Database, before: dict[str, queries.Unit],
+def scope(db: QueryDB, before: dict[str, queries.Unit],
           after: dict[str, queries.Unit], root: str | None, dates: tuple[str, str]) -> set[str]:
     """The units a diff looks at: all of them, or those under `root` on either date."""
     if root is None:
@@ -62,7 +61,7 @@ def role_order(roles: Iterable[str]) -> list[str]:
     return sorted(set(roles), key=lambda r: (r != "head", r))
 
 
-def diff(db: sqlite_utils.Database, d1: date, d2: date, root: str | None = None,
+def diff(db: QueryDB, d1: date, d2: date, root: str | None = None,
          dates: tuple[str, str] | None = None) -> list[Change]:
     """The SPEC change entries from the chart on `d1` to the chart on `d2`.
 
@@ -100,7 +99,7 @@ def _fields(u: queries.Unit) -> tuple[Any, ...]:
     return u["name"], u["name_en"], u["parent"]
 
 
-def _kept(db: sqlite_utils.Database, u: str, a: queries.Unit, b: queries.Unit,
+def _kept(db: QueryDB, u: str, a: queries.Unit, b: queries.Unit,
           effects: list[Effect], span: tuple[str, str]) -> list[Change]:
     """The changes of a unit present on both dates: moved, renamed, then leaders.
 
@@ -130,7 +129,7 @@ def _distinct(ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def _life_events(db: sqlite_utils.Database, unit: str, span: tuple[str, str]) -> list[str]:
+def _life_events(db: QueryDB, unit: str, span: tuple[str, str]) -> list[str]:
     """The event that began or ended `unit` within (lo, hi]."""
     row = db.execute(f"select began_day, began_event, ended_day, ended_event from {P}lives "
                      f"where unit = ?", [unit]).fetchone()
@@ -141,7 +140,7 @@ def _life_events(db: sqlite_utils.Database, unit: str, span: tuple[str, str]) ->
     return ids
 
 
-def _tenure_events(db: sqlite_utils.Database, unit: str, role: str,
+def _tenure_events(db: QueryDB, unit: str, role: str,
                    span: tuple[str, str]) -> list[str]:
     """The events that started or ended a tenure of `role` in `unit` within (lo, hi]."""
     ids: list[str] = []
@@ -159,7 +158,7 @@ def _within(day: str | None, span: tuple[str, str]) -> bool:
     return day is not None and span[0] < day <= span[1]
 
 
-def related_events(db: sqlite_utils.Database, changes: list[Change], d1: date,
+def related_events(db: QueryDB, changes: list[Change], d1: date,
                    d2: date) -> dict[str, list[str]]:
     """For each added or removed unit: its tenures' events within the span (not causes).
 

@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import sqlite_utils
-
 from orgchart.domain.dates import EffDate
 from orgchart.domain.facts import Fact, build_fact
 from orgchart.domain.timeline import Seed, _Replay, effective_order
+from orgchart.readmodel.connection import QueryDB
 from orgchart.readmodel.tables import P
 
 _CHUNK = 500  # SQLite host parameters per `in (...)` query
@@ -67,7 +66,7 @@ class Effect:
         return self.before is not None and self.before.parent != self.after.parent
 
 
-def counted_facts(db: sqlite_utils.Database, first: date, last: date) -> list[Fact]:
+def counted_facts(db: QueryDB, first: date, last: date) -> list[Fact]:
     """The events that count in this view of the tables (not retractions, not retracted)
     and take effect from `first` to `last`, in effective order."""
     out: list[Fact] = []
@@ -99,7 +98,7 @@ def effects(facts: Iterable[Fact], seed: Seed | None = None) -> list[Effect]:
     return out
 
 
-def window_effects(db: sqlite_utils.Database, first: date, last: date) -> list[Effect]:
+def window_effects(db: QueryDB, first: date, last: date) -> list[Effect]:
     """What the counted events effective from `first` to `last` did to units."""
     from orgchart.readmodel.incremental import load_seed
 
@@ -108,7 +107,7 @@ def window_effects(db: sqlite_utils.Database, first: date, last: date) -> list[E
     return effects(counted_facts(db, first, last), load_seed(db, first))
 
 
-def event_order(db: sqlite_utils.Database, ids: Iterable[str]) -> dict[str, tuple[str, int]]:
+def event_order(db: QueryDB, ids: Iterable[str]) -> dict[str, tuple[str, int]]:
     """Event id -> (effective day, append position) for these ids, to sort them."""
     out: dict[str, tuple[str, int]] = {}
     for chunk in _chunks(sorted(set(ids))):
@@ -148,7 +147,7 @@ def _units_in(body: dict[str, Any]) -> list[str]:
     return out
 
 
-def event_details(db: sqlite_utils.Database, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+def event_details(db: QueryDB, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """Each event's fields (`id`, `type`, `date`, `day`, `seq`, `sources`, `note`, own fields)."""
     wanted = sorted({i for i in ids if i})
     out: dict[str, dict[str, Any]] = {}
@@ -167,7 +166,7 @@ def event_details(db: sqlite_utils.Database, ids: Iterable[str]) -> dict[str, di
     return out
 
 
-def context(db: sqlite_utils.Database, event_ids: Iterable[str],
+def context(db: QueryDB, event_ids: Iterable[str],
             unit_ids: Iterable[str] = (), person_ids: Iterable[str] = ()) -> dict[str, Any]:
     """What a text form needs to explain these events and units in words.
 
@@ -208,7 +207,7 @@ def context(db: sqlite_utils.Database, event_ids: Iterable[str],
             "people": who, "sources": sources}
 
 
-def unknown_unit_message(db: sqlite_utils.Database, word: str) -> str:
+def unknown_unit_message(db: QueryDB, word: str) -> str:
     """`unknown unit 'x'`, with a "did you mean" hint from unit ids and names."""
     import difflib
 

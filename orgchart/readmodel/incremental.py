@@ -26,10 +26,11 @@ from orgchart.domain.knowledge import Breach, blame, check_append, check_retract
 from orgchart.domain.timeline import Seed, Tenure, Timeline, UnitLife, UnitVersion, replay
 from orgchart.errors import RuleViolation
 from orgchart.readmodel import tables
+from orgchart.readmodel.connection import QueryDB
 from orgchart.readmodel.tables import P, facts_from_tables
 
 
-def window_start(db: sqlite_utils.Database, new: Sequence[Fact]) -> date | None:
+def window_start(db: QueryDB, new: Sequence[Fact]) -> date | None:
     """The earliest effective date the new events change (None: they change no timeline)."""
     days = [f.day for f in new if not isinstance(f, Retract)]
     targets = [f.event for f in new if isinstance(f, Retract)]
@@ -48,7 +49,7 @@ def _eff(text: str | None) -> EffDate | None:
     return EffDate.parse(text) if text else None
 
 
-def load_seed(db: sqlite_utils.Database, d0: date) -> Seed:
+def load_seed(db: QueryDB, d0: date) -> Seed:
     """The state at the end of the day before `d0`, from the tables."""
     d = d0.isoformat()
     versions = [
@@ -80,7 +81,7 @@ def load_seed(db: sqlite_utils.Database, d0: date) -> Seed:
     return Seed(versions, lives, tenures, id_used, life_of)
 
 
-def _rows_for(db: sqlite_utils.Database, sql: str, keys: set[str]) -> list[Any]:
+def _rows_for(db: QueryDB, sql: str, keys: set[str]) -> list[Any]:
     out: list[Any] = []
     items = sorted(keys)
     for i in range(0, len(items), 500):
@@ -95,7 +96,7 @@ def _life(r: Any) -> UnitLife:
     return UnitLife(r[1], EffDate.parse(r[2]), r[4], r[5], _eff(r[6]), r[8], r[9], rowid=r[0])
 
 
-def window_facts(db: sqlite_utils.Database, d0: date, dropped: set[str]) -> list[Fact]:
+def window_facts(db: QueryDB, d0: date, dropped: set[str]) -> list[Fact]:
     """The stored events that count now and take effect on or after `d0`."""
     out = []
     for row in db.execute(

@@ -7,15 +7,14 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-import sqlite_utils
-
 from orgchart.errors import UnknownUnit
+from orgchart.readmodel.connection import QueryDB
 from orgchart.readmodel.tables import P
 
 Unit = dict[str, Any]
 
 
-def units_on(db: sqlite_utils.Database, day: date) -> dict[str, Unit]:
+def units_on(db: QueryDB, day: date) -> dict[str, Unit]:
     """Every unit alive on `day` with its version and leaders, keyed by id (unordered)."""
     d = day.isoformat()
     units: dict[str, Unit] = {}
@@ -71,7 +70,7 @@ def tree_order(units: dict[str, Unit], root: str | None = None,
     return out
 
 
-def chart(db: sqlite_utils.Database, day: date, root: str | None = None,
+def chart(db: QueryDB, day: date, root: str | None = None,
           depth: int | None = None) -> list[Unit]:
     units = units_on(db, day)
     if root is not None and root not in units:
@@ -79,7 +78,7 @@ def chart(db: sqlite_utils.Database, day: date, root: str | None = None,
     return tree_order(units, root, depth)
 
 
-def unit_absence(db: sqlite_utils.Database, unit: str, day: date) -> str:
+def unit_absence(db: QueryDB, unit: str, day: date) -> str:
     """Why `unit` is not in the chart on `day`, as one sentence."""
     row = db.execute(f"select began, began_day, ended, ended_day from {P}lives where unit = ?",
                      [unit]).fetchone()
@@ -99,7 +98,7 @@ def _hint(word: str, choices: list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def log_rows(db: sqlite_utils.Database, start: date | None = None, end: date | None = None,
+def log_rows(db: QueryDB, start: date | None = None, end: date | None = None,
              unit: str | None = None) -> Iterator[dict[str, Any]]:
     """The events in effective order (retractions last, by append order)."""
     where, params = [], []
@@ -125,10 +124,10 @@ def log_rows(db: sqlite_utils.Database, start: date | None = None, end: date | N
                "retracted_by": rby, "retracted_on": rday}
 
 
-def sources_table(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
+def sources_table(db: QueryDB) -> dict[str, dict[str, Any]]:
     rows = db.execute(f"select id, title, publisher, date, url from {P}sources").fetchall()
     return {r[0]: {"title": r[1], "publisher": r[2], "date": r[3], "url": r[4]} for r in rows}
 
 
-def unit_exists(db: sqlite_utils.Database, unit: str) -> bool:
+def unit_exists(db: QueryDB, unit: str) -> bool:
     return db.execute(f"select 1 from {P}lives where unit = ?", [unit]).fetchone() is not None

@@ -32,9 +32,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-import sqlite_utils
-
 from orgchart.errors import UnknownUnit
+from orgchart.readmodel.connection import QueryDB
 from orgchart.readmodel.explain import (
     Effect,
     event_details,
@@ -49,7 +48,7 @@ _SUB = {"began": 0, "renamed": 1, "moved": 1, "absorbed": 2, "spun_off": 2, "lea
         "stepped_down": 3, "ended": 9}
 
 
-def need_unit(db: sqlite_utils.Database, unit: str) -> dict[str, Any]:
+def need_unit(db: QueryDB, unit: str) -> dict[str, Any]:
     """The `oc_lives` row of `unit`, or UnknownUnit with a "did you mean" hint."""
     row = db.execute(f"select unit, began, began_day, began_event, began_how, ended, ended_day, "
                      f"ended_event, ended_how from {P}lives where unit = ?", [unit]).fetchone()
@@ -63,12 +62,12 @@ def need_unit(db: sqlite_utils.Database, unit: str) -> dict[str, Any]:
 _LINK = "select source, target, how, event, date, day from " + P + "links"
 
 
-def _links(db: sqlite_utils.Database, where: str, params: list[str]) -> list[dict[str, Any]]:
+def _links(db: QueryDB, where: str, params: list[str]) -> list[dict[str, Any]]:
     return [{"source": s, "target": t, "how": h, "event": e, "date": d, "day": day}
             for s, t, h, e, d, day in db.execute(f"{_LINK} where {where}", params).fetchall()]
 
 
-def _latest_names(db: sqlite_utils.Database, unit: str) -> dict[str, Any]:
+def _latest_names(db: QueryDB, unit: str) -> dict[str, Any]:
     row = db.execute(f"select name, name_en, kind, parent from {P}versions where unit = ? "
                      f"order by valid_from desc limit 1", [unit]).fetchone()
     if row is None:  # a unit whose only version lasted zero days
@@ -76,7 +75,7 @@ def _latest_names(db: sqlite_utils.Database, unit: str) -> dict[str, Any]:
     return {"name": row[0], "name_en": row[1], "kind": row[2], "parent": row[3]}
 
 
-def _change_days(db: sqlite_utils.Database, life: dict[str, Any]) -> list[date]:
+def _change_days(db: QueryDB, life: dict[str, Any]) -> list[date]:
     """Every day on which the unit's name or parent may have changed: the first days of
     its versions, and the days it began and ended (a change on the day it ended leaves
     no version)."""
@@ -86,7 +85,7 @@ def _change_days(db: sqlite_utils.Database, life: dict[str, Any]) -> list[date]:
     return [date.fromisoformat(d) for d in sorted(days)]
 
 
-def history(db: sqlite_utils.Database, unit: str) -> dict[str, Any]:
+def history(db: QueryDB, unit: str) -> dict[str, Any]:
     """The whole story of `unit` in effective order (see the module docstring)."""
     life = need_unit(db, unit)
     links = _links(db, "source = ? or target = ?", [unit, unit])
@@ -166,7 +165,7 @@ def _walk(start: str, step: Callable[[str], list[dict[str, Any]]],
     return dist, seen
 
 
-def lineage(db: sqlite_utils.Database, unit: str) -> dict[str, Any]:
+def lineage(db: QueryDB, unit: str) -> dict[str, Any]:
     """`unit`, its ancestors and descendants through splits and merges (any generations)."""
     need_unit(db, unit)
     ancestors, up_links = _walk(unit, lambda u: _links(db, "target = ?", [u]), "source")

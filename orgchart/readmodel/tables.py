@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from orgchart.domain.dates import EffDate
 from orgchart.domain.facts import Fact, Retract, build_fact, units_named
 from orgchart.domain.timeline import Timeline
+from orgchart.readmodel.connection import QueryDB
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 P = "oc_"  # table prefix: the event store's own tables share a SQLite file
 TABLES = ("events", "event_units", "versions", "lives", "tenures", "links", "people", "sources",
@@ -24,6 +26,8 @@ TABLES = ("events", "event_units", "versions", "lives", "tenures", "links", "peo
 def open_db(path: str) -> sqlite_utils.Database:
     """The query tables' database, waiting for other writers rather than failing."""
     import sqlite3
+
+    import sqlite_utils
 
     return sqlite_utils.Database(sqlite3.connect(path, timeout=60))
 
@@ -76,16 +80,31 @@ def _create(db: sqlite_utils.Database) -> None:
                              "url": str}, pk="id")
 
 
-def position(db: sqlite_utils.Database) -> int:
-    if not db.table(P + "meta").exists():
+def position(db: QueryDB) -> int:
+    """The log position the tables reflect (-1: no tables yet)."""
+    exists = db.execute("select 1 from sqlite_master where type = 'table' and name = ?",
+                        [P + "meta"]).fetchone()
+    if not exists:
         return -1
     row = db.execute(f"select value from {P}meta where key = 'position'").fetchone()
     return int(row[0]) if row else -1
 
 
-def meta(db: sqlite_utils.Database, key: str) -> str | None:
+def meta(db: QueryDB, key: str) -> str | None:
     row = db.execute(f"select value from {P}meta where key = ?", [key]).fetchone()
-    return str(row[0]) if row else None
+    return str(row[0]) if row and row[0] is not None else None
+
+
+def reference_rows(db: QueryDB, section: str) -> dict[str, dict[str, Any]]:
+    """All people or sources as {id: {field: value}} (absent values left out)."""
+    cur = db.execute(f"select * from {P}{section}")
+    cols = [c[0] for c in cur.description]
+    out: dict[str, dict[str, Any]] = {}
+    for row in cur.fetchall():
+        rec = dict(zip(cols, row, strict=True))
+        key = rec.pop("id")
+        out[key] = {k: v for k, v in rec.items() if v is not None}
+    return out
 
 
 def event_rows(facts: Sequence[Fact]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -185,7 +204,7 @@ def dump(db: sqlite_utils.Database) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
-def facts_from_tables(db: sqlite_utils.Database) -> list[Fact]:
+def facts_from_tables(db: QueryDB) -> list[Fact]:
     import json
 
     out = []

@@ -7,12 +7,11 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-import sqlite_utils
-
+from orgchart.readmodel.connection import QueryDB
 from orgchart.readmodel.tables import P
 
 
-def chart_sources(db: sqlite_utils.Database, upto: date,
+def chart_sources(db: QueryDB, upto: date,
                   units: Collection[str]) -> list[dict[str, Any]]:
     """The sources cited by the events in force (effective by `upto`, not retracted) that
     name any of `units`, oldest source first."""
@@ -34,7 +33,7 @@ def chart_sources(db: sqlite_utils.Database, upto: date,
     return sorted(found, key=lambda s: (s["date"] or "", s["id"]))
 
 
-def links_between(db: sqlite_utils.Database, start: date, end: date) -> list[dict[str, Any]]:
+def links_between(db: QueryDB, start: date, end: date) -> list[dict[str, Any]]:
     """Split and merge links with effective days in (min, max] of the two dates."""
     lo, hi = sorted((start, end))
     return [{"source": r[0], "target": r[1], "how": r[2], "event": r[3], "date": r[4]}
@@ -44,7 +43,7 @@ def links_between(db: sqlite_utils.Database, start: date, end: date) -> list[dic
                 [lo.isoformat(), hi.isoformat()]).fetchall()]
 
 
-def lives(db: sqlite_utils.Database, units: Collection[str]) -> dict[str, dict[str, Any]]:
+def lives(db: QueryDB, units: Collection[str]) -> dict[str, dict[str, Any]]:
     """When each of `units` began and ended, and how."""
     if not units:
         return {}

@@ -1,0 +1,29 @@
+"""A light, read-only connection to the query tables.
+
+Queries need only `execute`; plain `sqlite3` answers them, so commands such as
+`orgchart at` do not pay for importing sqlite-utils (which the writers use).
+`sqlite_utils.Database` satisfies the same protocol.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+
+class QueryDB(Protocol):
+    def execute(self, sql: str, parameters: Sequence[Any] | None = ...) -> sqlite3.Cursor: ...
+
+
+class ReadDB:
+    """The query tables opened with plain sqlite3."""
+
+    def __init__(self, path: str) -> None:
+        self.conn = sqlite3.connect(path, timeout=60)
+
+    def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> sqlite3.Cursor:
+        return self.conn.execute(sql, parameters or ())
+
+    def close(self) -> None:
+        self.conn.close()
