@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from orgchart.dbconfig import is_postgres, store_env
 from orgchart.errors import OrgchartError
 from orgchart.service import OrgChartService
-from orgchart.dbconfig import is_postgres, store_env
 from tests.conftest import SEED
 
 
