@@ -85,7 +85,7 @@ def _apply(units: Units, roles: Roles, e: Event) -> None:
             parent = into.get("parent")
             if parent is None:  # the first listed unit's parent (the nearest that lives on)
                 parent = units[ending[0]]["parent"]
-                while parent in ending:
+                while parent is not None and _inside(units, parent, ending):
                     parent = units[parent]["parent"]
             _begin(units, into, parent, d)
         for u in units.values():
@@ -136,3 +136,12 @@ def chart(events: Sequence[Event], people: Mapping[str, Mapping[str, Any]], day:
     # fed a valid history, the units form a forest: every unit is reached exactly once
     assert sorted(u["id"] for u in out) == sorted(units), "the reference chart is not a forest"
     return out
+
+
+def _inside(units: dict[str, Any], unit: str | None, ending: list[str]) -> bool:
+    """`unit` is one of `ending` or sits somewhere under one of them."""
+    while unit is not None:
+        if unit in ending:
+            return True
+        unit = units[unit]["parent"]
+    return False

@@ -400,8 +400,11 @@ class _Replay:
                                                 f"'{new.parent}': '{u}' ends in this merge")
                 parent: str | None = new.parent
             else:
+                # the first listed unit's parent, or its nearest ancestor that lives on
+                # outside every merging subtree (else the target would sit under a unit
+                # that moves under the target)
                 parent = self.alive[fact.units[0]].parent
-                while parent is not None and parent in ending:
+                while parent is not None and any(self.is_within(parent, u) for u in ending):
                     parent = self.alive[parent].parent
             self.begin(new, parent, d, fact.id, "merge")
             target = new.unit
