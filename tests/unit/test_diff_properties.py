@@ -162,8 +162,8 @@ def _event(draw: Draw, sim: Sim) -> dict[str, Any] | None:
         if existing is None:
             new = _new_unit(draw, sim)
             ev["into"] = new
-            parent = sim.alive[units[0]]
-            while parent is not None and parent in units:
+            parent = sim.alive[units[0]]  # or its nearest ancestor that lives on
+            while parent is not None and any(sim.within(parent, u) for u in units):
                 parent = sim.alive[parent]
             sim.alive[new["unit"]] = parent
             target = new["unit"]

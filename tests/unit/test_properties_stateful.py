@@ -153,16 +153,10 @@ def propose(kind: str, units: Units, roles: Roles, draw: Draw[Any],
             into: str | EventDict = draw(st.sampled_from(targets))
         else:
             into = new_unit_fields(draw, fresh("u"))
-            # a new unit sits by default under the first listed unit's parent (the nearest
-            # that does not end); when that parent moves under the new unit the merge hangs
-            # orgchart (see test_a_new_merge_target_under_a_moving_unit_is_handled below)
-            default = units[merging[0]]["parent"]
-            while default in merging:
-                default = units[default]["parent"]
-            if targets and (default in gone or draw(st.booleans())):
+            # without `parent` the new unit sits under the first listed unit's parent, or
+            # its nearest ancestor outside the merging subtrees (see the test below)
+            if targets and draw(st.booleans()):
                 into["parent"] = draw(st.sampled_from(targets))
-            elif default in gone:
-                return None
         return {"type": "merge", "units": merging, "into": into}
     if kind == "dissolve":
         ev = {"type": "dissolve", "unit": unit}
@@ -202,6 +196,17 @@ def draw_date(draw: Draw[Any], low: date, high: date, not_before: date | None) -
         elif precision == "year":
             text = f"{day.year + 1:04d}"
     return text
+
+
+def identity(ev: EventDict) -> EventDict:
+    """What a derived id is made of: all but `id`, `note`, `source` and `recorded`."""
+    out = {k: v for k, v in ev.items() if k not in ("id", "note", "source", "recorded")}
+    if out["type"] == "appoint":
+        out.setdefault("role", "head")
+    if out["type"] == "split":
+        out.setdefault("keep", False)
+        out.setdefault("children", {})
+    return out
 
 
 # -- the checks ---------------------------------------------------------------------
@@ -287,10 +292,15 @@ class History:
         return path
 
     def dress(self, ev: EventDict, date_: str, draw: Draw[Any]) -> EventDict:
-        """The event with its date and, sometimes, an explicit id, a source or a note."""
+        """The event with its date and, sometimes, an explicit id, a source or a note.
+
+        An event equal to a recorded one but for `note` and `source` would get the
+        same derived id (and be skipped or rejected as a changed event): it gets
+        an explicit id.
+        """
         out = {**ev, "date": date_}
         extra = draw(st.sampled_from(["none", "none", "id", "source", "note"]))
-        if extra == "id":
+        if extra == "id" or any(identity(e) == identity(out) for e in self.events):
             out["id"] = self.fresh("ev-")
         elif extra == "source":
             out["source"] = "press"
@@ -575,10 +585,8 @@ def test_a_query_on_current_tables_does_not_rebuild_them(tmp_path: Path,
         svc.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a merge into a new unit without `parent` puts it under the first listed unit's parent "
-    "even when that parent is a descendant of another merged unit and so moves under the new "
-    "unit: the replay builds a cycle and loops forever in _Replay._depth (the load hangs)"))
+# Found here: a merge into a new unit without `parent` once put it under a unit that
+# moved under it, and the replay looped forever.
 def test_a_new_merge_target_under_a_moving_unit_is_handled(tmp_path: Path) -> None:
     db = str(tmp_path / "store.db")
 
