@@ -144,6 +144,7 @@ class _Replay:
         self.alive: dict[str, _Current] = {}
         self.children: dict[str, set[str]] = {}
         self.roles: dict[tuple[str, str], Tenure] = {}
+        self.unit_roles: dict[str, set[str]] = {}  # unit -> roles held in it
         self.seed = seed
         if seed is not None:
             for life in seed.lives:
@@ -155,7 +156,7 @@ class _Replay:
                     self.children.setdefault(v.parent, set()).add(v.unit)
             for t in seed.tenures:
                 self.tl.tenures.append(t)
-                self.roles[(t.unit, t.role)] = t
+                self.hold(t)
 
     def life_of(self, unit: str) -> UnitLife | None:
         life = self.tl.lives.get(unit)
@@ -229,11 +230,16 @@ class _Replay:
         self.children.pop(unit, None)
         life = self.tl.lives[unit]
         life.ended, life.ended_event, life.ended_how = d, event, how
-        for key in [k for k in self.roles if k[0] == unit]:
+        for key in [(unit, r) for r in sorted(self.unit_roles.get(unit, ()))]:
             self.close_tenure(key, d, event)
+
+    def hold(self, t: Tenure) -> None:
+        self.roles[(t.unit, t.role)] = t
+        self.unit_roles.setdefault(t.unit, set()).add(t.role)
 
     def close_tenure(self, key: tuple[str, str], d: EffDate, event: str) -> None:
         t = self.roles.pop(key)
+        self.unit_roles[key[0]].discard(key[1])
         t.end, t.end_event = d, event
 
     def kids(self, unit: str) -> list[str]:
@@ -302,7 +308,7 @@ class _Replay:
                                                 f"'{fact.role}' in unit '{fact.unit}' on {d}")
                     self.close_tenure(key, d, eid)
                 t = Tenure(fact.unit, fact.role, fact.person, fact.title, d, eid)
-                self.roles[key] = t
+                self.hold(t)
                 self.tl.tenures.append(t)
             case StepDown():
                 self.need_alive(fact.unit, d)
@@ -313,8 +319,8 @@ class _Replay:
                                                 f"'{fact.role}' in unit '{fact.unit}' on {d}")
                     self.close_tenure((fact.unit, fact.role), d, eid)
                 else:
-                    mine = sorted(k[1] for k, t in self.roles.items()
-                                  if k[0] == fact.unit and t.person == fact.person)
+                    mine = sorted(r for r in self.unit_roles.get(fact.unit, ())
+                                  if self.roles[(fact.unit, r)].person == fact.person)
                     if not mine:
                         raise RuleViolation("", f"'{fact.person}' holds no role in unit "
                                                 f"'{fact.unit}' on {d}")
