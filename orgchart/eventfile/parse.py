@@ -67,7 +67,7 @@ def read_document(path: str) -> tuple[Any, LineFinder]:
         data = load_text(text, path.lower().endswith(".json"))
     except DocumentError as e:
         raise FileError(f"{path}:{e.line}: {e}") from None
-    return _plain(data), LineFinder(text)
+    return data, LineFinder(text)
 
 
 def parse_file(path: str, now: datetime) -> ParsedFile:
@@ -200,23 +200,6 @@ def _check_recorded(text: str, today: date, fail: Any) -> None:
     d = _calendar(text, fail)
     if d.day > today:
         raise fail(f"recorded date {text} is in the future")
-
-
-def _plain(value: Any) -> Any:
-    """YAML/JSON values as plain data: dates as ISO text, numbers as decimal text."""
-    if isinstance(value, Mapping):
-        return {str(_plain(k)): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, int | float):
-        return str(value)
-    return str(value)
 
 
 def check_references(pf: ParsedFile, people: set[str], sources: set[str]) -> None:

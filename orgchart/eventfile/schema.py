@@ -42,12 +42,20 @@ def did_you_mean(word: str, choices: list[str]) -> str:
 
 
 @cache
-def fast_check(definition: str) -> Callable[[Any], Any]:
-    """A compiled validator for one `$defs` entry: fast on valid input, silent on why."""
+def fast_check(definition: str | None) -> Callable[[Any], Any]:
+    """A compiled validator for the file or one `$defs` entry: fast, silent on why."""
     import fastjsonschema
 
+    # without `$id`, every `$ref` resolves inside this document: never over the network
+    local = {k: v for k, v in schema().items() if k not in ("$id", "$schema")}
+    target = local if definition is None else {"$ref": f"#/$defs/{definition}",
+                                               "$defs": local["$defs"]}
+
+    def no_remote(uri: str) -> Any:
+        raise ValueError(f"the orgchart/v1 schema refers to {uri}; only local refs are allowed")
+
     return fastjsonschema.compile(  # type: ignore[no-any-return]
-        {"$ref": f"#/$defs/{definition}", "$defs": schema()["$defs"]})
+        target, handlers={"http": no_remote, "https": no_remote})
 
 
 def first_error(instance: Any, definition: str | None = None) -> ValidationError | None:
@@ -56,14 +64,13 @@ def first_error(instance: Any, definition: str | None = None) -> ValidationError
     Valid events (nearly all of them) pass a compiled validator (fastjsonschema);
     only an invalid one is explained with `jsonschema`'s detailed errors.
     """
-    if definition is not None:
-        import fastjsonschema
+    import fastjsonschema
 
-        try:
-            fast_check(definition)(instance)
-            return None
-        except fastjsonschema.JsonSchemaException:
-            pass
+    try:
+        fast_check(definition)(instance)
+        return None
+    except fastjsonschema.JsonSchemaException:
+        pass
     errors = sorted(validator(definition).iter_errors(instance),
                     key=lambda e: (-len(e.absolute_path), [str(p) for p in e.absolute_path]))
     return errors[0] if errors else None

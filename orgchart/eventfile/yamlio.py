@@ -47,6 +47,14 @@ Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|Tru
                                                                   r"False|FALSE)$"), list("tTfF"))
 
 
+def _date_as_text(loader: Loader, node: yaml.ScalarNode) -> str:
+    """YAML timestamps (`2025-01-02`) stay text too: dates are parsed by orgchart."""
+    return str(loader.construct_scalar(node))
+
+
+Loader.add_constructor("tag:yaml.org,2002:timestamp", _date_as_text)
+
+
 class DocumentError(Exception):
     def __init__(self, line: int, message: str) -> None:
         super().__init__(message)
@@ -57,7 +65,8 @@ def load_text(text: str, is_json: bool) -> Any:
     """Plain data from the file's text; DocumentError with a line on a syntax error."""
     if is_json:
         try:
-            return json.loads(text)
+            # numbers stay the text they were written as, as in YAML
+            return json.loads(text, parse_int=str, parse_float=str)
         except json.JSONDecodeError as e:
             raise DocumentError(e.lineno, f"not valid JSON: {e.msg}") from None
     try:

@@ -1,0 +1,1 @@
+"""The benchmark (`make bench`): a synthetic history generator and the runner."""

@@ -1,0 +1,579 @@
+"""The benchmark behind `make bench`: a table on stdout and `bench-results.json`.
+
+    python tests/bench/run.py [--events N] [--repeats R] [--out FILE] [--workdir DIR]
+
+N is the size of the large history (default 1,000,000); the small one has N/10
+events and the same chart size (see `tests/bench/generate.py`). Every timing
+is the median of R repeats (default 3; the sub-second whole-process timings of
+`cli` use at least 5); every ratio is computed from timings of the same run.
+Generated files and stores go to a temporary directory (removed afterwards
+unless `--keep`) or to `--workdir` (kept). Progress goes to stderr.
+
+The results (nested by section, e.g. `{"load": {"events_per_s": ...}}`):
+
+load     `orgchart load` of each history's JSON file in a subprocess: events/s of
+         the large one, peak RSS (os.wait4 of that process) of both; the raw
+         baseline is plain `sqlite3` executemany of the same events' JSON text
+         into one table in one transaction (ratio_to_raw = raw rows/s / events/s)
+append   `OrgChartService.load` of a 10-event file onto a fresh copy of each
+         loaded store (ratio = large / small)
+at       `OrgChartService.at` on the query date + `json.dumps`, in-process, after
+         one untimed call; the raw baseline reads as many rows from an indexed
+         table with plain `sqlite3` (ratio_to_raw = large / raw)
+diff     `OrgChartService.diff` over the year before the query date, large history
+render   `orgchart render --root U` (whole process) of a subtree of about 1,000
+         units of the large history, and `dot -Tsvg` alone on the same DOT;
+         overhead_ratio = (total - dot) / dot
+cli      whole-process `orgchart at 2026-04-01` on the seed store versus
+         `python -c "import click, sqlite3, json"`
+rebuild  `OrgChartService.refresh(force=True)` of the large store versus reading
+         and decoding its notification log alone (ratio = rebuild time / decode
+         time over the same log; log_decode_per_s counts log entries, which
+         include the people and sources records)
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.bench import generate  # noqa: E402
+
+SEED_FILE = ROOT / "seeds" / "alibaba-2026.yaml"
+SEED_QUERY = "2026-04-01"
+RENDER_UNITS = 1000
+#: Rough wall-clock minutes per million large-history events with 3 repeats, for the
+#: warning: --events 100000 took 19 minutes on a busy 2-CPU machine (2026-11-28), 80% of
+#: it the three loads of the large history; at 1,000,000 it is at least ten times that.
+MINUTES_PER_MILLION = 200
+
+Results = dict[str, dict[str, Any]]
+
+KEYS: dict[str, tuple[str, ...]] = {
+    "load": ("events_per_s", "raw_sqlite_rows_per_s", "ratio_to_raw", "peak_rss_mb",
+             "small_peak_rss_mb", "rss_ratio"),
+    "append": ("small_ms", "large_ms", "ratio"),
+    "at": ("small_ms", "large_ms", "history_ratio", "raw_read_ms", "ratio_to_raw", "units"),
+    "diff": ("ms", "changes"),
+    "render": ("units", "total_s", "dot_only_s", "overhead_ratio"),
+    "cli": ("at_ms", "baseline_ms", "ratio"),
+    "rebuild": ("events_per_s", "log_decode_per_s", "ratio"),
+}
+
+_T0 = time.perf_counter()
+
+
+def progress(message: str) -> None:
+    print(f"[bench {time.perf_counter() - _T0:7.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+def median(xs: list[float]) -> float:
+    return float(statistics.median(xs))
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None or b == 0 else a / b
+
+
+def orgchart_cmd() -> list[str]:
+    """The `orgchart` console script next to this Python, else `python -m orgchart`."""
+    exe = Path(sys.executable).with_name("orgchart")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "orgchart"]
+
+
+def run_child(cmd: list[str], workdir: Path, stdout: Path | None = None) -> tuple[float, float]:
+    """Run `cmd`; return its wall time (s) and peak RSS (MB) from os.wait4 of that process."""
+    out_path = stdout or workdir / "child.out"
+    err_path = workdir / "child.err"
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        tail = err_path.read_text(encoding="utf-8", errors="replace").strip()[-2000:]
+        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {tail}")
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
+    return wall, usage.ru_maxrss / scale
+
+
+def store_files(db: Path) -> list[Path]:
+    return [db.with_name(db.name + suffix) for suffix in ("", "-wal", "-shm")]
+
+
+def copy_store(src: Path, dst: Path) -> None:
+    """Copy a SQLite store with its -wal/-shm (when present), replacing `dst`."""
+    remove_store(dst)
+    for s, d in zip(store_files(src), store_files(dst), strict=True):
+        if s.exists():
+            shutil.copyfile(s, d)
+
+
+def remove_store(db: Path) -> None:
+    for f in store_files(db):
+        f.unlink(missing_ok=True)
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - t0, value
+
+
+@contextlib.contextmanager
+def section(name: str, results: Results, errors: list[str]) -> Iterator[dict[str, Any]]:
+    """A results section with every key present (None until measured); a failure is recorded,
+    not raised, so the other sections still run."""
+    data: dict[str, Any] = dict.fromkeys(KEYS[name])
+    results[name] = data
+    progress(f"-- {name}")
+    try:
+        yield data
+    except Exception as e:
+        errors.append(f"{name}: {type(e).__name__}: {e}")
+        progress(f"{name} FAILED: {type(e).__name__}: {e}")
+        traceback.print_exc(file=sys.stderr)
+
+
+# -- the measurements ---------------------------------------------------------------
+
+class Bench:
+    def __init__(self, events: int, repeats: int, workdir: Path, seed: int) -> None:
+        self.events = events
+        self.repeats = repeats
+        self.work = workdir
+        self.seed = seed
+        self.results: Results = {}
+        self.errors: list[str] = []
+        self.notes: list[str] = []
+        self.paths: dict[str, Path] = {}
+        self.base: dict[str, Path] = {}  # the loaded store of each history
+        self.counts: dict[str, int] = {}
+        self.large_chart: dict[str, Any] | None = None
+
+    # -- generate ------------------------------------------------------------------
+
+    def generate(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for plan in generate.plans(self.events, self.seed):
+            progress(f"generating the {plan.name} history ({plan.events:,} events)")
+            s = generate.generate(plan, self.work)
+            self.paths[plan.name] = Path(s.path)
+            self.paths[f"append-{plan.name}"] = Path(s.append_path)
+            self.counts[plan.name] = s.events
+            out[plan.name] = {
+                "events": s.events, "by_type": dict(sorted(s.by_type.items())),
+                "out_of_order": s.out_of_order, "partial_dates": s.partial_dates,
+                "live_units": s.live_units, "people": s.people, "sources": s.sources,
+                "knowledge_states": s.knowledge_states, "first_day": s.first_day,
+                "last_day": s.last_day, "seconds": round(s.seconds, 2),
+                "file_mb": round(Path(s.path).stat().st_size / 1e6, 1),
+            }
+            progress(f"  {s.events:,} events, {s.live_units:,} live units, "
+                     f"{s.out_of_order:,} out of order, {s.seconds:.1f}s")
+        return out
+
+    # -- load ------------------------------------------------------------------------
+
+    def load(self, data: dict[str, Any]) -> None:
+        times: dict[str, list[float]] = {}
+        rss: dict[str, list[float]] = {}
+        for name in ("small", "large"):
+            for i in range(self.repeats):
+                db = self.work / f"{name}-{i}.db"
+                remove_store(db)
+                progress(f"orgchart load {name} ({i + 1}/{self.repeats})")
+                wall, peak = run_child([*orgchart_cmd(), "--db", str(db), "load",
+                                        str(self.paths[name])], self.work)
+                progress(f"  {wall:.1f}s, peak RSS {peak:.0f} MB")
+                times.setdefault(name, []).append(wall)
+                rss.setdefault(name, []).append(peak)
+                if name in self.base:
+                    remove_store(self.base[name])
+                self.base[name] = db
+        data["events_per_s"] = self.counts["large"] / median(times["large"])
+        data["small_events_per_s"] = self.counts["small"] / median(times["small"])
+        data["peak_rss_mb"] = median(rss["large"])
+        data["small_peak_rss_mb"] = median(rss["small"])
+        data["rss_ratio"] = ratio(data["peak_rss_mb"], data["small_peak_rss_mb"])
+        data["raw_sqlite_rows_per_s"] = self.raw_insert_rate()
+        data["ratio_to_raw"] = ratio(data["raw_sqlite_rows_per_s"], data["events_per_s"])
+
+    def raw_insert_rate(self) -> float:
+        """Rows/s of plain sqlite3 executemany of the large history's events as JSON text."""
+        progress("raw sqlite3 baseline: executemany of the same events' JSON text")
+        with self.paths["large"].open(encoding="utf-8") as f:
+            events = json.load(f)["events"]
+        texts = [(json.dumps(ev, ensure_ascii=False),) for ev in events]
+        del events
+        rates = []
+        for _ in range(self.repeats):
+            db = self.work / "raw-insert.db"
+            remove_store(db)
+            conn = sqlite3.connect(db, isolation_level=None)
+            conn.execute("pragma journal_mode=wal")
+            conn.execute("create table events (seq integer primary key, body text not null)")
+            t0 = time.perf_counter()
+            conn.execute("begin")
+            conn.executemany("insert into events (body) values (?)", texts)
+            conn.execute("commit")
+            rates.append(len(texts) / (time.perf_counter() - t0))
+            conn.close()
+            remove_store(db)
+        return median(rates)
+
+    # -- append ----------------------------------------------------------------------
+
+    def append(self, data: dict[str, Any]) -> None:
+        from orgchart.service import OrgChartService
+
+        # untimed: a first append pays the per-process set-up (schema validators, caches)
+        warm = self.work / "append-warm.db"
+        copy_store(self.base["small"], warm)
+        svc = OrgChartService(str(warm))
+        try:
+            svc.load([str(self.paths["append-small"])])
+        finally:
+            svc.close()
+            remove_store(warm)
+        for name in ("small", "large"):
+            ms = []
+            for i in range(self.repeats):
+                db = self.work / f"append-{name}.db"
+                copy_store(self.base[name], db)
+                svc = OrgChartService(str(db))
+                try:
+                    dt, reports = timed(partial(svc.load, [str(self.paths[f"append-{name}"])]))
+                finally:
+                    svc.close()
+                added = sum(r.added for r in reports)
+                if added != 10:
+                    raise RuntimeError(f"the append file added {added} events, not 10")
+                ms.append(dt * 1000)
+                progress(f"append to {name} ({i + 1}/{self.repeats}): {dt * 1000:.0f} ms")
+                remove_store(db)
+            data[f"{name}_ms"] = median(ms)
+        data["ratio"] = ratio(data["large_ms"], data["small_ms"])
+
+    # -- at --------------------------------------------------------------------------
+
+    def at(self, data: dict[str, Any]) -> None:
+        from orgchart.domain.dates import EffDate
+        from orgchart.service import OrgChartService
+
+        day = EffDate.parse(generate.QUERY_DATE)
+        for name in ("small", "large"):
+            svc = OrgChartService(str(self.base[name]))
+            try:
+                chart = svc.at(day)  # untimed: also catches the query tables up if needed
+                ms = []
+                for _ in range(self.repeats):
+                    dt, (chart, _text) = timed(partial(_at_json, svc, day))
+                    ms.append(dt * 1000)
+            finally:
+                svc.close()
+            data[f"{name}_ms"] = median(ms)
+            data[f"{name}_units"] = len(chart["units"])
+            progress(f"at {generate.QUERY_DATE} on {name}: {median(ms):.0f} ms, "
+                     f"{len(chart['units']):,} units")
+            if name == "large":
+                self.large_chart = chart
+        data["units"] = data.pop("large_units")
+        data["history_ratio"] = ratio(data["large_ms"], data["small_ms"])
+        assert self.large_chart is not None
+        data["raw_read_ms"] = self.raw_read_ms(self.large_chart["units"])
+        data["ratio_to_raw"] = ratio(data["large_ms"], data["raw_read_ms"])
+
+    def raw_read_ms(self, units: list[dict[str, Any]]) -> float:
+        """Plain sqlite3: read as many rows as the chart has from a ten-times larger table,
+        through an index (the same units on ten dates; one date is selected)."""
+        db = self.work / "raw-read.db"
+        remove_store(db)
+        conn = sqlite3.connect(db)
+        conn.execute("create table units (day text, id text, name text, name_en text, "
+                     "kind text, parent text, since text, leaders text)")
+        days = [f"{2017 + i}-04-01" for i in range(10)]
+        conn.executemany("insert into units values (?, ?, ?, ?, ?, ?, ?, ?)",
+                         [(d, u["id"], u["name"], u.get("name_en"), u.get("kind"),
+                           u.get("parent"), u.get("since"),
+                           json.dumps(u.get("leaders"), ensure_ascii=False))
+                          for d in days for u in units])
+        conn.execute("create index units_day on units (day)")
+        conn.commit()
+        conn.close()
+        ms = []
+        for i in range(self.repeats + 1):
+            conn = sqlite3.connect(db)
+            t0 = time.perf_counter()
+            rows = conn.execute("select id, name, name_en, kind, parent, since, leaders "
+                                "from units where day = ?", [days[-1]]).fetchall()
+            dt = time.perf_counter() - t0
+            conn.close()
+            if len(rows) != len(units):
+                raise RuntimeError(f"raw read found {len(rows)} rows, not {len(units)}")
+            if i:  # the first read warms the page cache
+                ms.append(dt * 1000)
+        remove_store(db)
+        return median(ms)
+
+    # -- diff ------------------------------------------------------------------------
+
+    def diff(self, data: dict[str, Any]) -> None:
+        from orgchart.domain.dates import EffDate
+        from orgchart.service import OrgChartService
+
+        if not hasattr(OrgChartService, "diff"):
+            self.notes.append("diff: OrgChartService.diff does not exist yet; recorded null")
+            return
+        d1, d2 = EffDate.parse(generate.DIFF_FROM), EffDate.parse(generate.QUERY_DATE)
+        svc = OrgChartService(str(self.base["large"]))
+        try:
+            ms, changes = [], 0
+            for _ in range(self.repeats):
+                dt, result = timed(lambda: svc.diff(d1, d2))
+                ms.append(dt * 1000)
+                changes = len(result["changes"])
+        finally:
+            svc.close()
+        data["ms"], data["changes"] = median(ms), changes
+        data["from"], data["to"] = generate.DIFF_FROM, generate.QUERY_DATE
+        progress(f"diff {d1} {d2}: {median(ms):.0f} ms, {changes:,} changes")
+
+    # -- render ----------------------------------------------------------------------
+
+    def render(self, data: dict[str, Any]) -> None:
+        import importlib.util
+
+        dot_exe = shutil.which("dot")
+        has_render = importlib.util.find_spec("orgchart.render") is not None and \
+            subprocess.run([*orgchart_cmd(), "render", "--help"], capture_output=True,
+                           check=False).returncode == 0
+        if not has_render:
+            self.notes.append("render: the `render` command is not there yet; recorded null")
+            return
+        if dot_exe is None:
+            self.notes.append("render: Graphviz `dot` is not installed; recorded null")
+            return
+        assert self.large_chart is not None
+        root, size = subtree_near(self.large_chart["units"], RENDER_UNITS)
+        data["root"] = root
+        db = str(self.base["large"])
+        dot_path, svg_path = self.work / "render.dot", self.work / "render.svg"
+        run_child([*orgchart_cmd(), "--db", db, "at", generate.QUERY_DATE, "--root", root,
+                   "--format", "dot"], self.work, stdout=dot_path)
+        totals, dots = [], []
+        for i in range(self.repeats):
+            wall, _ = run_child([*orgchart_cmd(), "--db", db, "render", generate.QUERY_DATE,
+                                 "--root", root, "-o", str(svg_path)], self.work)
+            totals.append(wall)
+            wall_dot, _ = run_child([dot_exe, "-Tsvg", "-o", str(self.work / "dot-only.svg"),
+                                     str(dot_path)], self.work)
+            dots.append(wall_dot)
+            progress(f"render --root {root} ({size:,} units, {i + 1}/{self.repeats}): "
+                     f"{wall:.2f}s; dot alone {wall_dot:.2f}s")
+        data["units"] = size
+        data["total_s"], data["dot_only_s"] = median(totals), median(dots)
+        data["overhead_ratio"] = ratio(data["total_s"] - data["dot_only_s"], data["dot_only_s"])
+
+    # -- cli -------------------------------------------------------------------------
+
+    def cli(self, data: dict[str, Any]) -> None:
+        db = self.work / "seed.db"
+        remove_store(db)
+        run_child([*orgchart_cmd(), "--db", str(db), "load", str(SEED_FILE)], self.work)
+        n = max(5, self.repeats)
+        at_cmd = [*orgchart_cmd(), "--db", str(db), "at", SEED_QUERY]
+        base_cmd = [sys.executable, "-c", "import click, sqlite3, json"]
+        run_child(at_cmd, self.work)  # untimed: warms the page cache and the query tables
+        run_child(base_cmd, self.work)
+        at_ms = [run_child(at_cmd, self.work)[0] * 1000 for _ in range(n)]
+        base_ms = [run_child(base_cmd, self.work)[0] * 1000 for _ in range(n)]
+        data["at_ms"], data["baseline_ms"] = median(at_ms), median(base_ms)
+        data["ratio"] = ratio(data["at_ms"], data["baseline_ms"])
+        data["repeats"] = n
+        progress(f"orgchart at {SEED_QUERY}: {data['at_ms']:.0f} ms; "
+                 f"python baseline {data['baseline_ms']:.0f} ms")
+        remove_store(db)
+
+    # -- rebuild ---------------------------------------------------------------------
+
+    def rebuild(self, data: dict[str, Any]) -> None:
+        from orgchart.service import OrgChartService
+        from orgchart.store import EventStore
+
+        db = self.work / "rebuild.db"
+        copy_store(self.base["large"], db)
+        rebuild_s, decode_s, entries = [], [], 0
+        for i in range(self.repeats):
+            svc = OrgChartService(str(db))
+            try:
+                dt, _ = timed(partial(svc.refresh, force=True))
+            finally:
+                svc.close()
+            rebuild_s.append(dt)
+            store = EventStore(str(db))
+            try:
+                dt_decode, entries = timed(partial(decode_log, store))
+            finally:
+                store.close()
+            decode_s.append(dt_decode)
+            progress(f"rebuild ({i + 1}/{self.repeats}): {dt:.1f}s; decoding the log alone "
+                     f"({entries:,} entries) {dt_decode:.1f}s")
+        remove_store(db)
+        data["events_per_s"] = self.counts["large"] / median(rebuild_s)
+        data["log_decode_per_s"] = entries / median(decode_s)
+        data["log_entries"] = entries
+        data["ratio"] = ratio(median(rebuild_s), median(decode_s))
+
+    # -- all -------------------------------------------------------------------------
+
+    def run(self) -> dict[str, Any]:
+        import importlib
+
+        for module in ("orgchart.eventfile.parse", "orgchart.service", "orgchart.store"):
+            importlib.import_module(module)  # now, not inside a timing
+
+        meta: dict[str, Any] = {"events": self.events, "repeats": self.repeats,
+                                "seed": self.seed, "query_date": generate.QUERY_DATE,
+                                "python": sys.version.split()[0], "cpus": os.cpu_count(),
+                                "workdir": str(self.work),
+                                "loadavg_start": list(os.getloadavg())}
+        t0 = time.perf_counter()
+        meta["generated"] = self.generate()
+        steps: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
+            ("load", self.load), ("append", self.append), ("at", self.at),
+            ("diff", self.diff), ("render", self.render), ("cli", self.cli),
+            ("rebuild", self.rebuild)]
+        for name, step in steps:
+            with section(name, self.results, self.errors) as data:
+                needs_base = name in ("append", "at", "diff", "render", "rebuild")
+                if needs_base and len(self.base) < 2:
+                    raise RuntimeError("no loaded stores (the load step failed)")
+                if name in ("render",) and self.large_chart is None:
+                    raise RuntimeError("no chart of the large history (the at step failed)")
+                step(data)
+        meta["seconds"] = round(time.perf_counter() - t0, 1)
+        meta["loadavg_end"] = list(os.getloadavg())
+        meta["notes"], meta["errors"] = self.notes, self.errors
+        return {**self.results, "meta": meta}
+
+
+def _at_json(svc: Any, day: Any) -> tuple[dict[str, Any], str]:
+    chart: dict[str, Any] = svc.at(day)
+    return chart, json.dumps(chart, ensure_ascii=False)
+
+
+def decode_log(store: Any, page: int = 1000) -> int:
+    """Read every notification of the store's log in pages and decode each; return the count."""
+    app = store.app
+    start, count = 1, 0
+    while True:
+        notes = app.recorder.select_notifications(start=start, limit=page)
+        for n in notes:
+            app.mapper.to_domain_event(n)
+        count += len(notes)
+        if len(notes) < page:
+            return count
+        start = notes[-1].id + 1
+
+
+def subtree_near(units: list[dict[str, Any]], want: int) -> tuple[str, int]:
+    """The unit whose subtree (itself and everything under it) is closest to `want` units."""
+    kids: dict[str | None, list[str]] = {}
+    for u in units:
+        kids.setdefault(u["parent"], []).append(u["id"])
+    size: dict[str, int] = {}
+    for u in reversed(units):  # depth-first order: every unit comes after its parent
+        size[u["id"]] = 1 + sum(size[k] for k in kids.get(u["id"], []))
+    best = min(size, key=lambda x: (abs(size[x] - want), x))
+    return best, size[best]
+
+
+# -- output ----------------------------------------------------------------------------
+
+def fmt(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, float):
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def table(results: dict[str, Any]) -> str:
+    rows = [(f"{name}.{key}", fmt(value)) for name in KEYS
+            for key, value in results.get(name, {}).items()]
+    width = max(len(r[0]) for r in rows)
+    lines = [f"{'metric':<{width}}  value", f"{'-' * width}  {'-' * 12}"]
+    lines += [f"{k:<{width}}  {v:>12}" for k, v in rows]
+    meta = results.get("meta", {})
+    for note in meta.get("notes", []):
+        lines.append(f"note: {note}")
+    for err in meta.get("errors", []):
+        lines.append(f"ERROR: {err}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    ap.add_argument("--events", type=int, default=1_000_000,
+                    help="events in the large history; the small one has a tenth "
+                         "(default 1,000,000)")
+    ap.add_argument("--repeats", type=int, default=3, help="repeats per timing (median)")
+    ap.add_argument("--out", type=Path, default=Path("bench-results.json"),
+                    help="where to write the results (default ./bench-results.json)")
+    ap.add_argument("--workdir", type=Path, default=None,
+                    help="where generated files and stores go (kept); default a temporary "
+                         "directory, removed afterwards")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args(argv)
+    if args.events < 200 or args.repeats < 1:
+        ap.error("--events must be at least 200 and --repeats at least 1")
+    if args.events >= 500_000:
+        minutes = MINUTES_PER_MILLION * args.events / 1e6 * args.repeats / 3
+        progress(f"warning: {args.events:,} events with {args.repeats} repeat(s) takes "
+                 f"{minutes:.0f} minutes or more, and the large load needs several GB of "
+                 f"memory (--events 100000 takes about 20 minutes)")
+    temp = args.workdir is None
+    work = Path(tempfile.mkdtemp(prefix="orgchart-bench-")) if temp else args.workdir
+    work.mkdir(parents=True, exist_ok=True)
+    progress(f"working in {work}")
+    try:
+        results = Bench(args.events, args.repeats, work, args.seed).run()
+    finally:
+        if temp and not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
+    sys.stdout.write(table(results))
+    progress(f"wrote {args.out}")
+    return 1 if results["meta"]["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
