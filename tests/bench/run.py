@@ -28,8 +28,9 @@ cli      whole-process `orgchart at 2026-04-01` on the seed store versus
          `python -c "import click, sqlite3, json"`
 rebuild  `OrgChartService.refresh(force=True)` of the large store versus reading
          and decoding its notification log alone (ratio = decode time / rebuild
-         time over the same log, i.e. the rebuild rate as a share of the decode rate; log_decode_per_s counts log entries, which
-         include the people and sources records)
+         time over the same log: the rebuild rate as a share of the decode rate;
+         log_decode_per_s counts log entries, which include the people and
+         sources records)
 """
 
 from __future__ import annotations
