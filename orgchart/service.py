@@ -20,6 +20,7 @@ from orgchart.domain.facts import Fact, Retract, derive_id
 from orgchart.domain.knowledge import Breach, known_at
 from orgchart.domain.timeline import replay
 from orgchart.errors import EmptyStore, FileError, OrgchartError, UnknownEvent, UnknownUnit
+from orgchart.hints import did_you_mean
 from orgchart.readmodel import queries, tables
 from orgchart.readmodel.tables import facts_from_tables
 
@@ -211,7 +212,7 @@ class OrgChartService:
         def prepare(state: StoredState) -> _Append:
             if state.fact(event_id) is None:
                 raise UnknownEvent(f"unknown event '{event_id}'"
-                                   f"{_hint(event_id, state.ids_like(event_id))}")
+                                   f"{did_you_mean(event_id, state.ids_like(event_id))}")
             new: list[Fact] = [replace(fact, seq=state.version + 1)]
             breach = check_new(state, new)
             if breach is not None:
@@ -501,13 +502,6 @@ def _explain(pf: ParsedFile, b: Breach) -> FileError:
         return pf.event_error(b.culprit, b.rule + where)
     return pf.event_error(b.culprit, f"makes stored event '{b.broken.id}' {b.broken.label()} "
                                      f"invalid: {b.rule}{where}")
-
-
-def _hint(word: str, choices: list[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _ids(value: Any) -> list[str]:

@@ -30,8 +30,9 @@ from orgchart.domain.facts import (
     derive_id,
 )
 from orgchart.errors import FileError
-from orgchart.eventfile.schema import did_you_mean, event_types, explain, first_error
+from orgchart.eventfile.schema import event_types, explain, first_error
 from orgchart.eventfile.yamlio import DocumentError, LineFinder, Path_, load_text
+from orgchart.hints import did_you_mean
 
 
 @dataclass

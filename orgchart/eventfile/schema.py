@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Callable
 from functools import cache
@@ -11,6 +10,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
+
+from orgchart.hints import did_you_mean
 
 ID_RULE = "use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, " \
           "at most 64 characters"
@@ -34,11 +35,6 @@ def validator(definition: str | None = None) -> Draft202012Validator:
 
 def event_types() -> list[str]:
     return list(schema()["$defs"]["event"]["properties"]["type"]["enum"])
-
-
-def did_you_mean(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 @cache

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from orgchart.errors import UnknownUnit
+from orgchart.hints import did_you_mean
 from orgchart.readmodel.connection import QueryDB
 from orgchart.readmodel.tables import P
 
@@ -84,18 +85,11 @@ def unit_absence(db: QueryDB, unit: str, day: date) -> str:
                      [unit]).fetchone()
     if row is None:
         known = [r[0] for r in db.execute(f"select unit from {P}lives").fetchall()]
-        return f"unknown unit '{unit}'{_hint(unit, known)}"
+        return f"unknown unit '{unit}'{did_you_mean(unit, known)}"
     began, began_day, ended, _ended_day = row
     if began_day > day.isoformat():
         return f"unit '{unit}' does not exist on {day} (it begins on {began})"
     return f"unit '{unit}' does not exist on {day} (it ended on {ended})"
-
-
-def _hint(word: str, choices: list[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def log_rows(db: QueryDB, start: date | None = None, end: date | None = None,
