@@ -50,7 +50,7 @@ def rejected(run: Run, path: str, message: str) -> None:
     assert run("export", "--format", "json").stdout == before
 
 
-CASES: list[tuple[str, list[str], str]] = [
+CASES: list[tuple[str, list[str], str | None]] = [
     # structure, ids, dates, references
     ("unknown type", ["{type: establsh, date: 2021, unit: x, name: X}"],
      "4: event 1 (establsh, 2021): unknown event type 'establsh' (did you mean 'establish'?)"),
@@ -170,7 +170,7 @@ def stored_id(run: Run, type_: str, unit: str) -> str:
     import json
 
     rows = json.loads(run("log", "--format", "json").stdout)
-    return next(r["id"] for r in rows if r["type"] == type_ and r.get("unit") == unit)
+    return str(next(r["id"] for r in rows if r["type"] == type_ and r.get("unit") == unit))
 
 
 def test_retract_breaks_history(based: Run, write: Callable[[str, str], str]) -> None:

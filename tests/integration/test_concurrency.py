@@ -109,7 +109,7 @@ def test_unrelated_concurrent_append_is_retried(base: str,
             other.load([theirs])  # lands between our read and our append
         return h
 
-    store.read = racing_read  # type: ignore[method-assign]
+    store.read = racing_read  # type: ignore[method-assign,assignment]
     [report] = svc.load([mine])
     assert report.added == 1
     assert reads[1] > reads[0]  # the first append conflicted: re-read and re-validated
