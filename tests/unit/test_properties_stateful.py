@@ -54,7 +54,7 @@ KINDS = (None, "group", "business unit", "department")
 START = date(2010, 1, 1)  # effective dates start around here
 FIRST_RECORDED = date(2020, 1, 1)  # recorded days run from here, never in the future
 LAST_RECORDED = date(2025, 12, 31)
-STRUCTURE = ("rename", "move", "split", "merge", "dissolve")
+STRUCTURE = ("split", "merge", "move", "dissolve", "rename")
 LEADERS = ("appoint", "step_down")
 KINDS_OF_EVENT = ("establish", *STRUCTURE, *LEADERS)
 
@@ -492,11 +492,16 @@ STEPS: dict[str, Callable[[History, Draw[Any]], None]] = {
 }
 
 
+# the steps' weights: establish and reorganise most, the rest now and then
+MIX = ("structure", "establish", "leaders", "earlier", "retract", "structure", "backdated",
+       "establish", "leaders", "earlier", "structure", "retract", "bad_retract", "reload")
+
+
 def grow(h: History, draw: Draw[Any], steps: int) -> None:
     """A random valid history of about `steps` steps (rejected attempts included)."""
     h.first(draw)
     for _ in range(steps):
-        STEPS[draw(st.sampled_from(list(STEPS)))](h, draw)
+        STEPS[draw(st.sampled_from(MIX))](h, draw)
 
 
 # -- the state machine ------------------------------------------------------------------
@@ -512,52 +517,24 @@ class OrgchartMachine(RuleBasedStateMachine):
         self.h.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def step(self, name: str, data: st.DataObject) -> None:
-        self.h.count(f"step {name}")
-        STEPS[name](self.h, data.draw)
-        self.h.check(data.draw(st.integers(0, 2**16)))
-
     @initialize(data=st.data())
     def first_unit(self, data: st.DataObject) -> None:
         self.h.first(data.draw)
         self.h.check(0)
 
+    # One rule drawing from a weighted mix: with a rule per kind of step, Hypothesis'
+    # swarm testing leaves most kinds out of many of the few examples CI can afford.
     @rule(data=st.data())
-    def establish(self, data: st.DataObject) -> None:
-        self.step("establish", data)
-
-    @rule(data=st.data())
-    def restructure(self, data: st.DataObject) -> None:
-        self.step("structure", data)
-
-    @rule(data=st.data())
-    def change_leaders(self, data: st.DataObject) -> None:
-        self.step("leaders", data)
-
-    @rule(data=st.data())
-    def out_of_order_event(self, data: st.DataObject) -> None:
-        self.step("earlier", data)
-
-    @rule(data=st.data())
-    def backdated_event(self, data: st.DataObject) -> None:
-        self.step("backdated", data)
-
-    @rule(data=st.data())
-    def retract(self, data: st.DataObject) -> None:
-        self.step("retract", data)
-
-    @rule(data=st.data())
-    def invalid_retraction(self, data: st.DataObject) -> None:
-        self.step("bad_retract", data)
-
-    @rule(data=st.data())
-    def reload_a_file(self, data: st.DataObject) -> None:
-        self.step("reload", data)
+    def step(self, data: st.DataObject) -> None:
+        name = data.draw(st.sampled_from(MIX), label="step")
+        self.h.count(f"step {name}")
+        STEPS[name](self.h, data.draw)
+        self.h.check(data.draw(st.integers(0, 2**16), label="check seed"))
 
 
 OrgchartMachine.TestCase.settings = settings(
     max_examples=30, stateful_step_count=15, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    suppress_health_check=[HealthCheck.too_slow])
 TestOrgchartHistories = OrgchartMachine.TestCase
 
 
