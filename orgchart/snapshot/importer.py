@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from orgchart.domain.dates import EffDate
 from orgchart.errors import EmptyStore, FileError
-from orgchart.snapshot.plan import StepPlan, plan_step
+from orgchart.snapshot.plan import StepPlan, plan_step, units_created
 from orgchart.snapshot.read import ID_RE, MAX_ID, Columns, SnapshotError, read_snapshot
 from orgchart.snapshot.render import render
 
@@ -107,7 +107,7 @@ def import_snapshots(svc: OrgChartService, items: Sequence[tuple[EffDate, str]],
         base = None
     people: dict[str, dict[str, str]] = {k: dict(v) for k, v in (base or {}).get("people",
                                                                                  {}).items()}
-    used = _units_in((base or {}).get("events", []))
+    used = units_created((base or {}).get("events", []))
     source_id, sources = _source(source, (base or {}).get("sources", {}),
                                  [p for _, p in items])
     steps: list[StepPlan] = []
@@ -167,19 +167,6 @@ def _clean(doc: dict[str, Any]) -> dict[str, Any]:
             doc[section] = {k: {f: v for f, v in e.items() if f != "id"}
                             for k, e in doc[section].items()}
     return doc
-
-
-def _units_in(events: Sequence[Mapping[str, Any]]) -> set[str]:
-    """Every unit id an exported history brings into being."""
-    out: set[str] = set()
-    for e in events:
-        if e["type"] == "establish":
-            out.add(e["unit"])
-        elif e["type"] == "split":
-            out.update(p["unit"] for p in e["into"])
-        elif e["type"] == "merge" and isinstance(e["into"], dict):
-            out.add(e["into"]["unit"])
-    return out
 
 
 def _source(text: str | None, known: Mapping[str, Mapping[str, Any]],

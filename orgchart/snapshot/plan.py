@@ -71,16 +71,7 @@ class StepPlan:
 
     def created_units(self) -> set[str]:
         """Unit ids the plan brings into being (their ids are used from now on)."""
-        out: set[str] = set()
-        for p in self.events:
-            ev = p.event
-            if ev["type"] == "establish":
-                out.add(ev["unit"])
-            elif ev["type"] == "split":
-                out.update(part["unit"] for part in ev["into"])
-            elif ev["type"] == "merge" and isinstance(ev["into"], dict):
-                out.add(ev["into"]["unit"])
-        return out
+        return units_created(p.event for p in self.events)
 
 
 @dataclass
@@ -830,3 +821,16 @@ def wrap_comment(text: str, indent: str = "") -> list[str]:
     return [f"{indent}# {line}" for line in textwrap.wrap(flat, 96 - len(indent),
                                                           break_on_hyphens=False)] or [
         f"{indent}#"]
+
+
+def units_created(events: Iterable[Mapping[str, Any]]) -> set[str]:
+    """Every unit id these events (in file form) bring into being."""
+    out: set[str] = set()
+    for e in events:
+        if e["type"] == "establish":
+            out.add(e["unit"])
+        elif e["type"] == "split":
+            out.update(p["unit"] for p in e["into"])
+        elif e["type"] == "merge" and isinstance(e["into"], dict):
+            out.add(e["into"]["unit"])
+    return out
