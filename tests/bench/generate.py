@@ -407,17 +407,10 @@ class Generator:
             d = self.depth(p)
             if d < level:
                 continue
-            for _ in range(d - level):
-                up = self.parent[p]
-                assert up is not None
-                p = up
+            p = self.up(p, d - level)
             if len(self.kids[p]) < MAX_FANOUT:
                 return p
-        for _ in range(self.depth(p) - MAX_DEPTH + 1):  # nothing on that level yet
-            up = self.parent[p]
-            assert up is not None
-            p = up
-        return p
+        return self.up(p, self.depth(p) - MAX_DEPTH + 1)  # nothing on that level yet
 
     def lateral(self, level: int) -> str | None:
         """A random live unit at depth `level` (None if none was found quickly)."""
@@ -426,13 +419,18 @@ class Generator:
             d = self.depth(p)
             if d < level:
                 continue
-            for _ in range(d - level):
-                up = self.parent[p]
-                assert up is not None
-                p = up
+            p = self.up(p, d - level)
             if len(self.kids[p]) < MAX_FANOUT:
                 return p
         return None
+
+    def up(self, unit: str, levels: int) -> str:
+        """The ancestor `levels` above `unit` (the unit itself for 0 or less)."""
+        for _ in range(levels):
+            parent = self.parent[unit]
+            assert parent is not None
+            unit = parent
+        return unit
 
     def begin(self, u: str, parent: str | None) -> None:
         self.alive.add(u)
