@@ -16,9 +16,9 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from orgchart.domain.dates import EffDate
-from orgchart.domain.facts import Fact, Retract, derive_id
-from orgchart.domain.knowledge import Breach, known_at
-from orgchart.domain.timeline import replay
+from orgchart.domain.facts import Fact, Retract, derive_id, with_seq
+from orgchart.domain.knowledge import Breach, check_states, known_at
+from orgchart.domain.timeline import Timeline, replay
 from orgchart.errors import EmptyStore, FileError, OrgchartError, UnknownEvent, UnknownUnit
 from orgchart.hints import did_you_mean
 from orgchart.readmodel import queries, tables
@@ -168,6 +168,7 @@ class OrgChartService:
         (read, validate, append, index) of a file's load is done.
         """
         from orgchart.eventfile.parse import check_references, parse_file, reference_additions
+        from orgchart.store import first_fact_position
 
         now = now or utcnow()
         reports = []
@@ -185,13 +186,19 @@ class OrgChartService:
                                              state.reference("people", list(pf.people)))
                 sources = reference_additions(pf, "sources",
                                               state.reference("sources", list(pf.sources)))
-                new = _new_facts(pf, state)
-                breach = check_new(state, new)
+                title = pf.title if pf.title != state.title() else None
+                first = first_fact_position(state.version, len(people) + len(sources)
+                                            + (title is not None))
+                new = _new_facts(pf, state, first)
+                timeline = None
+                if state.version == 0:  # an empty store: check every state, keep the latest
+                    breach, timeline = check_states(new)
+                else:
+                    breach = check_new(state, new)
                 if breach is not None:
                     raise _explain(pf, breach)
                 tell("validate", 2, len(pf.facts))
-                title = pf.title if pf.title != state.title() else None
-                return _Append(new, people, sources, title)
+                return _Append(new, people, sources, title, timeline)
 
             report = LoadReport(path, self._append(prepare, tell))
             tell("index", 4, len(pf.facts))
@@ -213,7 +220,7 @@ class OrgChartService:
             if state.fact(event_id) is None:
                 raise UnknownEvent(f"unknown event '{event_id}'"
                                    f"{did_you_mean(event_id, state.ids_like(event_id))}")
-            new: list[Fact] = [replace(fact, seq=state.version + 1)]
+            new: list[Fact] = [with_seq(fact, state.version + 1)]
             breach = check_new(state, new)
             if breach is not None:
                 where = f" (in the history as known on {breach.state})" if breach.state else ""
@@ -242,12 +249,15 @@ class OrgChartService:
                 if not (plan.facts or plan.people or plan.sources or plan.title is not None):
                     return 0
                 try:
-                    store.append_at(state.version, plan.facts, plan.people, plan.sources,
-                                    plan.title)
+                    version = store.append_at(state.version, plan.facts, plan.people,
+                                              plan.sources, plan.title)
                 except Conflict:
                     continue
                 if tell is not None:
                     tell("append", 3, len(plan.facts))
+                if plan.timeline is not None:  # validated from nothing: write it as it is
+                    tables.write_all(db, plan.facts, plan.timeline, plan.people, plan.sources,
+                                     plan.title, version)
                 self.catch_up(db)
                 return len(plan.facts)
         finally:
@@ -474,16 +484,18 @@ class _Append:
     people: dict[str, dict[str, str]]
     sources: dict[str, dict[str, str]]
     title: str | None
+    timeline: Timeline | None = None  # the whole validated history (into an empty store)
 
 
-def _new_facts(pf: ParsedFile, state: StoredState) -> list[Fact]:
-    """The file's events not yet recorded, with provisional append positions."""
+def _new_facts(pf: ParsedFile, state: StoredState, first: int) -> list[Fact]:
+    """The file's events not yet recorded, at their append positions from `first` on."""
     new: list[Fact] = []
+    stored = state.facts([f.id for f in pf.facts]) if state.version else {}
     for f in pf.facts:
-        found = state.fact(f.id)
+        found = stored.get(f.id)
         if found is None:
-            new.append(replace(f, seq=state.version + 1 + len(new)))
-        elif found[0].content() != f.content():
+            new.append(with_seq(f, first + len(new)))
+        elif found.content() != f.content():
             raise pf.event_error(f, f"event id '{f.id}' is already recorded with different "
                                     f"content; history is append-only: retract it and record "
                                     f"the corrected event under a new id")

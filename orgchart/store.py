@@ -170,6 +170,12 @@ class EventStore:
         return int(agg.version)
 
 
+def first_fact_position(version: int, references: int) -> int:
+    """The log position `append_at(version, ...)` gives its first fact, after `references`
+    people, sources and title entries (and the `Started` entry of an empty store)."""
+    return version + (0 if version else 1) + references + 1
+
+
 def _open_app(env: dict[str, str]) -> OrgChartApp:
     """Open the library application; on PostgreSQL, create the schema if missing and retry
     when another process is creating the same tables at the same moment."""

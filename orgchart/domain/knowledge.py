@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from orgchart.domain.facts import Fact, Retract
+from orgchart.domain.facts import Appoint, Fact, Rename, Retract, StepDown
 from orgchart.domain.timeline import Timeline, replay
 from orgchart.errors import RuleViolation
 
@@ -125,3 +125,76 @@ def blame(counted: Sequence[Fact], new: Sequence[Fact], e: RuleViolation,
         retractions = [f for f in new if isinstance(f, Retract)]
         culprit = retractions[0] if retractions else new[0]
     return Breach(culprit, e.rule, failing, k)
+
+
+def check_states(facts: Sequence[Fact]) -> tuple[Breach | None, Timeline | None]:
+    """Check every knowledge state of a whole history (a load into an empty store).
+
+    Returns the first breach, or None and the latest state's timeline. The
+    latest state is replayed in full; each earlier state is replayed only when
+    it is not simply the next later (already valid) state less events nothing
+    else in it depends on (`_removable`), which is the usual shape of late
+    reporting. States are checked latest first, as `check_append` does.
+    """
+    breach = check_retractions([], facts)
+    if breach is not None:
+        return breach, None
+    counted = known_at(facts, None)
+    try:
+        tl = replay(counted)
+    except RuleViolation as e:
+        return blame(counted, facts, e, None), None
+    mentions = _Mentions(facts)
+    by_id = {f.id: f for f in facts}
+    later = {f.id for f in counted}
+    for k in reversed(sorted({f.recorded_day for f in facts})[:-1]):
+        state = known_at(facts, k)
+        ids = {f.id for f in state}
+        dropped = [by_id[i] for i in later - ids] if ids <= later else None
+        if dropped is None or not all(mentions.removable(f, k) for f in dropped):
+            try:
+                replay(state)
+            except RuleViolation as e:
+                return blame(state, facts, e, k), None
+        later = ids
+    return None, tl
+
+
+class _Mentions:
+    """Which events name a leader's (unit, role), or step a person down without a role.
+
+    Backs `removable`. Dropping a rename cannot break a valid history: no rule
+    reads names. Dropping an appointment changes only who holds its (unit,
+    role), which a remaining event reads only if it steps down from that role,
+    steps its holder down without naming the role, or appoints someone who
+    already held it.
+    """
+
+    def __init__(self, facts: Sequence[Fact]) -> None:
+        self.retracted_on = {f.event: f.recorded_day for f in facts if isinstance(f, Retract)}
+        self.by_role: dict[tuple[str, str], list[Fact]] = {}
+        self.by_person: dict[tuple[str, str], list[Fact]] = {}
+        for f in facts:
+            if isinstance(f, Appoint) or (isinstance(f, StepDown) and f.role is not None):
+                assert f.role is not None
+                self.by_role.setdefault((f.unit, f.role), []).append(f)
+            elif isinstance(f, StepDown):
+                self.by_person.setdefault((f.unit, f.person), []).append(f)
+
+    def counts(self, f: Fact, k: date) -> bool:
+        gone = self.retracted_on.get(f.id)
+        return f.recorded_day <= k and (gone is None or gone > k)
+
+    def removable(self, f: Fact, k: date) -> bool:
+        """Whether the state at `k` stays valid without `f`, given it is valid with it."""
+        if isinstance(f, Rename):
+            return True
+        if not isinstance(f, Appoint):
+            return False
+        same_role = [g for g in self.by_role.get((f.unit, f.role), ())
+                     if g is not f and self.counts(g, k)]
+        persons = [g.person for g in same_role if isinstance(g, Appoint)]
+        if len(persons) < len(same_role) or len(set(persons)) < len(persons):
+            return False  # a step-down from the role, or someone appointed to it twice
+        return not any(self.counts(g, k) for p in {f.person, *persons}
+                       for g in self.by_person.get((f.unit, p), ()))

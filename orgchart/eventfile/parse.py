@@ -28,6 +28,7 @@ from orgchart.domain.facts import (
     Split,
     StepDown,
     derive_id,
+    with_id,
 )
 from orgchart.errors import FileError
 from orgchart.eventfile.schema import event_types, explain, first_error
@@ -175,14 +176,7 @@ def _to_fact(raw: dict[str, Any], default_recorded: str, today: date, efail: Any
     else:
         assert t == "retract" and t in FACT_TYPES
         fact = Retract(**common, event=raw["event"], reason=raw["reason"])
-    event_id = raw.get("id") or derive_id(fact)
-    return _with_id(fact, event_id)
-
-
-def _with_id(fact: Fact, event_id: str) -> Fact:
-    from dataclasses import replace
-
-    return replace(fact, id=event_id)
+    return with_id(fact, raw.get("id") or derive_id(fact))
 
 
 def _new_unit(raw: Mapping[str, Any]) -> NewUnit:

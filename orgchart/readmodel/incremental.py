@@ -222,6 +222,17 @@ class StoredState:
         return build_fact(typ, json.loads(body), id=eid, date=_eff(d), recorded=recorded,
                           sources=tuple(json.loads(sources)), note=note, seq=seq), by
 
+    def facts(self, ids: Sequence[str]) -> dict[str, Fact]:
+        """The stored events among these ids (looked up in batches)."""
+        out: dict[str, Fact] = {}
+        for row in _rows_for(self.db, f"select seq, id, type, date, recorded, sources, note, "
+                                      f"body from {P}events where id in ", set(ids)):
+            seq, eid, typ, d, recorded, sources, note, body = row
+            out[eid] = build_fact(typ, json.loads(body), id=eid, date=_eff(d),
+                                  recorded=recorded, sources=tuple(json.loads(sources)),
+                                  note=note, seq=seq)
+        return out
+
     def ids_like(self, event_id: str) -> list[str]:
         """Ids sharing a prefix with `event_id` (for "did you mean")."""
         return [r[0] for r in self.db.execute(
