@@ -67,7 +67,8 @@ class Fact:
 
     @cached_property
     def _own(self) -> dict[str, Any]:
-        return {k: _plain(getattr(self, k)) for k in _own_names(type(self))}
+        names: tuple[str, ...] = _own_names(type(self))  # type: ignore[arg-type]
+        return {k: _plain(getattr(self, k)) for k in names}
 
     def identity(self) -> dict[str, Any]:
         """What the derived id hashes: type, date and own fields."""
