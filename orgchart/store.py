@@ -148,19 +148,21 @@ class EventStore:
     def _save(self, agg: Any, facts: Iterable[Fact], people: Mapping[str, Mapping[str, str]],
               sources: Mapping[str, Mapping[str, str]], title: str | None) -> int:
         before = agg.version
+        events = list(agg.collect_events())  # the `Started` event of a new history
+        record = agg.record
         for pid, fields in people.items():
-            agg.record(OrgHistory.PersonRecorded, person=pid, fields=dict(fields))
+            events.append(record(OrgHistory.PersonRecorded, person=pid, fields=dict(fields)))
         for sid, fields in sources.items():
-            agg.record(OrgHistory.SourceRecorded, source=sid, fields=dict(fields))
+            events.append(record(OrgHistory.SourceRecorded, source=sid, fields=dict(fields)))
         if title is not None:
-            agg.record(OrgHistory.TitleRecorded, title=title)
+            events.append(record(OrgHistory.TitleRecorded, title=title))
         for fact in facts:
             cls, kw = to_stored(fact)
-            agg.record(cls, **kw)
-        if not agg.pending_events:
+            events.append(record(cls, **kw))
+        if not events:
             return int(agg.version)
         try:
-            self.app.save(agg)
+            self.app.save(*events)
         except IntegrityError:
             raise Conflict() from None
         except OperationalError as e:

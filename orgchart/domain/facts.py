@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass, field, fields
 from functools import cache, cached_property
 from typing import Any, ClassVar, TypeVar
 
+from orgchart.domain.canonical import canonical_json
 from orgchart.domain.dates import EffDate
 
 
@@ -199,8 +199,7 @@ def _copy_with(fact: F, **changes: Any) -> F:
 
 def derive_id(fact: Fact) -> str:
     """A stable id from the type, the date and the event's own fields."""
-    blob = json.dumps(fact.identity(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    digest = hashlib.sha256(blob.encode()).hexdigest()[:10]
+    digest = hashlib.sha256(canonical_json(fact.identity())).hexdigest()[:10]
     return f"{fact.TYPE}-{fact.date}-{digest}" if fact.date else f"{fact.TYPE}-{digest}"
 
 

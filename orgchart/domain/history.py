@@ -14,12 +14,12 @@ the aggregate itself only counts versions, so replaying it is cheap.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from orgchart.domain.canonical import canonical_json
 from orgchart.domain.stream import STREAM_ID
 
 GENESIS = "0" * 64
@@ -119,10 +119,22 @@ class OrgHistory(Aggregate):
 
         title: str
 
-    def record(self, event_class: type[OrgHistory.Chained], **fields: Any) -> None:
-        """Append one event to the history (already validated by the service)."""
+    def record(self, event_class: type[OrgHistory.Chained], **fields: Any) -> OrgHistory.Chained:
+        """The next event of the history (already validated by the service), applied.
+
+        Unlike `trigger_event`, the event is returned rather than kept as
+        pending: the caller saves it (`Application.save(*events)`), which
+        lets a load of a million events skip the per-event bookkeeping of
+        pending lists.
+        """
         chain = chain_hash(self.chain_head, event_class.__name__, fields)
-        self.trigger_event(event_class, chain=chain, **fields)
+        make: Any = event_class  # the library's metaclass makes the dataclass __init__
+        event: OrgHistory.Chained = make(originator_id=self.id,
+                                         originator_version=self.version + 1,
+                                         timestamp=event_class.create_timestamp(), chain=chain,
+                                         **fields)
+        event.mutate(self)
+        return event
 
 
 def chain_hash(previous: str, event_type: str, fields: dict[str, Any]) -> str:
@@ -131,9 +143,8 @@ def chain_hash(previous: str, event_type: str, fields: dict[str, Any]) -> str:
     The content includes the recorded time; it excludes the library's own
     `timestamp`, so the chain can be recomputed from the stored fields.
     """
-    blob = json.dumps({"type": event_type, **fields}, sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":"))
-    return hashlib.sha256(f"{previous}\n{blob}".encode()).hexdigest()
+    blob = canonical_json({"type": event_type, **fields})
+    return hashlib.sha256(previous.encode() + b"\n" + blob).hexdigest()
 
 
 def content_fields(event: OrgHistory.Chained) -> dict[str, Any]:

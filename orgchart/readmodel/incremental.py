@@ -186,19 +186,20 @@ def _reset_from(db: sqlite_utils.Database, d0: date) -> None:
 
 def _write_window(db: sqlite_utils.Database, tl: Timeline) -> None:
     rows = tables.timeline_rows(tl)
-    fresh: dict[str, list[dict[str, Any]]] = {"versions": [], "lives": [], "tenures": []}
+    fresh: dict[str, list[tables.Row]] = {"versions": [], "lives": [], "tenures": []}
     groups: list[tuple[str, Sequence[Any]]] = [
         ("versions", tl.versions), ("lives", list(tl.lives.values())), ("tenures", tl.tenures)]
     for name, items in groups:
+        cols = {"versions": ("valid_to",),
+                "lives": ("ended", "ended_day", "ended_event", "ended_how"),
+                "tenures": ("end", "end_day", "end_event")}[name]
+        at = [tables.COLUMNS[name].index(c) for c in cols]
         for item, row in zip(items, rows[name], strict=True):
             if item.rowid is None:
                 fresh[name].append(row)
             else:
-                cols = {"versions": ("valid_to",),
-                        "lives": ("ended", "ended_day", "ended_event", "ended_how"),
-                        "tenures": ("end", "end_day", "end_event")}[name]
                 db.execute(f"update {P}{name} set {', '.join(c + ' = ?' for c in cols)} "
-                           f"where rowid = ?", [*(row[c] for c in cols), item.rowid])
+                           f"where rowid = ?", [*(row[i] for i in at), item.rowid])
     for name, new_rows in fresh.items():
         tables._insert(db, name, new_rows)
     tables._insert(db, "links", rows["links"])

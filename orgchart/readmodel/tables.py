@@ -6,9 +6,10 @@ table from the facts; `position` records the stream version they reflect.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from orgchart.domain.dates import EffDate
 from orgchart.domain.facts import Fact, Retract, build_fact, units_named
@@ -32,6 +33,42 @@ def open_db(path: str) -> sqlite_utils.Database:
     return sqlite_utils.Database(sqlite3.connect(path, timeout=60))
 
 
+#: Bumped whenever what the tables hold or how it is encoded changes: tables of
+#: another layout read as absent, so the next command rebuilds them from the log.
+LAYOUT = "2"
+
+#: Each table's columns (the first of `PK` is its primary key) and indexes.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "meta": ("key", "value"),
+    "events": ("seq", "id", "type", "date", "day", "recorded", "recorded_day", "body",
+               "sources", "note", "retracted_by", "retracted_day"),
+    "event_units": ("seq", "unit"),
+    "versions": ("unit", "valid_from", "valid_to", "name", "name_en", "kind", "parent", "event"),
+    "lives": ("unit", "began", "began_day", "began_event", "began_how", "ended", "ended_day",
+              "ended_event", "ended_how"),
+    "tenures": ("unit", "role", "person", "title", "start", "start_day", "start_event", "end",
+                "end_day", "end_event"),
+    "links": ("source", "target", "how", "event", "date", "day"),
+    "people": ("id", "name", "name_en"),
+    "sources": ("id", "title", "publisher", "date", "url"),
+}
+PK = {"meta": "key", "events": "seq", "lives": "unit", "people": "id", "sources": "id"}
+INTEGER = {("events", "seq"), ("event_units", "seq")}
+INDEXES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    ("events", ("id",), True),
+    ("events", ("day", "seq"), False),
+    ("event_units", ("unit", "seq"), False),
+    ("versions", ("valid_from",), False),
+    ("versions", ("valid_to", "valid_from"), False),
+    ("versions", ("unit", "valid_from"), False),
+    ("tenures", ("end_day", "start_day"), False),
+    ("tenures", ("unit", "start_day"), False),
+    ("tenures", ("person",), False),
+    ("links", ("source",), False),
+    ("links", ("target",), False),
+)
+
+
 def create(db: sqlite_utils.Database) -> None:
     """Create the tables and indexes if missing (safe when several processes race)."""
     if db.table(P + "meta").exists():
@@ -39,55 +76,42 @@ def create(db: sqlite_utils.Database) -> None:
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         if not db.table(P + "meta").exists():
-            _create(db)
+            _create_tables(db)
+            _create_indexes(db)
         db.conn.commit()
     except BaseException:
         db.conn.rollback()
         raise
 
 
-def _create(db: sqlite_utils.Database) -> None:
-    t = db.table
-    t(P + "meta").create({"key": str, "value": str}, pk="key")
-    t(P + "events").create({"seq": int, "id": str, "type": str, "date": str, "day": str,
-                            "recorded": str, "recorded_day": str, "body": str, "sources": str,
-                            "note": str, "retracted_by": str, "retracted_day": str},
-                           pk="seq")
-    t(P + "events").create_index(["id"], unique=True)
-    t(P + "events").create_index(["day", "seq"])
-    t(P + "event_units").create({"seq": int, "unit": str})
-    t(P + "event_units").create_index(["unit", "seq"])
-    t(P + "versions").create({"unit": str, "valid_from": str, "valid_to": str, "name": str,
-                              "name_en": str, "kind": str, "parent": str, "event": str})
-    t(P + "versions").create_index(["valid_from"])
-    t(P + "versions").create_index(["valid_to", "valid_from"])
-    t(P + "versions").create_index(["unit", "valid_from"])
-    t(P + "lives").create({"unit": str, "began": str, "began_day": str, "began_event": str,
-                           "began_how": str, "ended": str, "ended_day": str,
-                           "ended_event": str, "ended_how": str}, pk="unit")
-    t(P + "tenures").create({"unit": str, "role": str, "person": str, "title": str,
-                             "start": str, "start_day": str, "start_event": str, "end": str,
-                             "end_day": str, "end_event": str})
-    t(P + "tenures").create_index(["end_day", "start_day"])
-    t(P + "tenures").create_index(["unit", "start_day"])
-    t(P + "tenures").create_index(["person"])
-    t(P + "links").create({"source": str, "target": str, "how": str, "event": str,
-                           "date": str, "day": str})
-    t(P + "links").create_index(["source"])
-    t(P + "links").create_index(["target"])
-    t(P + "people").create({"id": str, "name": str, "name_en": str}, pk="id")
-    t(P + "sources").create({"id": str, "title": str, "publisher": str, "date": str,
-                             "url": str}, pk="id")
+def _create_tables(db: sqlite_utils.Database) -> None:
+    # plain DDL inside the caller's transaction (sqlite-utils' helpers commit on their own)
+    for name, cols in COLUMNS.items():
+        defs = ", ".join(
+            f'"{c}" {"INTEGER" if (name, c) in INTEGER else "TEXT"}'
+            f'{" PRIMARY KEY" if PK.get(name) == c else ""}' for c in cols)
+        db.conn.execute(f'CREATE TABLE IF NOT EXISTS "{P}{name}" ({defs})')
+
+
+def _create_indexes(db: sqlite_utils.Database) -> None:
+    for name, cols, unique in INDEXES:
+        db.conn.execute(
+            f'CREATE {"UNIQUE " if unique else ""}INDEX IF NOT EXISTS '
+            f'"idx_{P}{name}_{"_".join(cols)}" ON "{P}{name}" '
+            f'({", ".join(chr(34) + c + chr(34) for c in cols)})')
 
 
 def position(db: QueryDB) -> int:
-    """The log position the tables reflect (-1: no tables yet)."""
+    """The log position the tables reflect (-1: no tables yet, or of an older layout)."""
     exists = db.execute("select 1 from sqlite_master where type = 'table' and name = ?",
                         [P + "meta"]).fetchone()
     if not exists:
         return -1
-    row = db.execute(f"select value from {P}meta where key = 'position'").fetchone()
-    return int(row[0]) if row else -1
+    rows = dict(db.execute(f"select key, value from {P}meta "
+                           f"where key in ('position', 'layout')").fetchall())
+    if rows.get("layout") != LAYOUT or rows.get("position") is None:
+        return -1
+    return int(rows["position"])
 
 
 def meta(db: QueryDB, key: str) -> str | None:
@@ -107,46 +131,43 @@ def reference_rows(db: QueryDB, section: str) -> dict[str, dict[str, Any]]:
     return out
 
 
-def event_rows(facts: Sequence[Fact]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+Row = tuple[Any, ...]
+
+
+def event_rows(facts: Sequence[Fact]) -> tuple[list[Row], list[Row]]:
+    """Rows of `events` and `event_units` (columns as in COLUMNS) for these facts."""
     retractions = {f.event: f for f in facts if isinstance(f, Retract)}
-    rows: list[dict[str, Any]] = []
-    unit_rows: list[dict[str, Any]] = []
+    rows: list[Row] = []
+    unit_rows: list[Row] = []
+    dumps = orjson.dumps
     for f in facts:
         r = retractions.get(f.id)
-        rows.append({
-            "seq": f.seq, "id": f.id, "type": f.TYPE,
-            "date": str(f.date) if f.date else None, "day": f.date.iso if f.date else None,
-            "recorded": f.recorded, "recorded_day": f.recorded_day.isoformat(),
-            "body": json.dumps(f.own_fields(), ensure_ascii=False),
-            "sources": json.dumps(list(f.sources), ensure_ascii=False), "note": f.note,
-            "retracted_by": r.id if r else None,
-            "retracted_day": r.recorded_day.isoformat() if r else None,
-        })
-        unit_rows.extend({"seq": f.seq, "unit": u} for u in dict.fromkeys(units_named(f)))
+        d = f.date
+        rows.append((
+            f.seq, f.id, f.TYPE, str(d) if d else None, d.iso if d else None,
+            f.recorded, f.recorded_day.isoformat(), dumps(f.own_fields()).decode(),
+            dumps(f.sources).decode(), f.note,
+            r.id if r else None, r.recorded_day.isoformat() if r else None))
+        unit_rows.extend((f.seq, u) for u in dict.fromkeys(units_named(f)))
     return rows, unit_rows
 
 
-def timeline_rows(tl: Timeline) -> dict[str, list[dict[str, Any]]]:
+def timeline_rows(tl: Timeline) -> dict[str, list[Row]]:
+    """Rows of `versions`, `lives`, `tenures` and `links` (columns as in COLUMNS)."""
     def day(x: Any) -> str | None:
         return x.isoformat() if x is not None else None
 
     return {
-        "versions": [{"unit": v.unit, "valid_from": day(v.valid_from), "valid_to": day(v.valid_to),
-                      "name": v.name, "name_en": v.name_en, "kind": v.kind, "parent": v.parent,
-                      "event": v.event} for v in tl.versions],
-        "lives": [{"unit": x.unit, "began": str(x.began), "began_day": x.began.iso,
-                   "began_event": x.began_event, "began_how": x.began_how,
-                   "ended": str(x.ended) if x.ended else None,
-                   "ended_day": x.ended.iso if x.ended else None,
-                   "ended_event": x.ended_event, "ended_how": x.ended_how}
-                  for x in tl.lives.values()],
-        "tenures": [{"unit": t.unit, "role": t.role, "person": t.person, "title": t.title,
-                     "start": str(t.start), "start_day": t.start.iso,
-                     "start_event": t.start_event, "end": str(t.end) if t.end else None,
-                     "end_day": t.end.iso if t.end else None, "end_event": t.end_event}
-                    for t in tl.tenures],
-        "links": [{"source": k.source, "target": k.target, "how": k.how, "event": k.event,
-                   "date": str(k.date), "day": k.date.iso} for k in tl.links],
+        "versions": [(v.unit, v.valid_from.isoformat(), day(v.valid_to), v.name, v.name_en,
+                      v.kind, v.parent, v.event) for v in tl.versions],
+        "lives": [(x.unit, str(x.began), x.began.iso, x.began_event, x.began_how,
+                   str(x.ended) if x.ended else None, x.ended.iso if x.ended else None,
+                   x.ended_event, x.ended_how) for x in tl.lives.values()],
+        "tenures": [(t.unit, t.role, t.person, t.title, str(t.start), t.start.iso,
+                     t.start_event, str(t.end) if t.end else None,
+                     t.end.iso if t.end else None, t.end_event) for t in tl.tenures],
+        "links": [(k.source, k.target, k.how, k.event, str(k.date), k.date.iso)
+                  for k in tl.links],
     }
 
 
@@ -156,9 +177,10 @@ def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
     """Replace every query table with the given history, in one transaction.
 
     Unless `force`, tables already at `version` or newer (another process got
-    there first) are left alone. Returns whether anything was written.
+    there first) are left alone. Returns whether anything was written. The
+    tables are dropped and made again, with their indexes built after the
+    rows are in (several times faster than keeping them up row by row).
     """
-    create(db)
     ev, eu = event_rows(facts)
     rows = timeline_rows(tl)
     db.conn.execute("BEGIN IMMEDIATE")
@@ -167,18 +189,17 @@ def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
             db.conn.rollback()
             return False
         for name in TABLES:
-            db.execute(f"delete from {P}{name}")
+            db.conn.execute(f'DROP TABLE IF EXISTS "{P}{name}"')
+        _create_tables(db)
         _insert(db, "events", ev)
         _insert(db, "event_units", eu)
         for name, table_rows in rows.items():
             _insert(db, name, table_rows)
-        _insert(db, "people", [{"id": k, "name": v.get("name"), "name_en": v.get("name_en")}
-                               for k, v in people.items()])
-        _insert(db, "sources", [{"id": k, **{f: v.get(f) for f in
-                                             ("title", "publisher", "date", "url")}}
+        _insert(db, "people", [(k, v.get("name"), v.get("name_en")) for k, v in people.items()])
+        _insert(db, "sources", [(k, *(v.get(f) for f in ("title", "publisher", "date", "url")))
                                 for k, v in sources.items()])
-        _insert(db, "meta", [{"key": "position", "value": str(version)},
-                             {"key": "title", "value": title}])
+        _insert(db, "meta", [("position", str(version)), ("title", title), ("layout", LAYOUT)])
+        _create_indexes(db)
         db.conn.commit()
     except BaseException:
         db.conn.rollback()
@@ -186,12 +207,12 @@ def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
     return True
 
 
-def _insert(db: sqlite_utils.Database, name: str, rows: list[dict[str, Any]]) -> None:
+def _insert(db: sqlite_utils.Database, name: str, rows: Sequence[Row]) -> None:
     if rows:
-        cols = list(rows[0])
+        cols = COLUMNS[name]
         sql = (f"insert into {P}{name} ({', '.join(cols)}) values "
                f"({', '.join('?' for _ in cols)})")
-        db.conn.executemany(sql, [[r[c] for c in cols] for r in rows])
+        db.conn.executemany(sql, rows)
 
 
 def dump(db: sqlite_utils.Database) -> dict[str, list[tuple[Any, ...]]]:

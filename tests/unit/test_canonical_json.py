@@ -1,0 +1,30 @@
+"""Derived ids and the hash chain must not change: orjson's bytes equal the stdlib's."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from orgchart.domain.canonical import canonical_json
+
+TEXT = st.text(st.characters(exclude_categories=["Cs"]))  # lone surrogates are not text
+VALUES = st.recursive(st.none() | st.booleans() | TEXT,
+                      lambda inner: st.lists(inner) | st.dictionaries(TEXT, inner),
+                      max_leaves=25)
+
+
+@settings(max_examples=1000)
+@given(value=VALUES)
+def test_canonical_json_is_the_stdlib_encoding(value: Any) -> None:
+    expected = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert canonical_json(value) == expected.encode()
+
+
+def test_escapes_and_characters_json_treats_specially() -> None:
+    for text in ["\u2028\u2029", "\x7f", "\x00\x1f\b\f\n\r\t", '"\\/', "😀", "\ufeff", "搜索"]:
+        assert canonical_json({"b": text, "a": [text]}) == json.dumps(
+            {"b": text, "a": [text]}, sort_keys=True, ensure_ascii=False,
+            separators=(",", ":")).encode()
