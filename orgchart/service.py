@@ -127,6 +127,13 @@ class OrgChartService:
     def refresh(self, db: sqlite_utils.Database | None = None,
                 history: StoredHistory | None = None, force: bool = False) -> None:
         """Rebuild the query tables from the whole log (unless they are already as new)."""
+        from orgchart.gcpause import paused_gc
+
+        with paused_gc():
+            self._refresh(db, history, force)
+
+    def _refresh(self, db: sqlite_utils.Database | None, history: StoredHistory | None,
+                 force: bool) -> None:
         h = history or self.store().read()
         own = db is None
         db = db or tables.open_db(self.cache_path())
@@ -167,45 +174,52 @@ class OrgChartService:
         `on_progress(path, phase, done, events)` is told when each phase
         (read, validate, append, index) of a file's load is done.
         """
-        from orgchart.eventfile.parse import check_references, parse_file, reference_additions
-        from orgchart.store import first_fact_position
+        from orgchart.gcpause import paused_gc
 
         now = now or utcnow()
         reports = []
-        for path in paths:
-            tell = _progress_for(path, on_progress)
-            tell("read", 0, 0)
-            pf = parse_file(path, now)
-            tell("read", 1, len(pf.facts))
-
-            def prepare(state: StoredState, pf: ParsedFile = pf,
-                        tell: Callable[[str, int, int], None] = tell) -> _Append:
-                check_references(pf, state.reference_ids("people"),
-                                 state.reference_ids("sources"))
-                people = reference_additions(pf, "people",
-                                             state.reference("people", list(pf.people)))
-                sources = reference_additions(pf, "sources",
-                                              state.reference("sources", list(pf.sources)))
-                title = pf.title if pf.title != state.title() else None
-                first = first_fact_position(state.version, len(people) + len(sources)
-                                            + (title is not None))
-                new = _new_facts(pf, state, first)
-                timeline = None
-                if state.version == 0:  # an empty store: check every state, keep the latest
-                    breach, timeline = check_states(new)
-                else:
-                    breach = check_new(state, new)
-                if breach is not None:
-                    raise _explain(pf, breach)
-                tell("validate", 2, len(pf.facts))
-                return _Append(new, people, sources, title, timeline)
-
-            report = LoadReport(path, self._append(prepare, tell))
-            tell("index", 4, len(pf.facts))
-            reports.append(report)
-            if on_file:
-                on_file(report)
+        with paused_gc():
+            for path in paths:
+                reports.append(self._load_one(path, now, on_progress))
+                if on_file:
+                    on_file(reports[-1])
         return reports
+
+    def _load_one(self, path: str, now: datetime, on_progress: ProgressFn | None) -> LoadReport:
+        """Validate and append one file."""
+        from orgchart.eventfile.parse import check_references, parse_file, reference_additions
+        from orgchart.store import first_fact_position
+
+        tell = _progress_for(path, on_progress)
+        tell("read", 0, 0)
+        pf = parse_file(path, now)
+        tell("read", 1, len(pf.facts))
+
+        def prepare(state: StoredState, pf: ParsedFile = pf,
+                    tell: Callable[[str, int, int], None] = tell) -> _Append:
+            check_references(pf, state.reference_ids("people"),
+                             state.reference_ids("sources"))
+            people = reference_additions(pf, "people",
+                                         state.reference("people", list(pf.people)))
+            sources = reference_additions(pf, "sources",
+                                          state.reference("sources", list(pf.sources)))
+            title = pf.title if pf.title != state.title() else None
+            first = first_fact_position(state.version, len(people) + len(sources)
+                                        + (title is not None))
+            new = _new_facts(pf, state, first)
+            timeline = None
+            if state.version == 0:  # an empty store: check every state, keep the latest
+                breach, timeline = check_states(new)
+            else:
+                breach = check_new(state, new)
+            if breach is not None:
+                raise _explain(pf, breach)
+            tell("validate", 2, len(pf.facts))
+            return _Append(new, people, sources, title, timeline)
+
+        report = LoadReport(path, self._append(prepare, tell))
+        tell("index", 4, len(pf.facts))
+        return report
 
     def retract(self, event_id: str, reason: str, now: datetime | None = None) -> str:
         """Append a retraction of `event_id`; return the retraction's id."""

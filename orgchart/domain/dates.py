@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 Precision = Literal["year", "month", "day"]
@@ -26,6 +27,10 @@ class EffDate:
     @classmethod
     def parse(cls, text: str) -> EffDate:
         """Parse `YYYY`, `YYYY-MM` or `YYYY-MM-DD`; raise ValueError otherwise."""
+        return _parse(text) if cls is EffDate else cls._parse_text(text)
+
+    @classmethod
+    def _parse_text(cls, text: str) -> EffDate:
         m = _DATE_RE.match(text.strip())
         if not m:
             raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD, YYYY-MM or YYYY)")
@@ -50,6 +55,12 @@ class EffDate:
     def iso(self) -> str:
         """The first day of the period as `YYYY-MM-DD` (sortable text)."""
         return self.day.isoformat()
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse(text: str) -> EffDate:
+    # a history has far fewer distinct dates than events; EffDate is immutable
+    return EffDate._parse_text(text)
 
 
 def parse_day(text: str, today: date | None = None) -> EffDate:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field, fields
-from functools import cache, cached_property
+from functools import cache, lru_cache
 from typing import Any, ClassVar, TypeVar
 
 from orgchart.domain.canonical import canonical_json
 from orgchart.domain.dates import EffDate
 
 
+@lru_cache(maxsize=1 << 16)
 def recorded_day(recorded: str) -> dt.date:
     """The day of a recorded time: a date form or an ISO timestamp."""
     if len(recorded) > 10 and recorded[10] in "T ":
@@ -52,7 +53,7 @@ class Fact:
 
     COMMON: ClassVar[tuple[str, ...]] = ("id", "date", "recorded", "sources", "note", "seq")
 
-    @cached_property
+    @property
     def recorded_day(self) -> dt.date:
         return recorded_day(self.recorded)
 
@@ -63,12 +64,11 @@ class Fact:
 
     def own_fields(self) -> dict[str, Any]:
         """The type's own fields (everything but the common ones), as plain data (a new dict)."""
-        return dict(self._own)
-
-    @cached_property
-    def _own(self) -> dict[str, Any]:
-        names: tuple[str, ...] = _own_names(type(self))  # type: ignore[arg-type]
-        return {k: _plain(getattr(self, k)) for k in names}
+        own = self.__dict__.get("_own")
+        if own is None:  # computed once (the fields never change); not a dataclass field
+            names: tuple[str, ...] = _own_names(type(self))  # type: ignore[arg-type]
+            own = self.__dict__["_own"] = {k: _plain(getattr(self, k)) for k in names}
+        return dict(own)
 
     def identity(self) -> dict[str, Any]:
         """What the derived id hashes: type, date and own fields."""
