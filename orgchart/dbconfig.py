@@ -7,7 +7,6 @@ store without importing the `eventsourcing` library.
 from __future__ import annotations
 
 import os
-from urllib.parse import parse_qs, unquote, urlparse
 
 DEFAULT_DB = "orgchart.db"
 
@@ -25,6 +24,8 @@ def store_env(db: str) -> dict[str, str]:
     if not is_postgres(db):
         return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": db,
                 "SQLITE_LOCK_TIMEOUT": "30"}
+    from urllib.parse import parse_qs, unquote, urlparse
+
     u = urlparse(db)
     query = parse_qs(u.query)
     env = {
@@ -48,6 +49,8 @@ def safe_db_label(db: str) -> str:
     """The store's name for messages, without a password."""
     if not is_postgres(db):
         return db
+    from urllib.parse import urlparse
+
     u = urlparse(db)
     if u.password:
         return db.replace(f":{u.password}@", ":***@")

@@ -16,17 +16,16 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from orgchart.domain.dates import EffDate
-from orgchart.domain.facts import Fact, Retract, derive_id, with_seq
-from orgchart.domain.knowledge import Breach, check_states, known_at
-from orgchart.domain.timeline import Timeline, replay
 from orgchart.errors import EmptyStore, FileError, OrgchartError, UnknownEvent, UnknownUnit
 from orgchart.hints import did_you_mean
 from orgchart.readmodel import queries, tables
-from orgchart.readmodel.tables import facts_from_tables
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the domain's classes are imported where they are used: `at` needs none
     import sqlite_utils
 
+    from orgchart.domain.facts import Fact
+    from orgchart.domain.knowledge import Breach
+    from orgchart.domain.timeline import Timeline
     from orgchart.eventfile.parse import ParsedFile
     from orgchart.readmodel.connection import QueryDB
     from orgchart.readmodel.incremental import StoredState
@@ -134,6 +133,9 @@ class OrgChartService:
 
     def _refresh(self, db: sqlite_utils.Database | None, history: StoredHistory | None,
                  force: bool) -> None:
+        from orgchart.domain.knowledge import known_at
+        from orgchart.domain.timeline import replay
+
         h = history or self.store().read()
         own = db is None
         db = db or tables.open_db(self.cache_path())
@@ -187,6 +189,7 @@ class OrgChartService:
 
     def _load_one(self, path: str, now: datetime, on_progress: ProgressFn | None) -> LoadReport:
         """Validate and append one file."""
+        from orgchart.domain.knowledge import check_states
         from orgchart.eventfile.parse import check_references, parse_file, reference_additions
         from orgchart.store import first_fact_position
 
@@ -223,6 +226,8 @@ class OrgChartService:
 
     def retract(self, event_id: str, reason: str, now: datetime | None = None) -> str:
         """Append a retraction of `event_id`; return the retraction's id."""
+        from orgchart.domain.facts import Retract, derive_id, with_seq
+
         now = now or utcnow()
         if not reason.strip():
             raise OrgchartError("a retraction needs a --reason")
@@ -282,33 +287,33 @@ class OrgChartService:
 
     @contextmanager
     def _view(self, known: EffDate | None) -> Iterator[QueryDB]:
-        """The query tables, or for `--known-at` a scratch copy built for that state."""
+        """The query tables, seen as the history was known on `known` (default: now)."""
         with self.query_db() as db:
             if known is None:
                 yield db
                 return
-            facts = facts_from_tables(db)
-            state = known_at(facts, known.day)
-            import sqlite_utils
+            from orgchart.readmodel import knownat
 
-            scratch = sqlite_utils.Database(memory=True)
-            people = tables.reference_rows(db, "people")
-            sources = tables.reference_rows(db, "sources")
-            tables.write_all(scratch, [f for f in facts if f.recorded_day <= known.day],
-                             replay(state), people, sources, tables.meta(db, "title"),
-                             tables.position(db))
+            state = knownat.departure(db, known.day)
+            if state is None:
+                yield db
+                return
+            writer = tables.open_db(self.cache_path())
             try:
-                yield scratch
+                knownat.ensure_overlay(writer, state)
             finally:
-                scratch.close()
+                writer.close()
+            view = knownat.open_view(self.cache_path(), state)
+            try:
+                yield view
+            finally:
+                view.close()
 
     def at(self, day: EffDate, known: EffDate | None = None, root: str | None = None,
            depth: int | None = None) -> dict[str, Any]:
         """The chart on `day` (SPEC §3 `at --format json`)."""
         with self._view(known) as db:
-            units = queries.chart(db, day.day, root, depth)
-            return {"date": str(day), "known_at": str(known) if known else None,
-                    "units": units, "title": tables.meta(db, "title")}
+            return _chart(db, day, known, root, depth)
 
     def log(self, start: EffDate | None = None, end: EffDate | None = None,
             unit: str | None = None) -> list[dict[str, Any]]:
@@ -323,13 +328,16 @@ class OrgChartService:
         from orgchart.eventfile.export import document
 
         with self.query_db() as db:
-            facts = facts_from_tables(db)
+            facts = tables.facts_from_tables(db)
             people = tables.reference_rows(db, "people")
             sources = tables.reference_rows(db, "sources")
             return document(facts, people, sources, tables.meta(db, "title"))
 
     def verify(self) -> str:
         """Check the log (order, hash chain) and that the query tables equal a fresh replay."""
+        from orgchart.domain.knowledge import known_at
+        from orgchart.domain.timeline import replay
+
         h = self.store().audit()
         if h.version == 0:
             raise EmptyStore(self._empty_message())
@@ -366,25 +374,24 @@ class OrgChartService:
         """What `render` draws: {"chart": the chart of `at` plus its "sources",
         "delta": None, or with `since` the changes since then (`orgchart.render.graph.Delta`)}.
         """
+        from orgchart.readmodel import changes
         from orgchart.render import gather
 
-        chart = self.at(day, known, root, depth)
-        delta: dict[str, Any] | None = None
-        if since is not None:
-            changes = self.diff(since, day, known, root)["changes"]
-            try:
-                before = self.at(since, known, root, depth)["units"]
-            except UnknownUnit:  # the root did not exist yet (or any more) on `since`
-                before = []
-            removed = {c["unit"] for c in changes if c["change"] == "removed"}
-            delta = {"since": str(since), "reverse": since.day > day.day, "changes": changes,
-                     "before": before, "links": [], "lives": {}}
-        with self._view(known) as db:
+        with self._view(known) as db:  # one view (one connection or scratch copy) for it all
+            chart = _chart(db, day, known, root, depth)
             shown = {u["id"] for u in chart["units"]}
-            if delta is not None and since is not None:
+            delta: dict[str, Any] | None = None
+            if since is not None:
+                found = changes.diff(db, since.day, day.day, root, (str(since), str(day)))
+                try:
+                    before = queries.chart(db, since.day, root, depth)
+                except UnknownUnit:  # the root did not exist yet (or any more) on `since`
+                    before = []
+                removed = {c["unit"] for c in found if c["change"] == "removed"}
                 shown |= removed
-                delta["links"] = gather.links_between(db, since.day, day.day)
-                delta["lives"] = gather.lives(db, removed)
+                delta = {"since": str(since), "reverse": since.day > day.day, "changes": found,
+                         "before": before, "links": gather.links_between(db, since.day, day.day),
+                         "lives": gather.lives(db, removed)}
             upto = max(day.day, since.day) if since is not None else day.day
             chart["sources"] = gather.chart_sources(db, upto, shown)
         return {"chart": chart, "delta": delta}
@@ -503,6 +510,8 @@ class _Append:
 
 def _new_facts(pf: ParsedFile, state: StoredState, first: int) -> list[Fact]:
     """The file's events not yet recorded, at their append positions from `first` on."""
+    from orgchart.domain.facts import with_seq
+
     new: list[Fact] = []
     stored = state.facts([f.id for f in pf.facts]) if state.version else {}
     for f in pf.facts:
@@ -528,6 +537,13 @@ def _explain(pf: ParsedFile, b: Breach) -> FileError:
         return pf.event_error(b.culprit, b.rule + where)
     return pf.event_error(b.culprit, f"makes stored event '{b.broken.id}' {b.broken.label()} "
                                      f"invalid: {b.rule}{where}")
+
+
+def _chart(db: QueryDB, day: EffDate, known: EffDate | None, root: str | None,
+           depth: int | None) -> dict[str, Any]:
+    """`at`'s answer from the query tables in `db`."""
+    return {"date": str(day), "known_at": str(known) if known else None,
+            "units": queries.chart(db, day.day, root, depth), "title": tables.meta(db, "title")}
 
 
 def _ids(value: Any) -> list[str]:

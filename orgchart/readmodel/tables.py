@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from orgchart.domain.dates import EffDate
-from orgchart.domain.facts import Fact, Retract, build_fact, units_named
-from orgchart.domain.timeline import Timeline
 from orgchart.readmodel.connection import QueryDB
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the domain's classes are imported where used: queries need none
     import sqlite_utils
+
+    from orgchart.domain.facts import Fact
+    from orgchart.domain.timeline import Timeline
 
 P = "oc_"  # table prefix: the event store's own tables share a SQLite file
 TABLES = ("events", "event_units", "versions", "lives", "tenures", "links", "people", "sources",
@@ -35,7 +36,7 @@ def open_db(path: str) -> sqlite_utils.Database:
 
 #: Bumped whenever what the tables hold or how it is encoded changes: tables of
 #: another layout read as absent, so the next command rebuilds them from the log.
-LAYOUT = "2"
+LAYOUT = "3"
 
 #: Each table's columns (the first of `PK` is its primary key) and indexes.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -51,9 +52,20 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "links": ("source", "target", "how", "event", "date", "day"),
     "people": ("id", "name", "name_en"),
     "sources": ("id", "title", "publisher", "date", "url"),
+    # earlier knowledge states, each kept as its difference from the latest (`knownat`)
+    "k_states": ("known", "d0", "position"),
+    "k_versions": ("known", "unit", "valid_from", "valid_to", "name", "name_en", "kind",
+                   "parent", "event"),
+    "k_lives": ("known", "unit", "began", "began_day", "began_event", "began_how", "ended",
+                "ended_day", "ended_event", "ended_how"),
+    "k_tenures": ("known", "unit", "role", "person", "title", "start", "start_day",
+                  "start_event", "end", "end_day", "end_event"),
+    "k_links": ("known", "source", "target", "how", "event", "date", "day"),
 }
-PK = {"meta": "key", "events": "seq", "lives": "unit", "people": "id", "sources": "id"}
-INTEGER = {("events", "seq"), ("event_units", "seq")}
+OVERLAYS = ("k_states", "k_versions", "k_lives", "k_tenures", "k_links")
+PK = {"meta": "key", "events": "seq", "lives": "unit", "people": "id", "sources": "id",
+      "k_states": "known"}
+INTEGER = {("events", "seq"), ("event_units", "seq"), ("k_states", "position")}
 INDEXES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("events", ("id",), True),
     ("events", ("day", "seq"), False),
@@ -66,6 +78,17 @@ INDEXES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("tenures", ("person",), False),
     ("links", ("source",), False),
     ("links", ("target",), False),
+    ("events", ("recorded_day",), False),
+    ("events", ("retracted_day",), False),
+    ("k_versions", ("known", "valid_from"), False),
+    ("k_versions", ("known", "valid_to", "valid_from"), False),
+    ("k_versions", ("known", "unit", "valid_from"), False),
+    ("k_lives", ("known", "unit"), False),
+    ("k_tenures", ("known", "end_day", "start_day"), False),
+    ("k_tenures", ("known", "unit", "start_day"), False),
+    ("k_tenures", ("known", "person"), False),
+    ("k_links", ("known", "source"), False),
+    ("k_links", ("known", "target"), False),
 )
 
 
@@ -136,6 +159,8 @@ Row = tuple[Any, ...]
 
 def event_rows(facts: Sequence[Fact]) -> tuple[list[Row], list[Row]]:
     """Rows of `events` and `event_units` (columns as in COLUMNS) for these facts."""
+    from orgchart.domain.facts import Retract, units_named
+
     retractions = {f.event: f for f in facts if isinstance(f, Retract)}
     rows: list[Row] = []
     unit_rows: list[Row] = []
@@ -188,7 +213,7 @@ def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
         if not force and position(db) >= version:
             db.conn.rollback()
             return False
-        for name in TABLES:
+        for name in (*TABLES, *OVERLAYS):
             db.conn.execute(f'DROP TABLE IF EXISTS "{P}{name}"')
         _create_tables(db)
         _insert(db, "events", ev)
@@ -227,6 +252,8 @@ def dump(db: sqlite_utils.Database) -> dict[str, list[tuple[Any, ...]]]:
 
 def facts_from_tables(db: QueryDB) -> list[Fact]:
     import json
+
+    from orgchart.domain.facts import build_fact
 
     out = []
     for row in db.execute(f"select seq, id, type, date, recorded, sources, note, body "

@@ -28,3 +28,12 @@ def test_escapes_and_characters_json_treats_specially() -> None:
         assert canonical_json({"b": text, "a": [text]}) == json.dumps(
             {"b": text, "a": [text]}, sort_keys=True, ensure_ascii=False,
             separators=(",", ":")).encode()
+
+
+def test_the_stream_id_is_the_documented_uuid5() -> None:
+    from uuid import NAMESPACE_URL, uuid5
+
+    from orgchart.domain.stream import STREAM_ID, STREAM_ID_HEX
+
+    assert uuid5(NAMESPACE_URL, "orgchart:/history") == STREAM_ID
+    assert STREAM_ID.hex == STREAM_ID_HEX

@@ -478,6 +478,32 @@ class History:
         known = rng.choice([recorded[0] - timedelta(days=1), *recorded])
         for day in sorted({newest, *rng.sample(candidates, 2)}):
             self.check_on(day, known)
+        self.check_known_tables(known)
+
+    def check_known_tables(self, known: date) -> None:
+        """The rows `--known-at` queries see (latest tables + overlay) equal the tables a
+        plain replay of that knowledge state writes out in full."""
+        import sqlite_utils
+
+        from orgchart.domain.knowledge import known_at
+        from orgchart.domain.timeline import replay
+        from orgchart.readmodel import tables
+
+        names = ("events", "event_units", "versions", "lives", "tenures", "links")
+
+        def rows(db: Any) -> dict[str, list[tuple[str, ...]]]:
+            return {n: sorted(tuple("" if x is None else str(x) for x in r) for r in db.execute(
+                f"select {', '.join(tables.COLUMNS[n])} from oc_{n}").fetchall())
+                for n in names}
+
+        with self.svc._view(EffDate(known)) as view:
+            got = rows(view)
+        with self.svc.query_db() as db:
+            facts = tables.facts_from_tables(db)
+        scratch = sqlite_utils.Database(memory=True)
+        tables.write_all(scratch, [f for f in facts if f.recorded_day <= known],
+                         replay(known_at(facts, known)), {}, {}, None, 1)
+        assert got == rows(scratch), f"--known-at {known}: the overlay differs from a replay"
 
 
 STEPS: dict[str, Callable[[History, Draw[Any]], None]] = {
