@@ -190,7 +190,12 @@ class OrgChartService:
     def _load_one(self, path: str, now: datetime, on_progress: ProgressFn | None) -> LoadReport:
         """Validate and append one file."""
         from orgchart.domain.knowledge import check_states
-        from orgchart.eventfile.parse import check_references, parse_file, reference_additions
+        from orgchart.eventfile.parse import (
+            check_references,
+            parse_file,
+            reference_additions,
+            references_used,
+        )
         from orgchart.store import first_fact_position
 
         tell = _progress_for(path, on_progress)
@@ -200,8 +205,11 @@ class OrgChartService:
 
         def prepare(state: StoredState, pf: ParsedFile = pf,
                     tell: Callable[[str, int, int], None] = tell) -> _Append:
-            check_references(pf, state.reference_ids("people"),
-                             state.reference_ids("sources"))
+            used = dict(zip(("people", "sources"), references_used(pf), strict=True))
+            known = {k: state.reference_ids(k, ids) for k, ids in used.items()}
+            if any(known[k] != used[k] for k in used):  # an error: suggest from every id
+                known = {k: state.reference_ids(k) for k in used}
+            check_references(pf, known["people"], known["sources"])
             people = reference_additions(pf, "people",
                                          state.reference("people", list(pf.people)))
             sources = reference_additions(pf, "sources",

@@ -197,6 +197,13 @@ def _check_recorded(text: str, today: date, fail: Any) -> None:
         raise fail(f"recorded date {text} is in the future")
 
 
+def references_used(pf: ParsedFile) -> tuple[set[str], set[str]]:
+    """The people and sources the file's events name but the file does not define."""
+    people = {f.person for f in pf.facts if isinstance(f, Appoint | StepDown)}
+    sources = {s for f in pf.facts for s in f.sources}
+    return people - set(pf.people), sources - set(pf.sources)
+
+
 def check_references(pf: ParsedFile, people: set[str], sources: set[str]) -> None:
     """Every source and person an event names is defined here or in the store."""
     all_people = people | set(pf.people)

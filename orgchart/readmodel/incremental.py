@@ -52,21 +52,26 @@ def _eff(text: str | None) -> EffDate | None:
 def load_seed(db: QueryDB, d0: date) -> Seed:
     """The state at the end of the day before `d0`, from the tables."""
     d = d0.isoformat()
+    # alive then: open, or closing on or after `d` (two index range scans, as in `queries`;
+    # `valid_from < ?` alone would scan nearly every version of a long history)
+    cols = "rowid, unit, valid_from, name, name_en, kind, parent, event"
     versions = [
         UnitVersion(r[1], date.fromisoformat(r[2]), None, r[3], r[4], r[5], r[6], r[7], rowid=r[0])
         for r in db.execute(
-            f"select rowid, unit, valid_from, name, name_en, kind, parent, event "
-            f"from {P}versions where valid_from < ? and (valid_to is null or valid_to >= ?)",
-            [d, d]).fetchall()]
+            f"select {cols} from {P}versions where valid_to is null and valid_from < ? "
+            f"union all select {cols} from {P}versions where valid_to >= ? and +valid_from < ?",
+            [d, d, d]).fetchall()]
     alive = {v.unit for v in versions}
     # alive the day before the window: any end they have is re-derived by the replay
     lives = [replace(_life(r), ended=None, ended_event=None, ended_how=None)
              for r in _rows_for(db, f"select rowid, * from {P}lives where unit in ", alive)]
+    cols = "rowid, unit, role, person, title, start, start_event"
     tenures = [
         Tenure(r[1], r[2], r[3], r[4], EffDate.parse(r[5]), r[6], rowid=r[0])
         for r in db.execute(
-            f"select rowid, unit, role, person, title, start, start_event from {P}tenures "
-            f"where start_day < ? and (end_day is null or end_day >= ?)", [d, d]).fetchall()]
+            f"select {cols} from {P}tenures where end_day is null and start_day < ? "
+            f"union all select {cols} from {P}tenures where end_day >= ? and +start_day < ?",
+            [d, d, d]).fetchall()]
 
     # units that began before the window; those from the window on are replayed again
     def id_used(unit: str) -> bool:
@@ -250,8 +255,12 @@ class StoredState:
             out[rec.pop("id")] = {k: v for k, v in rec.items() if v is not None}
         return out
 
-    def reference_ids(self, section: str) -> set[str]:
-        return {r[0] for r in self.db.execute(f"select id from {P}{section}").fetchall()}
+    def reference_ids(self, section: str, among: set[str] | None = None) -> set[str]:
+        """The recorded people or sources ids (only those `among` these, when given)."""
+        if among is None:
+            return {r[0] for r in self.db.execute(f"select id from {P}{section}").fetchall()}
+        return {r[0] for r in _rows_for(self.db, f"select id from {P}{section} where id in ",
+                                        among)}
 
     def last_recorded_day(self) -> date | None:
         row = self.db.execute(f"select max(recorded_day) from {P}events").fetchone()

@@ -36,7 +36,7 @@ def open_db(path: str) -> sqlite_utils.Database:
 
 #: Bumped whenever what the tables hold or how it is encoded changes: tables of
 #: another layout read as absent, so the next command rebuilds them from the log.
-LAYOUT = "3"
+LAYOUT = "4"
 
 #: Each table's columns (the first of `PK` is its primary key) and indexes.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -78,6 +78,10 @@ INDEXES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("tenures", ("person",), False),
     ("links", ("source",), False),
     ("links", ("target",), False),
+    ("lives", ("began_day",), False),
+    ("lives", ("ended_day",), False),
+    ("tenures", ("start_day",), False),
+    ("links", ("day",), False),
     ("events", ("recorded_day",), False),
     ("events", ("retracted_day",), False),
     ("k_versions", ("known", "valid_from"), False),
