@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from orgchart.errors import UnknownUnit
+from orgchart.errors import OrgchartError, UnknownUnit
 from orgchart.hints import did_you_mean
 from orgchart.readmodel.connection import QueryDB
 from orgchart.readmodel.tables import P
@@ -15,39 +15,51 @@ from orgchart.readmodel.tables import P
 Unit = dict[str, Any]
 
 
+#: The unit versions valid on a day, with when each unit began. Two index range scans (open
+#: versions; versions closing after the day), so the cost follows the size of the chart, not
+#: the length of the history before the day.
+_VERSIONS = (
+    f"select v.unit, v.name, v.name_en, v.kind, v.parent, l.began from {P}versions v "
+    f"join {P}lives l on l.unit = v.unit where v.valid_to is null and v.valid_from <= ? "
+    f"union all "
+    f"select v.unit, v.name, v.name_en, v.kind, v.parent, l.began from {P}versions v "
+    f"join {P}lives l on l.unit = v.unit where v.valid_to > ? and +v.valid_from <= ?")
+
+#: The leader tenures running on a day, with the people's names (the same two scans).
+_TENURES = (
+    f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start "
+    f"from {P}tenures t left join {P}people p on p.id = t.person "
+    f"where t.end_day is null and t.start_day <= ? "
+    f"union all "
+    f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start "
+    f"from {P}tenures t left join {P}people p on p.id = t.person "
+    f"where t.end_day > ? and +t.start_day <= ?")
+
+
 def units_on(db: QueryDB, day: date) -> dict[str, Unit]:
     """Every unit alive on `day` with its version and leaders, keyed by id (unordered)."""
-    d = day.isoformat()
-    units: dict[str, Unit] = {}
-    # Two index range scans (open versions; versions closing after `day`), so the cost
-    # follows the size of the chart, not the length of the history before `day`.
-    for row in db.execute(
-        f"select v.unit, v.name, v.name_en, v.kind, v.parent, l.began from {P}versions v "
-        f"join {P}lives l on l.unit = v.unit where v.valid_to is null and v.valid_from <= ? "
-        f"union all "
-        f"select v.unit, v.name, v.name_en, v.kind, v.parent, l.began from {P}versions v "
-        f"join {P}lives l on l.unit = v.unit where v.valid_to > ? and +v.valid_from <= ?",
-        [d, d, d]
-    ).fetchall():
-        uid, name, name_en, kind, parent, began = row
-        units[uid] = {"id": uid, "name": name, "name_en": name_en, "kind": kind,
-                      "parent": parent, "since": began, "leaders": []}
-    for row in db.execute(
-        f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start "
-        f"from {P}tenures t left join {P}people p on p.id = t.person "
-        f"where t.end_day is null and t.start_day <= ? "
-        f"union all "
-        f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start "
-        f"from {P}tenures t left join {P}people p on p.id = t.person "
-        f"where t.end_day > ? and +t.start_day <= ?", [d, d, d]
-    ).fetchall():
-        uid, person, name, name_en, role, title, start = row
-        if uid in units:
-            units[uid]["leaders"].append({"person": person, "name": name, "name_en": name_en,
-                                          "role": role, "title": title, "since": start})
-    for u in units.values():
-        u["leaders"].sort(key=lambda x: (x["role"] != "head", x["role"], x["person"]))
+    d = [day.isoformat()] * 3
+    units: dict[str, Unit] = {
+        uid: {"id": uid, "name": name, "name_en": name_en, "kind": kind, "parent": parent,
+              "since": began, "leaders": []}
+        for uid, name, name_en, kind, parent, began in db.execute(_VERSIONS, d)}
+    several: list[list[dict[str, Any]]] = []  # the leader lists that need sorting
+    for uid, person, name, name_en, role, title, start in db.execute(_TENURES, d):
+        unit = units.get(uid)
+        if unit is not None:
+            leaders = unit["leaders"]
+            leaders.append({"person": person, "name": name, "name_en": name_en, "role": role,
+                            "title": title, "since": start})
+            if len(leaders) == 2:
+                several.append(leaders)
+    for leaders in several:
+        leaders.sort(key=_leader_order)
     return units
+
+
+def _leader_order(x: dict[str, Any]) -> tuple[bool, str, str]:
+    """Heads first, then by role and person."""
+    return (x["role"] != "head", x["role"], x["person"])
 
 
 def tree_order(units: dict[str, Unit], root: str | None = None,
@@ -55,19 +67,26 @@ def tree_order(units: dict[str, Unit], root: str | None = None,
     """Units depth-first from the roots (or from `root`), siblings by id, to `depth` levels."""
     kids: dict[str | None, list[str]] = {}
     for uid, u in units.items():
-        kids.setdefault(u["parent"], []).append(uid)
+        siblings = kids.get(u["parent"])
+        if siblings is None:
+            kids[u["parent"]] = [uid]
+        else:
+            siblings.append(uid)
     for v in kids.values():
         v.sort()
     out: list[Unit] = []
-
-    def walk(uid: str, level: int) -> None:
+    tops = [root] if root is not None else kids.get(None, [])
+    stack = [(uid, 0) for uid in reversed(tops)]  # the next unit to write is on top
+    while stack:
+        uid, level = stack.pop()
         out.append(units[uid])
+        if len(out) > len(units):
+            raise OrgchartError(f"the query tables are inconsistent: the units under '{uid}' "
+                                f"form a cycle; run `orgchart verify`")
         if depth is None or level < depth:
-            for k in kids.get(uid, []):
-                walk(k, level + 1)
-
-    for top in ([root] if root is not None else kids.get(None, [])):
-        walk(top, 0)
+            below = kids.get(uid)
+            if below:
+                stack.extend([(k, level + 1) for k in reversed(below)])
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 
@@ -25,7 +26,11 @@ def draw(dot: str, fmt: str) -> bytes:
     if fmt not in FORMATS:
         raise OrgchartError(f"cannot draw '{fmt}': choose one of {', '.join(FORMATS)}")
     try:
-        image: bytes = graphviz.pipe("dot", fmt, dot.encode("utf-8"), quiet=True)
+        try:
+            return _through_files(dot, fmt)
+        except OSError:  # no writable temporary directory
+            image: bytes = graphviz.pipe("dot", fmt, dot.encode("utf-8"), quiet=True)
+            return image
     except graphviz.ExecutableNotFound:
         raise GraphvizMissing(f"cannot draw the chart: the Graphviz `dot` program was not "
                               f"found; {INSTALL_HINT}") from None
@@ -33,7 +38,24 @@ def draw(dot: str, fmt: str) -> bytes:
         detail = (e.stderr or b"").decode("utf-8", "replace").strip().splitlines()
         raise OrgchartError("Graphviz could not draw the chart"
                             + (f": {detail[0]}" if detail else "")) from None
-    return image
+
+
+def _through_files(dot: str, fmt: str) -> bytes:
+    """`dot -T<fmt> -o OUT IN` on files in a temporary directory: through pipes, the megabytes
+    of a big chart's SVG would pass between the processes in 64 KiB turns, which costs more
+    than writing and reading the files."""
+    import tempfile
+
+    import graphviz
+
+    with tempfile.TemporaryDirectory(prefix="orgchart-") as tmp:
+        source = os.path.join(tmp, "chart.dot")
+        with open(source, "wb") as f:
+            f.write(dot.encode("utf-8"))
+        out = graphviz.render("dot", fmt, source, outfile=os.path.join(tmp, f"chart.{fmt}"),
+                              quiet=True)
+        with open(out, "rb") as f:
+            return f.read()
 
 
 _RESOLVED = re.compile(r'fontname: "(?P<asked>[^"]*)" resolved to: \(\w+\) "(?P<font>[^"]*)" '

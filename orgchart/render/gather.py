@@ -18,18 +18,16 @@ def chart_sources(db: QueryDB, upto: date,
     if not units:
         return []
     marks = ", ".join("?" for _ in units)
-    cited: dict[str, None] = {}
-    for (sources,) in db.execute(
-        f"select e.sources from {P}events e where e.day is not null and e.day <= ? "
+    # each distinct list of sources once (many events cite the same ones), in no order:
+    # the answer is sorted below
+    cited = {s for (text,) in db.execute(
+        f"select distinct e.sources from {P}events e where e.day <= ? "
         f"and e.retracted_by is null and e.seq in "
-        f"(select seq from {P}event_units where unit in ({marks})) order by e.day, e.seq",
-        [upto.isoformat(), *sorted(units)],
-    ).fetchall():
-        cited.update(dict.fromkeys(json.loads(sources)))
-    rows = {r[0]: {"id": r[0], "title": r[1], "publisher": r[2], "date": r[3], "url": r[4]}
-            for r in db.execute(f"select id, title, publisher, date, url from {P}sources")
-            .fetchall()}
-    found = [rows[s] for s in cited if s in rows]
+        f"(select seq from {P}event_units where unit in ({marks}))",
+        [upto.isoformat(), *units]) for s in json.loads(text)}
+    found = [{"id": r[0], "title": r[1], "publisher": r[2], "date": r[3], "url": r[4]}
+             for r in db.execute(f"select id, title, publisher, date, url from {P}sources")
+             if r[0] in cited]
     return sorted(found, key=lambda s: (s["date"] or "", s["id"]))
 
 

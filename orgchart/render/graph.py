@@ -102,16 +102,20 @@ def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None) -> str:
         if g["parent"] in drawn:
             kids.setdefault(g["parent"], []).append((g["id"], True))
     parents = set(kids)
+    q = {x: quoted(x) for x in drawn}  # each id as DOT text, written once
     for parent in [u["id"] for u in units] + [g["id"] for g in ghosts]:
-        children = sorted(kids.get(parent, []))
+        if parent not in kids:
+            continue
+        children = sorted(kids[parent])
         leaves = [c for c, ghost in children if not ghost and c not in parents]
         grid = leaves if len(leaves) > WIDE else []
+        in_grid = set(grid)
         for child, ghost in children:
-            if child not in grid:
+            if child not in in_grid:
                 style = " [style=dashed, color=\"#b3b9bf\"]" if ghost else ""
-                out.append(f"  {quoted(parent)} -> {quoted(child)}{style};")
+                out.append(f"  {q[parent]} -> {q[child]}{style};")
         if grid:
-            out.extend(_grid(parent, grid))
+            out.extend(_grid(parent, grid, q))
 
     # where the ended units went (and what split off): dashed arrows along time
     ghost_ids = {g["id"] for g in ghosts}
@@ -125,8 +129,9 @@ def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
-def _grid(parent: str, leaves: Sequence[str]) -> list[str]:
-    """Many leaf children in rows inside one frame, with one edge from the parent to it."""
+def _grid(parent: str, leaves: Sequence[str], q: Mapping[str, str]) -> list[str]:
+    """Many leaf children in rows inside one frame, with one edge from the parent to it
+    (`q`: each id as DOT text)."""
     rows = math.ceil(len(leaves) / WIDE)
     cols = math.ceil(len(leaves) / rows)
     grid = [leaves[i:i + cols] for i in range(0, len(leaves), cols)]
@@ -134,12 +139,12 @@ def _grid(parent: str, leaves: Sequence[str]) -> list[str]:
     out = [f"  subgraph {name} {{",
            "    graph [style=\"rounded,dashed\", color=\"#c3cad1\", label=\"\", margin=12];"]
     for row in grid:
-        out.append(f"    {{ rank=same; {' -> '.join(quoted(c) for c in row)} [style=invis]; }}")
+        out.append(f"    {{ rank=same; {' -> '.join(q[c] for c in row)} [style=invis]; }}")
     for upper, lower in itertools.pairwise(grid):
-        out.extend(f"    {quoted(a)} -> {quoted(b)} [style=invis];"
+        out.extend(f"    {q[a]} -> {q[b]} [style=invis];"
                    for a, b in zip(upper, lower, strict=False))
     out.append("  }")
-    out.append(f"  {quoted(parent)} -> {quoted(grid[0][len(grid[0]) // 2])} [lhead={name}];")
+    out.append(f"  {q[parent]} -> {q[grid[0][len(grid[0]) // 2]]} [lhead={name}];")
     return out
 
 
@@ -166,6 +171,8 @@ def _ghosts(by_id: Mapping[str, Unit], before: Mapping[str, Unit],
 
 def _lineage(links: Sequence[Mapping[str, Any]], drawn: set[str]) -> list[tuple[str, str, str]]:
     """Edges between drawn units along split/merge links, through units not drawn."""
+    if not links:
+        return []
     onward: dict[str, list[tuple[str, str]]] = {}
     for k in links:
         onward.setdefault(k["source"], []).append((k["target"], k["how"]))
@@ -220,21 +227,52 @@ def _person(x: Unit) -> str:
     return f"{who} · {x.get('title') or x['role']}"
 
 
+_TABLE = "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"1\">"
+
+
 def table(rows: Iterable[str | tuple[str, str | None]]) -> str:
     cells = []
     for r in rows:
         text, bg = r if isinstance(r, tuple) else (r, None)
         bgattr = f" BGCOLOR=\"{bg}\"" if bg else ""
         cells.append(f"<TR><TD{bgattr}>{text}</TD></TR>")
-    return ("<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"1\">"
-            + "".join(cells) + "</TABLE>")
+    return _TABLE + "".join(cells) + "</TABLE>"
 
 
 def _unit_node(u: Unit, marks: list[dict[str, Any]], by_id: Mapping[str, Unit],
                before: Mapping[str, Unit]) -> str:
-    kinds = [m["change"] for m in marks]
+    if not marks:
+        return _plain_node(u)
+    return _marked_node(u, marks, by_id, before)
+
+
+def _plain_node(u: Unit) -> str:
+    """Exactly what `_marked_node` writes for a unit without changes (most units), built
+    directly: this runs once per unit of the chart."""
+    name, name_en = u["name"], u.get("name_en")
+    cells = [f"<TR><TD><FONT POINT-SIZE=\"12\" COLOR=\"{INK}\"><B>{html(name)}</B></FONT>"
+             f"</TD></TR>"]
+    if name_en and name_en != name:
+        cells.append(f"<TR><TD><FONT POINT-SIZE=\"9.5\" COLOR=\"{MUTED}\">{html(name_en)}</FONT>"
+                     f"</TD></TR>")
+    kind = " · ".join(x for x in (u.get("kind"), f"since {u['since']}" if u.get("since")
+                                   else None) if x)
+    cells.append(f"<TR><TD><FONT POINT-SIZE=\"8.5\" COLOR=\"{MUTED}\"><I>{html(kind)}</I>"
+                 f"</FONT></TD></TR>")
+    cells.extend(f"<TR><TD><FONT POINT-SIZE=\"9.5\" COLOR=\"{INK}\">{html(_person(x))}</FONT>"
+                 f"</TD></TR>" for x in u["leaders"])
+    node = quoted(u["id"])  # "unit-" needs no escaping: the id attribute is "unit-" + node[1:]
+    unit = STYLES["unit"]
+    return (f"  {node} [id=\"unit-{node[1:]}, class=\"oc-unit\", fillcolor=\"{unit['fill']}\", "
+            f"color=\"{unit['line']}\", penwidth=1.2, label=<{_TABLE}{''.join(cells)}</TABLE>>];")
+
+
+def _marked_node(u: Unit, marks: list[dict[str, Any]], by_id: Mapping[str, Unit],
+                 before: Mapping[str, Unit]) -> str:
+    """A unit's node: its names, kind, leaders, and what `marks` (its changes) say."""
     rows: list[str | tuple[str, str | None]] = list(_name_lines(u))
     rows.append(_kind_line(u))
+    kinds = [m["change"] for m in marks]
     new_holders = {(m.get("role"), m["after"]) for m in marks if m["change"] == "leader"}
     for x in u["leaders"]:
         if (x["role"], x["person"]) in new_holders:

@@ -26,6 +26,8 @@ import re
 
 _BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _NEWLINE = re.compile("\r\n|\r|\n")
+_HTML_SPECIAL = re.compile('[\\\\&<>"]')  # in printable text, what `html` rewrites
+_QUOTED_SPECIAL = re.compile('[\\\\"]')  # in printable text, what `quoted` rewrites
 
 
 def _visible(m: re.Match[str]) -> str:
@@ -39,11 +41,15 @@ def _visible(m: re.Match[str]) -> str:
 
 def clean(text: str) -> str:
     """`text` with the characters XML cannot hold made visible, tabs as spaces, newlines as LF."""
+    if text.isprintable():  # the usual case: every character cleaned below is unprintable
+        return text
     return _BAD.sub(_visible, _NEWLINE.sub("\n", text).replace("\t", " "))
 
 
 def html(text: str) -> str:
     """`text` for a Graphviz HTML-like label: shown exactly as written, lines as `<BR/>`."""
+    if text.isprintable() and _HTML_SPECIAL.search(text) is None:  # the usual case
+        return text
     out = clean(text).replace("\\", "\\\\")
     out = (out.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
            .replace('"', "&quot;"))
@@ -52,6 +58,8 @@ def html(text: str) -> str:
 
 def quoted(text: str) -> str:
     """`text` as a DOT double-quoted string (for ids and attribute values)."""
+    if text.isprintable() and _QUOTED_SPECIAL.search(text) is None:  # the usual case
+        return f'"{text}"'
     out = clean(text).replace("\\", "\\\\").replace('"', '\\"')
     return '"' + out.replace("\n", "\\n") + '"'
 
