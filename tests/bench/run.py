@@ -17,7 +17,7 @@ load     `orgchart load` of each history's JSON file in a subprocess: events/s o
          into one table in one transaction (ratio_to_raw = events/s / raw rows/s)
 append   `OrgChartService.load` of a 10-event file onto a fresh copy of each
          loaded store (ratio = large / small)
-at       `OrgChartService.at` on the query date + `json.dumps`, in-process, after
+at       `OrgChartService.at` on the query date + its JSON text, in-process, after
          one untimed call; the raw baseline reads as many rows from an indexed
          table with plain `sqlite3` (ratio_to_raw = large / raw)
 diff     `OrgChartService.diff` over the year before the query date, large history
@@ -496,8 +496,11 @@ class Bench:
 
 
 def _at_json(svc: Any, day: Any) -> tuple[dict[str, Any], str]:
+    """`orgchart at DAY --format json` in-process: the chart and the text it prints."""
+    from orgchart.formats import chart_json
+
     chart: dict[str, Any] = svc.at(day)
-    return chart, json.dumps(chart, ensure_ascii=False)
+    return chart, chart_json(chart)
 
 
 def render_svg(svc: Any, day: Any, root: str, out: Path) -> str:

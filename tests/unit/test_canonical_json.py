@@ -37,3 +37,16 @@ def test_the_stream_id_is_the_documented_uuid5() -> None:
 
     assert uuid5(NAMESPACE_URL, "orgchart:/history") == STREAM_ID
     assert STREAM_ID.hex == STREAM_ID_HEX
+
+
+JSON_OUT = st.recursive(st.none() | st.booleans() | TEXT | st.integers(-10**15, 10**15),
+                        lambda inner: st.lists(inner) | st.dictionaries(TEXT, inner),
+                        max_leaves=25)
+
+
+@settings(max_examples=500)
+@given(value=JSON_OUT)
+def test_json_output_is_the_stdlib_indented_encoding(value: Any) -> None:
+    from orgchart.formats import to_json
+
+    assert to_json(value) == json.dumps(value, ensure_ascii=False, indent=2)
