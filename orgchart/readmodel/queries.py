@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
@@ -36,15 +36,52 @@ _TENURES = (
     f"where t.end_day > ? and +t.start_day <= ?")
 
 
+#: The units alive on a day under one unit (itself included): a walk down the parent links
+#: of that day's versions, so a subtree costs its own size, not the whole chart's.
+_SUBTREE = (
+    f"with recursive sub(unit) as (select ? union "
+    f"select v.unit from sub join {P}versions v on v.parent = sub.unit "
+    f"where v.valid_from <= ? and (v.valid_to is null or v.valid_to > ?)) "
+    f"select v.unit, v.name, v.name_en, v.kind, v.parent, l.began from sub "
+    f"join {P}versions v on v.unit = sub.unit join {P}lives l on l.unit = v.unit "
+    f"where v.valid_from <= ? and (v.valid_to is null or v.valid_to > ?)")
+
+#: The leader tenures running on a day in some units (`unit in (...)` is appended).
+_UNIT_TENURES = (
+    f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start "
+    f"from {P}tenures t left join {P}people p on p.id = t.person "
+    f"where t.start_day <= ? and (t.end_day is null or t.end_day > ?) and t.unit in ")
+
+
 def units_on(db: QueryDB, day: date) -> dict[str, Unit]:
     """Every unit alive on `day` with its version and leaders, keyed by id (unordered)."""
     d = [day.isoformat()] * 3
-    units: dict[str, Unit] = {
-        uid: {"id": uid, "name": name, "name_en": name_en, "kind": kind, "parent": parent,
-              "since": began, "leaders": []}
-        for uid, name, name_en, kind, parent, began in db.execute(_VERSIONS, d)}
+    units = _units(db.execute(_VERSIONS, d))
+    _add_leaders(units, db.execute(_TENURES, d))
+    return units
+
+
+def subtree_on(db: QueryDB, day: date, root: str) -> dict[str, Unit]:
+    """`root` and every unit under it on `day` (as `units_on`; empty if `root` is not alive)."""
+    d = day.isoformat()
+    units = _units(db.execute(_SUBTREE, [root, d, d, d, d]))
+    ids = sorted(units)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        _add_leaders(units, db.execute(
+            _UNIT_TENURES + f"({', '.join('?' for _ in chunk)})", [d, d, *chunk]))
+    return units
+
+
+def _units(rows: Iterable[Any]) -> dict[str, Unit]:
+    return {uid: {"id": uid, "name": name, "name_en": name_en, "kind": kind, "parent": parent,
+                  "since": began, "leaders": []}
+            for uid, name, name_en, kind, parent, began in rows}
+
+
+def _add_leaders(units: dict[str, Unit], rows: Iterable[Any]) -> None:
     several: list[list[dict[str, Any]]] = []  # the leader lists that need sorting
-    for uid, person, name, name_en, role, title, start in db.execute(_TENURES, d):
+    for uid, person, name, name_en, role, title, start in rows:
         unit = units.get(uid)
         if unit is not None:
             leaders = unit["leaders"]
@@ -54,7 +91,6 @@ def units_on(db: QueryDB, day: date) -> dict[str, Unit]:
                 several.append(leaders)
     for leaders in several:
         leaders.sort(key=_leader_order)
-    return units
 
 
 def _leader_order(x: dict[str, Any]) -> tuple[bool, str, str]:
@@ -92,7 +128,7 @@ def tree_order(units: dict[str, Unit], root: str | None = None,
 
 def chart(db: QueryDB, day: date, root: str | None = None,
           depth: int | None = None) -> list[Unit]:
-    units = units_on(db, day)
+    units = units_on(db, day) if root is None else subtree_on(db, day, root)
     if root is not None and root not in units:
         raise UnknownUnit(unit_absence(db, root, day))
     return tree_order(units, root, depth)

@@ -36,7 +36,7 @@ def open_db(path: str) -> sqlite_utils.Database:
 
 #: Bumped whenever what the tables hold or how it is encoded changes: tables of
 #: another layout read as absent, so the next command rebuilds them from the log.
-LAYOUT = "4"
+LAYOUT = "5"
 
 #: Each table's columns (the first of `PK` is its primary key) and indexes.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -73,6 +73,7 @@ INDEXES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("versions", ("valid_from",), False),
     ("versions", ("valid_to", "valid_from"), False),
     ("versions", ("unit", "valid_from"), False),
+    ("versions", ("parent", "valid_from"), False),
     ("tenures", ("end_day", "start_day"), False),
     ("tenures", ("unit", "start_day"), False),
     ("tenures", ("person",), False),

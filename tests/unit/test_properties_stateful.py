@@ -452,6 +452,14 @@ class History:
         assert res["units"] == expected, (
             f"chart on {day} known at {known} differs from the reference replay\n"
             f"events: {json.dumps(self.events, ensure_ascii=False, indent=1)}")
+        if expected:  # `--root` walks down from the root: the same units as the whole chart's
+            root = expected[len(expected) // 2]["id"]
+            sub = self.svc.at(EffDate(day), EffDate(known) if known else None, root=root)
+            below = {root}
+            for u in expected:
+                if u["parent"] in below:
+                    below.add(u["id"])
+            assert sub["units"] == [u for u in expected if u["id"] in below]
 
     def check(self, seed: int) -> None:
         """Compare the chart with the reference on a sample of dates and knowledge days.
