@@ -13,6 +13,7 @@ $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[dev,postgres]"
+	$(BIN)/python -m compileall -q orgchart  # bytecode even where PYTHONDONTWRITEBYTECODE is set
 	touch $(STAMP)
 
 # Graphviz `dot` and a CJK font: installed with apt-get when missing and we are root.
