@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from orgchart.domain.dates import EffDate
-from orgchart.domain.facts import Fact, build_fact
+from orgchart.domain.facts import Fact
 from orgchart.domain.timeline import Seed, _Replay, effective_order
 from orgchart.readmodel.connection import QueryDB
-from orgchart.readmodel.tables import P
+from orgchart.readmodel.tables import FACT_COLUMNS, P, fact_from_row
 
 _CHUNK = 500  # SQLite host parameters per `in (...)` query
 
@@ -69,16 +68,10 @@ class Effect:
 def counted_facts(db: QueryDB, first: date, last: date) -> list[Fact]:
     """The events that count in this view of the tables (not retractions, not retracted)
     and take effect from `first` to `last`, in effective order."""
-    out: list[Fact] = []
-    for row in db.execute(f"select seq, id, type, date, recorded, sources, note, body "
-                          f"from {P}events where day >= ? and day <= ? and type != 'retract' "
-                          f"and retracted_by is null order by day, seq",
-                          [first.isoformat(), last.isoformat()]).fetchall():
-        seq, eid, typ, d, recorded, sources, note, body = row
-        out.append(build_fact(typ, json.loads(body), id=eid, date=EffDate.parse(d),
-                              recorded=recorded, sources=tuple(json.loads(sources)), note=note,
-                              seq=seq))
-    return out
+    return [fact_from_row(row) for row in db.execute(
+        f"select {FACT_COLUMNS} from {P}events where day >= ? and day <= ? "
+        f"and type != 'retract' and retracted_by is null order by day, seq",
+        [first.isoformat(), last.isoformat()]).fetchall()]
 
 
 def effects(facts: Iterable[Fact], seed: Seed | None = None) -> list[Effect]:

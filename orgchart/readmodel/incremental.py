@@ -12,7 +12,6 @@ appended (`check_window`) and then writes them (`apply_events`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
@@ -21,13 +20,13 @@ from typing import Any
 import sqlite_utils
 
 from orgchart.domain.dates import EffDate
-from orgchart.domain.facts import Fact, Retract, build_fact
+from orgchart.domain.facts import Fact, Retract
 from orgchart.domain.knowledge import Breach, blame, check_append, check_retractions_with
 from orgchart.domain.timeline import Seed, Tenure, Timeline, UnitLife, UnitVersion, replay
 from orgchart.errors import RuleViolation
 from orgchart.readmodel import tables
 from orgchart.readmodel.connection import QueryDB
-from orgchart.readmodel.tables import P, facts_from_tables
+from orgchart.readmodel.tables import FACT_COLUMNS, P, fact_from_row, facts_from_tables
 
 
 def window_start(db: QueryDB, new: Sequence[Fact]) -> date | None:
@@ -103,18 +102,10 @@ def _life(r: Any) -> UnitLife:
 
 def window_facts(db: QueryDB, d0: date, dropped: set[str]) -> list[Fact]:
     """The stored events that count now and take effect on or after `d0`."""
-    out = []
-    for row in db.execute(
-            f"select seq, id, type, date, recorded, sources, note, body from {P}events "
-            f"where day >= ? and retracted_by is null and type != 'retract' order by day, seq",
-            [d0.isoformat()]).fetchall():
-        seq, eid, typ, d, recorded, sources, note, body = row
-        if eid in dropped:
-            continue
-        out.append(build_fact(typ, json.loads(body), id=eid, date=EffDate.parse(d),
-                              recorded=recorded, sources=tuple(json.loads(sources)), note=note,
-                              seq=seq))
-    return out
+    rows = db.execute(
+        f"select {FACT_COLUMNS} from {P}events where day >= ? and retracted_by is null "
+        f"and type != 'retract' order by day, seq", [d0.isoformat()]).fetchall()
+    return [fact_from_row(row) for row in rows if row[1] not in dropped]
 
 
 def replay_window(db: sqlite_utils.Database, new: Sequence[Fact]) -> tuple[date, Timeline,
@@ -219,25 +210,14 @@ class StoredState:
 
     def fact(self, event_id: str) -> tuple[Fact, str | None] | None:
         """The stored event with this id, and the id of its retraction if any."""
-        row = self.db.execute(
-            f"select seq, id, type, date, recorded, sources, note, body, retracted_by "
-            f"from {P}events where id = ?", [event_id]).fetchone()
-        if row is None:
-            return None
-        seq, eid, typ, d, recorded, sources, note, body, by = row
-        return build_fact(typ, json.loads(body), id=eid, date=_eff(d), recorded=recorded,
-                          sources=tuple(json.loads(sources)), note=note, seq=seq), by
+        row = self.db.execute(f"select {FACT_COLUMNS}, retracted_by from {P}events "
+                              f"where id = ?", [event_id]).fetchone()
+        return (fact_from_row(row), row[8]) if row is not None else None
 
     def facts(self, ids: Sequence[str]) -> dict[str, Fact]:
         """The stored events among these ids (looked up in batches)."""
-        out: dict[str, Fact] = {}
-        for row in _rows_for(self.db, f"select seq, id, type, date, recorded, sources, note, "
-                                      f"body from {P}events where id in ", set(ids)):
-            seq, eid, typ, d, recorded, sources, note, body = row
-            out[eid] = build_fact(typ, json.loads(body), id=eid, date=_eff(d),
-                                  recorded=recorded, sources=tuple(json.loads(sources)),
-                                  note=note, seq=seq)
-        return out
+        return {row[1]: fact_from_row(row) for row in _rows_for(
+            self.db, f"select {FACT_COLUMNS} from {P}events where id in ", set(ids))}
 
     def ids_like(self, event_id: str) -> list[str]:
         """Ids sharing a prefix with `event_id` (for "did you mean")."""

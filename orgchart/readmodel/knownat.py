@@ -16,18 +16,16 @@ recorded by K. Every query runs unchanged on that connection.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from orgchart.domain.dates import EffDate
-from orgchart.domain.facts import Fact, build_fact
+from orgchart.domain.facts import Fact
 from orgchart.domain.timeline import replay
 from orgchart.readmodel import tables
 from orgchart.readmodel.connection import QueryDB, ReadDB
 from orgchart.readmodel.incremental import load_seed
-from orgchart.readmodel.tables import P
+from orgchart.readmodel.tables import FACT_COLUMNS, P, fact_from_row
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -85,17 +83,10 @@ def ensure_overlay(db: sqlite_utils.Database, state: State) -> None:
 def _window_facts(db: QueryDB, state: State) -> list[Fact]:
     """The events that count in `state` and take effect on or after its `d0`."""
     k = state.known.isoformat()
-    out = []
-    for row in db.execute(
-            f"select seq, id, type, date, recorded, sources, note, body from {P}events "
-            f"where day >= ? and type != 'retract' and recorded_day <= ? "
-            f"and (retracted_day is null or retracted_day > ?) order by day, seq",
-            [state.d0.isoformat(), k, k]).fetchall():
-        seq, eid, typ, d, recorded, sources, note, body = row
-        out.append(build_fact(typ, json.loads(body), id=eid, date=EffDate.parse(d),
-                              recorded=recorded, sources=tuple(json.loads(sources)), note=note,
-                              seq=seq))
-    return out
+    return [fact_from_row(row) for row in db.execute(
+        f"select {FACT_COLUMNS} from {P}events where day >= ? and type != 'retract' "
+        f"and recorded_day <= ? and (retracted_day is null or retracted_day > ?) "
+        f"order by day, seq", [state.d0.isoformat(), k, k]).fetchall()]
 
 
 def open_view(path: str, state: State) -> ReadDB:

@@ -255,16 +255,21 @@ def dump(db: sqlite_utils.Database) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
-def facts_from_tables(db: QueryDB) -> list[Fact]:
-    import json
+#: The `events` columns `fact_from_row` reads, in its order.
+FACT_COLUMNS = "seq, id, type, date, recorded, sources, note, body"
 
+
+def fact_from_row(row: Sequence[Any]) -> Fact:
+    """The event value of an `events` row that starts with FACT_COLUMNS."""
     from orgchart.domain.facts import build_fact
 
-    out = []
-    for row in db.execute(f"select seq, id, type, date, recorded, sources, note, body "
-                          f"from {P}events order by seq").fetchall():
-        seq, eid, typ, d, recorded, sources, note, body = row
-        out.append(build_fact(typ, json.loads(body), id=eid,
-                              date=EffDate.parse(d) if d else None, recorded=recorded,
-                              sources=tuple(json.loads(sources)), note=note, seq=seq))
-    return out
+    seq, eid, typ, d, recorded, sources, note, body = row[:8]
+    return build_fact(typ, orjson.loads(body), id=eid, date=EffDate.parse(d) if d else None,
+                      recorded=recorded, sources=tuple(orjson.loads(sources)), note=note,
+                      seq=seq)
+
+
+def facts_from_tables(db: QueryDB) -> list[Fact]:
+    """Every recorded event, in append order."""
+    return [fact_from_row(row) for row in db.execute(
+        f"select {FACT_COLUMNS} from {P}events order by seq").fetchall()]
