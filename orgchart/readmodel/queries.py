@@ -18,15 +18,11 @@ Unit = dict[str, Any]
 #: The unit versions valid on a day, with when each unit began. Two index range scans (open
 #: versions; versions closing after the day), so the cost follows the size of the chart, not
 #: the length of the history before the day.
-#: `began` is a correlated lookup rather than a join: under `--known-at` both tables are
-#: views of two parts each, and a join of two such views lets SQLite drive from the wrong one
-#: (1.4 s instead of 80 ms for 10,000 units; the same speed on the plain tables).
-_BEGAN = f"(select l.began from {P}lives l where l.unit = v.unit)"
 _VERSIONS = (
-    f"select v.unit, v.name, v.name_en, v.kind, v.parent, {_BEGAN} from {P}versions v "
+    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since from {P}versions v "
     f"where v.valid_to is null and v.valid_from <= ? "
     f"union all "
-    f"select v.unit, v.name, v.name_en, v.kind, v.parent, {_BEGAN} from {P}versions v "
+    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since from {P}versions v "
     f"where v.valid_to > ? and +v.valid_from <= ?")
 
 #: The leader tenures running on a day, with the people's names (the same two scans).
@@ -46,7 +42,7 @@ _SUBTREE = (
     f"with recursive sub(unit) as (select ? union "
     f"select v.unit from sub join {P}versions v on v.parent = sub.unit "
     f"where v.valid_from <= ? and (v.valid_to is null or v.valid_to > ?)) "
-    f"select v.unit, v.name, v.name_en, v.kind, v.parent, {_BEGAN} from sub "
+    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since from sub "
     f"join {P}versions v on v.unit = sub.unit "
     f"where v.valid_from <= ? and (v.valid_to is null or v.valid_to > ?)")
 
