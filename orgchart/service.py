@@ -205,11 +205,14 @@ class OrgChartService:
 
         def prepare(state: StoredState, pf: ParsedFile = pf,
                     tell: Callable[[str, int, int], None] = tell) -> _Append:
-            used = dict(zip(("people", "sources"), references_used(pf), strict=True))
-            known = {k: state.reference_ids(k, ids) for k, ids in used.items()}
-            if any(known[k] != used[k] for k in used):  # an error: suggest from every id
-                known = {k: state.reference_ids(k) for k in used}
-            check_references(pf, known["people"], known["sources"])
+            people_used, sources_used = references_used(pf)
+            people_known = state.reference_ids("people", people_used)
+            sources_known = state.reference_ids("sources", sources_used)
+            if people_known != people_used or sources_known != sources_used:
+                # an error follows: read every id, to suggest the nearest
+                people_known = state.reference_ids("people")
+                sources_known = state.reference_ids("sources")
+            check_references(pf, people_known, sources_known)
             people = reference_additions(pf, "people",
                                          state.reference("people", list(pf.people)))
             sources = reference_additions(pf, "sources",
@@ -385,7 +388,7 @@ class OrgChartService:
         from orgchart.readmodel import changes
         from orgchart.render import gather
 
-        with self._view(known) as db:  # one view (one connection or scratch copy) for it all
+        with self._view(known) as db:  # one view (one connection) for it all
             chart = _chart(db, day, known, root, depth)
             shown = {u["id"] for u in chart["units"]}
             delta: dict[str, Any] | None = None

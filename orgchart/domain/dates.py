@@ -27,7 +27,7 @@ class EffDate:
     @classmethod
     def parse(cls, text: str) -> EffDate:
         """Parse `YYYY`, `YYYY-MM` or `YYYY-MM-DD`; raise ValueError otherwise."""
-        return _parse(text) if cls is EffDate else cls._parse_text(text)
+        return _parse(text)
 
     @classmethod
     def _parse_text(cls, text: str) -> EffDate:

@@ -133,7 +133,7 @@ def check_states(facts: Sequence[Fact]) -> tuple[Breach | None, Timeline | None]
     Returns the first breach, or None and the latest state's timeline. The
     latest state is replayed in full; each earlier state is replayed only when
     it is not simply the next later (already valid) state less events nothing
-    else in it depends on (`_removable`), which is the usual shape of late
+    else in it depends on (`_Mentions.removable`), which is the usual shape of late
     reporting. States are checked latest first, as `check_append` does.
     """
     breach = check_retractions([], facts)

@@ -5,7 +5,7 @@ per 100 events of the large history: 10,000 for the default 1,000,000), the
 large one with ten times the churn of the small one (more renames, moves,
 appointments, splits and merges of the same number of units over more years):
 
-    python tests/bench/generate.py --events 1000000 --outdir /tmp/bench
+    python tests/bench/generate.py --events 1000000 --outdir bench-data
 
 writes `small.json` (events/10), `large.json` (events) and for each an
 `append-*.json` of 10 valid events dated after everything else.

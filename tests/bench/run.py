@@ -170,10 +170,12 @@ def section(name: str, results: Results, errors: list[str]) -> Iterator[dict[str
 # -- the measurements ---------------------------------------------------------------
 
 class Bench:
-    def __init__(self, events: int, repeats: int, workdir: Path, seed: int) -> None:
+    def __init__(self, events: int, repeats: int, workdir: Path, seed: int,
+                 keep_workdir: bool = True) -> None:
         self.events = events
         self.repeats = repeats
         self.work = workdir
+        self.keep_workdir = keep_workdir
         self.seed = seed
         self.results: Results = {}
         self.errors: list[str] = []
@@ -480,7 +482,8 @@ class Bench:
         meta: dict[str, Any] = {"events": self.events, "repeats": self.repeats,
                                 "seed": self.seed, "query_date": generate.QUERY_DATE,
                                 "python": sys.version.split()[0], "cpus": os.cpu_count(),
-                                "workdir": str(self.work),
+                                # a temporary directory's name is of no use afterwards
+                                "workdir": str(self.work) if self.keep_workdir else None,
                                 "loadavg_start": list(os.getloadavg())}
         t0 = time.perf_counter()
         meta["generated"] = self.generate()
@@ -601,7 +604,8 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     progress(f"working in {work}")
     try:
-        results = Bench(args.events, args.repeats, work, args.seed).run()
+        results = Bench(args.events, args.repeats, work, args.seed,
+                        keep_workdir=not temp or args.keep).run()
     finally:
         if temp and not args.keep:
             shutil.rmtree(work, ignore_errors=True)
