@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.golden.cases import HERE, expected_form, histories, run_case  # noqa: E402
+from tests.golden.cases import HERE, expected_form, histories, run_case
 
 
 def main() -> None:

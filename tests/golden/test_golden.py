@@ -36,4 +36,5 @@ def test_a_store_written_before_the_change_still_answers_the_same(tmp_path: Path
     shutil.copy(HERE / "seed-store-2026-11.db", db)
     wanted = ("at-2026-04-01-tree", "diff-text", "history-search-rec", "verify")
     for case in (c for c in seed_cases() if c.name in wanted):
-        assert run_case(str(db), case, tmp_path) == (HERE / "seed" / f"{name}.out").read_bytes()
+        want = (HERE / "seed" / f"{case.name}.out").read_bytes()
+        assert run_case(str(db), case, tmp_path) == want
