@@ -1,6 +1,6 @@
 """A deliberately naive reference replay of `orgchart/v1` events (SPEC §2, §3 `at`).
 
-Written apart from `orgchart.domain.timeline` and `orgchart.readmodel` so the
+Written apart from `orgchart.domain.rules` and `orgchart.adapters.readmodel` so the
 property tests can compare the two. It checks no rules: it is only fed valid
 histories, and asserts only that its own result is a forest.
 

@@ -7,7 +7,7 @@ writers that race get one success and one conflict.
 
 The nested past-tense event classes are a stored, public schema: their names
 and fields change only by addition (with `class_version` and upcasting).
-Validation happens before an event is triggered (see `orgchart.service`);
+Validation happens before an event is triggered (see `orgchart.application.service`);
 the aggregate itself only counts versions, so replaying it is cheap.
 """
 

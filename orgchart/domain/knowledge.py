@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from orgchart.domain.errors import RuleViolation
 from orgchart.domain.facts import Appoint, Fact, Rename, Retract, StepDown
-from orgchart.domain.timeline import Timeline, replay
-from orgchart.errors import RuleViolation
+from orgchart.domain.rules import Timeline, replay
 
 
 def known_at(facts: Sequence[Fact], k: date | None) -> list[Fact]:

@@ -260,7 +260,7 @@ class Bench:
     # -- append ----------------------------------------------------------------------
 
     def append(self, data: dict[str, Any]) -> None:
-        from orgchart.service import OrgChartService
+        from orgchart.application.service import OrgChartService
 
         # untimed: a first append pays the per-process set-up (schema validators, caches)
         warm = self.work / "append-warm.db"
@@ -293,8 +293,8 @@ class Bench:
     # -- at --------------------------------------------------------------------------
 
     def at(self, data: dict[str, Any]) -> None:
+        from orgchart.application.service import OrgChartService
         from orgchart.domain.dates import EffDate
-        from orgchart.service import OrgChartService
 
         day = EffDate.parse(generate.QUERY_DATE)
         for name in ("small", "large"):
@@ -354,8 +354,8 @@ class Bench:
     # -- diff ------------------------------------------------------------------------
 
     def diff(self, data: dict[str, Any]) -> None:
+        from orgchart.application.service import OrgChartService
         from orgchart.domain.dates import EffDate
-        from orgchart.service import OrgChartService
 
         if not hasattr(OrgChartService, "diff"):
             self.notes.append("diff: OrgChartService.diff does not exist yet; recorded null")
@@ -379,11 +379,11 @@ class Bench:
     def render(self, data: dict[str, Any]) -> None:
         import importlib.util
 
+        from orgchart.application.service import OrgChartService
         from orgchart.domain.dates import EffDate
-        from orgchart.service import OrgChartService
 
         dot_exe = shutil.which("dot")
-        if importlib.util.find_spec("orgchart.render") is None or \
+        if importlib.util.find_spec("orgchart.presentation") is None or \
                 not hasattr(OrgChartService, "render_data"):
             self.notes.append("render: the `render` command is not there yet; recorded null")
             return
@@ -443,8 +443,8 @@ class Bench:
     # -- rebuild ---------------------------------------------------------------------
 
     def rebuild(self, data: dict[str, Any]) -> None:
-        from orgchart.service import OrgChartService
-        from orgchart.store import EventStore
+        from orgchart.adapters.store import EventStore
+        from orgchart.application.service import OrgChartService
 
         db = self.work / "rebuild.db"
         copy_store(self.base["large"], db)
@@ -476,7 +476,8 @@ class Bench:
     def run(self) -> dict[str, Any]:
         import importlib
 
-        for module in ("orgchart.eventfile.parse", "orgchart.service", "orgchart.store"):
+        for module in ("orgchart.adapters.eventfile.parse", "orgchart.application.service",
+                       "orgchart.adapters.store"):
             importlib.import_module(module)  # now, not inside a timing
 
         meta: dict[str, Any] = {"events": self.events, "repeats": self.repeats,
@@ -507,7 +508,7 @@ class Bench:
 
 def _at_json(svc: Any, day: Any) -> tuple[dict[str, Any], str]:
     """`orgchart at DAY --format json` in-process: the chart and the text it prints."""
-    from orgchart.formats import chart_json
+    from orgchart.presentation.formats import chart_json
 
     chart: dict[str, Any] = svc.at(day)
     return chart, chart_json(chart)
@@ -516,7 +517,7 @@ def _at_json(svc: Any, day: Any) -> tuple[dict[str, Any], str]:
 def render_svg(svc: Any, day: Any, root: str, out: Path) -> str:
     """In-process, what `orgchart render DAY --root ROOT -o OUT` does (`orgchart.cli.render`):
     the chart's data, its DOT, Graphviz's SVG of it written to `out`. Returns the DOT."""
-    from orgchart.render import draw, graph
+    from orgchart.presentation import draw, graph
 
     data = svc.render_data(day, None, root, None, None)
     dot: str = graph.chart_dot(data["chart"], data["delta"])

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from orgchart.cli import cli
 from tests.conftest import ROOT, SEED
-from tests.integration.test_timeline import (
+from tests.integration.test_history_page import (
     EVIL_ENTITY,
     EVIL_IMG,
     EVIL_QUOTE,

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.golden.cases import HERE, expected_form, histories, run_case, seed_cases
+from tests.golden.cases import HERE, Case, expected_form, histories, run_case, seed_cases
 
 
 @pytest.fixture(scope="module")
-def stores(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str, list, Path]]:
+def stores(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str, list[Case], Path]]:
     work = tmp_path_factory.mktemp("golden")
     return [(name, db, cases, work) for name, db, cases in histories(work)]
 
 
-def test_outputs_are_unchanged(stores: list[tuple[str, str, list, Path]]) -> None:
+def test_outputs_are_unchanged(stores: list[tuple[str, str, list[Case], Path]]) -> None:
     differ = []
     for name, db, cases, work in stores:
         recorded = {p.stem for p in (HERE / name).glob("*.out")}

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from orgchart.service import OrgChartService
-from orgchart.store import EventStore
+from orgchart.adapters.store import EventStore
+from orgchart.application.service import OrgChartService
 
 BASE = """\
 format: orgchart/v1

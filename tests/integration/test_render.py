@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
+from orgchart.application.service import OrgChartService
 from orgchart.domain.dates import EffDate
-from orgchart.errors import OrgchartError
-from orgchart.render import draw, graph, lineage, text
-from orgchart.service import OrgChartService
+from orgchart.domain.errors import OrgchartError
+from orgchart.presentation import draw, graph, lineage, text
 from tests.conftest import Run
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from orgchart.dbconfig import is_postgres, store_env
-from orgchart.errors import OrgchartError
-from orgchart.service import OrgChartService
+from orgchart.adapters.dbconfig import is_postgres, store_env
+from orgchart.application.service import OrgChartService
+from orgchart.domain.errors import OrgchartError
 from tests.conftest import SEED
 
 

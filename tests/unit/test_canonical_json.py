@@ -47,6 +47,6 @@ JSON_OUT = st.recursive(st.none() | st.booleans() | TEXT | st.integers(-10**15, 
 @settings(max_examples=500)
 @given(value=JSON_OUT)
 def test_json_output_is_the_stdlib_indented_encoding(value: Any) -> None:
-    from orgchart.formats import to_json
+    from orgchart.presentation.formats import to_json
 
     assert to_json(value) == json.dumps(value, ensure_ascii=False, indent=2)

@@ -33,10 +33,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from orgchart.adapters.readmodel.changes import KIND_ORDER
+from orgchart.adapters.readmodel.explain import counted_facts, effects, window_effects
+from orgchart.application.service import OrgChartService
 from orgchart.domain.dates import EffDate
-from orgchart.readmodel.changes import KIND_ORDER
-from orgchart.readmodel.explain import counted_facts, effects, window_effects
-from orgchart.service import OrgChartService
 
 START = date(2000, 1, 1)
 PEOPLE = ["p1", "p2", "p3"]

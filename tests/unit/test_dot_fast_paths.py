@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orgchart.render import graph, text
+from orgchart.presentation import graph, text
 
 #: Text with every character the escapers treat specially, among ordinary and CJK ones.
 SPECIAL = '\\&<>"\n\r\t\x00\x01\x1f\x7f\ud800\ufffe\uffff'

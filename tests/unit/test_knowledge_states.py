@@ -26,7 +26,7 @@ from orgchart.domain.facts import (
     StepDown,
 )
 from orgchart.domain.knowledge import check_append, check_states, known_at
-from orgchart.domain.timeline import replay
+from orgchart.domain.rules import replay
 
 UNITS = ["u1", "u2", "u3", "u4"]
 PEOPLE = ["p1", "p2"]

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from orgchart.progress import LoadProgress
+from orgchart.cli.progress import LoadProgress
 
 
 class Terminal(io.StringIO):

@@ -19,9 +19,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from orgchart.adapters.eventfile.dump import dump_document
+from orgchart.application.service import OrgChartService
 from orgchart.domain.dates import EffDate
-from orgchart.eventfile.dump import dump_document
-from orgchart.service import OrgChartService
 from tests import reference
 from tests.unit.test_properties_stateful import PEOPLE, History, assert_forest, grow
 

@@ -30,10 +30,10 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
+from orgchart.adapters.eventfile.dump import dump_document
+from orgchart.application.service import OrgChartService
 from orgchart.domain.dates import EffDate
-from orgchart.errors import EmptyStore, OrgchartError
-from orgchart.eventfile.dump import dump_document
-from orgchart.service import OrgChartService
+from orgchart.domain.errors import EmptyStore, OrgchartError
 from tests import reference
 from tests.reference import Roles, Units, first_day
 
@@ -493,9 +493,9 @@ class History:
         plain replay of that knowledge state writes out in full."""
         import sqlite_utils
 
+        from orgchart.adapters.readmodel import tables
         from orgchart.domain.knowledge import known_at
-        from orgchart.domain.timeline import replay
-        from orgchart.readmodel import tables
+        from orgchart.domain.rules import replay
 
         names = ("events", "event_units", "versions", "lives", "tenures", "links")
 

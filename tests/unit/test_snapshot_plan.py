@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from orgchart.snapshot.plan import plan_step
-from orgchart.snapshot.read import SnapshotError, read_snapshot
+from orgchart.application.snapshot.plan import plan_step
+from orgchart.application.snapshot.read import SnapshotError, read_snapshot
 
 DAY = "2024-05-01"
 

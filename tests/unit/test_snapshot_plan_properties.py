@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orgchart.snapshot.plan import plan_step
-from orgchart.snapshot.read import Leader, Row, Snapshot, check
+from orgchart.application.snapshot.plan import plan_step
+from orgchart.application.snapshot.read import Leader, Row, Snapshot, check
 
 IDS = [f"u{i}" for i in range(12)]
 PEOPLE = ["ann", "bo", "cy"]

@@ -22,10 +22,10 @@ from typing import Any
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from orgchart import formats
+from orgchart.application.service import OrgChartService
+from orgchart.application.snapshot.importer import import_snapshots
 from orgchart.domain.dates import EffDate
-from orgchart.service import OrgChartService
-from orgchart.snapshot.importer import import_snapshots
+from orgchart.presentation import formats
 from tests import reference
 from tests.unit.test_properties_stateful import LEADERS, PEOPLE, STRUCTURE, propose
 

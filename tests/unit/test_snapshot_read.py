@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from orgchart.snapshot.people import derived_id, person_for
-from orgchart.snapshot.read import Columns, SnapshotError, read_snapshot
+from orgchart.application.snapshot.people import derived_id, person_for
+from orgchart.application.snapshot.read import Columns, SnapshotError, read_snapshot
 
 
 def write(tmp_path: Path, name: str, text: str, bom: bool = False) -> str:

@@ -1,0 +1,240 @@
+"""Read an `orgchart/v1` file (YAML or JSON) into event values, with file:line errors.
+
+Structure is checked with the JSON Schema in `events/`; this module adds what
+a schema cannot say (calendar dates, derived ids, duplicates, references) and
+turns every problem into one line: `FILE:LINE: event N (type, date): rule`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from orgchart.adapters.eventfile.schema import event_types, explain, first_error
+from orgchart.adapters.eventfile.yamlio import DocumentError, LineFinder, Path_, load_text
+from orgchart.domain.dates import EffDate
+from orgchart.domain.errors import FileError
+from orgchart.domain.facts import (
+    FACT_TYPES,
+    Appoint,
+    Dissolve,
+    Establish,
+    Fact,
+    Merge,
+    Move,
+    NewUnit,
+    Rename,
+    Retract,
+    Split,
+    StepDown,
+    derive_id,
+    with_id,
+)
+from orgchart.domain.hints import did_you_mean
+
+
+@dataclass
+class ParsedFile:
+    """One event file, checked for structure, as event values in file order."""
+
+    path: str
+    title: str | None
+    people: dict[str, dict[str, str]]
+    sources: dict[str, dict[str, str]]
+    facts: list[Fact]
+    index: dict[str, int] = field(default_factory=dict)  # event id -> 1-based number in file
+    lines: LineFinder = field(default_factory=lambda: LineFinder(""))
+
+    def event_error(self, fact: Fact, rule: str) -> FileError:
+        number = self.index.get(fact.id)
+        line = self.lines.line(["events", number - 1]) if number else 1
+        return FileError(f"{self.path}:{line}: event {number or '?'} {fact.label()}: {rule}")
+
+    def ref_error(self, section: str, key: str, message: str) -> FileError:
+        return FileError(f"{self.path}:{self.lines.line([section, key])}: {message}")
+
+
+def read_document(path: str) -> tuple[Any, LineFinder]:
+    """The file as plain data, and a finder of line numbers for error messages."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise FileError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise FileError(f"{path}: cannot read the file ({e})") from None
+    try:
+        data = load_text(text, path.lower().endswith(".json"))
+    except DocumentError as e:
+        raise FileError(f"{path}:{e.line}: {e}") from None
+    return data, LineFinder(text)
+
+
+def parse_file(path: str, now: datetime) -> ParsedFile:
+    """Parse and structurally check one event file. `now` is the loading moment (UTC)."""
+    doc, lines = read_document(path)
+    line = lines.line
+
+    def fail(p: Path_, message: str) -> FileError:
+        return FileError(f"{path}:{line(p)}: {message}")
+
+    if not isinstance(doc, dict):
+        raise fail([], "an orgchart/v1 file is a mapping with `format` and `events`")
+    if doc.get("format") != "orgchart/v1":
+        got = doc.get("format")
+        raise fail(["format"], "`format: orgchart/v1` is required" if got is None
+                   else f"unknown format '{got}' (expected 'orgchart/v1')")
+    events = doc.get("events")
+    top = {k: v for k, v in doc.items() if k != "events"}
+    err = first_error({**top, "events": []})
+    if err is not None:
+        raise fail(list(err.absolute_path), explain(err))
+    if not isinstance(events, list):
+        raise fail(["events"], "`events` must be a list")
+
+    today = now.date()
+    default_recorded = doc.get("recorded")
+    if default_recorded is not None:
+        _check_recorded(default_recorded, today, lambda m: fail(["recorded"], m))
+    else:
+        default_recorded = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    pf = ParsedFile(path, doc.get("title"), doc.get("people") or {}, doc.get("sources") or {}, [],
+                    lines=lines)
+    for kind, refs in (("people", pf.people), ("sources", pf.sources)):
+        for key, entry in refs.items():
+            if entry.get("date") is not None:
+                _calendar(entry["date"], lambda m, k=key, s=kind: fail([s, k, "date"], m))
+
+    types = event_types()
+    for i, raw in enumerate(events):
+        where: Path_ = ["events", i]
+        label = f"event {i + 1}"
+        if isinstance(raw, dict):
+            t, d = raw.get("type"), raw.get("date")
+            label += f" ({t}, {d})" if d is not None else f" ({t})"
+
+        def efail(p: Path_, message: str, _label: str = label, _where: Path_ = where) -> FileError:
+            return FileError(f"{path}:{line([*_where, *p])}: {_label}: {message}")
+
+        if not isinstance(raw, dict):
+            raise efail([], "an event is a mapping with `type` and `date`")
+        t = raw.get("type")
+        if t is None:
+            raise efail([], "missing field 'type'")
+        if t not in types:
+            raise efail(["type"], f"unknown event type '{t}'{did_you_mean(str(t), types)}")
+        err = first_error(raw, t)
+        if err is not None:
+            raise efail(list(err.absolute_path), explain(err))
+        fact = _to_fact(raw, default_recorded, today, efail)
+        if fact.id in pf.index:
+            raise efail([], f"duplicates event {pf.index[fact.id]} (same id '{fact.id}')")
+        pf.facts.append(fact)
+        pf.index[fact.id] = i + 1
+    return pf
+
+
+def _to_fact(raw: dict[str, Any], default_recorded: str, today: date, efail: Any) -> Fact:
+    t = raw["type"]
+    d = _calendar(raw["date"], lambda m: efail(["date"], m)) if "date" in raw else None
+    recorded = raw.get("recorded", default_recorded)
+    if "recorded" in raw:
+        _check_recorded(recorded, today, lambda m: efail(["recorded"], m))
+    src = raw.get("source")
+    sources = tuple([src] if isinstance(src, str) else src or [])
+    common: dict[str, Any] = {"id": "", "date": d, "recorded": recorded, "sources": sources,
+                              "note": raw.get("note")}
+    fact: Fact
+    if t == "establish":
+        fact = Establish(**common, unit=raw["unit"], name=raw["name"], name_en=raw.get("name_en"),
+                         kind=raw.get("kind"), parent=raw.get("parent"))
+    elif t == "rename":
+        if raw.get("name") is None and raw.get("name_en") is None:
+            raise efail([], "a rename needs `name` or `name_en`")
+        fact = Rename(**common, unit=raw["unit"], name=raw.get("name"), name_en=raw.get("name_en"))
+    elif t == "move":
+        fact = Move(**common, unit=raw["unit"], parent=raw["parent"])
+    elif t == "split":
+        fact = Split(**common, unit=raw["unit"], into=tuple(_new_unit(p) for p in raw["into"]),
+                     children=tuple((c, p) for c, p in (raw.get("children") or {}).items()),
+                     keep=bool(raw.get("keep", False)))
+    elif t == "merge":
+        into = raw["into"]
+        new = _new_unit(into) if isinstance(into, dict) else None
+        fact = Merge(**common, units=tuple(raw["units"]), into=new.unit if new else into,
+                     new_unit=new)
+    elif t == "dissolve":
+        fact = Dissolve(**common, unit=raw["unit"], children_to=raw.get("children_to"))
+    elif t == "appoint":
+        fact = Appoint(**common, unit=raw["unit"], person=raw["person"],
+                       role=raw.get("role", "head"), title=raw.get("title"))
+    elif t == "step_down":
+        fact = StepDown(**common, unit=raw["unit"], person=raw["person"], role=raw.get("role"))
+    else:
+        assert t == "retract" and t in FACT_TYPES
+        fact = Retract(**common, event=raw["event"], reason=raw["reason"])
+    return with_id(fact, raw.get("id") or derive_id(fact))
+
+
+def _new_unit(raw: Mapping[str, Any]) -> NewUnit:
+    return NewUnit(unit=raw["unit"], name=raw["name"], name_en=raw.get("name_en"),
+                   kind=raw.get("kind"), parent=raw.get("parent"))
+
+
+def _calendar(text: str, fail: Any) -> EffDate:
+    try:
+        return EffDate.parse(text)
+    except ValueError as e:
+        raise fail(str(e)) from None
+
+
+def _check_recorded(text: str, today: date, fail: Any) -> None:
+    d = _calendar(text, fail)
+    if d.day > today:
+        raise fail(f"recorded date {text} is in the future")
+
+
+def references_used(pf: ParsedFile) -> tuple[set[str], set[str]]:
+    """The people and sources the file's events name but the file does not define."""
+    people = {f.person for f in pf.facts if isinstance(f, Appoint | StepDown)}
+    sources = {s for f in pf.facts for s in f.sources}
+    return people - set(pf.people), sources - set(pf.sources)
+
+
+def check_references(pf: ParsedFile, people: set[str], sources: set[str]) -> None:
+    """Every source and person an event names is defined here or in the store."""
+    all_people = people | set(pf.people)
+    all_sources = sources | set(pf.sources)
+    for fact in pf.facts:
+        for s in fact.sources:
+            if s not in all_sources:
+                raise pf.event_error(fact, f"source '{s}' is not defined under `sources`"
+                                           f"{did_you_mean(s, sorted(all_sources))}")
+        if isinstance(fact, Appoint | StepDown) and fact.person not in all_people:
+            raise pf.event_error(fact, f"person '{fact.person}' is not defined under `people`"
+                                       f"{did_you_mean(fact.person, sorted(all_people))}")
+
+
+def reference_additions(pf: ParsedFile, section: str,
+                        known: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+    """The people or sources fields this file adds; an error if it changes a recorded value."""
+    added: dict[str, dict[str, str]] = {}
+    entries: dict[str, dict[str, str]] = getattr(pf, section)
+    for key, entry in entries.items():
+        old = known.get(key, {})
+        new: dict[str, str] = {}
+        for f, v in entry.items():
+            if v is None:
+                continue
+            if f in old and old[f] != v:
+                raise pf.ref_error(section, key, f"{section} '{key}': {f} is already recorded "
+                                                 f"as '{old[f]}', not '{v}' (recorded values "
+                                                 f"cannot change)")
+            if f not in old:
+                new[f] = v
+        if new:
+            added[key] = new
+    return added

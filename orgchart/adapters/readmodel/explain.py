@@ -1,0 +1,224 @@
+"""What each event did to each unit, and the context needed to explain it in words.
+
+The query tables keep unit versions as valid-time intervals and drop the
+versions that lasted zero days (a rename and a move of one unit on the same
+day leave one version). To say *which* event renamed or moved a unit, this
+module replays the counted events of a window of days once more, starting
+from the state the tables hold for the day before (`load_seed` of
+`orgchart.adapters.readmodel.incremental`), and records per event the state of every
+unit it touched before and after (`window_effects`). The cost is the size of
+the chart plus the events in the window, not the length of the history.
+
+`context` gathers what a text form needs to name things rather than show ids:
+the events' fields and sources, the names of the units they mention over time,
+the people and the sources.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from orgchart.adapters.readmodel.connection import QueryDB
+from orgchart.adapters.readmodel.tables import FACT_COLUMNS, P, fact_from_row
+from orgchart.domain.facts import Fact
+from orgchart.domain.rules import Seed, _Replay, effective_order
+
+_CHUNK = 500  # SQLite host parameters per `in (...)` query
+
+
+@dataclass(frozen=True)
+class UnitState:
+    """The fields of a unit version that a change can touch."""
+
+    name: str
+    name_en: str | None
+    kind: str | None
+    parent: str | None
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Event `event` (effective on `day`, append position `seq`) set `unit` to `after`.
+
+    `before` is None when the event created the unit.
+    """
+
+    event: str
+    type: str
+    day: date
+    seq: int
+    unit: str
+    before: UnitState | None
+    after: UnitState
+
+    @property
+    def renames(self) -> bool:
+        return self.before is not None and (self.before.name != self.after.name
+                                            or self.before.name_en != self.after.name_en)
+
+    @property
+    def moves(self) -> bool:
+        return self.before is not None and self.before.parent != self.after.parent
+
+
+def counted_facts(db: QueryDB, first: date, last: date) -> list[Fact]:
+    """The events that count in this view of the tables (not retractions, not retracted)
+    and take effect from `first` to `last`, in effective order."""
+    return [fact_from_row(row) for row in db.execute(
+        f"select {FACT_COLUMNS} from {P}events where day >= ? and day <= ? "
+        f"and type != 'retract' and retracted_by is null order by day, seq",
+        [first.isoformat(), last.isoformat()]).fetchall()]
+
+
+def effects(facts: Iterable[Fact], seed: Seed | None = None) -> list[Effect]:
+    """Replay `facts` (valid, from `seed`'s state) and record the unit versions each made."""
+    r = _Replay(seed)
+    current = {v.unit: UnitState(v.name, v.name_en, v.kind, v.parent)
+               for v in (seed.versions if seed is not None else [])}
+    out: list[Effect] = []
+    for fact in effective_order(facts):
+        made = len(r.tl.versions)
+        r.apply(fact)
+        for v in r.tl.versions[made:]:
+            state = UnitState(v.name, v.name_en, v.kind, v.parent)
+            out.append(Effect(fact.id, fact.TYPE, fact.day, fact.seq, v.unit,
+                              current.get(v.unit), state))
+            current[v.unit] = state
+    return out
+
+
+def window_effects(db: QueryDB, first: date, last: date) -> list[Effect]:
+    """What the counted events effective from `first` to `last` did to units."""
+    from orgchart.adapters.readmodel.incremental import load_seed
+
+    if first > last:
+        return []
+    return effects(counted_facts(db, first, last), load_seed(db, first))
+
+
+def event_order(db: QueryDB, ids: Iterable[str]) -> dict[str, tuple[str, int]]:
+    """Event id -> (effective day, append position) for these ids, to sort them."""
+    out: dict[str, tuple[str, int]] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        marks = ", ".join("?" for _ in chunk)
+        for eid, day, seq in db.execute(f"select id, day, seq from {P}events "
+                                        f"where id in ({marks})", list(chunk)).fetchall():
+            out[eid] = (day or "", seq)
+    return out
+
+
+def sort_events(ids: Iterable[str], order: dict[str, tuple[str, int]]) -> list[str]:
+    """Distinct event ids in effective order."""
+    return sorted(set(ids), key=lambda e: order.get(e, ("", 0)))
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i:i + _CHUNK]
+
+
+def _units_in(body: dict[str, Any]) -> list[str]:
+    """Every unit id an event's own fields mention."""
+    out: list[str] = []
+    for key in ("unit", "parent", "children_to"):
+        if isinstance(body.get(key), str):
+            out.append(body[key])
+    into = body.get("into")
+    if isinstance(into, str):
+        out.append(into)
+    elif isinstance(into, list):
+        out.extend(p["unit"] for p in into if isinstance(p, dict))
+    out.extend(body.get("units") or [])
+    for pair in body.get("children") or []:
+        out.extend(pair)
+    if isinstance(body.get("new_unit"), dict):
+        out.append(body["new_unit"]["unit"])
+    return out
+
+
+def event_details(db: QueryDB, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Each event's fields (`id`, `type`, `date`, `day`, `seq`, `sources`, `note`, own fields)."""
+    wanted = sorted({i for i in ids if i})
+    out: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(wanted):
+        marks = ", ".join("?" for _ in chunk)
+        for row in db.execute(f"select id, type, date, day, seq, sources, note, body "
+                              f"from {P}events where id in ({marks})", list(chunk)).fetchall():
+            eid, typ, d, day, seq, sources, note, body = row
+            out[eid] = {"id": eid, "type": typ, "date": d, "day": day, "seq": seq,
+                        "sources": json.loads(sources), "note": note, **json.loads(body)}
+    for e in out.values():  # a step-down without `role`: the role it ended
+        if e["type"] == "step_down" and e.get("role") is None:
+            row = db.execute(f"select role from {P}tenures where end_event = ? and unit = ?",
+                             [e["id"], e["unit"]]).fetchone()
+            e["role"] = row[0] if row else None
+    return out
+
+
+def context(db: QueryDB, event_ids: Iterable[str],
+            unit_ids: Iterable[str] = (), person_ids: Iterable[str] = ()) -> dict[str, Any]:
+    """What a text form needs to explain these events and units in words.
+
+    `units` maps each unit id to its versions `[{"from": day, "name", "name_en"}]`
+    in valid-time order; `people` and `sources` hold the reference data used.
+    """
+    events = event_details(db, event_ids)
+    units = set(unit_ids)
+    people = set(person_ids)
+    for e in events.values():
+        units.update(_units_in(e))
+        if isinstance(e.get("person"), str):
+            people.add(e["person"])
+    names: dict[str, list[dict[str, Any]]] = {u: [] for u in units}
+    for chunk in _chunks(sorted(units)):
+        marks = ", ".join("?" for _ in chunk)
+        for u, valid_from, name, name_en in db.execute(
+                f"select unit, valid_from, name, name_en from {P}versions "
+                f"where unit in ({marks}) order by unit, valid_from", list(chunk)).fetchall():
+            names[u].append({"from": valid_from, "name": name, "name_en": name_en})
+    who: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(sorted(people)):
+        marks = ", ".join("?" for _ in chunk)
+        for pid, name, name_en in db.execute(
+                f"select id, name, name_en from {P}people where id in ({marks})",
+                list(chunk)).fetchall():
+            who[pid] = {"name": name, "name_en": name_en}
+    source_ids = sorted({s for e in events.values() for s in e["sources"]})
+    sources: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(source_ids):
+        marks = ", ".join("?" for _ in chunk)
+        for sid, title, publisher, d, url in db.execute(
+                f"select id, title, publisher, date, url from {P}sources where id in ({marks})",
+                list(chunk)).fetchall():
+            sources[sid] = {"title": title, "publisher": publisher, "date": d, "url": url}
+    title_row = db.execute(f"select value from {P}meta where key = 'title'").fetchone()
+    return {"title": title_row[0] if title_row else None, "events": events, "units": names,
+            "people": who, "sources": sources}
+
+
+def unknown_unit_message(db: QueryDB, word: str) -> str:
+    """`unknown unit 'x'`, with a "did you mean" hint from unit ids and names."""
+    import difflib
+
+    ids = [r[0] for r in db.execute(f"select unit from {P}lives").fetchall()]
+    close = difflib.get_close_matches(word, ids, n=1, cutoff=0.6)
+    if close:
+        return f"unknown unit '{word}' (did you mean '{close[0]}'?)"
+    by_name: dict[str, str] = {}
+    for unit, name, name_en in db.execute(
+            f"select unit, name, name_en from {P}versions order by valid_from").fetchall():
+        for n in (name, name_en):
+            if n:
+                by_name.setdefault(n.casefold(), unit)
+    key = word.casefold()
+    match = by_name.get(key)
+    if match is None:
+        near = difflib.get_close_matches(key, list(by_name), n=1, cutoff=0.6)
+        match = by_name[near[0]] if near else None
+    if match is not None:
+        return f"unknown unit '{word}' (did you mean '{match}'? units are named by id)"
+    return f"unknown unit '{word}'"

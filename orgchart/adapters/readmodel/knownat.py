@@ -1,0 +1,115 @@
+"""`--known-at`: the history as it was known on a day, answered from indexed tables.
+
+The query tables hold the latest knowledge state. The state known at the end
+of day K differs from it only from `d0` on: the earliest effective date of an
+event recorded after K or retracted after K. Before `d0` both states replay
+the same events, so they agree; from `d0` on, a window replay seeded from the
+tables (as for an append, see `incremental`) gives state K's timeline.
+
+That window is kept as an overlay in the `oc_k_*` tables, keyed by the state's
+recorded day and computed on first use; an append moves the log on and the
+next query computes it again. A read connection then sees state K through
+temporary views named like the tables (SQLite looks in `temp` first): the
+latest rows that end before `d0`, plus the overlay, and only the events
+recorded by K. Every query runs unchanged on that connection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from orgchart.adapters.readmodel import tables
+from orgchart.adapters.readmodel.connection import QueryDB, ReadDB
+from orgchart.adapters.readmodel.incremental import load_seed
+from orgchart.adapters.readmodel.tables import FACT_COLUMNS, P, fact_from_row
+from orgchart.domain.facts import Fact
+from orgchart.domain.rules import replay
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+
+@dataclass(frozen=True)
+class State:
+    """An earlier knowledge state: its day K, its recorded day, where it departs."""
+
+    known: date  # as asked
+    key: str  # the last recorded day on or before `known` ("" if none)
+    d0: date  # the first effective day where it differs from the latest state
+
+
+def departure(db: QueryDB, known: date) -> State | None:
+    """How the state known on `known` differs from the latest (None: it does not)."""
+    k = known.isoformat()
+    row = db.execute(
+        f"select min(day) from (select min(day) as day from {P}events "
+        f"where recorded_day > ? and type != 'retract' "
+        f"union all select min(day) from {P}events where retracted_day > ?)", [k, k]).fetchone()
+    if row is None or row[0] is None:
+        return None
+    last = db.execute(f"select max(recorded_day) from {P}events where recorded_day <= ?",
+                      [k]).fetchone()
+    key = (last[0] if last else None) or ""
+    return State(known, key, date.fromisoformat(row[0]))
+
+
+def ensure_overlay(db: sqlite_utils.Database, state: State) -> None:
+    """Compute and store `state`'s overlay unless it is there for the current log position."""
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        position = tables.position(db)
+        row = db.execute(f"select d0, position from {P}k_states where known = ?",
+                         [state.key]).fetchone()
+        if row is not None and (row[0], row[1]) == (state.d0.isoformat(), position):
+            db.conn.rollback()
+            return
+        stale = [r[0] for r in db.execute(
+            f"select known from {P}k_states where position != ? or known = ?",
+            [position, state.key]).fetchall()]
+        for name in tables.OVERLAYS:
+            db.conn.executemany(f"delete from {P}{name} where known = ?", [[k] for k in stale])
+        tl = replay(_window_facts(db, state), load_seed(db, state.d0))
+        for name, rows in tables.timeline_rows(tl).items():
+            tables._insert(db, "k_" + name, [(state.key, *r) for r in rows])
+        tables._insert(db, "k_states", [(state.key, state.d0.isoformat(), position)])
+        db.conn.commit()
+    except BaseException:
+        db.conn.rollback()
+        raise
+
+
+def _window_facts(db: QueryDB, state: State) -> list[Fact]:
+    """The events that count in `state` and take effect on or after its `d0`."""
+    k = state.known.isoformat()
+    return [fact_from_row(row) for row in db.execute(
+        f"select {FACT_COLUMNS} from {P}events where day >= ? and type != 'retract' "
+        f"and recorded_day <= ? and (retracted_day is null or retracted_day > ?) "
+        f"order by day, seq", [state.d0.isoformat(), k, k]).fetchall()]
+
+
+def open_view(path: str, state: State) -> ReadDB:
+    """A read connection to the tables at `path` that sees `state` instead of the latest."""
+    db = ReadDB(path)
+    # literals, not parameters (views cannot take them): ISO dates made here, never user text
+    k, d0, key = state.known.isoformat(), state.d0.isoformat(), state.key
+    assert all(c.isdigit() or c == "-" for c in k + d0 + key)
+    cols = tables.COLUMNS
+    ev = [c for c in cols["events"] if c not in ("retracted_by", "retracted_day")]
+    db.execute(
+        f"create temp view {P}events as select {', '.join(ev)}, "
+        f"case when retracted_day <= '{k}' then retracted_by end as retracted_by, "
+        f"case when retracted_day <= '{k}' then retracted_day end as retracted_day "
+        f"from main.{P}events where recorded_day <= '{k}'")
+    db.execute(
+        f"create temp view {P}event_units as select seq, unit from main.{P}event_units "
+        f"where seq in (select seq from main.{P}events where recorded_day <= '{k}')")
+    kept = {"versions": f"valid_to < '{d0}'", "lives": f"ended_day < '{d0}'",
+            "tenures": f"end_day < '{d0}'", "links": f"day < '{d0}'"}
+    for name, before in kept.items():
+        c = ", ".join(cols[name])
+        db.execute(
+            f"create temp view {P}{name} as select {c} from main.{P}{name} where {before} "
+            f"union all select {c} from main.{P}k_{name} where known = '{key}'")
+    return db

@@ -1,0 +1,182 @@
+"""Queries on the query tables. Each returns plain data shaped like SPEC §3 JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
+from orgchart.adapters.readmodel.connection import QueryDB
+from orgchart.adapters.readmodel.tables import P
+from orgchart.domain.errors import OrgchartError, UnknownUnit
+from orgchart.domain.hints import did_you_mean
+
+Unit = dict[str, Any]
+
+
+#: The unit versions valid on a day, with when each unit began. Two index range scans (open
+#: versions; versions closing after the day), so the cost follows the size of the chart, not
+#: the length of the history before the day.
+_VERSIONS = (
+    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since from {P}versions v "
+    f"where v.valid_to is null and v.valid_from <= ? "
+    f"union all "
+    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since from {P}versions v "
+    f"where v.valid_to > ? and +v.valid_from <= ?")
+
+#: The leader tenures running on a day, with the people's names (the same two scans).
+_TENURES = (
+    f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start "
+    f"from {P}tenures t left join {P}people p on p.id = t.person "
+    f"where t.end_day is null and t.start_day <= ? "
+    f"union all "
+    f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start "
+    f"from {P}tenures t left join {P}people p on p.id = t.person "
+    f"where t.end_day > ? and +t.start_day <= ?")
+
+
+#: The units alive on a day under one unit (itself included): a walk down the parent links
+#: of that day's versions, so a subtree costs its own size, not the whole chart's.
+_SUBTREE = (
+    f"with recursive sub(unit) as (select ? union "
+    f"select v.unit from sub join {P}versions v on v.parent = sub.unit "
+    f"where v.valid_from <= ? and (v.valid_to is null or v.valid_to > ?)) "
+    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since from sub "
+    f"join {P}versions v on v.unit = sub.unit "
+    f"where v.valid_from <= ? and (v.valid_to is null or v.valid_to > ?)")
+
+#: The leader tenures running on a day in some units (`unit in (...)` is appended).
+_UNIT_TENURES = (
+    f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start "
+    f"from {P}tenures t left join {P}people p on p.id = t.person "
+    f"where t.start_day <= ? and (t.end_day is null or t.end_day > ?) and t.unit in ")
+
+
+def units_on(db: QueryDB, day: date) -> dict[str, Unit]:
+    """Every unit alive on `day` with its version and leaders, keyed by id (unordered)."""
+    d = [day.isoformat()] * 3
+    units = _units(db.execute(_VERSIONS, d))
+    _add_leaders(units, db.execute(_TENURES, d))
+    return units
+
+
+def subtree_on(db: QueryDB, day: date, root: str) -> dict[str, Unit]:
+    """`root` and every unit under it on `day` (as `units_on`; empty if `root` is not alive)."""
+    d = day.isoformat()
+    units = _units(db.execute(_SUBTREE, [root, d, d, d, d]))
+    ids = sorted(units)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        _add_leaders(units, db.execute(
+            _UNIT_TENURES + f"({', '.join('?' for _ in chunk)})", [d, d, *chunk]))
+    return units
+
+
+def _units(rows: Iterable[Any]) -> dict[str, Unit]:
+    return {uid: {"id": uid, "name": name, "name_en": name_en, "kind": kind, "parent": parent,
+                  "since": began, "leaders": []}
+            for uid, name, name_en, kind, parent, began in rows}
+
+
+def _add_leaders(units: dict[str, Unit], rows: Iterable[Any]) -> None:
+    several: list[list[dict[str, Any]]] = []  # the leader lists that need sorting
+    for uid, person, name, name_en, role, title, start in rows:
+        unit = units.get(uid)
+        if unit is not None:
+            leaders = unit["leaders"]
+            leaders.append({"person": person, "name": name, "name_en": name_en, "role": role,
+                            "title": title, "since": start})
+            if len(leaders) == 2:
+                several.append(leaders)
+    for leaders in several:
+        leaders.sort(key=_leader_order)
+
+
+def _leader_order(x: dict[str, Any]) -> tuple[bool, str, str]:
+    """Heads first, then by role and person."""
+    return (x["role"] != "head", x["role"], x["person"])
+
+
+def tree_order(units: dict[str, Unit], root: str | None = None,
+               depth: int | None = None) -> list[Unit]:
+    """Units depth-first from the roots (or from `root`), siblings by id, to `depth` levels."""
+    kids: dict[str | None, list[str]] = {}
+    for uid, u in units.items():
+        siblings = kids.get(u["parent"])
+        if siblings is None:
+            kids[u["parent"]] = [uid]
+        else:
+            siblings.append(uid)
+    for v in kids.values():
+        v.sort()
+    out: list[Unit] = []
+    tops = [root] if root is not None else kids.get(None, [])
+    stack = [(uid, 0) for uid in reversed(tops)]  # the next unit to write is on top
+    while stack:
+        uid, level = stack.pop()
+        out.append(units[uid])
+        if len(out) > len(units):
+            raise OrgchartError(f"the query tables are inconsistent: the units under '{uid}' "
+                                f"form a cycle; run `orgchart verify`")
+        if depth is None or level < depth:
+            below = kids.get(uid)
+            if below:
+                stack.extend([(k, level + 1) for k in reversed(below)])
+    return out
+
+
+def chart(db: QueryDB, day: date, root: str | None = None,
+          depth: int | None = None) -> list[Unit]:
+    units = units_on(db, day) if root is None else subtree_on(db, day, root)
+    if root is not None and root not in units:
+        raise UnknownUnit(unit_absence(db, root, day))
+    return tree_order(units, root, depth)
+
+
+def unit_absence(db: QueryDB, unit: str, day: date) -> str:
+    """Why `unit` is not in the chart on `day`, as one sentence."""
+    row = db.execute(f"select began, began_day, ended, ended_day from {P}lives where unit = ?",
+                     [unit]).fetchone()
+    if row is None:
+        known = [r[0] for r in db.execute(f"select unit from {P}lives").fetchall()]
+        return f"unknown unit '{unit}'{did_you_mean(unit, known)}"
+    began, began_day, ended, _ended_day = row
+    if began_day > day.isoformat():
+        return f"unit '{unit}' does not exist on {day} (it begins on {began})"
+    return f"unit '{unit}' does not exist on {day} (it ended on {ended})"
+
+
+def log_rows(db: QueryDB, start: date | None = None, end: date | None = None,
+             unit: str | None = None) -> Iterator[dict[str, Any]]:
+    """The events in effective order (retractions last, by append order)."""
+    where, params = [], []
+    if start is not None:
+        where.append("e.day >= ?")
+        params.append(start.isoformat())
+    if end is not None:
+        where.append("e.day <= ?")
+        params.append(end.isoformat())
+    if unit is not None:
+        where.append(f"e.seq in (select seq from {P}event_units where unit = ?)")
+        params.append(unit)
+    if start is not None or end is not None:
+        where.append("e.day is not null")
+    sql = (f"select e.seq, e.id, e.type, e.date, e.recorded, e.sources, e.note, e.body, "
+           f"e.retracted_by, e.retracted_day from {P}events e "
+           + (f"where {' and '.join(where)} " if where else "")
+           + "order by e.day is null, e.day, e.seq")
+    for row in db.execute(sql, params).fetchall():
+        _seq, eid, typ, d, recorded, sources, note, body, rby, rday = row
+        yield {"id": eid, "type": typ, "date": d, "recorded": recorded,
+               "sources": json.loads(sources), "note": note, **json.loads(body),
+               "retracted_by": rby, "retracted_on": rday}
+
+
+def sources_table(db: QueryDB) -> dict[str, dict[str, Any]]:
+    rows = db.execute(f"select id, title, publisher, date, url from {P}sources").fetchall()
+    return {r[0]: {"title": r[1], "publisher": r[2], "date": r[3], "url": r[4]} for r in rows}
+
+
+def unit_exists(db: QueryDB, unit: str) -> bool:
+    return db.execute(f"select 1 from {P}lives where unit = ?", [unit]).fetchone() is not None

@@ -1,0 +1,279 @@
+"""Query tables (sqlite-utils) built from the event log and a timeline replay.
+
+Everything here can be rebuilt from the log: `write_all()` replaces every
+table from the facts; `position` records the stream version they reflect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from orgchart.adapters.readmodel.connection import QueryDB
+from orgchart.domain.dates import EffDate
+
+if TYPE_CHECKING:  # the domain's classes are imported where used: queries need none
+    import sqlite_utils
+
+    from orgchart.domain.facts import Fact
+    from orgchart.domain.rules import Timeline
+
+P = "oc_"  # table prefix: the event store's own tables share a SQLite file
+TABLES = ("events", "event_units", "versions", "lives", "tenures", "links", "people", "sources",
+          "meta")
+
+
+def open_db(path: str) -> sqlite_utils.Database:
+    """The query tables' database, waiting for other writers rather than failing."""
+    import sqlite3
+
+    import sqlite_utils
+
+    return sqlite_utils.Database(sqlite3.connect(path, timeout=60))
+
+
+#: Bumped whenever what the tables hold or how it is encoded changes: tables of
+#: another layout read as absent, so the next command rebuilds them from the log.
+LAYOUT = "6"
+
+#: Each table's columns (the first of `PK` is its primary key) and indexes.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "meta": ("key", "value"),
+    "events": ("seq", "id", "type", "date", "day", "recorded", "recorded_day", "body",
+               "sources", "note", "retracted_by", "retracted_day"),
+    "event_units": ("seq", "unit"),
+    # `since`: when the unit began (its life's `began`), kept on each version so that `at`
+    # reads one table (a lookup in lives per unit cost twice the rest of the query)
+    "versions": ("unit", "valid_from", "valid_to", "name", "name_en", "kind", "parent", "event",
+                 "since"),
+    "lives": ("unit", "began", "began_day", "began_event", "began_how", "ended", "ended_day",
+              "ended_event", "ended_how"),
+    "tenures": ("unit", "role", "person", "title", "start", "start_day", "start_event", "end",
+                "end_day", "end_event"),
+    "links": ("source", "target", "how", "event", "date", "day"),
+    "people": ("id", "name", "name_en"),
+    "sources": ("id", "title", "publisher", "date", "url"),
+    # earlier knowledge states, each kept as its difference from the latest (`knownat`)
+    "k_states": ("known", "d0", "position"),
+    "k_versions": ("known", "unit", "valid_from", "valid_to", "name", "name_en", "kind",
+                   "parent", "event", "since"),
+    "k_lives": ("known", "unit", "began", "began_day", "began_event", "began_how", "ended",
+                "ended_day", "ended_event", "ended_how"),
+    "k_tenures": ("known", "unit", "role", "person", "title", "start", "start_day",
+                  "start_event", "end", "end_day", "end_event"),
+    "k_links": ("known", "source", "target", "how", "event", "date", "day"),
+}
+OVERLAYS = ("k_states", "k_versions", "k_lives", "k_tenures", "k_links")
+PK = {"meta": "key", "events": "seq", "lives": "unit", "people": "id", "sources": "id",
+      "k_states": "known"}
+INTEGER = {("events", "seq"), ("event_units", "seq"), ("k_states", "position")}
+INDEXES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    ("events", ("id",), True),
+    ("events", ("day", "seq"), False),
+    ("event_units", ("unit", "seq"), False),
+    ("versions", ("valid_from",), False),
+    ("versions", ("valid_to", "valid_from"), False),
+    ("versions", ("unit", "valid_from"), False),
+    ("versions", ("parent", "valid_from"), False),
+    ("tenures", ("end_day", "start_day"), False),
+    ("tenures", ("unit", "start_day"), False),
+    ("tenures", ("person",), False),
+    ("links", ("source",), False),
+    ("links", ("target",), False),
+    ("lives", ("began_day",), False),
+    ("lives", ("ended_day",), False),
+    ("tenures", ("start_day",), False),
+    ("links", ("day",), False),
+    ("events", ("recorded_day",), False),
+    ("events", ("retracted_day",), False),
+    ("k_versions", ("known", "valid_from"), False),
+    ("k_versions", ("known", "valid_to", "valid_from"), False),
+    ("k_versions", ("known", "unit", "valid_from"), False),
+    ("k_lives", ("known", "unit"), False),
+    ("k_tenures", ("known", "end_day", "start_day"), False),
+    ("k_tenures", ("known", "unit", "start_day"), False),
+    ("k_tenures", ("known", "person"), False),
+    ("k_links", ("known", "source"), False),
+    ("k_links", ("known", "target"), False),
+)
+
+
+def create(db: sqlite_utils.Database) -> None:
+    """Create the tables and indexes if missing (safe when several processes race)."""
+    if db.table(P + "meta").exists():
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        if not db.table(P + "meta").exists():
+            _create_tables(db)
+            _create_indexes(db)
+        db.conn.commit()
+    except BaseException:
+        db.conn.rollback()
+        raise
+
+
+def _create_tables(db: sqlite_utils.Database) -> None:
+    # plain DDL inside the caller's transaction (sqlite-utils' helpers commit on their own)
+    for name, cols in COLUMNS.items():
+        defs = ", ".join(
+            f'"{c}" {"INTEGER" if (name, c) in INTEGER else "TEXT"}'
+            f'{" PRIMARY KEY" if PK.get(name) == c else ""}' for c in cols)
+        db.conn.execute(f'CREATE TABLE IF NOT EXISTS "{P}{name}" ({defs})')
+
+
+def _create_indexes(db: sqlite_utils.Database) -> None:
+    for name, cols, unique in INDEXES:
+        db.conn.execute(
+            f'CREATE {"UNIQUE " if unique else ""}INDEX IF NOT EXISTS '
+            f'"idx_{P}{name}_{"_".join(cols)}" ON "{P}{name}" '
+            f'({", ".join(chr(34) + c + chr(34) for c in cols)})')
+
+
+def position(db: QueryDB) -> int:
+    """The log position the tables reflect (-1: no tables yet, or of an older layout)."""
+    exists = db.execute("select 1 from sqlite_master where type = 'table' and name = ?",
+                        [P + "meta"]).fetchone()
+    if not exists:
+        return -1
+    rows = dict(db.execute(f"select key, value from {P}meta "
+                           f"where key in ('position', 'layout')").fetchall())
+    if rows.get("layout") != LAYOUT or rows.get("position") is None:
+        return -1
+    return int(rows["position"])
+
+
+def meta(db: QueryDB, key: str) -> str | None:
+    row = db.execute(f"select value from {P}meta where key = ?", [key]).fetchone()
+    return str(row[0]) if row and row[0] is not None else None
+
+
+def reference_rows(db: QueryDB, section: str) -> dict[str, dict[str, Any]]:
+    """All people or sources as {id: {field: value}} (absent values left out)."""
+    cur = db.execute(f"select * from {P}{section}")
+    cols = [c[0] for c in cur.description]
+    out: dict[str, dict[str, Any]] = {}
+    for row in cur.fetchall():
+        rec = dict(zip(cols, row, strict=True))
+        key = rec.pop("id")
+        out[key] = {k: v for k, v in rec.items() if v is not None}
+    return out
+
+
+Row = tuple[Any, ...]
+
+
+def event_rows(facts: Sequence[Fact]) -> tuple[list[Row], list[Row]]:
+    """Rows of `events` and `event_units` (columns as in COLUMNS) for these facts."""
+    from orgchart.domain.facts import Retract, units_named
+
+    retractions = {f.event: f for f in facts if isinstance(f, Retract)}
+    rows: list[Row] = []
+    unit_rows: list[Row] = []
+    dumps = orjson.dumps
+    for f in facts:
+        r = retractions.get(f.id)
+        d = f.date
+        rows.append((
+            f.seq, f.id, f.TYPE, str(d) if d else None, d.iso if d else None,
+            f.recorded, f.recorded_day.isoformat(), dumps(f.own_fields()).decode(),
+            dumps(f.sources).decode(), f.note,
+            r.id if r else None, r.recorded_day.isoformat() if r else None))
+        unit_rows.extend((f.seq, u) for u in dict.fromkeys(units_named(f)))
+    return rows, unit_rows
+
+
+def timeline_rows(tl: Timeline) -> dict[str, list[Row]]:
+    """Rows of `versions`, `lives`, `tenures` and `links` (columns as in COLUMNS)."""
+    def day(x: Any) -> str | None:
+        return x.isoformat() if x is not None else None
+
+    return {
+        "versions": [(v.unit, v.valid_from.isoformat(), day(v.valid_to), v.name, v.name_en,
+                      v.kind, v.parent, v.event, str(tl.lives[v.unit].began))
+                     for v in tl.versions],
+        "lives": [(x.unit, str(x.began), x.began.iso, x.began_event, x.began_how,
+                   str(x.ended) if x.ended else None, x.ended.iso if x.ended else None,
+                   x.ended_event, x.ended_how) for x in tl.lives.values()],
+        "tenures": [(t.unit, t.role, t.person, t.title, str(t.start), t.start.iso,
+                     t.start_event, str(t.end) if t.end else None,
+                     t.end.iso if t.end else None, t.end_event) for t in tl.tenures],
+        "links": [(k.source, k.target, k.how, k.event, str(k.date), k.date.iso)
+                  for k in tl.links],
+    }
+
+
+def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
+              people: Mapping[str, Mapping[str, str]], sources: Mapping[str, Mapping[str, str]],
+              title: str | None, version: int, force: bool = False) -> bool:
+    """Replace every query table with the given history, in one transaction.
+
+    Unless `force`, tables already at `version` or newer (another process got
+    there first) are left alone. Returns whether anything was written. The
+    tables are dropped and made again, with their indexes built after the
+    rows are in (several times faster than keeping them up row by row).
+    """
+    ev, eu = event_rows(facts)
+    rows = timeline_rows(tl)
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        if not force and position(db) >= version:
+            db.conn.rollback()
+            return False
+        for name in (*TABLES, *OVERLAYS):
+            db.conn.execute(f'DROP TABLE IF EXISTS "{P}{name}"')
+        _create_tables(db)
+        _insert(db, "events", ev)
+        _insert(db, "event_units", eu)
+        for name, table_rows in rows.items():
+            _insert(db, name, table_rows)
+        _insert(db, "people", [(k, v.get("name"), v.get("name_en")) for k, v in people.items()])
+        _insert(db, "sources", [(k, *(v.get(f) for f in ("title", "publisher", "date", "url")))
+                                for k, v in sources.items()])
+        _insert(db, "meta", [("position", str(version)), ("title", title), ("layout", LAYOUT)])
+        _create_indexes(db)
+        db.conn.commit()
+    except BaseException:
+        db.conn.rollback()
+        raise
+    return True
+
+
+def _insert(db: sqlite_utils.Database, name: str, rows: Sequence[Row]) -> None:
+    if rows:
+        cols = COLUMNS[name]
+        sql = (f"insert into {P}{name} ({', '.join(cols)}) values "
+               f"({', '.join('?' for _ in cols)})")
+        db.conn.executemany(sql, rows)
+
+
+def dump(db: sqlite_utils.Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every query table in a canonical order (for `verify`)."""
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for name in TABLES:
+        cols = [c.name for c in db.table(P + name).columns]
+        rows = db.execute(f"select {', '.join(cols)} from {P}{name}").fetchall()
+        out[name] = sorted(rows, key=lambda r: tuple("" if x is None else str(x) for x in r))
+    return out
+
+
+#: The `events` columns `fact_from_row` reads, in its order.
+FACT_COLUMNS = "seq, id, type, date, recorded, sources, note, body"
+
+
+def fact_from_row(row: Sequence[Any]) -> Fact:
+    """The event value of an `events` row that starts with FACT_COLUMNS."""
+    from orgchart.domain.facts import build_fact
+
+    seq, eid, typ, d, recorded, sources, note, body = row[:8]
+    return build_fact(typ, orjson.loads(body), id=eid, date=EffDate.parse(d) if d else None,
+                      recorded=recorded, sources=tuple(orjson.loads(sources)), note=note,
+                      seq=seq)
+
+
+def facts_from_tables(db: QueryDB) -> list[Fact]:
+    """Every recorded event, in append order."""
+    return [fact_from_row(row) for row in db.execute(
+        f"select {FACT_COLUMNS} from {P}events order by seq").fetchall()]

@@ -1,0 +1,227 @@
+"""The event store: the `eventsourcing` application on SQLite or PostgreSQL.
+
+One stream (`OrgHistory`) holds the whole history; appends go at an expected
+version, so a concurrent writer causes a `Conflict`, never a lost event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, OperationalError
+
+from orgchart.adapters.dbconfig import safe_db_label, store_env
+from orgchart.domain.codec import to_fact, to_stored
+from orgchart.domain.errors import OrgchartError, StoreError
+from orgchart.domain.facts import Fact
+from orgchart.domain.history import (
+    GENESIS,
+    OrgHistory,
+    chain_hash,
+    content_fields,
+    start_history,
+)
+
+
+class TamperedLog(OrgchartError):
+    """The log was edited, truncated or reordered behind orgchart's back."""
+
+
+class Conflict(Exception):
+    """Another writer appended first; re-read, re-validate and try again."""
+
+
+SNAPSHOT_EVERY = 500
+
+
+class OrgChartApp(Application[UUID]):
+    """The library application holding the one `OrgHistory` stream.
+
+    Snapshots of the (tiny) aggregate state let a writer get the stream's head
+    without replaying the whole log.
+    """
+
+    name = "orgchart"
+    is_snapshotting_enabled = True
+
+
+@dataclass
+class StoredHistory:
+    """Everything the store holds, decoded."""
+
+    version: int = 0  # the stream's version (0: empty store)
+    facts: list[Fact] = field(default_factory=list)
+    people: dict[str, dict[str, str]] = field(default_factory=dict)
+    sources: dict[str, dict[str, str]] = field(default_factory=dict)
+    title: str | None = None
+    events: list[Aggregate.Event] = field(default_factory=list)
+
+
+class EventStore:
+    """Read and append the history through the `eventsourcing` library."""
+
+    def __init__(self, db: str) -> None:
+        self.db = db
+        env = store_env(db)
+        try:
+            self.app = _open_app(env)
+        except Exception as e:  # the library raises many kinds on a bad DSN or file
+            raise StoreError(f"cannot open the store {safe_db_label(db)}: {e}") from None
+
+    def close(self) -> None:
+        self.app.close()
+
+    def version(self) -> int:
+        rows = self.app.recorder.select_events(OrgHistory.STREAM_ID, desc=True, limit=1)
+        return rows[0].originator_version if rows else 0
+
+    def read(self, gt: int = 0) -> StoredHistory:
+        """The stream's events after version `gt`, decoded (all of them by default)."""
+        h = StoredHistory()
+        for raw in self.app.events.get(OrgHistory.STREAM_ID, gt=gt or None):
+            ev = cast(Aggregate.Event, raw)
+            h.events.append(ev)
+            h.version = ev.originator_version
+            apply_reference(h, ev)
+            fact = to_fact(ev, ev.originator_version)
+            if fact is not None:
+                h.facts.append(fact)
+        return h
+
+    def audit(self) -> StoredHistory:
+        """Read the whole log, checking order and the hash chain; name the first bad entry."""
+        h = StoredHistory()
+        previous = GENESIS
+        for expected, stored in enumerate(
+                self.app.recorder.select_events(OrgHistory.STREAM_ID), start=1):
+            where = f"log entry {expected}"
+            if stored.originator_version != expected:
+                raise TamperedLog(f"the log is broken at {where}: found entry "
+                                  f"{stored.originator_version} instead (an entry was removed)")
+            try:
+                ev = cast(Aggregate.Event, self.app.mapper.to_domain_event(stored))
+            except Exception as e:
+                raise TamperedLog(f"the log is broken at {where}: it cannot be decoded "
+                                  f"({type(e).__name__})") from None
+            if isinstance(ev, OrgHistory.Chained):
+                label = f"{where} ({getattr(ev, 'event_id', type(ev).__name__)})"
+                if ev.chain != chain_hash(previous, type(ev).__name__, content_fields(ev)):
+                    raise TamperedLog(f"the log is broken at {label}: its hash does not match "
+                                      f"its content and the entry before it (edited or "
+                                      f"reordered)")
+                previous = ev.chain
+            elif expected != 1:
+                raise TamperedLog(f"the log is broken at {where}: unexpected "
+                                  f"{type(ev).__name__}")
+            h.events.append(ev)
+            h.version = expected
+            apply_reference(h, ev)
+            fact = to_fact(ev, expected)
+            if fact is not None:
+                h.facts.append(fact)
+        return h
+
+    def head(self) -> Any:
+        """The `OrgHistory` aggregate at its latest version (None for an empty store)."""
+        from eventsourcing.application import AggregateNotFoundError
+
+        try:
+            return self.app.repository.get(OrgHistory.STREAM_ID)
+        except AggregateNotFoundError:
+            return None
+
+    def append_at(self, version: int, facts: Iterable[Fact],
+                  people: Mapping[str, Mapping[str, str]],
+                  sources: Mapping[str, Mapping[str, str]], title: str | None) -> int:
+        """Append after log entry `version`; raise Conflict if the log has moved on."""
+        agg = self.head()
+        if (agg.version if agg is not None else 0) != version:
+            raise Conflict()
+        return self._save(agg if agg is not None else start_history(), facts, people, sources,
+                          title)
+
+    def _save(self, agg: Any, facts: Iterable[Fact], people: Mapping[str, Mapping[str, str]],
+              sources: Mapping[str, Mapping[str, str]], title: str | None) -> int:
+        before = agg.version
+        events = list(agg.collect_events())  # the `Started` event of a new history
+        record = agg.record
+        for pid, fields in people.items():
+            events.append(record(OrgHistory.PersonRecorded, person=pid, fields=dict(fields)))
+        for sid, fields in sources.items():
+            events.append(record(OrgHistory.SourceRecorded, source=sid, fields=dict(fields)))
+        if title is not None:
+            events.append(record(OrgHistory.TitleRecorded, title=title))
+        for fact in facts:
+            cls, kw = to_stored(fact)
+            events.append(record(cls, **kw))
+        if not events:
+            return int(agg.version)
+        try:
+            self.app.save(*events)
+        except IntegrityError:
+            raise Conflict() from None
+        except OperationalError as e:
+            raise StoreError(f"the store is busy or unavailable: {e}") from None
+        if agg.version // SNAPSHOT_EVERY > before // SNAPSHOT_EVERY:
+            self.app.snapshots.put([OrgHistory.Snapshot.take(agg)])  # type: ignore[union-attr]
+        return int(agg.version)
+
+
+def first_fact_position(version: int, references: int) -> int:
+    """The log position `append_at(version, ...)` gives its first fact, after `references`
+    people, sources and title entries (and the `Started` entry of an empty store)."""
+    return version + (0 if version else 1) + references + 1
+
+
+def _open_app(env: dict[str, str]) -> OrgChartApp:
+    """Open the library application; on PostgreSQL, create the schema if missing and retry
+    when another process is creating the same tables at the same moment."""
+    import random
+    import time
+
+    for attempt in range(8):
+        try:
+            return OrgChartApp(env=env)
+        except Exception as e:
+            text = str(e)
+            if "POSTGRES_SCHEMA" in env and "does not exist" in text:
+                create_schema(env)
+            elif not (is_postgres_env(env) and attempt < 7 and _is_ddl_race(text)):
+                raise
+            time.sleep(random.uniform(0.05, 0.3))
+    raise AssertionError("unreachable")
+
+
+def is_postgres_env(env: Mapping[str, str]) -> bool:
+    return env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
+
+
+def _is_ddl_race(text: str) -> bool:
+    return any(s in text for s in ("concurrently", "already exists", "duplicate key"))
+
+
+def create_schema(env: Mapping[str, str]) -> None:
+    """Create the PostgreSQL schema named in the URL (`?schema=NAME`)."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(host=env["POSTGRES_HOST"], port=int(env["POSTGRES_PORT"]),
+                         dbname=env["POSTGRES_DBNAME"], user=env["POSTGRES_USER"],
+                         password=env["POSTGRES_PASSWORD"] or None, connect_timeout=10,
+                         autocommit=True) as conn:
+        conn.execute(sql.SQL("create schema if not exists {}").format(
+            sql.Identifier(env["POSTGRES_SCHEMA"])))
+
+
+def apply_reference(h: StoredHistory, ev: Aggregate.Event) -> None:
+    if isinstance(ev, OrgHistory.PersonRecorded):
+        h.people.setdefault(ev.person, {}).update(ev.fields)
+    elif isinstance(ev, OrgHistory.SourceRecorded):
+        h.sources.setdefault(ev.source, {}).update(ev.fields)
+    elif isinstance(ev, OrgHistory.TitleRecorded):
+        h.title = ev.title

@@ -1,0 +1,1 @@
+"""The application service: commands (load, retract) and queries, in plain data."""

@@ -1,0 +1,421 @@
+"""The command line: parse arguments, call one service function, format the result.
+
+Every user error (`OrgchartError`) becomes a `click.ClickException` in one
+place, `OrgchartGroup.invoke`: one sentence on stderr and exit 1. A misused
+command line exits 2 (click's usage errors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from orgchart.domain.dates import EffDate, parse_day
+from orgchart.domain.errors import OrgchartError
+
+if TYPE_CHECKING:
+    from orgchart.application.service import OrgChartService
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class OrgchartGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OrgchartError as e:
+            raise click.ClickException(str(e)) from None
+
+
+class DateParam(click.ParamType):  # type: ignore[type-arg]
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> EffDate:
+        if isinstance(value, EffDate):
+            return value
+        try:
+            return parse_day(str(value))
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+
+
+DATE = DateParam()
+
+
+def known_at_option(f: F) -> F:
+    return click.option("--known-at", "known", type=DATE, default=None,
+                        help="Answer as the history was known at the end of this day.")(f)
+
+
+def root_option(f: F) -> F:
+    return click.option("--root", metavar="UNIT", default=None,
+                        help="Show only this unit and what is under it.")(f)
+
+
+def depth_option(f: F) -> F:
+    return click.option("--depth", type=click.IntRange(min=0), default=None,
+                        help="Levels to show below the top unit(s); 0 shows the top only.")(f)
+
+
+def format_option(*choices: str) -> Callable[[F], F]:
+    def deco(f: F) -> F:
+        return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0],
+                            show_default=True, help="Output format.")(f)
+    return deco
+
+
+def service(ctx: click.Context) -> OrgChartService:
+    from orgchart.application.service import OrgChartService
+
+    svc = OrgChartService(ctx.obj["db"])
+    ctx.call_on_close(svc.close)
+    return svc
+
+
+@click.group(cls=OrgchartGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", envvar="ORGCHART_DB", default=None, metavar="PATH_OR_URL",
+              help="SQLite file (default ./orgchart.db) or postgresql://… URL. "
+                   "Also $ORGCHART_DB.")
+@click.version_option(package_name="orgchart")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None) -> None:
+    """orgchart: an event-sourced, cited history of organisations."""
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar (it shows only on a terminal).")
+@click.pass_context
+def load(ctx: click.Context, files: tuple[str, ...], quiet: bool) -> None:
+    """Validate event files and append their new events (atomic per file).
+
+    Example: orgchart load seeds/alibaba-2026.yaml
+    """
+    from orgchart.cli.progress import LoadProgress
+
+    svc = service(ctx)
+
+    def report(r: Any) -> None:
+        click.echo(f"{r.path}: {r.added} new event{'s' if r.added != 1 else ''}")
+
+    with LoadProgress(enabled=not quiet) as progress:
+        svc.load(files, on_file=report, on_progress=progress.update)
+
+
+@cli.command()
+@click.argument("day", metavar="DATE", type=DATE)
+@known_at_option
+@root_option
+@depth_option
+@format_option("tree", "json", "csv", "dot", "mermaid")
+@click.pass_context
+def at(ctx: click.Context, day: EffDate, known: EffDate | None, root: str | None,
+       depth: int | None, fmt: str) -> None:
+    """The chart as it stood on DATE (YYYY, YYYY-MM, YYYY-MM-DD or `today`)."""
+    from orgchart.presentation import formats
+
+    chart = service(ctx).at(day, known, root, depth)
+    if fmt == "tree":
+        click.echo(formats.chart_tree(chart), nl=False)
+    elif fmt == "json":
+        click.echo(formats.chart_json(chart), nl=False)
+    elif fmt == "csv":
+        click.echo(formats.chart_csv(chart), nl=False)
+    else:
+        from orgchart.presentation import graph
+
+        if fmt == "dot":  # exactly the DOT that `render` draws
+            chart = service(ctx).render_data(day, known, root, depth)["chart"]
+        click.echo(graph.chart_dot(chart) if fmt == "dot" else graph.chart_mermaid(chart),
+                   nl=False)
+
+
+@cli.command()
+@click.argument("day", metavar="DATE", type=DATE)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="Write here (`-` for stdout); default chart-DATE.<format>.")
+@click.option("--format", "fmt", type=click.Choice(["svg", "png", "pdf", "dot"]), default=None,
+              help="Output format  [default: from the -o suffix, else svg]")
+@click.option("--since", type=DATE, default=None,
+              help="Highlight what changed since this date.")
+@root_option
+@depth_option
+@known_at_option
+@click.pass_context
+def render(ctx: click.Context, day: EffDate, output: str | None, fmt: str | None,
+           since: EffDate | None, root: str | None, depth: int | None,
+           known: EffDate | None) -> None:
+    """Draw the chart as it stood on DATE with Graphviz (SVG unless told otherwise).
+
+    Example: orgchart render 2026-04-01 --since 2026-03-31 -o chart.svg
+    """
+    from orgchart.presentation import draw, graph
+
+    if fmt is None:
+        suffix = output.rsplit(".", 1)[-1].lower() if output and "." in output else ""
+        fmt = suffix if suffix in draw.FORMATS else "svg"
+    data = service(ctx).render_data(day, known, root, depth, since)
+    dot = graph.chart_dot(data["chart"], data["delta"])
+    if fmt in ("png", "pdf") and draw.has_cjk(dot):
+        warning = draw.cjk_font_warning()
+        if warning:
+            click.echo(warning, err=True)
+    _write_image(draw.draw(dot, fmt), output or f"chart-{day}.{fmt}")
+
+
+@cli.command()
+@click.option("--from", "start", type=DATE, default=None, help="First effective date.")
+@click.option("--to", "end", type=DATE, default=None, help="Last effective date.")
+@click.option("--unit", default=None, help="Only events that name this unit.")
+@format_option("text", "json")
+@click.pass_context
+def log(ctx: click.Context, start: EffDate | None, end: EffDate | None, unit: str | None,
+        fmt: str) -> None:
+    """The events in effective order, with ids, recorded times and sources."""
+    from orgchart.presentation import formats
+
+    rows = service(ctx).log(start, end, unit)
+    click.echo(formats.to_json(rows) + "\n" if fmt == "json" else formats.log_text(rows),
+               nl=False)
+
+
+@cli.command()
+@click.argument("event_id")
+@click.option("--reason", required=True, help="Why the event is retracted.")
+@click.pass_context
+def retract(ctx: click.Context, event_id: str, reason: str) -> None:
+    """Append a retraction of EVENT_ID (the event stays in the log)."""
+    rid = service(ctx).retract(event_id, reason)
+    click.echo(f"retracted {event_id} (retraction {rid})")
+
+
+@cli.command()
+@format_option("yaml", "json")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write to this file instead of stdout.")
+@click.pass_context
+def export(ctx: click.Context, fmt: str, output: str | None) -> None:
+    """All recorded events as one orgchart/v1 file that loads back to the same history."""
+    from orgchart.adapters.eventfile.dump import dump_document
+
+    text = dump_document(service(ctx).export(), fmt)
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@click.pass_context
+def verify(ctx: click.Context) -> None:
+    """Check the log and that the query tables match a replay from scratch."""
+    click.echo(service(ctx).verify())
+
+
+# -- explaining a reorganisation: diff, history, lineage (presentation.explain_text) ------
+
+@cli.command()
+@click.argument("d1", metavar="D1", type=DATE)
+@click.argument("d2", metavar="D2", type=DATE)
+@known_at_option
+@root_option
+@format_option("text", "json")
+@click.pass_context
+def diff(ctx: click.Context, d1: EffDate, d2: EffDate, known: EffDate | None,
+         root: str | None, fmt: str) -> None:
+    """What changed from D1 to D2, and the events that did it (D1 after D2 reverses it).
+
+    Example: orgchart diff 2026-03-31 2026-04-01
+    """
+    from orgchart.presentation import explain_text, formats
+
+    if fmt == "json":
+        click.echo(formats.to_json(service(ctx).diff(d1, d2, known, root)))
+    else:
+        click.echo(explain_text.diff_text(service(ctx).explain_diff(d1, d2, known, root)),
+                   nl=False)
+
+
+@cli.command()
+@click.argument("unit")
+@known_at_option
+@format_option("text", "json")
+@click.pass_context
+def history(ctx: click.Context, unit: str, known: EffDate | None, fmt: str) -> None:
+    """One unit's story: how it began, its names, parents and leaders, how it ended.
+
+    Example: orgchart history search-rec
+    """
+    from orgchart.presentation import explain_text, formats
+
+    if fmt == "json":
+        click.echo(formats.to_json(service(ctx).history(unit, known)))
+    else:
+        click.echo(explain_text.history_text(service(ctx).explain_history(unit, known)),
+                   nl=False)
+
+
+@cli.command()
+@click.argument("unit")
+@known_at_option
+@format_option("text", "json")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="Draw it with Graphviz into this file, left to right over time; the "
+                   "suffix picks svg, png, pdf or dot (default svg; `-` is SVG on stdout).")
+@click.pass_context
+def lineage(ctx: click.Context, unit: str, known: EffDate | None, fmt: str,
+            output: str | None) -> None:
+    """The unit's ancestry and descendants through splits and merges, any generations.
+
+    Example: orgchart lineage smart-algorithms
+    """
+    from orgchart.presentation import explain_text, formats
+
+    if output is not None:
+        _draw_lineage(service(ctx).lineage(unit, known), output)
+        return
+    if fmt == "json":
+        click.echo(formats.to_json(service(ctx).lineage(unit, known)))
+    else:
+        click.echo(explain_text.lineage_text(service(ctx).explain_lineage(unit, known)),
+                   nl=False)
+
+
+def _draw_lineage(graph: dict[str, Any], output: str) -> None:
+    from orgchart.presentation import draw, lineage
+
+    suffix = output.rsplit(".", 1)[-1].lower() if "." in output else ""
+    fmt = suffix if suffix in draw.FORMATS else "svg"
+    dot = lineage.lineage_dot(graph)
+    if fmt in ("png", "pdf") and draw.has_cjk(dot):
+        warning = draw.cjk_font_warning()
+        if warning:
+            click.echo(warning, err=True)
+    _write_image(draw.draw(dot, fmt), output)
+
+
+def _write_image(image: bytes, target: str) -> None:
+    """Write a drawing to `target` (`-`: stdout) and say where it went."""
+    if target == "-":
+        click.echo(image, nl=False)
+        return
+    try:
+        with open(target, "wb") as fh:
+            fh.write(image)
+    except OSError as e:
+        raise click.ClickException(f"cannot write {target}: {e.strerror}") from None
+    click.echo(f"wrote {target}")
+
+
+# -- a shareable history: one self-contained HTML page (orgchart.presentation.page) ---------
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+              default="history.html", show_default=True,
+              help="Write the page here (`-` for stdout).")
+@click.option("--from", "start", type=DATE, default=None,
+              help="First effective date to show (default: the first event).")
+@click.option("--to", "end", type=DATE, default=None,
+              help="Last effective date to show (default: the last event).")
+@root_option
+@known_at_option
+@click.pass_context
+def timeline(ctx: click.Context, output: str, start: EffDate | None, end: EffDate | None,
+             root: str | None, known: EffDate | None) -> None:
+    """Write the history as one HTML page that works offline: every date with a change,
+    the chart then (changes since the previous date highlighted) and the events with
+    their sources. Arrow keys step through the dates; each date has a link (#DATE).
+
+    Example: orgchart timeline -o history.html
+    """
+    from orgchart.presentation import page
+
+    data = page.timeline_data(service(ctx), start, end, root, known)
+    _write_image(page.timeline_page(data).encode("utf-8"), output)
+
+
+# -- HR snapshots to events (orgchart.application.snapshot) -------------------------------
+
+@cli.command("import-snapshot")
+@click.argument("day", metavar="DATE", type=DATE, required=False)
+@click.argument("file", metavar="FILE", required=False, type=click.Path(dir_okay=False))
+@click.option("--series", metavar="DIR", type=click.Path(file_okay=False), default=None,
+              help="Import every snapshot in DIR, named by date (2025-01-31.csv), in order.")
+@click.option("--id", "id_col", metavar="COL", default=None, help="The unit id column.")
+@click.option("--name", "name_col", metavar="COL", default=None, help="The unit name column.")
+@click.option("--parent", "parent_col", metavar="COL", default=None,
+              help="The parent unit id column.")
+@click.option("--head", "head_col", metavar="COL", default=None,
+              help="The column with the head's name.")
+@click.option("--head-title", "head_title_col", metavar="COL", default=None,
+              help="The column with the head's title.")
+@click.option("--head-id", "head_id_col", metavar="COL", default=None,
+              help="The column with the head's person id (else derived from the name).")
+@click.option("--kind", "kind_col", metavar="COL", default=None, help="The unit kind column.")
+@click.option("--name-en", "name_en_col", metavar="COL", default=None,
+              help="The English name column.")
+@click.option("--source", metavar="TEXT", default=None,
+              help="Cite this on every event: a recorded source id, or a new source's title.")
+@click.option("-o", "--output", metavar="EVENTS.yaml", type=click.Path(dir_okay=False),
+              default=None, help="Write the events to this file (default: stdout).")
+@click.option("--apply", "apply_", is_flag=True,
+              help="Append the events to the store instead of writing them out.")
+@click.pass_context
+def import_snapshot(ctx: click.Context, day: EffDate | None, file: str | None,
+                    series: str | None, id_col: str | None, name_col: str | None,
+                    parent_col: str | None, head_col: str | None, head_title_col: str | None,
+                    head_id_col: str | None, kind_col: str | None, name_en_col: str | None,
+                    source: str | None, output: str | None, apply_: bool) -> None:
+    """Turn HR snapshots (one row per unit: id, name, parent, head) into events.
+
+    Compares the snapshot FILE (CSV, TSV, XLSX or `at --format json`) with the
+    chart on DATE and writes the events that turn one into the other as a
+    reviewable orgchart/v1 file, proposing splits and merges where children
+    moved from vanished units to new ones. With --series DIR, every snapshot
+    in DIR is imported in date order. Nothing is written if any snapshot or
+    step is invalid.
+
+    Example: orgchart import-snapshot 2026-04-01 hr-2026-04-01.csv -o events.yaml
+    """
+    from orgchart.application.snapshot.importer import import_snapshots, series_files
+    from orgchart.application.snapshot.read import Columns
+
+    if series is not None and (day is not None or file is not None):
+        raise click.UsageError("give either DATE FILE or --series DIR, not both")
+    if series is None and (day is None or file is None):
+        raise click.UsageError("give DATE FILE (one snapshot) or --series DIR")
+    if apply_ and output is not None:
+        raise click.UsageError("-o and --apply cannot be used together")
+    columns = Columns(id=id_col, name=name_col, parent=parent_col, head=head_col,
+                      head_title=head_title_col, head_id=head_id_col, kind=kind_col,
+                      name_en=name_en_col)
+    if series is not None:
+        items = series_files(series)
+    else:
+        assert day is not None and file is not None
+        items = [(day, file)]
+    result = import_snapshots(service(ctx), items, columns, source, apply=apply_)
+    count = f"{result.events} event{'s' if result.events != 1 else ''}"
+    shots = f"{len(result.steps)} snapshot{'s' if len(result.steps) != 1 else ''}"
+    if apply_:
+        click.echo(f"{shots}: {count} planned, {result.added} new appended")
+    elif output is not None:
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(result.text)
+        except OSError as e:
+            raise click.ClickException(f"cannot write {output}: {e.strerror}") from None
+        click.echo(f"wrote {output}: {count} from {shots}", err=True)
+    else:
+        click.echo(result.text, nl=False)
+
+
+def main() -> None:
+    cli(obj={})

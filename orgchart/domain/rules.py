@@ -1,0 +1,431 @@
+"""The rules of a valid history, enforced by replaying events in effective order.
+
+`replay()` walks the events by effective date (same date: append order),
+checks every rule of SPEC §2 against the state on that date, and records the
+result as valid-time intervals: unit versions, leader tenures and lineage
+links. Those intervals are what the query tables store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from orgchart.domain.dates import EffDate
+from orgchart.domain.errors import RuleViolation
+from orgchart.domain.facts import (
+    Appoint,
+    Dissolve,
+    Establish,
+    Fact,
+    Merge,
+    Move,
+    NewUnit,
+    Rename,
+    Retract,
+    Split,
+    StepDown,
+)
+
+
+@dataclass
+class UnitVersion:
+    """A unit's name, kind and parent during [valid_from, valid_to)."""
+
+    unit: str
+    valid_from: date
+    valid_to: date | None
+    name: str
+    name_en: str | None
+    kind: str | None
+    parent: str | None
+    event: str  # the event that made this version
+    rowid: int | None = None  # set when the version came from the query tables (a seed)
+
+
+@dataclass
+class UnitLife:
+    """When a unit began and ended, and the events that did it."""
+
+    unit: str
+    began: EffDate
+    began_event: str
+    began_how: str  # establish | split | merge
+    ended: EffDate | None = None
+    ended_event: str | None = None
+    ended_how: str | None = None  # split | merge | dissolve
+    rowid: int | None = None
+
+
+@dataclass
+class Tenure:
+    """A person holding a role in a unit during [start, end)."""
+
+    unit: str
+    role: str
+    person: str
+    title: str | None
+    start: EffDate
+    start_event: str
+    end: EffDate | None = None
+    end_event: str | None = None
+    rowid: int | None = None
+
+
+@dataclass(frozen=True)
+class LineageLink:
+    """`source` became (part of) `target` through a split or merge event."""
+
+    source: str
+    target: str
+    how: str  # split | merge
+    event: str
+    date: EffDate
+
+
+@dataclass
+class Timeline:
+    """The replayed history as valid-time intervals."""
+
+    lives: dict[str, UnitLife] = field(default_factory=dict)
+    versions: list[UnitVersion] = field(default_factory=list)
+    tenures: list[Tenure] = field(default_factory=list)
+    links: list[LineageLink] = field(default_factory=list)
+
+
+@dataclass
+class Seed:
+    """The state at the end of the day before a replay window starts.
+
+    Lets a replay cover only the events from some date on: `versions` are the
+    units alive then (their current versions), `lives` their lives, `tenures`
+    the roles held then; `id_used` and `life_of` answer for units outside the
+    window (ids are never reused; error messages say when a unit ended).
+    """
+
+    versions: list[UnitVersion]
+    lives: list[UnitLife]
+    tenures: list[Tenure]
+    id_used: Callable[[str], bool]
+    life_of: Callable[[str], UnitLife | None]
+
+
+@dataclass
+class _Current:
+    name: str
+    name_en: str | None
+    kind: str | None
+    parent: str | None
+    version: UnitVersion
+
+
+def effective_order(facts: Iterable[Fact]) -> list[Fact]:
+    """Events sorted by effective date, then append position (retractions dropped)."""
+    return sorted((f for f in facts if not isinstance(f, Retract)), key=lambda f: (f.day, f.seq))
+
+
+def replay(facts: Iterable[Fact], seed: Seed | None = None) -> Timeline:
+    """Replay events (any order; they are sorted) and return the timeline.
+
+    With a `seed`, the replay starts from that state; the events must then all
+    fall on or after the seed's day. Raises RuleViolation naming the first
+    event that breaks a rule.
+    """
+    r = _Replay(seed)
+    for fact in effective_order(facts):
+        r.apply(fact)
+    return r.finish()
+
+
+class _Replay:
+    def __init__(self, seed: Seed | None = None) -> None:
+        self.tl = Timeline()
+        self.alive: dict[str, _Current] = {}
+        self.children: dict[str, set[str]] = {}
+        self.roles: dict[tuple[str, str], Tenure] = {}
+        self.unit_roles: dict[str, set[str]] = {}  # unit -> roles held in it
+        self.seed = seed
+        if seed is not None:
+            for life in seed.lives:
+                self.tl.lives[life.unit] = life
+            for v in seed.versions:
+                self.tl.versions.append(v)
+                self.alive[v.unit] = _Current(v.name, v.name_en, v.kind, v.parent, v)
+                if v.parent is not None:
+                    self.children.setdefault(v.parent, set()).add(v.unit)
+            for t in seed.tenures:
+                self.tl.tenures.append(t)
+                self.hold(t)
+
+    def life_of(self, unit: str) -> UnitLife | None:
+        life = self.tl.lives.get(unit)
+        if life is None and self.seed is not None:
+            life = self.seed.life_of(unit)
+        return life
+
+    # -- state helpers -------------------------------------------------
+
+    def finish(self) -> Timeline:
+        self.tl.versions = [v for v in self.tl.versions if v.valid_to is None
+                            or v.valid_to > v.valid_from]
+        self.tl.tenures = [t for t in self.tl.tenures if t.end is None or t.end.day > t.start.day]
+        return self.tl
+
+    def need_alive(self, unit: str, d: EffDate, what: str = "unit") -> _Current:
+        cur = self.alive.get(unit)
+        if cur is None:
+            life = self.life_of(unit)
+            if life is not None and life.ended is not None:
+                raise RuleViolation("", f"{what} '{unit}' does not exist on {d} "
+                                        f"(it ended on {life.ended}, {life.ended_how})")
+            raise RuleViolation("", f"{what} '{unit}' does not exist on {d}")
+        return cur
+
+    def need_new_id(self, unit: str) -> None:
+        if unit in self.tl.lives or (self.seed is not None and self.seed.id_used(unit)):
+            raise RuleViolation("", f"unit id '{unit}' is already used (unit ids are never reused)")
+
+    def is_within(self, unit: str, ancestor: str) -> bool:
+        """True when `unit` is `ancestor` or one of its descendants."""
+        cur: str | None = unit
+        while cur is not None:
+            if cur == ancestor:
+                return True
+            cur = self.alive[cur].parent if cur in self.alive else None
+        return False
+
+    def set_version(self, unit: str, d: EffDate, event: str, *, name: str, name_en: str | None,
+                    kind: str | None, parent: str | None) -> None:
+        cur = self.alive.get(unit)
+        if cur is not None:
+            cur.version.valid_to = d.day
+            old_parent = cur.parent
+            if old_parent != parent and old_parent is not None:
+                self.children[old_parent].discard(unit)
+        else:
+            old_parent = None
+        if parent is not None and (cur is None or old_parent != parent):
+            self.children.setdefault(parent, set()).add(unit)
+        v = UnitVersion(unit, d.day, None, name, name_en, kind, parent, event)
+        self.tl.versions.append(v)
+        self.alive[unit] = _Current(name, name_en, kind, parent, v)
+
+    def reparent(self, unit: str, parent: str | None, d: EffDate, event: str) -> None:
+        c = self.alive[unit]
+        self.set_version(unit, d, event, name=c.name, name_en=c.name_en, kind=c.kind,
+                         parent=parent)
+
+    def begin(self, new: NewUnit | Establish, parent: str | None, d: EffDate, event: str,
+              how: str) -> None:
+        self.tl.lives[new.unit] = UnitLife(new.unit, d, event, how)
+        self.set_version(new.unit, d, event, name=new.name, name_en=new.name_en, kind=new.kind,
+                         parent=parent)
+
+    def end(self, unit: str, d: EffDate, event: str, how: str) -> None:
+        cur = self.alive.pop(unit)
+        cur.version.valid_to = d.day
+        if cur.parent is not None:
+            self.children[cur.parent].discard(unit)
+        self.children.pop(unit, None)
+        life = self.tl.lives[unit]
+        life.ended, life.ended_event, life.ended_how = d, event, how
+        for key in [(unit, r) for r in sorted(self.unit_roles.get(unit, ()))]:
+            self.close_tenure(key, d, event)
+
+    def hold(self, t: Tenure) -> None:
+        self.roles[(t.unit, t.role)] = t
+        self.unit_roles.setdefault(t.unit, set()).add(t.role)
+
+    def close_tenure(self, key: tuple[str, str], d: EffDate, event: str) -> None:
+        t = self.roles.pop(key)
+        self.unit_roles[key[0]].discard(key[1])
+        t.end, t.end_event = d, event
+
+    def kids(self, unit: str) -> list[str]:
+        return sorted(self.children.get(unit, ()))
+
+    def need_parent(self, parent: str, d: EffDate) -> None:
+        self.need_alive(parent, d, "parent")
+
+    # -- the rules -------------------------------------------------------
+
+    def apply(self, fact: Fact) -> None:
+        try:
+            self._apply(fact)
+        except RuleViolation as e:
+            raise RuleViolation(fact.id, e.rule) from None
+
+    def _apply(self, fact: Fact) -> None:
+        assert fact.date is not None
+        d, eid = fact.date, fact.id
+        match fact:
+            case Establish():
+                self.need_new_id(fact.unit)
+                if fact.parent is not None:
+                    self.need_parent(fact.parent, d)
+                self.begin(fact, fact.parent, d, eid, "establish")
+            case Rename():
+                cur = self.need_alive(fact.unit, d)
+                if fact.name is None and fact.name_en is None:
+                    raise RuleViolation("", "a rename needs `name` or `name_en`")
+                self.set_version(fact.unit, d, eid, name=fact.name or cur.name,
+                                 name_en=fact.name_en if fact.name_en is not None else cur.name_en,
+                                 kind=cur.kind, parent=cur.parent)
+            case Move():
+                self.need_alive(fact.unit, d)
+                if fact.parent is not None:
+                    self.need_parent(fact.parent, d)
+                    if self.is_within(fact.parent, fact.unit):
+                        raise RuleViolation("", f"cannot move unit '{fact.unit}' under "
+                                                f"'{fact.parent}', its own descendant")
+                self.reparent(fact.unit, fact.parent, d, eid)
+            case Split():
+                self._split(fact, d)
+            case Merge():
+                self._merge(fact, d)
+            case Dissolve():
+                self.need_alive(fact.unit, d)
+                kids = self.kids(fact.unit)
+                if kids and fact.children_to is None:
+                    raise RuleViolation("", f"unit '{fact.unit}' has children on {d} "
+                                            f"({', '.join(kids)}): `children_to` is required")
+                if fact.children_to is not None:
+                    self.need_alive(fact.children_to, d, "children_to unit")
+                    if self.is_within(fact.children_to, fact.unit):
+                        raise RuleViolation("", f"children_to '{fact.children_to}' is "
+                                                f"'{fact.unit}' or one of its descendants")
+                for k in kids:
+                    self.reparent(k, fact.children_to, d, eid)
+                self.end(fact.unit, d, eid, "dissolve")
+            case Appoint():
+                self.need_alive(fact.unit, d)
+                key = (fact.unit, fact.role)
+                held = self.roles.get(key)
+                if held is not None:
+                    if held.person == fact.person:
+                        raise RuleViolation("", f"'{fact.person}' already holds role "
+                                                f"'{fact.role}' in unit '{fact.unit}' on {d}")
+                    self.close_tenure(key, d, eid)
+                t = Tenure(fact.unit, fact.role, fact.person, fact.title, d, eid)
+                self.hold(t)
+                self.tl.tenures.append(t)
+            case StepDown():
+                self.need_alive(fact.unit, d)
+                if fact.role is not None:
+                    held = self.roles.get((fact.unit, fact.role))
+                    if held is None or held.person != fact.person:
+                        raise RuleViolation("", f"'{fact.person}' does not hold role "
+                                                f"'{fact.role}' in unit '{fact.unit}' on {d}")
+                    self.close_tenure((fact.unit, fact.role), d, eid)
+                else:
+                    mine = sorted(r for r in self.unit_roles.get(fact.unit, ())
+                                  if self.roles[(fact.unit, r)].person == fact.person)
+                    if not mine:
+                        raise RuleViolation("", f"'{fact.person}' holds no role in unit "
+                                                f"'{fact.unit}' on {d}")
+                    if len(mine) > 1:
+                        raise RuleViolation("", f"'{fact.person}' holds several roles in unit "
+                                                f"'{fact.unit}' on {d} ({', '.join(mine)}): "
+                                                f"name the `role`")
+                    self.close_tenure((fact.unit, mine[0]), d, eid)
+            case _:
+                raise AssertionError(f"unexpected event {fact!r}")
+
+    def _split(self, fact: Split, d: EffDate) -> None:
+        src = self.need_alive(fact.unit, d)
+        if len(fact.into) < 2 and not (fact.keep and len(fact.into) == 1):
+            raise RuleViolation("", "a split needs at least two parts (or one with `keep: true`)")
+        part_ids = [p.unit for p in fact.into]
+        seen: set[str] = set()
+        for p in fact.into:
+            if p.unit in seen or p.unit == fact.unit:
+                raise RuleViolation("", f"part '{p.unit}' is named twice in the split")
+            seen.add(p.unit)
+            self.need_new_id(p.unit)
+            if p.parent is not None and p.parent not in part_ids:
+                self.need_parent(p.parent, d)
+                if not fact.keep and self.is_within(p.parent, fact.unit):
+                    raise RuleViolation("", f"part '{p.unit}' cannot sit under '{p.parent}': "
+                                            f"'{fact.unit}' ends in this split")
+        kids = self.kids(fact.unit)
+        for child, part in fact.children:
+            if child not in kids:
+                raise RuleViolation("", f"'{child}' is not a child of '{fact.unit}' on {d}")
+            if part not in part_ids:
+                raise RuleViolation("", f"child '{child}' is mapped to '{part}', "
+                                        f"which is not a part of this split")
+        mapped = dict(fact.children)
+        if not fact.keep:
+            unmapped = [k for k in kids if k not in mapped]
+            if unmapped:
+                raise RuleViolation("", f"children of '{fact.unit}' not mapped to a part: "
+                                        f"{', '.join(unmapped)} (add them under `children`)")
+        for p in fact.into:
+            if p.parent is not None and any(self.is_within(p.parent, c) for c in mapped):
+                raise RuleViolation("", f"part '{p.unit}' cannot sit under '{p.parent}', "
+                                        f"which moves under a part of this split")
+        for p in fact.into:  # parts placed under another part are created after it
+            if p.parent is not None and p.parent in part_ids and \
+                    part_ids.index(p.parent) >= part_ids.index(p.unit):
+                raise RuleViolation("", f"part '{p.unit}' sits under part '{p.parent}', "
+                                        f"which must be listed before it")
+        for p in fact.into:
+            self.begin(p, p.parent if p.parent is not None else src.parent, d, fact.id, "split")
+            self.tl.links.append(LineageLink(fact.unit, p.unit, "split", fact.id, d))
+        for child, part in fact.children:
+            self.reparent(child, part, d, fact.id)
+        if not fact.keep:
+            self.end(fact.unit, d, fact.id, "split")
+
+    def _merge(self, fact: Merge, d: EffDate) -> None:
+        if not fact.units:
+            raise RuleViolation("", "a merge needs at least one unit in `units`")
+        if len(set(fact.units)) != len(fact.units):
+            raise RuleViolation("", "a unit is listed twice in `units`")
+        for u in fact.units:
+            self.need_alive(u, d)
+        ending = set(fact.units)
+        if fact.new_unit is None:
+            target = fact.into
+            if target in ending:
+                raise RuleViolation("", f"unit '{target}' cannot merge into itself")
+            self.need_alive(target, d, "merge target")
+            for u in fact.units:
+                if self.is_within(target, u):
+                    raise RuleViolation("", f"merge target '{target}' is a descendant of "
+                                            f"'{u}', which ends in this merge")
+        else:
+            new = fact.new_unit
+            self.need_new_id(new.unit)
+            if new.parent is not None:
+                self.need_parent(new.parent, d)
+                for u in fact.units:
+                    if self.is_within(new.parent, u):
+                        raise RuleViolation("", f"new unit '{new.unit}' cannot sit under "
+                                                f"'{new.parent}': '{u}' ends in this merge")
+                parent: str | None = new.parent
+            else:
+                # the first listed unit's parent, or its nearest ancestor that lives on
+                # outside every merging subtree (else the target would sit under a unit
+                # that moves under the target)
+                parent = self.alive[fact.units[0]].parent
+                while parent is not None and any(self.is_within(parent, u) for u in ending):
+                    parent = self.alive[parent].parent
+            self.begin(new, parent, d, fact.id, "merge")
+            target = new.unit
+        for u in fact.units:
+            self.tl.links.append(LineageLink(u, target, "merge", fact.id, d))
+        for u in fact.units:
+            for k in self.kids(u):
+                if k not in ending:
+                    self.reparent(k, target, d, fact.id)
+        # end children before parents so the children index stays consistent
+        for u in sorted(fact.units, key=lambda x: -self._depth(x)):
+            self.end(u, d, fact.id, "merge")
+
+    def _depth(self, unit: str) -> int:
+        n, cur = 0, self.alive[unit].parent
+        while cur is not None and cur in self.alive:
+            n, cur = n + 1, self.alive[cur].parent
+        return n

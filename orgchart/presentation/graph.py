@@ -1,0 +1,435 @@
+"""The chart as graph text: Graphviz DOT (what `render` draws) and Mermaid.
+
+Pure functions from plain data to text. `chart_dot(chart, delta)` takes the
+chart of `OrgChartService.at` (plus an optional `sources` list) and, for
+`render --since`, a *delta* (see `Delta`) gathered by
+`OrgChartService.render_data`: the diff's changes, the units as they stood on
+the earlier date, and the split/merge links in between. Every piece of text
+from the store goes through `orgchart.presentation.text` so it is shown as written.
+
+In the SVG that Graphviz makes from this DOT, each unit is a `<g>` with the id
+`unit-<id>` and the classes `oc-unit` plus one per change: `oc-added`,
+`oc-renamed`, `oc-moved`, `oc-leader`, `oc-removed` (a ghost of a unit that
+ended), so a stylesheet or a test can find them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypedDict
+
+from orgchart.presentation.text import html, mermaid, quoted
+
+Unit = Mapping[str, Any]
+
+#: Fonts for every output: fontconfig (PNG, PDF) picks the first installed one;
+#: SVG carries the list as its CSS font-family. Noto Sans CJK also has Latin.
+FONT = ("Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, "
+        "WenQuanYi Micro Hei, Noto Sans, DejaVu Sans, Arial, sans-serif")
+
+#: A parent with more leaf children than this spreads them over staggered rows.
+WIDE = 6
+MAX_SOURCES = 4
+
+INK = "#1f2933"
+MUTED = "#5f6b76"
+FAINT = "#8c959f"
+
+
+class Style(TypedDict):
+    fill: str
+    line: str
+    label: str
+
+
+STYLES: dict[str, Style] = {
+    "unit": {"fill": "#ffffff", "line": "#5b6770", "label": ""},
+    "added": {"fill": "#e3f4e1", "line": "#2e7d32", "label": "added"},
+    "changed": {"fill": "#fff1d0", "line": "#d98e04", "label": "renamed / moved"},
+    "leader": {"fill": "#e4eefb", "line": "#1e63b5", "label": "leader changed"},
+    "removed": {"fill": "#f4f4f4", "line": "#9ea4aa", "label": "ended (where it went →)"},
+}
+
+
+class Delta(TypedDict):
+    """What `render --since D0` adds to a chart (plain data, from the service)."""
+
+    since: str  # D0 as written
+    reverse: bool  # D0 is after the chart's date (the story runs backwards)
+    changes: list[dict[str, Any]]  # `diff D0 DATE` changes (SPEC §3 diff JSON)
+    before: list[dict[str, Any]]  # the chart's units on D0 (same root and depth)
+    links: list[dict[str, Any]]  # split/merge links between the dates: source, target, how, date
+    lives: dict[str, dict[str, Any]]  # began/ended (and how) of the removed units
+
+
+# -- DOT ----------------------------------------------------------------------
+
+
+def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None) -> str:
+    """The chart as a top-down Graphviz digraph; with `delta`, changes highlighted."""
+    units: list[Unit] = list(chart["units"])
+    by_id = {u["id"]: u for u in units}
+    before = {u["id"]: u for u in delta["before"]} if delta else {}
+    marks = _marks(delta)
+    ghosts = _ghosts(by_id, before, marks)
+    drawn = set(by_id) | {g["id"] for g in ghosts}
+
+    out = ["digraph orgchart {",
+           f"  graph [rankdir=TB, ordering=out, newrank=true, nodesep=0.3, ranksep=0.5, "
+           f"splines=spline, compound=true, pad=0.3, bgcolor=\"white\", fontname={quoted(FONT)}, "
+           f"fontcolor=\"{INK}\", labelloc=t, labeljust=c,",
+           f"         label=<{_title(chart, delta, units)}>];",
+           f"  node [shape=box, style=\"rounded,filled\", fontname={quoted(FONT)}, fontsize=11, "
+           f"fontcolor=\"{INK}\", margin=\"0.14,0.07\", penwidth=1.2];",
+           f"  edge [arrowhead=none, color=\"#8b98a5\", penwidth=1.2, fontname={quoted(FONT)}];"]
+    if not units and not ghosts:
+        out.append(f"  empty [shape=plaintext, style=\"\", label=<"
+                   f"<I>{html('(no units on this date)')}</I>>];")
+    for u in units:
+        out.append(_unit_node(u, marks.get(u["id"], []), by_id, before))
+    for g in ghosts:
+        out.append(_ghost_node(g, delta["lives"].get(g["id"], {}) if delta else {},
+                               bool(delta and delta["reverse"])))
+
+    # tree edges, siblings (ghosts among them) in id order
+    kids: dict[str, list[tuple[str, bool]]] = {}
+    for u in units:
+        if u["parent"] in by_id:
+            kids.setdefault(u["parent"], []).append((u["id"], False))
+    for g in ghosts:
+        if g["parent"] in drawn:
+            kids.setdefault(g["parent"], []).append((g["id"], True))
+    parents = set(kids)
+    q = {x: quoted(x) for x in drawn}  # each id as DOT text, written once
+    for parent in [u["id"] for u in units] + [g["id"] for g in ghosts]:
+        if parent not in kids:
+            continue
+        children = sorted(kids[parent])
+        leaves = [c for c, ghost in children if not ghost and c not in parents]
+        grid = leaves if len(leaves) > WIDE else []
+        in_grid = set(grid)
+        for child, ghost in children:
+            if child not in in_grid:
+                style = " [style=dashed, color=\"#b3b9bf\"]" if ghost else ""
+                out.append(f"  {q[parent]} -> {q[child]}{style};")
+        if grid:
+            out.extend(_grid(parent, grid, q))
+
+    # where the ended units went (and what split off): dashed arrows along time
+    ghost_ids = {g["id"] for g in ghosts}
+    added = {u for u, ms in marks.items() if any(m["change"] == "added" for m in ms)}
+    for src, dst, how in _lineage(delta["links"] if delta else [], drawn):
+        if {src, dst} & (ghost_ids | added):
+            out.append(f"  {quoted(src)} -> {quoted(dst)} [style=dashed, color=\"{FAINT}\", "
+                       f"arrowhead=vee, arrowsize=0.7, constraint=false, fontsize=9, "
+                       f"fontcolor=\"{FAINT}\", label=<{html(how)}>];")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def _grid(parent: str, leaves: Sequence[str], q: Mapping[str, str]) -> list[str]:
+    """Many leaf children in rows inside one frame, with one edge from the parent to it
+    (`q`: each id as DOT text)."""
+    rows = math.ceil(len(leaves) / WIDE)
+    cols = math.ceil(len(leaves) / rows)
+    grid = [leaves[i:i + cols] for i in range(0, len(leaves), cols)]
+    name = quoted("cluster_" + parent)
+    out = [f"  subgraph {name} {{",
+           "    graph [style=\"rounded,dashed\", color=\"#c3cad1\", label=\"\", margin=12];"]
+    for row in grid:
+        out.append(f"    {{ rank=same; {' -> '.join(q[c] for c in row)} [style=invis]; }}")
+    for upper, lower in itertools.pairwise(grid):
+        out.extend(f"    {q[a]} -> {q[b]} [style=invis];"
+                   for a, b in zip(upper, lower, strict=False))
+    out.append("  }")
+    out.append(f"  {q[parent]} -> {q[grid[0][len(grid[0]) // 2]]} [lhead={name}];")
+    return out
+
+
+def _marks(delta: Delta | None) -> dict[str, list[dict[str, Any]]]:
+    marks: dict[str, list[dict[str, Any]]] = {}
+    for c in delta["changes"] if delta else []:
+        marks.setdefault(c["unit"], []).append(c)
+    return marks
+
+
+def _ghosts(by_id: Mapping[str, Unit], before: Mapping[str, Unit],
+            marks: Mapping[str, list[dict[str, Any]]]) -> list[Unit]:
+    """The removed units to draw: those whose former parent is drawn, or former top units."""
+    tops = {u for u, b in before.items() if b["parent"] not in before}
+    out: list[Unit] = []
+    drawn = set(by_id)
+    for uid, b in before.items():  # depth-first: a parent before its children
+        removed = any(m["change"] == "removed" for m in marks.get(uid, []))
+        if removed and uid not in by_id and (b["parent"] in drawn or uid in tops):
+            out.append(b)
+            drawn.add(uid)
+    return out
+
+
+def _lineage(links: Sequence[Mapping[str, Any]], drawn: set[str]) -> list[tuple[str, str, str]]:
+    """Edges between drawn units along split/merge links, through units not drawn."""
+    if not links:
+        return []
+    onward: dict[str, list[tuple[str, str]]] = {}
+    for k in links:
+        onward.setdefault(k["source"], []).append((k["target"], k["how"]))
+    edges: dict[tuple[str, str], list[str]] = {}
+    for start in sorted(drawn):
+        stack = [(t, [how]) for t, how in onward.get(start, [])]
+        seen = {start}
+        while stack:
+            unit, hows = stack.pop()
+            if unit in seen:
+                continue
+            seen.add(unit)
+            if unit in drawn:
+                edges.setdefault((start, unit), hows)
+            else:
+                stack.extend((t, [*hows, how]) for t, how in onward.get(unit, []))
+    return [(s, t, _how_text(hows)) for (s, t), hows in sorted(edges.items())]
+
+
+def _how_text(hows: Iterable[str]) -> str:
+    words = {"split": "split", "merge": "merged"}
+    return ", then ".join(words.get(h, h) for h in dict.fromkeys(hows))
+
+
+def _kind_line(u: Unit, extra: str | None = None) -> str:
+    bits = [x for x in (u.get("kind"), f"since {u['since']}" if u.get("since") else None, extra)
+            if x]
+    return small(" · ".join(bits), MUTED, 8.5, italic=True)
+
+
+def _name_lines(u: Unit, color: str = INK) -> list[str]:
+    rows = [f"<FONT POINT-SIZE=\"12\" COLOR=\"{color}\"><B>{html(u['name'])}</B></FONT>"]
+    if u.get("name_en") and u["name_en"] != u["name"]:
+        rows.append(small(u["name_en"], MUTED if color == INK else color, 9.5))
+    return rows
+
+
+def small(text: str, color: str, size: float, italic: bool = False,
+           strike: bool = False) -> str:
+    body = html(text)
+    if italic:
+        body = f"<I>{body}</I>"
+    if strike:
+        body = f"<S>{body}</S>"
+    return f"<FONT POINT-SIZE=\"{size:g}\" COLOR=\"{color}\">{body}</FONT>"
+
+
+def _person(x: Unit) -> str:
+    who = x.get("name") or x["person"]
+    if x.get("name_en") and x["name_en"] != who:
+        who = f"{who} {x['name_en']}"
+    return f"{who} · {x.get('title') or x['role']}"
+
+
+_TABLE = "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"1\">"
+
+
+def table(rows: Iterable[str | tuple[str, str | None]]) -> str:
+    cells = []
+    for r in rows:
+        text, bg = r if isinstance(r, tuple) else (r, None)
+        bgattr = f" BGCOLOR=\"{bg}\"" if bg else ""
+        cells.append(f"<TR><TD{bgattr}>{text}</TD></TR>")
+    return _TABLE + "".join(cells) + "</TABLE>"
+
+
+def _unit_node(u: Unit, marks: list[dict[str, Any]], by_id: Mapping[str, Unit],
+               before: Mapping[str, Unit]) -> str:
+    if not marks:
+        return _plain_node(u)
+    return _marked_node(u, marks, by_id, before)
+
+
+def _plain_node(u: Unit) -> str:
+    """Exactly what `_marked_node` writes for a unit without changes (most units), built
+    directly: this runs once per unit of the chart."""
+    name, name_en = u["name"], u.get("name_en")
+    cells = [f"<TR><TD><FONT POINT-SIZE=\"12\" COLOR=\"{INK}\"><B>{html(name)}</B></FONT>"
+             f"</TD></TR>"]
+    if name_en and name_en != name:
+        cells.append(f"<TR><TD><FONT POINT-SIZE=\"9.5\" COLOR=\"{MUTED}\">{html(name_en)}</FONT>"
+                     f"</TD></TR>")
+    kind = " · ".join(x for x in (u.get("kind"), f"since {u['since']}" if u.get("since")
+                                   else None) if x)
+    cells.append(f"<TR><TD><FONT POINT-SIZE=\"8.5\" COLOR=\"{MUTED}\"><I>{html(kind)}</I>"
+                 f"</FONT></TD></TR>")
+    cells.extend(f"<TR><TD><FONT POINT-SIZE=\"9.5\" COLOR=\"{INK}\">{html(_person(x))}</FONT>"
+                 f"</TD></TR>" for x in u["leaders"])
+    node = quoted(u["id"])  # "unit-" needs no escaping: the id attribute is "unit-" + node[1:]
+    unit = STYLES["unit"]
+    return (f"  {node} [id=\"unit-{node[1:]}, class=\"oc-unit\", fillcolor=\"{unit['fill']}\", "
+            f"color=\"{unit['line']}\", penwidth=1.2, label=<{_TABLE}{''.join(cells)}</TABLE>>];")
+
+
+def _marked_node(u: Unit, marks: list[dict[str, Any]], by_id: Mapping[str, Unit],
+                 before: Mapping[str, Unit]) -> str:
+    """A unit's node: its names, kind, leaders, and what `marks` (its changes) say."""
+    rows: list[str | tuple[str, str | None]] = list(_name_lines(u))
+    rows.append(_kind_line(u))
+    kinds = [m["change"] for m in marks]
+    new_holders = {(m.get("role"), m["after"]) for m in marks if m["change"] == "leader"}
+    for x in u["leaders"]:
+        if (x["role"], x["person"]) in new_holders:
+            rows.append((small("● " + _person(x), STYLES["leader"]["line"], 9.5),
+                         "#d3e3f8"))
+        else:
+            rows.append(small(_person(x), INK, 9.5))
+    for m in marks:
+        if m["change"] == "leader" and m["before"] is not None:
+            old = next((x for x in before.get(u["id"], {}).get("leaders", [])
+                        if x["person"] == m["before"] and x["role"] == m.get("role")),
+                       {"person": m["before"], "role": m.get("role") or "head"})
+            rows.append(small(_person(old), FAINT, 9, strike=True))
+    for m in marks:
+        if m["change"] == "renamed":
+            old = [x for x, y in ((m.get("before"), m.get("after")),
+                                  (m.get("before_en"), m.get("after_en"))) if x and x != y]
+            if old:
+                rows.append(small("was " + " / ".join(old), "#9a6400", 9))
+        elif m["change"] == "moved":
+            where = m["before"]
+            if where is None:
+                note = "was a top unit"
+            else:
+                prev = before.get(where) or by_id.get(where)
+                note = "moved from " + (prev["name"] if prev else where)
+            rows.append(small(note, "#9a6400", 9))
+    if "added" in kinds:
+        style = STYLES["added"]
+    elif "renamed" in kinds or "moved" in kinds:
+        style = STYLES["changed"]
+    elif "leader" in kinds:
+        style = {**STYLES["leader"], "fill": "#ffffff"}
+    else:
+        style = STYLES["unit"]
+    classes = " ".join(["oc-unit", *(f"oc-{k}" for k in dict.fromkeys(kinds))])
+    width = 2.2 if marks else 1.2
+    return (f"  {quoted(u['id'])} [id={quoted('unit-' + u['id'])}, class={quoted(classes)}, "
+            f"fillcolor=\"{style['fill']}\", color=\"{style['line']}\", penwidth={width}, "
+            f"label=<{table(rows)}>];")
+
+
+def _ghost_node(g: Unit, life: Mapping[str, Any], reverse: bool) -> str:
+    ended = life.get("ended")
+    if reverse:
+        note = f"not yet: begins {life['began']}" if life.get("began") else "not here yet"
+    elif ended:
+        note = f"ended {ended}" + (f" ({life['ended_how']})" if life.get("ended_how") else "")
+    else:
+        note = "no longer here"
+    rows: list[str | tuple[str, str | None]] = list(_name_lines(g, FAINT))
+    rows.append(small(" · ".join(x for x in (g.get("kind"), note) if x), FAINT, 8.5,
+                       italic=True))
+    rows.extend(small(_person(x), FAINT, 9, strike=True) for x in g.get("leaders", []))
+    st = STYLES["removed"]
+    return (f"  {quoted(g['id'])} [id={quoted('unit-' + g['id'])}, "
+            f"class=\"oc-unit oc-removed\", style=\"rounded,filled,dashed\", "
+            f"fillcolor=\"{st['fill']}\", color=\"{st['line']}\", penwidth=1.4, "
+            f"label=<{table(rows)}>];")
+
+
+def chart_title(chart: Mapping[str, Any], units: Sequence[Unit] = ()) -> str:
+    """What the chart is of: the store's title, else the names of its top units."""
+    if chart.get("title"):
+        return str(chart["title"])
+    ids = {u["id"] for u in units}
+    tops = [u["name"] for u in units if u["parent"] not in ids]
+    return ", ".join(tops) or "Organisation chart"
+
+
+def _title(chart: Mapping[str, Any], delta: Delta | None, units: Sequence[Unit]) -> str:
+    when = f"as it stood on {chart['date']}"
+    if chart.get("known_at"):
+        when += f", as known on {chart['known_at']}"
+    if delta:
+        when += f" — changes since {delta['since']} highlighted"
+    rows = [f"<FONT POINT-SIZE=\"18\"><B>{html(chart_title(chart, units))}</B></FONT>",
+            small(when, MUTED, 12)]
+    sources = list(chart.get("sources") or [])
+    if sources:
+        for i, s in enumerate(sources[:MAX_SOURCES]):
+            lead = "Based on: " if i == 0 else ""
+            rows.append(small(lead + source_text(s), MUTED, 9.5))
+        if len(sources) > MAX_SOURCES:
+            rows.append(small(f"and {len(sources) - MAX_SOURCES} more sources", MUTED, 9.5))
+    elif "sources" in chart:
+        rows.append(small("Based on: events that cite no source", MUTED, 9.5))
+    if delta:
+        rows.append(_legend(delta["since"], delta["reverse"]))
+    return ("<TABLE BORDER=\"0\" CELLSPACING=\"1\" CELLPADDING=\"1\">"
+            + "".join(f"<TR><TD>{r}</TD></TR>" for r in rows)
+            + "<TR><TD> </TD></TR></TABLE>")
+
+
+def source_text(s: Mapping[str, Any]) -> str:
+    """One source as a line: publisher: title (date)."""
+    text = str(s.get("title") or s.get("id") or "")
+    if s.get("publisher"):
+        text = f"{s['publisher']}: {text}"
+    if s.get("date"):
+        text += f" ({s['date']})"
+    return text
+
+
+def _legend(since: str, reverse: bool) -> str:
+    cells = []
+    for key, st in STYLES.items():
+        if key == "unit":
+            continue
+        label = st["label"]
+        if key == "removed":
+            label = (f"not yet there (exists on {since})" if reverse
+                     else f"ended since {since} (→ where it went)")
+        dashed = " STYLE=\"dashed\"" if key == "removed" else ""
+        cells.append(f"<TD BGCOLOR=\"{st['fill']}\" COLOR=\"{st['line']}\" BORDER=\"1\"{dashed}>"
+                     f"{small(label, INK, 9)}</TD>")
+    return ("<TABLE BORDER=\"0\" CELLSPACING=\"6\" CELLPADDING=\"3\"><TR>"
+            + "".join(cells) + "</TR></TABLE>")
+
+
+# -- Mermaid ------------------------------------------------------------------
+
+
+def chart_mermaid(chart: Mapping[str, Any]) -> str:
+    """The chart as a Mermaid flowchart (top-down); text as Mermaid entity codes."""
+    import json
+
+    units: list[Unit] = list(chart["units"])
+    ids = _mermaid_ids([u["id"] for u in units])
+    title = f"{chart_title(chart, units)} — {chart['date']}"
+    if chart.get("known_at"):
+        title += f" (as known on {chart['known_at']})"
+    out = ["---", "title: " + json.dumps(title, ensure_ascii=False), "---", "flowchart TD"]
+    for u in units:
+        lines = [f"<b>{mermaid(u['name'])}</b>"]
+        if u.get("name_en") and u["name_en"] != u["name"]:
+            lines.append(mermaid(u["name_en"]))
+        if u.get("kind"):
+            lines.append(f"<i>{mermaid(u['kind'])}</i>")
+        lines.extend(mermaid(_person(x)) for x in u["leaders"])
+        out.append(f"    {ids[u['id']]}[\"{'<br/>'.join(lines)}\"]")
+    for u in units:
+        if u["parent"] in ids:
+            out.append(f"    {ids[u['parent']]} --> {ids[u['id']]}")
+    return "\n".join(out) + "\n"
+
+
+def _mermaid_ids(units: Iterable[str]) -> dict[str, str]:
+    """Mermaid node ids from unit ids (`-` and `.` are not safe there)."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for uid in units:
+        base = "u_" + "".join(c if c.isalnum() else "_" for c in uid)
+        name, n = base, 1
+        while name in taken:
+            n += 1
+            name = f"{base}_{n}"
+        taken.add(name)
+        out[uid] = name
+    return out

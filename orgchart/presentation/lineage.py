@@ -1,0 +1,87 @@
+"""A unit's lineage as Graphviz DOT, drawn left to right over time.
+
+Input: `OrgChartService.lineage(unit)`: {"unit", "nodes": [{id, name, name_en,
+kind, began, began_how, ended, ended_how, generation}], "edges": [{source,
+target, how, event, date}], "known_at"}. Units are boxes with their lifespans;
+each split or merge event is a small node joining the units it ended to the
+units it made (or grew).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from orgchart.presentation.graph import FAINT, FONT, INK, MUTED, small, table
+from orgchart.presentation.text import html, quoted
+
+HOW = {"split": "split", "merge": "merge"}
+EVENT_FILL = {"split": "#fff1d0", "merge": "#e4eefb"}
+EVENT_LINE = {"split": "#d98e04", "merge": "#1e63b5"}
+
+
+def lineage_dot(lineage: Mapping[str, Any], title: str | None = None) -> str:
+    """The lineage graph: units as boxes with lifespans, events as small joining nodes."""
+    focus = lineage["unit"]
+    nodes = list(lineage["nodes"])
+    names = {n["id"]: n["name"] for n in nodes}
+    heading = f"Lineage of {names.get(focus, focus)} ({focus})"
+    sub = "splits and merges"
+    if lineage.get("known_at"):
+        sub += f", as known on {lineage['known_at']}"
+    rows = [f"<FONT POINT-SIZE=\"16\"><B>{html(heading)}</B></FONT>"]
+    if title:
+        rows.append(small(title, MUTED, 11))
+    rows.append(small(sub, MUTED, 11))
+    label = ("<TABLE BORDER=\"0\" CELLSPACING=\"1\" CELLPADDING=\"1\">"
+             + "".join(f"<TR><TD ALIGN=\"LEFT\">{r}</TD></TR>" for r in rows)
+             + "<TR><TD> </TD></TR></TABLE>")
+    out = ["digraph lineage {",
+           f"  graph [rankdir=LR, nodesep=0.25, ranksep=0.45, pad=0.3, bgcolor=\"white\", "
+           f"fontname={quoted(FONT)}, fontcolor=\"{INK}\", labelloc=t, labeljust=l, "
+           f"label=<{label}>];",
+           f"  node [shape=box, style=\"rounded,filled\", fillcolor=\"white\", "
+           f"color=\"#5b6770\", fontname={quoted(FONT)}, fontsize=11, fontcolor=\"{INK}\", "
+           f"margin=\"0.14,0.07\", penwidth=1.2];",
+           f"  edge [color=\"#8b98a5\", penwidth=1.2, arrowsize=0.7, fontname={quoted(FONT)}];"]
+    for n in nodes:
+        out.append(_unit(n, n["id"] == focus))
+    events: dict[str, list[Mapping[str, Any]]] = {}
+    for e in lineage["edges"]:
+        events.setdefault(e["event"], []).append(e)
+    for eid, links in events.items():
+        how = links[0]["how"]
+        node = quoted("event:" + eid)
+        text = (f"<FONT POINT-SIZE=\"9\"><B>{html(HOW.get(how, how))}</B></FONT><BR/>"
+                f"<FONT POINT-SIZE=\"8\" COLOR=\"{MUTED}\">{html(str(links[0]['date']))}</FONT>")
+        out.append(f"  {node} [id={quoted('event-' + eid)}, class=\"oc-event oc-{how}\", "
+                   f"shape=ellipse, style=filled, margin=\"0.04,0.02\", "
+                   f"fillcolor=\"{EVENT_FILL.get(how, '#eeeeee')}\", "
+                   f"color=\"{EVENT_LINE.get(how, FAINT)}\", label=<{text}>];")
+        for src in dict.fromkeys(k["source"] for k in links):
+            out.append(f"  {quoted(src)} -> {node} [arrowhead=none];")
+        for dst in dict.fromkeys(k["target"] for k in links):
+            out.append(f"  {node} -> {quoted(dst)};")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def _unit(n: Mapping[str, Any], focus: bool) -> str:
+    rows: list[str | tuple[str, str | None]] = [
+        f"<FONT POINT-SIZE=\"12\"><B>{html(n['name'])}</B></FONT>"]
+    if n.get("name_en") and n["name_en"] != n["name"]:
+        rows.append(small(n["name_en"], MUTED, 9.5))
+    rows.append(small(" · ".join(x for x in (n["id"], n.get("kind")) if x), MUTED, 8.5,
+                       italic=True))
+    began = f"{n['began']}" + (f" ({n['began_how']})" if n.get("began_how") not in
+                               (None, "establish") else "")
+    ended = (f"{n['ended']}" + (f" ({n['ended_how']})" if n.get("ended_how") else "")
+             if n.get("ended") else "now")
+    rows.append(small(f"{began} – {ended}", INK, 9.5))
+    style = "rounded,filled" if not n.get("ended") else "rounded,filled,dashed"
+    fill = "#e3f4e1" if not n.get("ended") else "#f4f4f4"
+    line, width = ("#1f2933", 2.4) if focus else ("#5b6770", 1.2)
+    classes = "oc-unit" + (" oc-focus" if focus else "") + (" oc-ended" if n.get("ended") else "")
+    return (f"  {quoted(n['id'])} [id={quoted('unit-' + n['id'])}, class={quoted(classes)}, "
+            f"style=\"{style}\", fillcolor=\"{fill}\", color=\"{line}\", penwidth={width}, "
+            f"label=<{table(rows)}>];")
