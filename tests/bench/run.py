@@ -4,17 +4,26 @@
 
 N is the size of the large history (default 1,000,000); the small one has N/10
 events and the same chart size (see `tests/bench/generate.py`). Every timing
-is the median of R repeats (default 3; the sub-second whole-process timings of
-`cli` use at least 5); every ratio is computed from timings of the same run.
+is the median of R repeats (default 5); every ratio is computed from timings of
+the same run, and the two sides of a ratio are measured interleaved (A B A B …)
+so that a noisy neighbour on a shared machine slows both alike. The machine's
+load average is recorded at the start and end of each section.
 Generated files and stores go to a temporary directory (removed afterwards
 unless `--keep`) or to `--workdir` (kept). Progress goes to stderr.
 
 The results (nested by section, e.g. `{"load": {"events_per_s": ...}}`):
 
 load     `orgchart load` of each history's JSON file in a subprocess: events/s of
-         the large one, peak RSS (os.wait4 of that process) of both; the raw
-         baseline is plain `sqlite3` executemany of the same events' JSON text
-         into one table in one transaction (ratio_to_raw = events/s / raw rows/s)
+         the large one, peak RSS (os.wait4 of that process) of both
+         (peak_rss_ratio = large / small; the charts have the same size).
+         Two baselines: `raw` is plain `sqlite3` executemany of the same events'
+         JSON text into one unindexed table in one transaction (ratio_to_raw,
+         kept for continuity); `same_rows` is plain `sqlite3` writing exactly the
+         rows and indexes the load produced (every table of the loaded store, its
+         indexes built after the rows, one transaction): ratio_to_same_rows =
+         orgchart's events/s / the same-rows events/s. yaml_vs_json loads the
+         small history from YAML and from JSON (the same events), interleaved:
+         the YAML rate / the JSON rate
 append   `OrgChartService.load` of a 10-event file onto a fresh copy of each
          loaded store (ratio = large / small)
 at       `OrgChartService.at` on the query date + its JSON text, in-process, after
@@ -65,15 +74,17 @@ SEED_FILE = ROOT / "seeds" / "alibaba-2026.yaml"
 SEED_QUERY = "2026-04-01"
 RENDER_UNITS = 1000
 #: Rough wall-clock minutes per million large-history events with 3 repeats, for the
-#: warning: --events 100000 took 19 minutes on a busy 2-CPU machine (2026-11-28), 80% of
-#: it the three loads of the large history; at 1,000,000 it is at least ten times that.
-MINUTES_PER_MILLION = 200
+#: warning: the full size (1,000,000) took 14 minutes with 3 repeats on the 2-CPU machine
+#: (2026-11-30), most of it the loads of the large history.
+MINUTES_PER_MILLION = 15
 
 Results = dict[str, dict[str, Any]]
 
 KEYS: dict[str, tuple[str, ...]] = {
-    "load": ("events_per_s", "raw_sqlite_rows_per_s", "ratio_to_raw", "peak_rss_mb",
-             "small_peak_rss_mb", "rss_ratio"),
+    "load": ("events_per_s", "raw_sqlite_rows_per_s", "ratio_to_raw",
+             "same_rows_events_per_s", "ratio_to_same_rows", "peak_rss_mb",
+             "small_peak_rss_mb", "rss_ratio", "peak_rss_ratio", "yaml_events_per_s",
+             "json_events_per_s", "yaml_vs_json"),
     "append": ("small_ms", "large_ms", "ratio"),
     "at": ("small_ms", "large_ms", "history_ratio", "raw_read_ms", "ratio_to_raw", "units"),
     "diff": ("ms", "changes"),
@@ -159,12 +170,14 @@ def section(name: str, results: Results, errors: list[str]) -> Iterator[dict[str
     data: dict[str, Any] = dict.fromkeys(KEYS[name])
     results[name] = data
     progress(f"-- {name}")
+    data["loadavg_start"] = round(os.getloadavg()[0], 2)
     try:
         yield data
     except Exception as e:
         errors.append(f"{name}: {type(e).__name__}: {e}")
         progress(f"{name} FAILED: {type(e).__name__}: {e}")
         traceback.print_exc(file=sys.stderr)
+    data["loadavg_end"] = round(os.getloadavg()[0], 2)
 
 
 # -- the measurements ---------------------------------------------------------------
@@ -212,8 +225,9 @@ class Bench:
     def load(self, data: dict[str, Any]) -> None:
         times: dict[str, list[float]] = {}
         rss: dict[str, list[float]] = {}
-        for name in ("small", "large"):
-            for i in range(self.repeats):
+        same_rows: list[float] = []
+        for i in range(self.repeats):  # interleaved: small, large, same-rows baseline, ...
+            for name in ("small", "large"):
                 db = self.work / f"{name}-{i}.db"
                 remove_store(db)
                 progress(f"orgchart load {name} ({i + 1}/{self.repeats})")
@@ -225,14 +239,48 @@ class Bench:
                 if name in self.base:
                     remove_store(self.base[name])
                 self.base[name] = db
+            if i == 0:
+                rows = StoreRows.read(self.base["large"])
+            same_rows.append(rows.write(self.work / "same-rows.db"))
+            progress(f"  the same rows with plain sqlite3: {same_rows[-1]:.1f}s")
         data["events_per_s"] = self.counts["large"] / median(times["large"])
         data["small_events_per_s"] = self.counts["small"] / median(times["small"])
         data["peak_rss_mb"] = median(rss["large"])
         data["small_peak_rss_mb"] = median(rss["small"])
         data["rss_ratio"] = ratio(data["peak_rss_mb"], data["small_peak_rss_mb"])
+        data["peak_rss_ratio"] = data["rss_ratio"]
+        data["same_rows_events_per_s"] = self.counts["large"] / median(same_rows)
+        data["ratio_to_same_rows"] = ratio(data["events_per_s"], data["same_rows_events_per_s"])
         data["raw_sqlite_rows_per_s"] = self.raw_insert_rate()
         # as issue 6 defines it: orgchart's load rate as a share of the raw insert rate
         data["ratio_to_raw"] = ratio(data["events_per_s"], data["raw_sqlite_rows_per_s"])
+        self.yaml_vs_json(data)
+
+    def yaml_vs_json(self, data: dict[str, Any]) -> None:
+        """Load the small history from YAML and from JSON (the same events), interleaved."""
+        import yaml
+
+        progress("writing the small history as YAML")
+        with self.paths["small"].open(encoding="utf-8") as f:
+            doc = json.load(f)
+        yaml_path = self.work / "small.yaml"
+        with yaml_path.open("w", encoding="utf-8") as f:
+            yaml.dump(doc, f, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+                      allow_unicode=True, sort_keys=False, default_flow_style=None, width=1000)
+        del doc
+        walls: dict[str, list[float]] = {"yaml": [], "json": []}
+        for i in range(self.repeats):
+            for kind, path in (("yaml", yaml_path), ("json", self.paths["small"])):
+                db = self.work / f"small-{kind}.db"
+                remove_store(db)
+                wall, _ = run_child([*orgchart_cmd(), "--db", str(db), "load", str(path)],
+                                    self.work)
+                walls[kind].append(wall)
+                remove_store(db)
+                progress(f"load small from {kind} ({i + 1}/{self.repeats}): {wall:.1f}s")
+        for kind in walls:
+            data[f"{kind}_events_per_s"] = self.counts["small"] / median(walls[kind])
+        data["yaml_vs_json"] = ratio(data["yaml_events_per_s"], data["json_events_per_s"])
 
     def raw_insert_rate(self) -> float:
         """Rows/s of plain sqlite3 executemany of the large history's events as JSON text."""
@@ -271,9 +319,9 @@ class Bench:
         finally:
             svc.close()
             remove_store(warm)
-        for name in ("small", "large"):
-            ms = []
-            for i in range(self.repeats):
+        ms: dict[str, list[float]] = {"small": [], "large": []}
+        for i in range(self.repeats):  # interleaved: small, large, small, ...
+            for name in ("small", "large"):
                 db = self.work / f"append-{name}.db"
                 copy_store(self.base[name], db)
                 svc = OrgChartService(str(db))
@@ -284,10 +332,11 @@ class Bench:
                 added = sum(r.added for r in reports)
                 if added != 10:
                     raise RuntimeError(f"the append file added {added} events, not 10")
-                ms.append(dt * 1000)
+                ms[name].append(dt * 1000)
                 progress(f"append to {name} ({i + 1}/{self.repeats}): {dt * 1000:.0f} ms")
                 remove_store(db)
-            data[f"{name}_ms"] = median(ms)
+        for name in ms:
+            data[f"{name}_ms"] = median(ms[name])
         data["ratio"] = ratio(data["large_ms"], data["small_ms"])
 
     # -- at --------------------------------------------------------------------------
@@ -431,8 +480,10 @@ class Bench:
         base_cmd = [sys.executable, "-c", "import click, sqlite3, json"]
         run_child(at_cmd, self.work)  # untimed: warms the page cache and the query tables
         run_child(base_cmd, self.work)
-        at_ms = [run_child(at_cmd, self.work)[0] * 1000 for _ in range(n)]
-        base_ms = [run_child(base_cmd, self.work)[0] * 1000 for _ in range(n)]
+        at_ms, base_ms = [], []
+        for _ in range(n):  # interleaved
+            at_ms.append(run_child(at_cmd, self.work)[0] * 1000)
+            base_ms.append(run_child(base_cmd, self.work)[0] * 1000)
         data["at_ms"], data["baseline_ms"] = median(at_ms), median(base_ms)
         data["ratio"] = ratio(data["at_ms"], data["baseline_ms"])
         data["repeats"] = n
@@ -525,6 +576,50 @@ def render_svg(svc: Any, day: Any, root: str, out: Path) -> str:
     return dot
 
 
+class StoreRows:
+    """Every row and index of a loaded SQLite store, to write again with plain sqlite3:
+    the fair floor for a load (the same bytes and indexes, none of orgchart's work)."""
+
+    def __init__(self, tables: list[tuple[str, str, list[tuple[Any, ...]]]],
+                 indexes: list[str]) -> None:
+        self.tables = tables  # (name, create statement, rows)
+        self.indexes = indexes
+
+    @classmethod
+    def read(cls, db: Path) -> StoreRows:
+        conn = sqlite3.connect(db)
+        try:
+            master = conn.execute("select type, name, sql from sqlite_master "
+                                  "where sql is not null and name not like 'sqlite_%'").fetchall()
+            tables = [(name, sql, conn.execute(f'select * from "{name}"').fetchall())
+                      for kind, name, sql in master if kind == "table"]
+            indexes = [sql for kind, _name, sql in master if kind == "index"]
+        finally:
+            conn.close()
+        return cls(tables, indexes)
+
+    def write(self, db: Path) -> float:
+        """Seconds to write every row, then build every index, in one transaction."""
+        remove_store(db)
+        conn = sqlite3.connect(db, isolation_level=None)
+        try:
+            conn.execute("pragma journal_mode=wal")
+            t0 = time.perf_counter()
+            conn.execute("begin")
+            for _name, create, rows in self.tables:
+                conn.execute(create)
+                if rows:
+                    marks = ", ".join("?" * len(rows[0]))
+                    conn.executemany(f'insert into "{_name}" values ({marks})', rows)
+            for create in self.indexes:
+                conn.execute(create)
+            conn.execute("commit")
+            return time.perf_counter() - t0
+        finally:
+            conn.close()
+            remove_store(db)
+
+
 def decode_log(store: Any, page: int = 1000) -> int:
     """Read every notification of the store's log in pages and decode each; return the count."""
     app = store.app
@@ -584,7 +679,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--events", type=int, default=1_000_000,
                     help="events in the large history; the small one has a tenth "
                          "(default 1,000,000)")
-    ap.add_argument("--repeats", type=int, default=3, help="repeats per timing (median)")
+    ap.add_argument("--repeats", type=int, default=5, help="repeats per timing (median)")
     ap.add_argument("--out", type=Path, default=Path("bench-results.json"),
                     help="where to write the results (default ./bench-results.json)")
     ap.add_argument("--workdir", type=Path, default=None,
@@ -599,7 +694,7 @@ def main(argv: list[str] | None = None) -> int:
         minutes = MINUTES_PER_MILLION * args.events / 1e6 * args.repeats / 3
         progress(f"warning: {args.events:,} events with {args.repeats} repeat(s) takes "
                  f"{minutes:.0f} minutes or more, and the large load needs several GB of "
-                 f"memory (--events 100000 takes about 20 minutes)")
+                 f"memory")
     temp = args.workdir is None
     work = Path(tempfile.mkdtemp(prefix="orgchart-bench-")) if temp else args.workdir
     work.mkdir(parents=True, exist_ok=True)
