@@ -419,3 +419,30 @@ def import_snapshot(ctx: click.Context, day: EffDate | None, file: str | None,
 
 def main() -> None:
     cli(obj={})
+
+
+# -- writing event files: the schema and a starter (orgchart.application.authoring) -------
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of orgchart/v1 event files (for editors and validators)."""
+    from orgchart.application.authoring import schema_text
+
+    click.echo(schema_text(), nl=False)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+def init(file: str) -> None:
+    """Write a starter event file FILE with comments and one example of every event type.
+
+    Its first line tells YAML editors (yaml-language-server) to check it against
+    orgchart-v1.schema.json, which is written beside it when missing.
+
+    Example: orgchart init history.yaml
+    """
+    from orgchart.application.authoring import init_file
+
+    written = init_file(file)
+    beside = f" and {written.schema}" if written.schema else ""
+    click.echo(f"wrote {written.path}{beside}")

@@ -1,0 +1,88 @@
+"""`orgchart schema` and `orgchart init`: the schema for editors and a starter file."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from orgchart.cli import cli
+from tests.conftest import ROOT, Run
+
+SCHEMA = ROOT / "events" / "orgchart-v1.schema.json"
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    r = CliRunner().invoke(cli, list(args), obj={})
+    return r.exit_code, r.stdout, r.stderr
+
+
+def test_schema_prints_the_json_schema() -> None:
+    code, out, _ = invoke("schema")
+    assert code == 0
+    assert out == SCHEMA.read_text(encoding="utf-8")
+    assert json.loads(out)["title"] == "orgchart/v1 event file"
+
+
+def test_init_writes_a_starter_and_the_schema_beside_it(tmp_path: Path, run: Run) -> None:
+    target = tmp_path / "history.yaml"
+    code, out, _ = invoke("init", str(target))
+    assert code == 0
+    assert out == f"wrote {target} and {tmp_path / 'orgchart-v1.schema.json'}\n"
+    text = target.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "# yaml-language-server: $schema=orgchart-v1.schema.json"
+    assert (tmp_path / "orgchart-v1.schema.json").read_text(encoding="utf-8") == \
+        SCHEMA.read_text(encoding="utf-8")
+    r = run("load", str(target))
+    assert (r.exit_code, r.output) == (0, f"{target}: 1 new event\n")
+
+
+def test_init_never_overwrites(tmp_path: Path) -> None:
+    target = tmp_path / "history.yaml"
+    target.write_text("mine\n", encoding="utf-8")
+    code, _, err = invoke("init", str(target))
+    assert code == 1
+    assert err == f"Error: {target} already exists; `orgchart init` never overwrites a file\n"
+    assert target.read_text(encoding="utf-8") == "mine\n"
+    assert not (tmp_path / "orgchart-v1.schema.json").exists()
+
+
+def test_init_keeps_a_schema_already_there(tmp_path: Path) -> None:
+    (tmp_path / "orgchart-v1.schema.json").write_text("{}", encoding="utf-8")
+    code, out, _ = invoke("init", str(tmp_path / "a.yaml"))
+    assert (code, out) == (0, f"wrote {tmp_path / 'a.yaml'}\n")
+    assert (tmp_path / "orgchart-v1.schema.json").read_text(encoding="utf-8") == "{}"
+
+
+def test_init_into_a_missing_folder_is_one_line(tmp_path: Path) -> None:
+    code, _, err = invoke("init", str(tmp_path / "no" / "a.yaml"))
+    assert code == 1 and err.count("\n") == 1 and "does not exist" in err
+
+
+def test_every_commented_example_loads_and_every_event_type_has_one(tmp_path: Path,
+                                                                    run: Run) -> None:
+    """Uncommented, the starter's examples are a valid history covering every type."""
+    invoke("init", str(tmp_path / "starter.yaml"))
+    text = (tmp_path / "starter.yaml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith("# - type:"))
+    body = [re.sub(r"^  # ", "  ", line) for line in lines[start:]]
+    uncommented = "\n".join(lines[:start] + body) + "\n"
+    types = set(re.findall(r"^  - type: (\w+)", uncommented, re.M))
+    enum = json.loads(SCHEMA.read_text(encoding="utf-8"))["$defs"]["event"]["properties"][
+        "type"]["enum"]
+    assert types == set(enum)
+    retract_at = uncommented.index("  - type: retract")
+    first = tmp_path / "all.yaml"
+    first.write_text(uncommented[:retract_at], encoding="utf-8")
+    r = run("load", str(first))
+    assert r.exit_code == 0, r.output
+    assert r.output == f"{first}: {len(enum) + 1} new events\n"  # two establish examples
+    step_down = next(e for e in json.loads(run("log", "--format", "json").output)
+                     if e["type"] == "step_down")
+    second = tmp_path / "retract.yaml"
+    second.write_text(uncommented.replace("EVENT-ID", step_down["id"]), encoding="utf-8")
+    r = run("load", str(second))
+    assert (r.exit_code, r.output) == (0, f"{second}: 1 new event\n")
