@@ -363,3 +363,14 @@ def test_hostile_unit_page_shows_every_name(hostile: TestClient) -> None:
         assert evil in text, evil
     text = assert_plain_page(hostile.get("/unit/corp").text).all_text()
     assert EVIL_SCRIPT in text and EVIL_QUOTE in text
+
+
+def test_on_both_back_ends(seeded: Any, db_path: str) -> None:
+    """The same answers from a SQLite file and from PostgreSQL (with its local cache)."""
+    with TestClient(create_app(db_path)) as c:
+        assert c.get("/api/at?date=2026-04-01").text == cli_out(
+            db_path, "at", "2026-04-01", "--format", "json")
+        level = ok_json(c, "/api/children?date=2026-04-01&unit=cn-ecommerce")["units"]
+        assert [u["id"] for u in level] == ["platform-users", "smart-algorithms"]
+        assert ok_json(c, "/api/person/zhang-kaifu")["roles"][0]["unit"] == "search-rec"
+        assert "搜推智能产品事业部" in c.get("/unit/search-rec").text
