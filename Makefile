@@ -54,6 +54,7 @@ demo: $(STAMP) system-deps
 	$(ORGCHART) render 2026-04-01 --since 2026-03-31 -o chart-2026-04-01.svg
 	$(ORGCHART) timeline -o history.html
 	@echo "history.html: the whole story in one page; open file://$(CURDIR)/history.html in any browser (works offline)"
+	@echo "explore it in a browser: $(BIN)/orgchart --db $(DEMO_DB) serve  (then open http://127.0.0.1:8000/; Ctrl+C stops it)"
 
 test: $(STAMP) system-deps browser-deps
 	$(BIN)/pytest

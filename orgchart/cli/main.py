@@ -446,3 +446,36 @@ def init(file: str) -> None:
     written = init_file(file)
     beside = f" and {written.schema}" if written.schema else ""
     click.echo(f"wrote {written.path}{beside}")
+
+
+# -- exploring in a browser: a local, read-only web app (orgchart.web) -----------------------
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0: every interface; anyone who can reach it "
+                   "can read the store).")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Explore the store in a browser: the chart on any date as a tree that opens level by
+    level, search, unit and person pages, what changed between two dates, and a JSON API.
+    Read-only; nothing is fetched from outside. Ctrl+C stops it.
+
+    Example: orgchart --db demo.db serve
+    """
+    import contextlib
+
+    from orgchart.adapters.dbconfig import safe_db_label
+    from orgchart.web import server
+    from orgchart.web.app import allowed_hosts, create_app
+
+    svc = service(ctx)
+    with svc.query_db():  # a missing or empty store is an error now, not on the first page
+        pass
+    sock = server.bind(host, port)
+    click.echo(f"orgchart: exploring {safe_db_label(svc.db)} at {server.url_of(sock)} "
+               f"(read-only; Ctrl+C to stop)")
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C: a normal way to stop
+        server.run(create_app(ctx.obj["db"], allowed_hosts(host)), sock)
+    click.echo("orgchart: stopped")

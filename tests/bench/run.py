@@ -43,6 +43,16 @@ rebuild  `OrgChartService.refresh(force=True)` of the large store versus reading
          time over the same log: the rebuild rate as a share of the decode rate;
          log_decode_per_s counts log entries, which include the people and
          sources records)
+serve    `orgchart serve` on the large store: in Chromium (Playwright, Debian's
+         /usr/bin/chromium or $ORGCHART_CHROMIUM), a fresh page of the explorer on
+         the query date until its first chart is in the page (first_chart_ms: the
+         page's `orgchart:first-chart` mark, from the start of the navigation), and
+         opening the closed unit with the most units under it, then its child with
+         the most (expand_ms: the page's `orgchart:expand` measures, from the click
+         to its children in the page), served by uvicorn on 127.0.0.1; and the
+         API's `at` (GET /api/at on the whole chart through Starlette's TestClient)
+         against the CLI's `at` in-process (`OrgChartService.at` + its JSON text),
+         interleaved: at_api_ratio = api / cli
 """
 
 from __future__ import annotations
@@ -91,6 +101,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "render": ("units", "total_s", "dot_only_s", "overhead_ratio"),
     "cli": ("at_ms", "baseline_ms", "ratio"),
     "rebuild": ("events_per_s", "log_decode_per_s", "ratio"),
+    "serve": ("first_chart_ms", "expand_ms", "at_api_ms", "at_cli_ms", "at_api_ratio"),
 }
 
 _T0 = time.perf_counter()
@@ -522,6 +533,88 @@ class Bench:
         # as issue 6 defines it: rebuild rate as a share of the log-decoding rate
         data["ratio"] = ratio(median(decode_s), median(rebuild_s))
 
+    # -- serve -----------------------------------------------------------------------
+
+    def serve(self, data: dict[str, Any]) -> None:
+        if "large" not in self.base:
+            raise RuntimeError("no loaded stores (the load step failed)")
+        db = str(self.base["large"])
+        self.serve_api(db, data)
+        why = browser_missing()
+        if why is not None:
+            self.notes.append(f"serve: {why}; first_chart_ms and expand_ms recorded null")
+            return
+        self.serve_browser(db, data)
+
+    def serve_api(self, db: str, data: dict[str, Any]) -> None:
+        from starlette.testclient import TestClient
+
+        from orgchart.application.service import OrgChartService
+        from orgchart.domain.dates import EffDate
+        from orgchart.web.app import create_app
+
+        day = EffDate.parse(generate.QUERY_DATE)
+        svc = OrgChartService(db)
+        api, cli = [], []
+        try:
+            with TestClient(create_app(db)) as client:
+                get = partial(client.get, "/api/at", params={"date": generate.QUERY_DATE})
+                _, text = _at_json(svc, day)  # untimed: imports, the page cache
+                answer = get()
+                if answer.status_code != 200 or answer.text != text:
+                    raise RuntimeError("GET /api/at is not the text of `at --format json`")
+                for i in range(max(3, self.repeats)):  # interleaved
+                    api.append(timed(get)[0] * 1000)
+                    cli.append(timed(partial(_at_json, svc, day))[0] * 1000)
+                    progress(f"serve: /api/at {api[-1]:.0f} ms, at in-process {cli[-1]:.0f} ms "
+                             f"({i + 1})")
+        finally:
+            svc.close()
+        data["at_api_ms"], data["at_cli_ms"] = median(api), median(cli)
+        data["at_api_ratio"] = ratio(data["at_api_ms"], data["at_cli_ms"])
+
+    def serve_browser(self, db: str, data: dict[str, Any]) -> None:
+        from playwright.sync_api import sync_playwright
+
+        from orgchart.web.app import allowed_hosts, create_app
+        from orgchart.web.server import running
+
+        first, expand, opened = [], [], []
+        with running(create_app(db, allowed_hosts("127.0.0.1"))) as url, \
+                sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+            try:
+                for i in range(max(3, self.repeats) + 1):  # the first page warms up
+                    ctx = browser.new_context(viewport={"width": 1100, "height": 800})
+                    try:
+                        page = ctx.new_page()
+                        page.goto(f"{url}?date={generate.QUERY_DATE}")
+                        page.wait_for_selector("#tree[aria-busy=false]", timeout=60_000)
+                        shown = page.evaluate(_FIRST_CHART)
+                        took = []
+                        for _ in range(2):  # the biggest closed unit, then its biggest child
+                            uid, kids = page.evaluate(_BIGGEST_CLOSED)
+                            if uid is None:
+                                break
+                            page.locator(f'li[data-unit="{uid}"] > .node > .toggle').click()
+                            page.wait_for_selector(
+                                f'li[data-unit="{uid}"][aria-expanded=true] > ul > li',
+                                timeout=60_000)
+                            took.append(page.evaluate(_LAST_EXPAND % json.dumps(uid)))
+                            opened.append(kids)
+                    finally:
+                        ctx.close()
+                    if i:
+                        first.append(shown)
+                        expand.extend(took)
+                    progress(f"serve: first chart {shown:.0f} ms, expand "
+                             f"{', '.join(f'{t:.0f}' for t in took)} ms ({i})")
+            finally:
+                browser.close()
+        data["first_chart_ms"] = median(first)
+        data["expand_ms"] = median(expand) if expand else None
+        data["expanded_units"] = max(opened) if opened else 0
+
     # -- all -------------------------------------------------------------------------
 
     def run(self) -> dict[str, Any]:
@@ -542,7 +635,7 @@ class Bench:
         steps: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
             ("load", self.load), ("append", self.append), ("at", self.at),
             ("diff", self.diff), ("render", self.render), ("cli", self.cli),
-            ("rebuild", self.rebuild)]
+            ("rebuild", self.rebuild), ("serve", self.serve)]
         for name, step in steps:
             with section(name, self.results, self.errors) as data:
                 needs_base = name in ("append", "at", "diff", "render", "rebuild")
@@ -563,6 +656,37 @@ def _at_json(svc: Any, day: Any) -> tuple[dict[str, Any], str]:
 
     chart: dict[str, Any] = svc.at(day)
     return chart, chart_json(chart)
+
+
+#: In the explorer's page: when the first chart was in it (ms from the navigation start).
+_FIRST_CHART = "performance.getEntriesByName('orgchart:first-chart')[0].startTime"
+#: The closed unit with the most units under it, and how many: [id, count] ([null, 0]).
+_BIGGEST_CLOSED = """() => {
+    let best = [null, 0];
+    for (const li of document.querySelectorAll('li[aria-expanded=false]')) {
+        const n = parseInt(li.querySelector('.count').textContent, 10);
+        if (n > best[1]) best = [li.dataset.unit, n];
+    }
+    return best;
+}"""
+#: How long the last opening of unit %s took (ms).
+_LAST_EXPAND = ("performance.getEntriesByName('orgchart:expand')"
+                ".filter(e => e.detail === %s).at(-1).duration")
+
+
+def chromium_path() -> str:
+    return os.environ.get("ORGCHART_CHROMIUM", "/usr/bin/chromium")
+
+
+def browser_missing() -> str | None:
+    """Why the explorer cannot be measured in Chromium here (None: it can)."""
+    import importlib.util
+
+    if importlib.util.find_spec("playwright") is None:
+        return "the Python package `playwright` is not installed"
+    if not os.access(chromium_path(), os.X_OK):
+        return f"no Chromium at {chromium_path()}"
+    return None
 
 
 def render_svg(svc: Any, day: Any, root: str, out: Path) -> str:
