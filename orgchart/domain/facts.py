@@ -140,8 +140,9 @@ class Fact:
     @classmethod
     def from_plain(cls, own: Mapping[str, Any], **common: Any) -> Self:
         """The event of its own fields as plain data (`own_fields()`, the stored form)."""
-        values = {name: own[name] for name in _forms(cls).names}
-        for name, convert in _forms(cls).from_plain:
+        forms = _forms(cls)
+        values = {name: own[name] for name in forms.names}
+        for name, convert in forms.from_plain:
             values[name] = convert(values[name])
         return _make(cls, common, values)
 
