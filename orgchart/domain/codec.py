@@ -1,4 +1,9 @@
-"""Conversion between event values (`facts`) and stored events (`OrgHistory.*`)."""
+"""Conversion between event values (`facts`) and stored events (`OrgHistory.*`).
+
+Both directions are derived from the event type declarations: the stored
+class is `STORED_CLASS[type(fact)]` and its fields are the common ones plus
+the fact's own fields as plain data.
+"""
 
 from __future__ import annotations
 
@@ -7,32 +12,9 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from orgchart.domain.dates import EffDate
-from orgchart.domain.facts import (
-    Appoint,
-    Dissolve,
-    Establish,
-    Fact,
-    Merge,
-    Move,
-    Rename,
-    Retract,
-    Split,
-    StepDown,
-    build_fact,
-)
-from orgchart.domain.history import OrgHistory
+from orgchart.domain.facts import Fact
+from orgchart.domain.history import STORED_CLASS, OrgHistory
 
-STORED_CLASS: dict[type[Fact], type[OrgHistory.Recorded]] = {
-    Establish: OrgHistory.UnitEstablished,
-    Rename: OrgHistory.UnitRenamed,
-    Move: OrgHistory.UnitMoved,
-    Split: OrgHistory.UnitSplit,
-    Merge: OrgHistory.UnitsMerged,
-    Dissolve: OrgHistory.UnitDissolved,
-    Appoint: OrgHistory.LeaderAppointed,
-    StepDown: OrgHistory.LeaderSteppedDown,
-    Retract: OrgHistory.EventRetracted,
-}
 FACT_CLASS: dict[type[OrgHistory.Recorded], type[Fact]] = {v: k for k, v in STORED_CLASS.items()}
 
 
@@ -46,8 +28,6 @@ def to_stored(fact: Fact) -> tuple[type[OrgHistory.Recorded], dict[str, Any]]:
         "note": fact.note,
         **fact.own_fields(),
     }
-    if isinstance(fact, Merge):
-        fields["new_unit"] = fact.new_unit.to_dict() if fact.new_unit else None
     return STORED_CLASS[type(fact)], fields
 
 
@@ -58,10 +38,10 @@ def to_fact(event: Aggregate.Event, seq: int) -> Fact | None:
         return None
     assert isinstance(event, OrgHistory.Recorded)
     own = {k: v for k, v in event.__dict__.items() if k not in _STORED_COMMON}
-    return build_fact(cls.TYPE, own, id=event.event_id,
-                      date=EffDate.parse(event.date) if event.date else None,
-                      recorded=event.recorded, sources=tuple(event.sources), note=event.note,
-                      seq=seq)
+    return cls.from_plain(own, id=event.event_id,
+                          date=EffDate.parse(event.date) if event.date else None,
+                          recorded=event.recorded, sources=tuple(event.sources), note=event.note,
+                          seq=seq)
 
 
 _STORED_COMMON = {"originator_id", "originator_version", "timestamp", "originator_topic", "chain",

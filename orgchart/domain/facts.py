@@ -1,17 +1,30 @@
-"""The event values of `orgchart/v1`: one immutable class per event type.
+"""The event types of `orgchart/v1`, each declared once: one immutable class per type.
 
-These are the plain domain values the rules replay works on. The stored
-form of each (past-tense classes inside the `OrgHistory` aggregate) lives in
-`orgchart.domain.history`; `orgchart.domain.codec` converts between the two.
+A declaration is one of the classes below. It gives the type's name in files
+(`TYPE`), the name of its stored class (`STORED`: `OrgHistory.<STORED>`, built
+from the declaration in `orgchart.domain.history`), whether it has an effective
+date (`DATED`), its own fields with their defaults (a field without a default
+is required in a file), the units and people it names, the units it creates,
+and, only where a file writes a field in a shape of its own, how (`file_problem`,
+`own_from_file`, `own_to_file`, `file_fields`).
+
+Everything else is derived from the declarations in `FACT_TYPES`: reading a
+file (`from_file`), the stored classes and the codec (`orgchart.domain.codec`),
+the query tables' rows (`from_plain`), the export (`to_file`), the snapshot
+import's checks. The other places a type is written are its rule in the replay
+(`orgchart.domain.rules`), its sentences (`orgchart.presentation.sentences`)
+and its entry in the JSON Schema (`events/orgchart-v1.schema.json`, checked
+against these declarations by `tests/unit/test_event_types.py`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, field, fields
 from functools import cache, lru_cache
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self, TypeVar, get_type_hints
 
 from orgchart.domain.canonical import canonical_json
 from orgchart.domain.dates import EffDate
@@ -39,11 +52,21 @@ class NewUnit:
         return {k: v for k, v in _field_items(self) if v is not None}
 
 
+#: Every declared event type by its name in files, in declaration order.
+FACT_TYPES: dict[str, type[Fact]] = {}
+
+
 @dataclass(frozen=True, kw_only=True)
 class Fact:
-    """Fields every event has. `seq` is the append position (effective-order tiebreak)."""
+    """Fields every event has. `seq` is the append position (effective-order tiebreak).
+
+    A subclass that sets `TYPE` declares an event type (see the module docstring).
+    """
 
     TYPE: ClassVar[str] = ""
+    STORED: ClassVar[str] = ""  # the stored class, `OrgHistory.<STORED>`: never renamed
+    DATED: ClassVar[bool] = True  # has an effective `date` (required in a file)
+
     id: str
     date: EffDate | None
     recorded: str
@@ -52,6 +75,78 @@ class Fact:
     seq: int = field(default=0, compare=False)
 
     COMMON: ClassVar[tuple[str, ...]] = ("id", "date", "recorded", "sources", "note", "seq")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "TYPE" in cls.__dict__:
+            if cls.TYPE in FACT_TYPES:
+                raise TypeError(f"event type '{cls.TYPE}' is declared twice")
+            FACT_TYPES[cls.TYPE] = cls
+
+    # -- what the event names -------------------------------------------------
+
+    def mentions(self) -> list[str]:
+        """Every unit id the event names (for `log --unit` and lineage)."""
+        return []
+
+    def creates(self) -> list[str]:
+        """The unit ids the event brings into being."""
+        return []
+
+    def people_named(self) -> list[str]:
+        """The person ids the event names (each must be defined under `people`)."""
+        return []
+
+    # -- its forms: in a file, in the store and the query tables ------------------
+
+    @classmethod
+    def file_problem(cls, raw: Mapping[str, Any]) -> str | None:
+        """What is wrong with the event's file form beyond what the JSON Schema says."""
+        return None
+
+    @classmethod
+    def file_fields(cls) -> dict[str, bool]:
+        """The type's own fields in a file, each with whether it is required."""
+        return {f.name: f.required for f in own_fields_of(cls)}
+
+    @classmethod
+    def own_from_file(cls, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """The own fields, as values, of the event's file form (already schema-checked)."""
+        forms = _forms(cls)
+        own = {name: raw[name] for name in forms.required}
+        for name, default in forms.optional:
+            own[name] = raw.get(name, default)
+        for name, convert in forms.from_file:
+            own[name] = convert(own[name])
+        return own
+
+    def own_to_file(self) -> dict[str, Any]:
+        """The own fields as a file writes them: optional ones left out when empty."""
+        plain = self.own_fields()
+        out: dict[str, Any] = {}
+        for f in own_fields_of(type(self)):
+            value = plain[f.name]
+            if f.form.to_file is not None:
+                value = f.form.to_file(value)
+            if f.required or not (value is None or value is False or value == {}):
+                out[f.name] = value
+        return out
+
+    @classmethod
+    def from_file(cls, raw: Mapping[str, Any], **common: Any) -> Self:
+        """The event of a file's mapping (already schema-checked), with the common fields."""
+        return _make(cls, common, cls.own_from_file(raw))
+
+    @classmethod
+    def from_plain(cls, own: Mapping[str, Any], **common: Any) -> Self:
+        """The event of its own fields as plain data (`own_fields()`, the stored form)."""
+        forms = _forms(cls)
+        values = {name: own[name] for name in forms.names}
+        for name, convert in forms.from_plain:
+            values[name] = convert(values[name])
+        return _make(cls, common, values)
+
+    # -- the rest ---------------------------------------------------------------
 
     @property
     def recorded_day(self) -> dt.date:
@@ -66,7 +161,7 @@ class Fact:
         """The type's own fields (everything but the common ones), as plain data (a new dict)."""
         own = self.__dict__.get("_own")
         if own is None:  # computed once (the fields never change); not a dataclass field
-            names: tuple[str, ...] = _own_names(type(self))  # type: ignore[arg-type]
+            names = _forms(type(self)).names
             own = self.__dict__["_own"] = {k: _plain(getattr(self, k)) for k in names}
         return dict(own)
 
@@ -84,98 +179,173 @@ class Fact:
         return f"({self.TYPE}, {self.date})" if self.date else f"({self.TYPE})"
 
 
+# -- the declarations ---------------------------------------------------------------
+
+
 @dataclass(frozen=True, kw_only=True)
 class Establish(Fact):
     TYPE: ClassVar[str] = "establish"
+    STORED: ClassVar[str] = "UnitEstablished"
     unit: str
     name: str
     name_en: str | None = None
     kind: str | None = None
     parent: str | None = None
 
+    def mentions(self) -> list[str]:
+        return [self.unit] + ([self.parent] if self.parent else [])
+
+    def creates(self) -> list[str]:
+        return [self.unit]
+
 
 @dataclass(frozen=True, kw_only=True)
 class Rename(Fact):
     TYPE: ClassVar[str] = "rename"
+    STORED: ClassVar[str] = "UnitRenamed"
     unit: str
     name: str | None = None
     name_en: str | None = None
+
+    def mentions(self) -> list[str]:
+        return [self.unit]
+
+    @classmethod
+    def file_problem(cls, raw: Mapping[str, Any]) -> str | None:
+        if raw.get("name") is None and raw.get("name_en") is None:
+            return "a rename needs `name` or `name_en`"
+        return None
 
 
 @dataclass(frozen=True, kw_only=True)
 class Move(Fact):
     TYPE: ClassVar[str] = "move"
+    STORED: ClassVar[str] = "UnitMoved"
     unit: str
-    parent: str | None
+    parent: str | None  # required: `null` makes the unit a root
+
+    def mentions(self) -> list[str]:
+        return [self.unit] + ([self.parent] if self.parent else [])
 
 
 @dataclass(frozen=True, kw_only=True)
 class Split(Fact):
     TYPE: ClassVar[str] = "split"
+    STORED: ClassVar[str] = "UnitSplit"
     unit: str
     into: tuple[NewUnit, ...]
-    children: tuple[tuple[str, str], ...] = ()
+    children: tuple[tuple[str, str], ...] = ()  # (child, part); a mapping in a file
     keep: bool = False
+
+    def mentions(self) -> list[str]:
+        return [self.unit, *(p.unit for p in self.into), *(c for c, _ in self.children)]
+
+    def creates(self) -> list[str]:
+        return [p.unit for p in self.into]
 
 
 @dataclass(frozen=True, kw_only=True)
 class Merge(Fact):
     TYPE: ClassVar[str] = "merge"
+    STORED: ClassVar[str] = "UnitsMerged"
     units: tuple[str, ...]
     into: str
     new_unit: NewUnit | None = None  # set when `into` is a new unit
+
+    def mentions(self) -> list[str]:
+        return [*self.units, self.into]
+
+    def creates(self) -> list[str]:
+        return [self.new_unit.unit] if self.new_unit else []
+
+    # In a file, `into` is an existing unit's id or a new unit ({unit, name, ...}).
+
+    @classmethod
+    def file_fields(cls) -> dict[str, bool]:
+        return {"units": True, "into": True}
+
+    @classmethod
+    def own_from_file(cls, raw: Mapping[str, Any]) -> dict[str, Any]:
+        into = raw["into"]
+        new = NewUnit(**into) if isinstance(into, Mapping) else None
+        return {"units": tuple(raw["units"]), "into": new.unit if new else into,
+                "new_unit": new}
+
+    def own_to_file(self) -> dict[str, Any]:
+        return {"units": list(self.units),
+                "into": self.new_unit.to_dict() if self.new_unit else self.into}
 
 
 @dataclass(frozen=True, kw_only=True)
 class Dissolve(Fact):
     TYPE: ClassVar[str] = "dissolve"
+    STORED: ClassVar[str] = "UnitDissolved"
     unit: str
     children_to: str | None = None
+
+    def mentions(self) -> list[str]:
+        return [self.unit] + ([self.children_to] if self.children_to else [])
 
 
 @dataclass(frozen=True, kw_only=True)
 class Appoint(Fact):
     TYPE: ClassVar[str] = "appoint"
+    STORED: ClassVar[str] = "LeaderAppointed"
     unit: str
     person: str
     role: str = "head"
     title: str | None = None
 
+    def mentions(self) -> list[str]:
+        return [self.unit]
+
+    def people_named(self) -> list[str]:
+        return [self.person]
+
 
 @dataclass(frozen=True, kw_only=True)
 class StepDown(Fact):
     TYPE: ClassVar[str] = "step_down"
+    STORED: ClassVar[str] = "LeaderSteppedDown"
     unit: str
     person: str
     role: str | None = None
+
+    def mentions(self) -> list[str]:
+        return [self.unit]
+
+    def people_named(self) -> list[str]:
+        return [self.person]
 
 
 @dataclass(frozen=True, kw_only=True)
 class Retract(Fact):
     TYPE: ClassVar[str] = "retract"
+    STORED: ClassVar[str] = "EventRetracted"
+    DATED: ClassVar[bool] = False
     event: str
     reason: str
 
 
+# -- derived from the declarations ------------------------------------------------------
+
 F = TypeVar("F", bound=Fact)
 
-FACT_TYPES: dict[str, type[Fact]] = {
-    cls.TYPE: cls
-    for cls in (Establish, Rename, Move, Split, Merge, Dissolve, Appoint, StepDown, Retract)
-}
 
-
-def build_fact(type_name: str, own: dict[str, Any], **common: Any) -> Fact:
+def build_fact(type_name: str, own: Mapping[str, Any], **common: Any) -> Fact:
     """A fact from its stored form: the type, its own fields as plain data, the common fields."""
-    cls = FACT_TYPES[type_name]
-    own = dict(own)
-    if cls is Split:
-        own["into"] = tuple(NewUnit(**p) for p in own["into"])
-        own["children"] = tuple((c, p) for c, p in own["children"])
-    elif cls is Merge:
-        own["units"] = tuple(own["units"])
-        own["new_unit"] = NewUnit(**own["new_unit"]) if own.get("new_unit") else None
-    return cls(**common, **own)
+    return FACT_TYPES[type_name].from_plain(own, **common)
+
+
+def units_named(fact: Fact) -> list[str]:
+    """Every unit id an event mentions (for `log --unit` and lineage)."""
+    return fact.mentions()
+
+
+def units_in(type_name: str, own: Mapping[str, Any]) -> list[str]:
+    """Every unit id an event of `type_name` mentions, from its own fields as plain data
+    (other keys of `own` are ignored)."""
+    return FACT_TYPES[type_name].from_plain(own, id="", date=None, recorded="").mentions()
 
 
 def with_seq(fact: F, seq: int) -> F:
@@ -203,20 +373,114 @@ def derive_id(fact: Fact) -> str:
     return f"{fact.TYPE}-{fact.date}-{digest}" if fact.date else f"{fact.TYPE}-{digest}"
 
 
-def units_named(fact: Fact) -> list[str]:
-    """Every unit id an event mentions (for `log --unit` and lineage)."""
-    match fact:
-        case Establish(unit=u, parent=p) | Move(unit=u, parent=p):
-            return [u] + ([p] if p else [])
-        case Split(unit=u, into=parts, children=children):
-            return [u, *(p.unit for p in parts), *(c for c, _ in children)]
-        case Merge(units=us, into=t):
-            return [*us, t]
-        case Dissolve(unit=u, children_to=c):
-            return [u] + ([c] if c else [])
-        case Rename(unit=u) | Appoint(unit=u) | StepDown(unit=u):
-            return [u]
-    return []
+# -- the forms of a field's value ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ValueForm:
+    """How a field of one value type is written: stored, as plain data, in a file.
+
+    `from_plain` turns the plain (stored, JSON) value into the field's value,
+    `from_file` a file's value, `to_file` the plain value into a file's; None
+    where the value is written as it is.
+    """
+
+    stored: str  # the annotation of the field on the stored class
+    from_plain: Callable[[Any], Any] | None = None
+    from_file: Callable[[Any], Any] | None = None
+    to_file: Callable[[Any], Any] | None = None
+
+
+def _new_units(parts: Any) -> tuple[NewUnit, ...]:
+    return tuple(NewUnit(**p) for p in parts)
+
+
+def _new_unit_or_none(value: Any) -> NewUnit | None:
+    return NewUnit(**value) if value else None
+
+
+def _pairs(pairs: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((a, b) for a, b in pairs)
+
+
+def _pairs_of_mapping(mapping: Any) -> tuple[tuple[str, str], ...]:
+    return tuple(mapping.items()) if mapping else ()
+
+
+#: The value types an event's own field may have, by type annotation.
+VALUE_FORMS: dict[Any, ValueForm] = {
+    str: ValueForm("str"),
+    str | None: ValueForm("str | None"),
+    bool: ValueForm("bool"),
+    tuple[str, ...]: ValueForm("list[str]", tuple, tuple),
+    NewUnit | None: ValueForm("dict[str, Any] | None", _new_unit_or_none, _new_unit_or_none),
+    tuple[NewUnit, ...]: ValueForm("list[dict[str, Any]]", _new_units, _new_units),
+    # a mapping (child -> part) in a file; a list of pairs in the store
+    tuple[tuple[str, str], ...]: ValueForm("list[list[str]]", _pairs, _pairs_of_mapping, dict),
+}
+
+
+@dataclass(frozen=True)
+class OwnField:
+    """One of a type's own fields: its name, whether a file must give it, its default."""
+
+    name: str
+    required: bool
+    default: Any
+    form: ValueForm
+
+
+def own_fields_of(cls: type[Fact]) -> tuple[OwnField, ...]:
+    """The declared own fields of an event type, in declaration order."""
+    return _forms(cls).fields
+
+
+@dataclass(frozen=True)
+class _Forms:
+    """An event type's own fields, and the same arranged for reading values fast."""
+
+    fields: tuple[OwnField, ...]
+    names: tuple[str, ...]
+    required: tuple[str, ...]
+    optional: tuple[tuple[str, Any], ...]  # (name, default)
+    from_plain: tuple[tuple[str, Callable[[Any], Any]], ...]
+    from_file: tuple[tuple[str, Callable[[Any], Any]], ...]
+
+
+_FORMS: dict[type[Fact], _Forms] = {}
+
+
+def _forms(cls: type[Fact]) -> _Forms:
+    forms = _FORMS.get(cls)
+    if forms is None:
+        hints = get_type_hints(cls)
+        own: list[OwnField] = []
+        for f in fields(cls):
+            if f.name not in Fact.COMMON:
+                required = f.default is MISSING and f.default_factory is MISSING
+                own.append(OwnField(f.name, required, None if required else f.default,
+                                    VALUE_FORMS[hints[f.name]]))
+        forms = _FORMS[cls] = _Forms(
+            tuple(own), tuple(f.name for f in own), tuple(f.name for f in own if f.required),
+            tuple((f.name, f.default) for f in own if not f.required),
+            tuple((f.name, f.form.from_plain) for f in own if f.form.from_plain),
+            tuple((f.name, f.form.from_file) for f in own if f.form.from_file))
+    return forms
+
+
+_COMMON_DEFAULTS = {"sources": (), "note": None, "seq": 0}
+
+
+def _make(cls: type[F], common: Mapping[str, Any], own: Mapping[str, Any]) -> F:
+    """`cls(**common, **own)` for values already checked, without the frozen dataclass's
+    __init__ (which sets each field through object.__setattr__): loads build an event
+    value per event. `common` needs `id`, `date` and `recorded`."""
+    fact = object.__new__(cls)
+    values = fact.__dict__
+    values.update(_COMMON_DEFAULTS)
+    values.update(common)
+    values.update(own)
+    return fact
 
 
 def _field_items(obj: Any) -> list[tuple[str, Any]]:
@@ -226,11 +490,6 @@ def _field_items(obj: Any) -> list[tuple[str, Any]]:
 @cache
 def _field_names(cls: Any) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
-
-
-@cache
-def _own_names(cls: Any) -> tuple[str, ...]:
-    return tuple(n for n in _field_names(cls) if n not in Fact.COMMON)
 
 
 def _plain(value: Any) -> Any:

@@ -6,7 +6,11 @@ every append goes to this single stream at an expected version and two
 writers that race get one success and one conflict.
 
 The nested past-tense event classes are a stored, public schema: their names
-and fields change only by addition (with `class_version` and upcasting).
+and fields change only by addition (with `class_version` and upcasting). The
+class of each event type is built from its declaration in
+`orgchart.domain.facts`: named `STORED`, with the type's own fields (as plain
+data) after those of `Recorded`; `tests/unit/test_event_types.py` pins every
+stored name and field.
 Validation happens before an event is triggered (see `orgchart.application.service`);
 the aggregate itself only counts versions, so replaying it is cheap.
 """
@@ -20,6 +24,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from orgchart.domain.canonical import canonical_json
+from orgchart.domain.facts import FACT_TYPES, Fact, own_fields_of
 from orgchart.domain.stream import STREAM_ID
 
 GENESIS = "0" * 64
@@ -56,51 +61,8 @@ class OrgHistory(Aggregate):
         sources: list[str]
         note: str | None
 
-    class UnitEstablished(Recorded):
-        unit: str
-        name: str
-        name_en: str | None
-        kind: str | None
-        parent: str | None
-
-    class UnitRenamed(Recorded):
-        unit: str
-        name: str | None
-        name_en: str | None
-
-    class UnitMoved(Recorded):
-        unit: str
-        parent: str | None
-
-    class UnitSplit(Recorded):
-        unit: str
-        into: list[dict[str, Any]]
-        children: list[list[str]]
-        keep: bool
-
-    class UnitsMerged(Recorded):
-        units: list[str]
-        into: str
-        new_unit: dict[str, Any] | None
-
-    class UnitDissolved(Recorded):
-        unit: str
-        children_to: str | None
-
-    class LeaderAppointed(Recorded):
-        unit: str
-        person: str
-        role: str
-        title: str | None
-
-    class LeaderSteppedDown(Recorded):
-        unit: str
-        person: str
-        role: str | None
-
-    class EventRetracted(Recorded):
-        event: str
-        reason: str
+    # The stored class of each event type (`UnitEstablished`, `UnitSplit`, ...) is built
+    # from its declaration below the class: see `_declare_stored_classes`.
 
     class PersonRecorded(Chained):
         """Reference data: a person, or fields added to one recorded earlier."""
@@ -135,6 +97,29 @@ class OrgHistory(Aggregate):
                                          **fields)
         event.mutate(self)
         return event
+
+
+def _declare_stored_classes() -> dict[type[Fact], type[OrgHistory.Recorded]]:
+    """`OrgHistory.<STORED>` for every declared event type, as if written in the class body
+    (so their topics are `orgchart.domain.history:OrgHistory.<STORED>`)."""
+    out: dict[type[Fact], type[OrgHistory.Recorded]] = {}
+    for fact_cls in FACT_TYPES.values():
+        name = fact_cls.STORED
+        assert name and not hasattr(OrgHistory, name), f"stored class name {name!r}"
+        namespace = {
+            "__module__": __name__,
+            "__qualname__": f"{OrgHistory.__qualname__}.{name}",
+            "__doc__": f"A `{fact_cls.TYPE}` event.",
+            "__annotations__": {f.name: f.form.stored for f in own_fields_of(fact_cls)},
+        }
+        stored: type[OrgHistory.Recorded] = type(name, (OrgHistory.Recorded,), namespace)
+        setattr(OrgHistory, name, stored)
+        out[fact_cls] = stored
+    return out
+
+
+#: The stored class of each declared event type.
+STORED_CLASS = _declare_stored_classes()
 
 
 def chain_hash(previous: str, event_type: str, fields: dict[str, Any]) -> str:

@@ -12,18 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from orgchart.presentation.names import label
+from orgchart.presentation.sentences import sentences_of
+
 Ctx = dict[str, Any]
 Event = dict[str, Any]
 
 ADDED, REMOVED, MOVED, RENAMED, LEADER = "+", "−", "→", "✎", "◆"
 INDENT = "      "
-
-
-def label(name: str | None, name_en: str | None) -> str:
-    """`name (name_en)`, or just one of them."""
-    if name and name_en and name_en != name:
-        return f"{name} ({name_en})"
-    return name or name_en or ""
 
 
 def _join(items: list[str]) -> str:
@@ -67,6 +63,9 @@ class Words:
 
     def names(self, units: list[str], day: str | None = None) -> str:
         return _join([self.name(u, day) for u in units])
+
+    def fulls(self, units: list[str], day: str | None = None) -> str:
+        return _join([self.full(u, day) for u in units])
 
     def person(self, pid: str | None) -> str:
         if pid is None:
@@ -116,83 +115,9 @@ class Words:
         With `dated`, the effective date follows the verb: "split 2026-04-01 into …".
         """
         e = self.event(event_id)
-        day, at = e["day"], (f" {e['date']}" if dated else "")
-        t = e["type"]
-        if t == "establish":
-            where = f" under {self.name(e['parent'], day)}" if e.get("parent") \
-                else " as a top-level unit"
-            who = f"{self._as(subject, day)}" if subject == e["unit"] \
-                else f"{self.name(e['unit'], day)} "
-            return f"{who}established{at}{where}".lstrip()
-        if t == "rename":
-            to = label(e.get("name"), e.get("name_en")) if e.get("name") \
-                else f"{e.get('name_en')} (in English)"
-            who = "" if subject == e["unit"] else f"{self.name(e['unit'], day)} "
-            return f"{who}renamed{at} to {to}"
-        if t == "move":
-            who = "" if subject == e["unit"] else f"{self.name(e['unit'], day)} "
-            if e.get("parent") is None:
-                return f"{who}made a top-level unit{at}"
-            return f"{who}moved{at} under {self.name(e['parent'], day)}"
-        if t == "split":
-            return self._split(e, subject, at)
-        if t == "merge":
-            return self._merge(e, subject, at)
-        if t == "dissolve":
-            heir: str | None = e.get("children_to")
-            if subject is not None and subject != e["unit"] and heir is not None:
-                return f"moved{at} to {self.name(heir, day)} {self.occasion(event_id)}"
-            who = "" if subject == e["unit"] else f"{self.name(e['unit'], day)} "
-            rest = f", its units going to {self.name(heir, day)}" if heir else ""
-            return f"{who}dissolved{at}{rest}"
-        if t == "appoint":
-            title = f" ({e['title']})" if e.get("title") else ""
-            where = "" if subject == e["unit"] else f" of {self.name(e['unit'], day)}"
-            return f"{self.person(e['person'])} appointed {e.get('role') or 'head'}" \
-                   f"{where}{title}{at}"
-        if t == "step_down":
-            role = f" as {e['role']}" if e.get("role") else ""
-            where = "" if subject == e["unit"] else f" in {self.name(e['unit'], day)}"
-            return f"{self.person(e['person'])} stepped down{role}{where}{at}"
-        return f"{t}{at}"
+        return sentences_of(e["type"]).sentence(e, self, subject, f" {e['date']}" if dated else "")
 
-    def _split(self, e: Event, subject: str | None, at: str) -> str:
-        day, src = e["day"], e["unit"]
-        parts = [p["unit"] for p in e["into"]]
-        kept = bool(e.get("keep"))
-        mapping = {child: part for child, part in e.get("children") or []}
-        if subject == src:
-            return f"spun off {self.names(parts, day)}{at}" if kept \
-                else f"split{at} into {self.names(parts, day)}"
-        if subject in parts:
-            if kept:
-                return f"spun off{at}{self._as(subject, day)} from {self.name(src, day)}"
-            return (f"created{at}{self._as(subject, day)} by the split of "
-                    f"{self.name(src, day)} into {self.names(parts, day)}")
-        if subject in mapping:
-            return f"moved{at} to {self.name(mapping[subject], day)} {self.occasion(e['id'])}"
-        if kept:
-            return f"{self.name(src, day)} spun off {self.names(parts, day)}{at}"
-        return f"{self.name(src, day)} split{at} into {self.names(parts, day)}"
-
-    def _merge(self, e: Event, subject: str | None, at: str) -> str:
-        day, units = e["day"], list(e["units"])
-        target = e["new_unit"]["unit"] if e.get("new_unit") else e["into"]
-        new = bool(e.get("new_unit"))
-        if subject in units:
-            others = [u for u in units if u != subject]
-            also = f" together with {self.names(others, day)}" if others else ""
-            return f"merged{at} into {'new unit ' if new else ''}{self.name(target, day)}{also}"
-        if subject == target:
-            if new:
-                return f"created{at}{self._as(subject, day)} by merging {self.names(units, day)}"
-            return f"absorbed {self.names(units, day)}{at}"
-        if subject is not None:
-            return f"moved{at} to {self.name(target, day)} {self.occasion(e['id'])}"
-        return (f"{self.names(units, day)} merged{at} into {'new unit ' if new else ''}"
-                f"{self.name(target, day)}")
-
-    def _as(self, unit: str | None, day: str) -> str:
+    def as_named(self, unit: str | None, day: str) -> str:
         """` as NAME` when the unit began under a name it no longer has, else ""."""
         if unit is None or self.name(unit, day) == self.name(unit):
             return ""
@@ -201,17 +126,7 @@ class Words:
     def occasion(self, event_id: str) -> str:
         """Why a unit changed parent in a split, merge or dissolution: "when … split into …"."""
         e = self.event(event_id)
-        day = e["day"]
-        if e["type"] == "split":
-            how = "spun off" if e.get("keep") else "split into"
-            parts = [p["unit"] for p in e["into"]]
-            return f"when {self.name(e['unit'], day)} {how} {self.names(parts, day)}"
-        if e["type"] == "merge":
-            target = e["new_unit"]["unit"] if e.get("new_unit") else e["into"]
-            return f"when {self.names(list(e['units']), day)} merged into {self.name(target, day)}"
-        if e["type"] == "dissolve":
-            return f"when {self.name(e['unit'], day)} was dissolved"
-        return ""
+        return sentences_of(e["type"]).occasion(e, self)
 
     def cause(self, event_id: str, subject: str | None, prefix: str = "") -> str:
         """An indented cause line: the event in words, then its citation."""
@@ -360,16 +275,7 @@ def _entry(e: dict[str, Any], uid: str, day: str, w: Words) -> str:
         kind = f", {e['kind']}" if e.get("kind") else ""
         where = f", under {w.name(e['parent'], day)}" if e.get("parent") \
             else ", at the top level"
-        if e["how"] == "establish":
-            return f"established as {name}{kind}{where}"
-        ev = w.event(e["event"])
-        if e["how"] == "merge":
-            return f"created as {name}{kind}{where}, by merging {w.names(e['from'], day)}"
-        if ev.get("keep"):
-            return f"spun off from {w.names(e['from'], day)} as {name}{kind}{where}"
-        parts = [p["unit"] for p in ev["into"]]
-        return (f"created as {name}{kind}{where}, by the split of {w.names(e['from'], day)} "
-                f"into {w.names(parts, day)}")
+        return sentences_of(e["how"]).story_began(e, w, f"{name}{kind}{where}", day)
     if what == "renamed":
         return (f"renamed from {label(e['before'], e['before_en'])} to "
                 f"{label(e['after'], e['after_en'])}")
@@ -383,22 +289,12 @@ def _entry(e: dict[str, Any], uid: str, day: str, w: Words) -> str:
     if what == "stepped_down":
         return f"{w.person(e['person'])} stepped down as {e['role']}"
     if what == "spun_off":
-        return f"spun off {_fulls(e['into'], day, w)}"
+        return f"spun off {w.fulls(e['into'], day)}"
     if what == "absorbed":
-        return f"absorbed {_fulls(e['from'], day, w)}"
+        return f"absorbed {w.fulls(e['from'], day)}"
     if what == "ended":
-        if e["how"] == "split":
-            return f"split into {_fulls(e['into'], day, w)}"
-        if e["how"] == "merge":
-            return f"{w.sentence(e['event'], uid, dated=False)}"
-        to = f", its units going to {w.name(e['children_to'], day)}" \
-            if e.get("children_to") else ""
-        return f"dissolved{to}"
+        return sentences_of(e["how"]).story_ended(e, w, uid, day)
     return str(what)
-
-
-def _fulls(units: list[str], day: str, w: Words) -> str:
-    return _join([w.full(u, day) for u in units])
 
 
 # -- lineage ------------------------------------------------------------------
@@ -438,13 +334,10 @@ def lineage_text(data: dict[str, Any]) -> str:
 
 
 def _began_words(n: dict[str, Any]) -> str:
-    return f"established {n['began']}" if n["began_how"] == "establish" \
-        else f"created {n['began']} ({n['began_how']})"
+    return sentences_of(n["began_how"]).lineage_began(n)
 
 
 def _after_words(n: dict[str, Any]) -> str:
     if n["ended"] is None:
         return "nothing yet: it still exists"
-    if n["ended_how"] == "dissolve":
-        return f"nothing: it was dissolved {n['ended']}"
-    return f"nothing: it ended {n['ended']}"
+    return sentences_of(n["ended_how"]).lineage_ended(n)

@@ -8,6 +8,9 @@ from typing import Any
 
 import orjson
 
+from orgchart.presentation.names import label
+from orgchart.presentation.sentences import sentences_of
+
 
 def to_json(data: Any) -> str:
     """`json.dumps(data, ensure_ascii=False, indent=2)`, byte for byte, several times faster
@@ -15,14 +18,8 @@ def to_json(data: Any) -> str:
     return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
 
 
-def _label(name: str | None, name_en: str | None) -> str:
-    if name_en and name_en != name:
-        return f"{name} ({name_en})"
-    return name or ""
-
-
 def leader_text(leader: dict[str, Any]) -> str:
-    who = _label(leader["name"] or leader["person"], leader["name_en"])
+    who = label(leader["name"] or leader["person"], leader["name_en"])
     parts = [f"{leader['role']}: {who}"]
     if leader["title"]:
         parts.append(leader["title"])
@@ -50,7 +47,7 @@ def chart_tree(chart: dict[str, Any]) -> str:
         u = by_id[uid]
         branch = "" if top else ("└── " if last else "├── ")
         facts = [x for x in (u["kind"], f"since {u['since']}") if x]
-        lines.append(f"{prefix}{branch}{_label(u['name'], u['name_en'])}  [{', '.join(facts)}]")
+        lines.append(f"{prefix}{branch}{label(u['name'], u['name_en'])}  [{', '.join(facts)}]")
         child_prefix = prefix + ("" if top else ("    " if last else "│   "))
         children = kids.get(uid, [])
         for leader in u["leaders"]:
@@ -85,42 +82,12 @@ def chart_json(chart: dict[str, Any]) -> str:
                     "units": chart["units"]}) + "\n"
 
 
-def _event_summary(e: dict[str, Any]) -> str:
-    t = e["type"]
-    if t == "establish":
-        s = f"{e['unit']} established as {e['name']}"
-        return s + (f" under {e['parent']}" if e.get("parent") else " (a root)")
-    if t == "rename":
-        names = ", ".join(x for x in (e.get("name"), e.get("name_en")) if x)
-        return f"{e['unit']} renamed {names}"
-    if t == "move":
-        return f"{e['unit']} moved under {e['parent']}" if e["parent"] else \
-            f"{e['unit']} made a root"
-    if t == "split":
-        parts = ", ".join(p["unit"] for p in e["into"])
-        return f"{e['unit']} split into {parts}" + (" (kept)" if e.get("keep") else "")
-    if t == "merge":
-        return f"{', '.join(e['units'])} merged into {e['into']}"
-    if t == "dissolve":
-        s = f"{e['unit']} dissolved"
-        return s + (f", children to {e['children_to']}" if e.get("children_to") else "")
-    if t == "appoint":
-        s = f"{e['person']} appointed {e['role']} of {e['unit']}"
-        return s + (f" ({e['title']})" if e.get("title") else "")
-    if t == "step_down":
-        role = f" as {e['role']}" if e.get("role") else ""
-        return f"{e['person']} stepped down{role} from {e['unit']}"
-    if t == "retract":
-        return f"retracts {e['event']}: {e['reason']}"
-    return str(t)
-
-
 def log_text(rows: list[dict[str, Any]]) -> str:
     lines = []
     for e in rows:
         when = e["date"] or "—"
         src = f"  [{', '.join(e['sources'])}]" if e["sources"] else ""
-        lines.append(f"{when:<10}  {e['type']:<9}  {_event_summary(e)}{src}")
+        lines.append(f"{when:<10}  {e['type']:<9}  {sentences_of(e['type']).log_line(e)}{src}")
         meta = f"{'':<10}  id {e['id']}, recorded {e['recorded']}"
         if e["retracted_by"]:
             meta += f", RETRACTED on {e['retracted_on']} by {e['retracted_by']}"

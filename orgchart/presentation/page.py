@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any
 from orgchart.domain.dates import EffDate
 from orgchart.domain.errors import OrgchartError, UnknownUnit
 from orgchart.domain.facts import recorded_day
+from orgchart.presentation.names import label
+from orgchart.presentation.sentences import sentences_of
 
 if TYPE_CHECKING:
     from orgchart.application.service import OrgChartService
@@ -221,55 +223,12 @@ class _Names:
         p = self.people.get(pid)
         if not p:
             return pid
-        name = str(p.get("name") or pid)
-        en = p.get("name_en")
-        return f"{name} ({en})" if en and en != name else name
-
-
-def _part_name(part: Mapping[str, Any]) -> str:
-    name = str(part.get("name") or part.get("unit"))
-    en = part.get("name_en")
-    return f"{name} ({en})" if en and en != name else name
+        return label(str(p.get("name") or pid), p.get("name_en"))
 
 
 def event_text(r: Row, names: _Names) -> str:
     """One event as a sentence with names: `搜推智能产品事业部 split into 平台用户及产品, ...`."""
-    t = r["type"]
-    unit = names.unit(r.get("unit"))
-    if t == "establish":
-        where = f" under {names.unit(r['parent'], 'after')}" if r.get("parent") else \
-            " as a top unit"
-        kind = f" ({r['kind']})" if r.get("kind") else ""
-        return f"{_part_name(r)} established{where}{kind}"
-    if t == "rename":
-        new = ", ".join(str(x) for x in (r.get("name"), r.get("name_en")) if x)
-        return f"{unit} renamed {new}"
-    if t == "move":
-        if r.get("parent"):
-            return f"{unit} moved under {names.unit(r['parent'], 'after')}"
-        return f"{unit} became a top unit"
-    if t == "split":
-        parts = ", ".join(_part_name(p) for p in r.get("into") or [])
-        verb = "spun off" if r.get("keep") else "split into"
-        return f"{unit} {verb} {parts}"
-    if t == "merge":
-        merged = ", ".join(names.unit(u) for u in r.get("units") or [])
-        into = r.get("into")
-        target = _part_name(into) if isinstance(into, Mapping) else names.unit(into, "after")
-        return f"{merged} merged into {target}"
-    if t == "dissolve":
-        s = f"{unit} dissolved"
-        if r.get("children_to"):
-            s += f"; its units moved to {names.unit(r['children_to'])}"
-        return s
-    if t == "appoint":
-        what = r.get("title") or r.get("role") or "head"
-        where = names.unit(r["unit"], "after")
-        return f"{names.person(r.get('person'))} appointed {what} of {where}"
-    if t == "step_down":
-        what = f" as {r['role']}" if r.get("role") else ""
-        return f"{names.person(r.get('person'))} stepped down{what} from {unit}"
-    return str(t)
+    return sentences_of(r["type"]).page_line(r, names)
 
 
 def change_text(c: Row, names: _Names, lives: Mapping[str, Mapping[str, Any]]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from orgchart.domain.facts import Fact, Merge, Move, Split
+from orgchart.domain.facts import Fact
 
 
 def event_dict(fact: Fact) -> dict[str, Any]:
@@ -13,18 +13,7 @@ def event_dict(fact: Fact) -> dict[str, Any]:
     out: dict[str, Any] = {"type": fact.TYPE, "id": fact.id}
     if fact.date is not None:
         out["date"] = str(fact.date)
-    own = fact.own_fields()
-    if isinstance(fact, Split):
-        own["children"] = dict(fact.children)
-        if not fact.keep:
-            own.pop("keep")
-    if isinstance(fact, Merge):
-        own.pop("new_unit")
-        if fact.new_unit is not None:
-            own["into"] = fact.new_unit.to_dict()
-    out.update({k: v for k, v in own.items() if v is not None and v != {}})
-    if isinstance(fact, Move):
-        out["parent"] = fact.parent  # `null` is meaningful here: the unit becomes a root
+    out.update(fact.own_to_file())
     if fact.sources:
         out["source"] = fact.sources[0] if len(fact.sources) == 1 else list(fact.sources)
     if fact.note is not None:

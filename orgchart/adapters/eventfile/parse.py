@@ -17,22 +17,7 @@ from orgchart.adapters.eventfile.schema import event_types, explain, first_error
 from orgchart.adapters.eventfile.yamlio import DocumentError, LineFinder, Path_, load_text
 from orgchart.domain.dates import EffDate
 from orgchart.domain.errors import FileError
-from orgchart.domain.facts import (
-    FACT_TYPES,
-    Appoint,
-    Dissolve,
-    Establish,
-    Fact,
-    Merge,
-    Move,
-    NewUnit,
-    Rename,
-    Retract,
-    Split,
-    StepDown,
-    derive_id,
-    with_id,
-)
+from orgchart.domain.facts import FACT_TYPES, Fact, derive_id, with_id
 from orgchart.domain.hints import did_you_mean
 
 
@@ -138,50 +123,19 @@ def parse_file(path: str, now: datetime) -> ParsedFile:
 
 
 def _to_fact(raw: dict[str, Any], default_recorded: str, today: date, efail: Any) -> Fact:
-    t = raw["type"]
+    cls = FACT_TYPES[raw["type"]]
     d = _calendar(raw["date"], lambda m: efail(["date"], m)) if "date" in raw else None
     recorded = raw.get("recorded", default_recorded)
     if "recorded" in raw:
         _check_recorded(recorded, today, lambda m: efail(["recorded"], m))
     src = raw.get("source")
     sources = tuple([src] if isinstance(src, str) else src or [])
-    common: dict[str, Any] = {"id": "", "date": d, "recorded": recorded, "sources": sources,
-                              "note": raw.get("note")}
-    fact: Fact
-    if t == "establish":
-        fact = Establish(**common, unit=raw["unit"], name=raw["name"], name_en=raw.get("name_en"),
-                         kind=raw.get("kind"), parent=raw.get("parent"))
-    elif t == "rename":
-        if raw.get("name") is None and raw.get("name_en") is None:
-            raise efail([], "a rename needs `name` or `name_en`")
-        fact = Rename(**common, unit=raw["unit"], name=raw.get("name"), name_en=raw.get("name_en"))
-    elif t == "move":
-        fact = Move(**common, unit=raw["unit"], parent=raw["parent"])
-    elif t == "split":
-        fact = Split(**common, unit=raw["unit"], into=tuple(_new_unit(p) for p in raw["into"]),
-                     children=tuple((c, p) for c, p in (raw.get("children") or {}).items()),
-                     keep=bool(raw.get("keep", False)))
-    elif t == "merge":
-        into = raw["into"]
-        new = _new_unit(into) if isinstance(into, dict) else None
-        fact = Merge(**common, units=tuple(raw["units"]), into=new.unit if new else into,
-                     new_unit=new)
-    elif t == "dissolve":
-        fact = Dissolve(**common, unit=raw["unit"], children_to=raw.get("children_to"))
-    elif t == "appoint":
-        fact = Appoint(**common, unit=raw["unit"], person=raw["person"],
-                       role=raw.get("role", "head"), title=raw.get("title"))
-    elif t == "step_down":
-        fact = StepDown(**common, unit=raw["unit"], person=raw["person"], role=raw.get("role"))
-    else:
-        assert t == "retract" and t in FACT_TYPES
-        fact = Retract(**common, event=raw["event"], reason=raw["reason"])
+    problem = cls.file_problem(raw)
+    if problem is not None:
+        raise efail([], problem)
+    fact = cls.from_file(raw, id="", date=d, recorded=recorded, sources=sources,
+                        note=raw.get("note"))
     return with_id(fact, raw.get("id") or derive_id(fact))
-
-
-def _new_unit(raw: Mapping[str, Any]) -> NewUnit:
-    return NewUnit(unit=raw["unit"], name=raw["name"], name_en=raw.get("name_en"),
-                   kind=raw.get("kind"), parent=raw.get("parent"))
 
 
 def _calendar(text: str, fail: Any) -> EffDate:
@@ -199,7 +153,7 @@ def _check_recorded(text: str, today: date, fail: Any) -> None:
 
 def references_used(pf: ParsedFile) -> tuple[set[str], set[str]]:
     """The people and sources the file's events name but the file does not define."""
-    people = {f.person for f in pf.facts if isinstance(f, Appoint | StepDown)}
+    people = {p for f in pf.facts for p in f.people_named()}
     sources = {s for f in pf.facts for s in f.sources}
     return people - set(pf.people), sources - set(pf.sources)
 
@@ -213,9 +167,10 @@ def check_references(pf: ParsedFile, people: set[str], sources: set[str]) -> Non
             if s not in all_sources:
                 raise pf.event_error(fact, f"source '{s}' is not defined under `sources`"
                                            f"{did_you_mean(s, sorted(all_sources))}")
-        if isinstance(fact, Appoint | StepDown) and fact.person not in all_people:
-            raise pf.event_error(fact, f"person '{fact.person}' is not defined under `people`"
-                                       f"{did_you_mean(fact.person, sorted(all_people))}")
+        for p in fact.people_named():
+            if p not in all_people:
+                raise pf.event_error(fact, f"person '{p}' is not defined under `people`"
+                                           f"{did_you_mean(p, sorted(all_people))}")
 
 
 def reference_additions(pf: ParsedFile, section: str,

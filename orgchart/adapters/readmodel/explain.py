@@ -24,7 +24,7 @@ from typing import Any
 
 from orgchart.adapters.readmodel.connection import QueryDB
 from orgchart.adapters.readmodel.tables import FACT_COLUMNS, P, fact_from_row
-from orgchart.domain.facts import Fact
+from orgchart.domain.facts import Fact, units_in
 from orgchart.domain.rules import Seed, _Replay, effective_order
 
 _CHUNK = 500  # SQLite host parameters per `in (...)` query
@@ -121,25 +121,6 @@ def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
         yield items[i:i + _CHUNK]
 
 
-def _units_in(body: dict[str, Any]) -> list[str]:
-    """Every unit id an event's own fields mention."""
-    out: list[str] = []
-    for key in ("unit", "parent", "children_to"):
-        if isinstance(body.get(key), str):
-            out.append(body[key])
-    into = body.get("into")
-    if isinstance(into, str):
-        out.append(into)
-    elif isinstance(into, list):
-        out.extend(p["unit"] for p in into if isinstance(p, dict))
-    out.extend(body.get("units") or [])
-    for pair in body.get("children") or []:
-        out.extend(pair)
-    if isinstance(body.get("new_unit"), dict):
-        out.append(body["new_unit"]["unit"])
-    return out
-
-
 def event_details(db: QueryDB, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """Each event's fields (`id`, `type`, `date`, `day`, `seq`, `sources`, `note`, own fields)."""
     wanted = sorted({i for i in ids if i})
@@ -170,7 +151,7 @@ def context(db: QueryDB, event_ids: Iterable[str],
     units = set(unit_ids)
     people = set(person_ids)
     for e in events.values():
-        units.update(_units_in(e))
+        units.update(units_in(e["type"], e))
         if isinstance(e.get("person"), str):
             people.add(e["person"])
     names: dict[str, list[dict[str, Any]]] = {u: [] for u in units}

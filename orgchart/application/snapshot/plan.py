@@ -33,18 +33,7 @@ from orgchart.application.snapshot.people import People, add_to_index, name_inde
 from orgchart.application.snapshot.read import Snapshot, SnapshotError
 from orgchart.domain.dates import EffDate
 from orgchart.domain.errors import OrgchartError, RuleViolation
-from orgchart.domain.facts import (
-    Appoint,
-    Dissolve,
-    Establish,
-    Fact,
-    Merge,
-    Move,
-    NewUnit,
-    Rename,
-    Split,
-    StepDown,
-)
+from orgchart.domain.facts import FACT_TYPES, Fact
 from orgchart.domain.rules import replay
 
 Event = dict[str, Any]
@@ -691,31 +680,10 @@ def _schedule(items: list[_Item], tree: _Tree) -> list[Planned]:
 # -- checking the plan with the real rules --------------------------------------------------
 
 
-def _fact(ev: Event, seq: int, d: EffDate) -> Fact:
-    common: dict[str, Any] = {"id": f"e{seq}", "date": d, "recorded": "2000-01-01", "seq": seq}
-    t = ev["type"]
-    if t == "establish":
-        return Establish(**common, unit=ev["unit"], name=ev["name"], name_en=ev.get("name_en"),
-                         kind=ev.get("kind"), parent=ev.get("parent"))
-    if t == "rename":
-        return Rename(**common, unit=ev["unit"], name=ev.get("name"), name_en=ev.get("name_en"))
-    if t == "move":
-        return Move(**common, unit=ev["unit"], parent=ev["parent"])
-    if t == "split":
-        return Split(**common, unit=ev["unit"], into=tuple(NewUnit(**p) for p in ev["into"]),
-                     children=tuple((ev.get("children") or {}).items()))
-    if t == "merge":
-        into = ev["into"]
-        new = NewUnit(**into) if isinstance(into, dict) else None
-        return Merge(**common, units=tuple(ev["units"]), into=new.unit if new else into,
-                     new_unit=new)
-    if t == "dissolve":
-        return Dissolve(**common, unit=ev["unit"], children_to=ev.get("children_to"))
-    if t == "appoint":
-        return Appoint(**common, unit=ev["unit"], person=ev["person"],
-                       role=ev.get("role", "head"), title=ev.get("title"))
-    assert t == "step_down", t
-    return StepDown(**common, unit=ev["unit"], person=ev["person"], role=ev.get("role"))
+def _fact(ev: Mapping[str, Any], seq: int = 0, d: EffDate | None = None) -> Fact:
+    """A planned event (in file form) as an event value."""
+    return FACT_TYPES[ev["type"]].from_file(ev, id=f"e{seq}", date=d, recorded="2000-01-01",
+                                            seq=seq)
 
 
 def _check(ctx: _Ctx, planned: list[Planned]) -> str | None:
@@ -825,12 +793,4 @@ def wrap_comment(text: str, indent: str = "") -> list[str]:
 
 def units_created(events: Iterable[Mapping[str, Any]]) -> set[str]:
     """Every unit id these events (in file form) bring into being."""
-    out: set[str] = set()
-    for e in events:
-        if e["type"] == "establish":
-            out.add(e["unit"])
-        elif e["type"] == "split":
-            out.update(p["unit"] for p in e["into"])
-        elif e["type"] == "merge" and isinstance(e["into"], dict):
-            out.add(e["into"]["unit"])
-    return out
+    return {u for e in events for u in _fact(e).creates()}

@@ -1,0 +1,158 @@
+"""The event type declarations (`orgchart.domain.facts`) against everything derived from
+them or kept beside them: the JSON Schema, the stored classes, the sentences, and the
+forms of an event (file, value, stored) that must convert into each other unchanged."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+from eventsourcing.utils import get_topic, resolve_topic
+
+from orgchart.adapters.eventfile.schema import first_error, schema
+from orgchart.domain.codec import to_fact, to_stored
+from orgchart.domain.dates import EffDate
+from orgchart.domain.facts import FACT_TYPES, NewUnit, units_in
+from orgchart.domain.history import STORED_CLASS, OrgHistory, start_history
+from orgchart.presentation.sentences import declared_types
+
+#: Fields every event may have in a file, besides `date` and its type's own fields.
+COMMON_FILE_FIELDS = {"type", "id", "source", "note", "recorded"}
+
+#: The stored schema: logs already written name these classes and fields, so they never
+#: change (a new event type adds a class; a new field needs a class version and upcasting).
+STORED_FIELDS = {
+    "UnitEstablished": ["unit", "name", "name_en", "kind", "parent"],
+    "UnitRenamed": ["unit", "name", "name_en"],
+    "UnitMoved": ["unit", "parent"],
+    "UnitSplit": ["unit", "into", "children", "keep"],
+    "UnitsMerged": ["units", "into", "new_unit"],
+    "UnitDissolved": ["unit", "children_to"],
+    "LeaderAppointed": ["unit", "person", "role", "title"],
+    "LeaderSteppedDown": ["unit", "person", "role"],
+    "EventRetracted": ["event", "reason"],
+}
+RECORDED_FIELDS = ["originator_id", "originator_version", "timestamp", "chain", "event_id",
+                   "date", "recorded", "sources", "note"]
+
+#: One event of every declared type as a file writes it (every optional field given where
+#: a type has any), and the units it names.
+EXAMPLES: dict[str, tuple[dict[str, Any], list[str]]] = {
+    "establish": ({"type": "establish", "date": "2025-01", "unit": "a", "name": "甲",
+                   "name_en": "A", "kind": "team", "parent": "root"}, ["a", "root"]),
+    "rename": ({"type": "rename", "date": "2025", "unit": "a", "name_en": "A2"}, ["a"]),
+    "move": ({"type": "move", "date": "2025-02-03", "unit": "a", "parent": None}, ["a"]),
+    "split": ({"type": "split", "date": "2025-03", "unit": "a",
+               "into": [{"unit": "b", "name": "B"},
+                        {"unit": "c", "name": "C", "name_en": "Cee", "kind": "team",
+                         "parent": "root"}],
+               "children": {"k": "c"}, "keep": True}, ["a", "b", "c", "k"]),
+    "merge": ({"type": "merge", "date": "2025-04", "units": ["b", "c"],
+               "into": {"unit": "d", "name": "D"}}, ["b", "c", "d"]),
+    "dissolve": ({"type": "dissolve", "date": "2025-05", "unit": "d", "children_to": "root"},
+                 ["d", "root"]),
+    "appoint": ({"type": "appoint", "date": "2025-06", "unit": "root", "person": "p",
+                 "role": "cto", "title": "CTO"}, ["root"]),
+    "step_down": ({"type": "step_down", "date": "2025-07", "unit": "root", "person": "p",
+                   "role": "cto"}, ["root"]),
+    "retract": ({"type": "retract", "event": "move-1", "reason": "wrong"}, []),
+}
+#: Other file forms, and the units they name.
+OTHER_FORMS: list[tuple[dict[str, Any], list[str]]] = [
+    ({"type": "merge", "date": "2025-04", "units": ["b"], "into": "root"}, ["b", "root"]),
+    ({"type": "split", "date": "2025-03", "unit": "a",
+      "into": [{"unit": "b", "name": "B"}, {"unit": "c", "name": "C"}]}, ["a", "b", "c"]),
+    ({"type": "establish", "date": "2025", "unit": "a", "name": "甲"}, ["a"]),
+]
+
+
+def event_defs() -> dict[str, str]:
+    """Event type -> its `$defs` entry, from the schema's `if type == T then $ref` list."""
+    out = {}
+    for rule in schema()["$defs"]["event"]["allOf"]:
+        t = rule["if"]["properties"]["type"]["const"]
+        out[t] = rule["then"]["$ref"].removeprefix("#/$defs/")
+    return out
+
+
+def test_the_schema_has_exactly_the_declared_event_types() -> None:
+    enum = schema()["$defs"]["event"]["properties"]["type"]["enum"]
+    assert sorted(enum) == sorted(FACT_TYPES)
+    assert len(enum) == len(set(enum))
+    assert event_defs() == {t: t for t in FACT_TYPES}
+
+
+@pytest.mark.parametrize("type_name", list(FACT_TYPES))
+def test_the_schema_entry_of_a_type_has_its_declared_fields(type_name: str) -> None:
+    cls = FACT_TYPES[type_name]
+    entry = schema()["$defs"][type_name]
+    declared = cls.file_fields()
+    dated = {"date"} if cls.DATED else set()
+    assert entry["additionalProperties"] is False
+    assert set(entry["properties"]) == COMMON_FILE_FIELDS | dated | set(declared)
+    assert set(entry["required"]) == {"type"} | dated | {f for f, req in declared.items() if req}
+
+
+def test_the_schema_new_unit_is_the_declared_one() -> None:
+    entry = schema()["$defs"]["new_unit"]
+    fields = dataclasses.fields(NewUnit)
+    assert list(entry["properties"]) == [f.name for f in fields]
+    assert set(entry["required"]) == {f.name for f in fields
+                                      if f.default is dataclasses.MISSING}
+
+
+def test_every_declared_type_has_its_own_words() -> None:
+    assert sorted(declared_types()) == sorted(FACT_TYPES)
+
+
+def test_the_stored_classes_keep_their_names_fields_and_topics() -> None:
+    stored = {cls.STORED: STORED_CLASS[cls] for cls in FACT_TYPES.values()}
+    for name, fields in STORED_FIELDS.items():
+        cls = stored[name]
+        assert getattr(OrgHistory, name) is cls
+        assert get_topic(cls) == f"orgchart.domain.history:OrgHistory.{name}"
+        assert resolve_topic(get_topic(cls)) is cls
+        assert issubclass(cls, OrgHistory.Recorded)
+        assert [f.name for f in dataclasses.fields(cls)] == RECORDED_FIELDS + fields
+    assert set(STORED_FIELDS) == set(stored)
+
+
+def test_every_declared_type_has_an_example() -> None:
+    assert sorted(EXAMPLES) == sorted(FACT_TYPES)
+
+
+CASES: list[tuple[dict[str, Any], list[str]]] = [*EXAMPLES.values(), *OTHER_FORMS]
+
+
+@pytest.mark.parametrize(("raw", "units"), CASES, ids=[c[0]["type"] for c in CASES])
+def test_an_event_reads_and_writes_back_unchanged(raw: dict[str, Any], units: list[str]) -> None:
+    assert first_error(raw, raw["type"]) is None  # the example is a valid file event
+    cls = FACT_TYPES[raw["type"]]
+    assert cls.file_problem(raw) is None
+    day = EffDate.parse(raw["date"]) if "date" in raw else None
+    common: dict[str, Any] = {"id": "x-1", "date": day, "recorded": "2026-01-01",
+                              "sources": ("src",), "note": "n", "seq": 7}
+    fact = cls.from_file(raw, **common)
+    assert fact == cls(**common, **cls.own_from_file(raw))  # as the dataclass would build it
+    own_in_file = {k: v for k, v in raw.items() if k not in ("type", "date")}
+    assert fact.own_to_file() == own_in_file
+    assert cls.from_plain(fact.own_fields(), **common) == fact
+    stored_class, fields = to_stored(fact)
+    assert stored_class is STORED_CLASS[cls]
+    back = to_fact(start_history().record(stored_class, **fields), 7)
+    assert back == fact and back is not None and back.seq == 7
+    assert fact.mentions() == units
+    assert units_in(raw["type"], {"id": "x-1", **fact.own_fields()}) == units
+
+
+def test_a_default_is_written_out_when_it_is_not_empty() -> None:
+    raw = {"type": "appoint", "date": "2025-06", "unit": "root", "person": "p"}
+    fact = FACT_TYPES["appoint"].from_file(raw, id="x", date=None, recorded="2026-01-01")
+    assert fact.own_to_file() == {"unit": "root", "person": "p", "role": "head"}
+
+
+def test_a_rename_needs_a_name() -> None:
+    rename = FACT_TYPES["rename"]
+    assert rename.file_problem({"type": "rename", "date": "2025", "unit": "a"}) \
+        == "a rename needs `name` or `name_en`"
