@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from orgchart.application import browse
 from orgchart.domain.dates import EffDate
-from orgchart.presentation.explain_text import label
+from orgchart.presentation.names import label
 from orgchart.web import words
 from orgchart.web.requests import date_param, optional_date, service, text_param, today
 

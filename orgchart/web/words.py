@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from orgchart.presentation.explain_text import Words, label
+from orgchart.presentation.explain_text import Words
+from orgchart.presentation.names import label
 from orgchart.presentation.page import safe_url
 
 
