@@ -3,6 +3,8 @@
 Structure is checked with the JSON Schema in `events/`; this module adds what
 a schema cannot say (calendar dates, derived ids, duplicates, references) and
 turns every problem into one line: `FILE:LINE: event N (type, date): rule`.
+Tenures and reshuffles are read as the events they stand for (`expand`), and
+a problem with one names its entry: `FILE:LINE: tenure N (type, date): rule`.
 """
 
 from __future__ import annotations
@@ -10,9 +12,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from orgchart.adapters.eventfile.expand import (
+    Written,
+    reshuffle_events,
+    tenure_events,
+    written_events,
+)
 from orgchart.adapters.eventfile.schema import event_types, explain, first_error
 from orgchart.adapters.eventfile.yamlio import DocumentError, LineFinder, Path_, load_text
 from orgchart.domain.dates import EffDate
@@ -23,20 +32,22 @@ from orgchart.domain.hints import did_you_mean
 
 @dataclass
 class ParsedFile:
-    """One event file, checked for structure, as event values in file order."""
+    """One event file, checked for structure, as event values in append order."""
 
     path: str
     title: str | None
     people: dict[str, dict[str, str]]
     sources: dict[str, dict[str, str]]
     facts: list[Fact]
-    index: dict[str, int] = field(default_factory=dict)  # event id -> 1-based number in file
+    origins: dict[str, Written] = field(default_factory=dict)  # event id -> where it is written
     lines: LineFinder = field(default_factory=lambda: LineFinder(""))
 
     def event_error(self, fact: Fact, rule: str) -> FileError:
-        number = self.index.get(fact.id)
-        line = self.lines.line(["events", number - 1]) if number else 1
-        return FileError(f"{self.path}:{line}: event {number or '?'} {fact.label()}: {rule}")
+        origin = self.origins.get(fact.id)
+        if origin is None:
+            return FileError(f"{self.path}:1: event ? {fact.label()}: {rule}")
+        return FileError(f"{self.path}:{self.lines.line(origin.at)}: {origin.name} "
+                         f"{fact.label()}: {rule}")
 
     def ref_error(self, section: str, key: str, message: str) -> FileError:
         return FileError(f"{self.path}:{self.lines.line([section, key])}: {message}")
@@ -71,13 +82,17 @@ def parse_file(path: str, now: datetime) -> ParsedFile:
         got = doc.get("format")
         raise fail(["format"], "`format: orgchart/v1` is required" if got is None
                    else f"unknown format '{got}' (expected 'orgchart/v1')")
-    events = doc.get("events")
-    top = {k: v for k, v in doc.items() if k != "events"}
+    # `events` may be left out of a file with tenures or reshuffles
+    shorthands = {k: doc[k] for k in ("tenures", "reshuffle") if k in doc}
+    lists: dict[str, Any] = {"events": doc.get("events", [] if shorthands else None),
+                             **shorthands}
+    top = {k: v for k, v in doc.items() if k not in lists}
     err = first_error({**top, "events": []})
     if err is not None:
         raise fail(list(err.absolute_path), explain(err))
-    if not isinstance(events, list):
-        raise fail(["events"], "`events` must be a list")
+    for key, value in lists.items():
+        if not isinstance(value, list):
+            raise fail([key], f"`{key}` must be a list")
 
     today = now.date()
     default_recorded = doc.get("recorded")
@@ -93,16 +108,23 @@ def parse_file(path: str, now: datetime) -> ParsedFile:
             if entry.get("date") is not None:
                 _calendar(entry["date"], lambda m, k=key, s=kind: fail([s, k, "date"], m))
 
+    def entry_fail(p: Path_, name: str, message: str) -> FileError:
+        return FileError(f"{path}:{line(p)}: {name}: {message}")
+
     types = event_types()
-    for i, raw in enumerate(events):
-        where: Path_ = ["events", i]
-        label = f"event {i + 1}"
+    placed: tuple[list[Fact], ...] = ([], [], [])  # by `Written.place`
+    for written in chain(written_events(lists["events"]),
+                         tenure_events(lists.get("tenures", []), entry_fail),
+                         reshuffle_events(lists.get("reshuffle", []), entry_fail)):
+        raw = written.raw
+        label = written.name
         if isinstance(raw, dict):
             t, d = raw.get("type"), raw.get("date")
             label += f" ({t}, {d})" if d is not None else f" ({t})"
 
-        def efail(p: Path_, message: str, _label: str = label, _where: Path_ = where) -> FileError:
-            return FileError(f"{path}:{line([*_where, *p])}: {_label}: {message}")
+        def efail(p: Path_, message: str, _label: str = label,
+                  _written: Written = written) -> FileError:
+            return FileError(f"{path}:{line(_written.locate(p))}: {_label}: {message}")
 
         if not isinstance(raw, dict):
             raise efail([], "an event is a mapping with `type` and `date`")
@@ -115,10 +137,11 @@ def parse_file(path: str, now: datetime) -> ParsedFile:
         if err is not None:
             raise efail(list(err.absolute_path), explain(err))
         fact = _to_fact(raw, default_recorded, today, efail)
-        if fact.id in pf.index:
-            raise efail([], f"duplicates event {pf.index[fact.id]} (same id '{fact.id}')")
-        pf.facts.append(fact)
-        pf.index[fact.id] = i + 1
+        if fact.id in pf.origins:
+            raise efail([], f"duplicates {pf.origins[fact.id].name} (same id '{fact.id}')")
+        placed[written.place].append(fact)
+        pf.origins[fact.id] = written
+    pf.facts = [fact for facts in placed for fact in facts]
     return pf
 
 
