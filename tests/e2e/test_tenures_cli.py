@@ -3,10 +3,12 @@ name the entry's own line (exit 1, nothing written)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
 
+from orgchart.adapters.eventfile.starter import starter_text
 from tests.conftest import Run
 
 GOOD = """\
@@ -286,3 +288,21 @@ def test_an_error_names_the_entry_and_its_line(based: Run, write: Write, body: s
     assert r.exit_code == 1, r.output
     assert (r.stderr, r.stdout) == (f"Error: {path}:{message}\n", "")
     assert based("export", "--format", "json").stdout == before
+
+
+def test_the_starter_files_tenures_and_reshuffle_load(run: Run, write: Write) -> None:
+    """`orgchart init`'s commented example of each, uncommented, alone or with every other
+    commented example (but the retraction)."""
+    lines = starter_text().splitlines()
+    start = lines.index("# tenures:")
+    end = lines.index("", start)
+    shorthands = [line.removeprefix("# ") for line in lines[start:end]]
+    text = "\n".join([*lines[:start], *shorthands, *lines[end:]]) + "\n"
+    path = write("starter.yaml", text)
+    r = run("load", path)
+    assert (r.exit_code, r.output) == (0, f"{path}: 4 new events\n")
+    first, retract = text.index("  # - type: "), text.index("  # - type: retract")
+    everything = text[:first] + re.sub(r"(?m)^  # ", "  ", text[first:retract])
+    path = write("everything.yaml", everything)
+    r = run("load", path)
+    assert (r.exit_code, r.output) == (0, f"{path}: 9 new events\n")  # and the 4 above
