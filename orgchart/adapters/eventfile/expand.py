@@ -124,9 +124,9 @@ def _check(entry: Any, definition: str, at: Path_, name: str, fail: Fail,
     if err is None:
         return
     path = list(err.absolute_path)
-    if len(path) >= 2 and isinstance(path[1], int) \
-            and (len(path) > 2 or isinstance(err.instance, dict)):  # in a reshuffle's entry
-        name = f"{name}, {path[0]} {path[1] + 1}"
+    in_entry = len(path) > 2 or (len(path) == 2 and isinstance(err.instance, dict))
+    if definition == "reshuffle" and in_entry and isinstance(path[1], int):
+        name = f"{name}, {path[0]} {path[1] + 1}"  # in an entry of its `step_down` or `appoint`
     raise fail([*at, *path], name, explain(err))
 
 
