@@ -184,6 +184,8 @@ def _open_app(env: dict[str, str]) -> OrgChartApp:
     import random
     import time
 
+    if is_postgres_env(env):
+        _need_psycopg()
     for attempt in range(8):
         try:
             return OrgChartApp(env=env)
@@ -195,6 +197,15 @@ def _open_app(env: dict[str, str]) -> OrgChartApp:
                 raise
             time.sleep(random.uniform(0.05, 0.3))
     raise AssertionError("unreachable")
+
+
+def _need_psycopg() -> None:
+    """A PostgreSQL store needs the driver, which comes with the `postgres` extra."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise OrgchartError("PostgreSQL needs the `postgres` extra: "
+                            "pip install 'orgchart[postgres]'") from None
 
 
 def is_postgres_env(env: Mapping[str, str]) -> bool:
