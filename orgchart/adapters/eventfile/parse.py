@@ -13,6 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from orgchart.adapters.eventfile.brief import shown
 from orgchart.adapters.eventfile.schema import event_types, explain, first_error
 from orgchart.adapters.eventfile.yamlio import DocumentError, LineFinder, Path_, load_text
 from orgchart.domain.dates import EffDate
@@ -85,7 +86,7 @@ def parse_file(path: str, now: datetime) -> ParsedFile:
     if doc.get("format") != "orgchart/v1":
         got = doc.get("format")
         raise fail(["format"], "`format: orgchart/v1` is required" if got is None
-                   else f"unknown format '{got}' (expected 'orgchart/v1')")
+                   else f"unknown format '{shown(got)}' (expected 'orgchart/v1')")
     events = doc.get("events")
     top = {k: v for k, v in doc.items() if k != "events"}
     err = first_error({**top, "events": []})
@@ -114,7 +115,7 @@ def parse_file(path: str, now: datetime) -> ParsedFile:
         label = f"event {i + 1}"
         if isinstance(raw, dict):
             t, d = raw.get("type"), raw.get("date")
-            label += f" ({t}, {d})" if d is not None else f" ({t})"
+            label += f" ({shown(t)}, {shown(d)})" if d is not None else f" ({shown(t)})"
 
         def efail(p: Path_, message: str, _label: str = label, _where: Path_ = where) -> FileError:
             return FileError(f"{path}:{line([*_where, *p])}: {_label}: {message}")
@@ -125,7 +126,8 @@ def parse_file(path: str, now: datetime) -> ParsedFile:
         if t is None:
             raise efail([], "missing field 'type'")
         if t not in types:
-            raise efail(["type"], f"unknown event type '{t}'{did_you_mean(str(t), types)}")
+            raise efail(["type"], f"unknown event type '{shown(t)}'"
+                                  f"{did_you_mean(shown(t), types)}")
         err = first_error(raw, t)
         if err is not None:
             raise efail(list(err.absolute_path), explain(err))

@@ -11,6 +11,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from orgchart.adapters.eventfile.brief import MAX_DEPTH, TooDeep, brief, cut, guarded
 from orgchart.domain.hints import did_you_mean
 
 ID_RULE = "use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, " \
@@ -59,7 +60,8 @@ def first_error(instance: Any, definition: str | None = None) -> ValidationError
     """The most relevant error, deepest first, in a stable order.
 
     Valid events (nearly all of them) pass a compiled validator (fastjsonschema);
-    only an invalid one is explained with `jsonschema`'s detailed errors.
+    only an invalid one is explained with `jsonschema`'s detailed errors, on a copy
+    whose values show only their beginning in that library's messages (`guarded`).
     """
     import fastjsonschema
 
@@ -68,6 +70,10 @@ def first_error(instance: Any, definition: str | None = None) -> ValidationError
         return None
     except fastjsonschema.JsonSchemaException:
         pass
+    try:
+        instance = guarded(instance)
+    except TooDeep as e:
+        return ValidationError(str(e), validator="maxDepth", path=e.path)
     errors = sorted(validator(definition).iter_errors(instance),
                     key=lambda e: (-len(e.absolute_path), [str(p) for p in e.absolute_path]))
     return errors[0] if errors else None
@@ -75,25 +81,28 @@ def first_error(instance: Any, definition: str | None = None) -> ValidationError
 
 def explain(error: ValidationError) -> str:
     """One sentence for a schema error."""
-    path = [str(p) for p in error.absolute_path]
+    path = [cut(str(p)) for p in error.absolute_path]
     where = f"field '{path[-1]}'" if path and not path[-1].isdigit() else "value"
     if path and path[-1].isdigit() and len(path) > 1:
         where = f"item {int(path[-1]) + 1} of '{path[-2]}'"
     v = error.validator
+    if v == "maxDepth":
+        return f"lists and mappings nested more than {MAX_DEPTH} levels deep"
     if v == "additionalProperties":
         props = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
         allowed = list(props)
         extra = [k for k in error.instance if k not in allowed] \
             if isinstance(error.instance, dict) else []
-        name = extra[0] if extra else "?"
+        name = cut(str(extra[0])) if extra else "?"
         return f"unknown field '{name}'{did_you_mean(name, allowed)}"
     if v == "required":
         missing = str(error.message).split("'")[1] if "'" in error.message else error.message
         return f"missing field '{missing}'"
     if v == "pattern":
+        value = cut(str(error.instance))
         if "[a-z0-9]" in str(error.validator_value):
-            return f"{where}: '{error.instance}' is not a valid id ({ID_RULE})"
-        return f"{where}: '{error.instance}' is not a date (use YYYY-MM-DD, YYYY-MM or YYYY)"
+            return f"{where}: '{value}' is not a valid id ({ID_RULE})"
+        return f"{where}: '{value}' is not a date (use YYYY-MM-DD, YYYY-MM or YYYY)"
     if v == "type":
         want = error.validator_value
         want_s = " or ".join(want) if isinstance(want, list) else want
@@ -107,12 +116,7 @@ def explain(error: ValidationError) -> str:
     if v == "minItems":
         return f"{where} needs at least {error.validator_value} item(s)"
     if v == "oneOf":
-        return f"{where} has the wrong shape: {_short(error.instance)}"
+        return f"{where} has the wrong shape: {brief(error.instance)}"
     if v == "propertyNames":
-        return f"'{error.instance}' is not a valid id ({ID_RULE})"
+        return f"'{cut(str(error.instance))}' is not a valid id ({ID_RULE})"
     return f"{where}: {error.message}"
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) < 60 else text[:57] + "..."

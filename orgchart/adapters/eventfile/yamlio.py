@@ -4,7 +4,10 @@ Data is read with PyYAML's C loader (or `json` for `.json` files); line
 numbers come from composing the node tree, which is done only when an error
 must be reported. Scalars follow YAML 1.2's core schema: only `true`/`false`
 are booleans (`yes`, `no`, `on` stay text), no octal or base-60 numbers.
-Duplicate keys are an error.
+Duplicate keys are an error. Anchors and aliases are allowed, but aliases may
+repeat at most as many values as the file writes out (plus ALIAS_ALLOWANCE):
+a few hundred bytes of nested aliases ("billion laughs") would otherwise stand
+for billions of values.
 """
 
 from __future__ import annotations
@@ -21,6 +24,12 @@ except ImportError:  # pragma: no cover - PyYAML without libyaml
     from yaml import SafeLoader as _Base  # type: ignore[assignment]
 
 Path_ = list[str | int]
+
+ALIAS_ALLOWANCE = 10_000  # values aliases may repeat beyond the file's own
+# an anchor (`&a`) and an alias (`*a`) as YAML writes them; text that merely looks like
+# them only costs a count of the file's values
+_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s,\[\]{}]", re.M)
+_ALIAS = re.compile(r"(?:^|[\s\[{,])\*[^\s,\[\]{}]", re.M)
 
 
 class Loader(_Base):  # type: ignore[misc,valid-type]
@@ -70,13 +79,71 @@ def load_text(text: str, is_json: bool) -> Any:
         except json.JSONDecodeError as e:
             raise DocumentError(e.lineno, f"not valid JSON: {e.msg}") from None
     try:
-        return yaml.load(text, Loader=Loader)
+        data = yaml.load(text, Loader=Loader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         problem = (e.problem or str(e)).strip()
         raise DocumentError(mark.line + 1 if mark else 1, f"not valid YAML: {problem}") from None
     except yaml.YAMLError as e:
         raise DocumentError(1, f"not valid YAML: {e}") from None
+    if _ANCHOR.search(text) and _ALIAS.search(text):
+        _check_aliases(data, text)
+    return data
+
+
+def _check_aliases(data: Any, text: str) -> None:
+    """DocumentError if aliases make `data` a cycle, or repeat too many values."""
+    own, total = value_counts(data)
+    if total is None:
+        raise DocumentError(_first_alias_line(text),
+                            "not valid YAML: an alias refers to a value that contains it")
+    allowed = 2 * own + ALIAS_ALLOWANCE
+    if total > allowed:
+        raise DocumentError(_first_alias_line(text),
+                            f"not valid YAML: its aliases expand it to {total:,} values; at most "
+                            f"{allowed:,} are allowed (aliases may repeat as many values as "
+                            f"the file writes out, plus {ALIAS_ALLOWANCE:,})")
+
+
+def value_counts(root: Any) -> tuple[int, int | None]:
+    """(values the document writes out, values it holds with every alias expanded), or
+    None for the second when an alias makes it a cycle. Each shared list or mapping is
+    counted once: the time is that of the document's own size."""
+    own = 0
+    expanded: dict[int, int] = {}  # id of a finished list or mapping -> its expanded size
+    open_: set[int] = set()  # the lists and mappings on the current path
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        v, done = stack.pop()
+        if not isinstance(v, list | dict):
+            continue
+        items = [*v.values(), *v] if isinstance(v, dict) else v
+        if done:
+            expanded[id(v)] = 1 + sum(expanded[id(x)] if isinstance(x, list | dict) else 1
+                                      for x in items)
+            open_.discard(id(v))
+            continue
+        if id(v) in expanded:
+            continue
+        open_.add(id(v))
+        own += 1 + len(items)
+        stack.append((v, True))
+        for x in items:
+            if isinstance(x, list | dict):
+                if id(x) in open_:
+                    return own, None
+                stack.append((x, False))
+    return own, expanded.get(id(root), 1)
+
+
+def _first_alias_line(text: str) -> int:
+    try:
+        for token in yaml.scan(text, Loader=Loader):
+            if isinstance(token, yaml.AliasToken):
+                return int(token.start_mark.line) + 1
+    except yaml.YAMLError:
+        pass
+    return 1
 
 
 class LineFinder:
