@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from orgchart.cli.output import write_file
 from orgchart.domain.dates import EffDate, parse_day
 from orgchart.domain.errors import OrgchartError
 
@@ -205,8 +206,7 @@ def export(ctx: click.Context, fmt: str, output: str | None) -> None:
 
     text = dump_document(service(ctx).export(), fmt)
     if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        write_file(output, text)
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
@@ -306,11 +306,7 @@ def _write_image(image: bytes, target: str) -> None:
     if target == "-":
         click.echo(image, nl=False)
         return
-    try:
-        with open(target, "wb") as fh:
-            fh.write(image)
-    except OSError as e:
-        raise click.ClickException(f"cannot write {target}: {e.strerror}") from None
+    write_file(target, image)
     click.echo(f"wrote {target}")
 
 
@@ -407,11 +403,7 @@ def import_snapshot(ctx: click.Context, day: EffDate | None, file: str | None,
     if apply_:
         click.echo(f"{shots}: {count} planned, {result.added} new appended")
     elif output is not None:
-        try:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(result.text)
-        except OSError as e:
-            raise click.ClickException(f"cannot write {output}: {e.strerror}") from None
+        write_file(output, result.text)
         click.echo(f"wrote {output}: {count} from {shots}", err=True)
     else:
         click.echo(result.text, nl=False)
