@@ -99,3 +99,89 @@ events:
 """)
     r = run("load", path)
     assert (r.exit_code, r.stdout) == (0, f"{path}: 2 new events\n"), r.output
+
+
+# -- nesting, surrogates, keys: one line each, never a traceback (issue 17, item 6) ---------
+
+def load_in_process(tmp_path: Path, name: str, text: str) -> tuple[int, str, str]:
+    from click.testing import CliRunner
+
+    from orgchart.cli import cli
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    r = CliRunner().invoke(cli, ["--db", str(tmp_path / "store.db"), "load", str(path)],
+                           obj={})
+    return r.exit_code, r.stderr, str(path)
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("depth", [100_000, 500, 65])
+def test_deep_json_nesting_is_one_error(depth: int, tmp_path: Path) -> None:
+    text = ('{"format": "orgchart/v1",\n"events": [\n{"type": "establish", "date": "2020", '
+            f'"unit": "u",\n"name": {nested(depth)}}}]}}\n')
+    code, err, path = load_in_process(tmp_path, "deep.json", text)
+    where = "4: not valid JSON" if depth > 900 else "4: event 1 (establish, 2020)"
+    assert (code, err) == (1, f"Error: {path}:{where}: lists and mappings nested more than 64 "
+                              f"levels deep\n")
+
+
+def test_nesting_within_the_limit_is_a_plain_schema_error(tmp_path: Path) -> None:
+    text = ('{"format": "orgchart/v1", "events": [{"type": "establish", "date": "2020", '
+            f'"unit": "u", "name": {nested(63)}}}]}}\n')
+    code, err, path = load_in_process(tmp_path, "deep.json", text)
+    assert (code, err) == (1, f"Error: {path}:1: event 1 (establish, 2020): field 'name' "
+                              f"must be text\n")
+
+
+@pytest.mark.parametrize("field", ["name", "title"])
+def test_deep_yaml_nesting_is_one_error(field: str, tmp_path: Path) -> None:
+    event = "  - {type: establish, date: 2020, unit: u, name: N}\n"
+    if field == "name":
+        event = f"  - type: establish\n    date: 2020\n    unit: u\n    name: {nested(990)}\n"
+        line = "6: event 1 (establish, 2020)"
+    else:
+        line = "2"
+    text = "format: orgchart/v1\n" + (f"title: {nested(990)}\n" if field == "title" else "") \
+        + "events:\n" + event
+    code, err, path = load_in_process(tmp_path, "deep.yaml", text)
+    assert (code, err) == (1, f"Error: {path}:{line}: lists and mappings nested more than 64 "
+                              f"levels deep\n")
+
+
+def test_yaml_deeper_than_its_parser_allows_is_one_error(tmp_path: Path) -> None:
+    code, err, path = load_in_process(
+        tmp_path, "deep.yaml", f"format: orgchart/v1\ntitle: {nested(100_000)}\nevents: []\n")
+    assert (code, err) == (1, f"Error: {path}:2: not valid YAML: exceeded maximum nesting "
+                              f"depth\n")
+
+
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udfff", "\\ud83d\\ud83d"])
+def test_a_lone_surrogate_in_json_is_one_error(escape: str, tmp_path: Path) -> None:
+    text = ('{"format": "orgchart/v1", "events": [\n'
+            '{"type": "establish", "date": "2020", "unit": "u", "name": "N"},\n'
+            f'{{"type": "rename", "date": "2021", "unit": "u", "name": "a{escape}b"}}]}}\n')
+    code, err, path = load_in_process(tmp_path, "s.json", text)
+    first = escape[1:6]
+    assert (code, err) == (1, f"Error: {path}:3: not valid JSON: '\\{first}' is half of a "
+                              f"UTF-16 surrogate pair without its other half (not a "
+                              f"character)\n")
+
+
+def test_a_surrogate_pair_and_an_escaped_backslash_are_fine(tmp_path: Path) -> None:
+    text = ('{"format": "orgchart/v1", "events": [{"type": "establish", "date": "2020", '
+            '"unit": "u", "name": "\\ud83d\\ude00 \\\\ud800"}]}\n')
+    code, err, _ = load_in_process(tmp_path, "s.json", text)
+    assert (code, err) == (0, "")
+
+
+@pytest.mark.parametrize("key", ["[a, b]", "{a: 1}"])
+def test_a_yaml_key_that_is_a_list_or_mapping_is_one_error(key: str, tmp_path: Path) -> None:
+    code, err, path = load_in_process(tmp_path, "k.yaml",
+                                      f"format: orgchart/v1\nevents: []\n? {key}\n: x\n")
+    kind = "list" if key.startswith("[") else "mapping"
+    assert (code, err) == (1, f"Error: {path}:3: not valid YAML: a key must be text, not a "
+                              f"{kind}\n")

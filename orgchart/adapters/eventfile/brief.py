@@ -14,6 +14,7 @@ from typing import Any
 
 SHOWN = 60  # characters of a value shown in a message
 MAX_DEPTH = 64  # levels of lists and mappings a value in a file may nest
+TOO_DEEP = f"lists and mappings nested more than {MAX_DEPTH} levels deep"
 
 
 def cut(text: str, limit: int = SHOWN) -> str:
@@ -80,7 +81,7 @@ class TooDeep(Exception):
     """A value nests more than MAX_DEPTH levels; `path` leads to the level past it."""
 
     def __init__(self, path: list[str | int]) -> None:
-        super().__init__(f"nested more than {MAX_DEPTH} levels deep")
+        super().__init__(TOO_DEEP)
         self.path = path
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from orgchart.adapters.eventfile.brief import MAX_DEPTH, TooDeep, brief, cut, guarded
+from orgchart.adapters.eventfile.brief import TOO_DEEP, TooDeep, brief, cut, guarded
 from orgchart.domain.hints import did_you_mean
 
 ID_RULE = "use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, " \
@@ -87,7 +87,7 @@ def explain(error: ValidationError) -> str:
         where = f"item {int(path[-1]) + 1} of '{path[-2]}'"
     v = error.validator
     if v == "maxDepth":
-        return f"lists and mappings nested more than {MAX_DEPTH} levels deep"
+        return TOO_DEEP
     if v == "additionalProperties":
         props = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
         allowed = list(props)

@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from orgchart.adapters.eventfile.brief import MAX_DEPTH, TOO_DEEP
+
 try:
     from yaml import CSafeLoader as _Base
 except ImportError:  # pragma: no cover - PyYAML without libyaml
@@ -32,6 +34,9 @@ _ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s,\[\]{}]", re.M)
 _ALIAS = re.compile(r"(?:^|[\s\[{,])\*[^\s,\[\]{}]", re.M)
 
 
+_KINDS = {list: "list", dict: "mapping"}
+
+
 class Loader(_Base):  # type: ignore[misc,valid-type]
     """PyYAML's safe loader with YAML 1.2 core-schema scalars and no duplicate keys."""
 
@@ -39,6 +44,10 @@ class Loader(_Base):  # type: ignore[misc,valid-type]
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, list | dict):
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"a key must be text, not a {_KINDS[type(key)]}",
+                    key_node.start_mark)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key '{key}'", key_node.start_mark)
@@ -75,9 +84,14 @@ def load_text(text: str, is_json: bool) -> Any:
     if is_json:
         try:
             # numbers stay the text they were written as, as in YAML
-            return json.loads(text, parse_int=str, parse_float=str)
+            data = json.loads(text, parse_int=str, parse_float=str)
         except json.JSONDecodeError as e:
             raise DocumentError(e.lineno, f"not valid JSON: {e.msg}") from None
+        except RecursionError:
+            raise DocumentError(_too_deep_line(text), f"not valid JSON: {TOO_DEEP}") from None
+        if "\\ud" in text or "\\uD" in text:
+            _check_surrogates(text)
+        return data
     try:
         data = yaml.load(text, Loader=Loader)
     except yaml.MarkedYAMLError as e:
@@ -86,9 +100,44 @@ def load_text(text: str, is_json: bool) -> Any:
         raise DocumentError(mark.line + 1 if mark else 1, f"not valid YAML: {problem}") from None
     except yaml.YAMLError as e:
         raise DocumentError(1, f"not valid YAML: {e}") from None
+    except RecursionError:
+        raise DocumentError(1, f"not valid YAML: {TOO_DEEP}") from None
     if _ANCHOR.search(text) and _ALIAS.search(text):
         _check_aliases(data, text)
     return data
+
+
+# a JSON string or bracket, to follow the nesting outside strings
+_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+# a `\\uXXXX` escape of a UTF-16 surrogate (not itself an escaped backslash), with the low
+# half that may follow a high one
+_SURROGATE = re.compile(r"(?<!\\)(?:\\\\)*\\u(?:([dD][89abAB][0-9a-fA-F]{2})"
+                        r"(\\u[dD][c-fC-F][0-9a-fA-F]{2})?|[dD][c-fC-F][0-9a-fA-F]{2})")
+
+
+def _too_deep_line(text: str) -> int:
+    """The line where JSON text first nests more than MAX_DEPTH levels."""
+    depth = 0
+    for m in _JSON_NESTING.finditer(text):
+        c = m.group()
+        if c in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return text.count("\n", 0, m.start()) + 1
+        elif c in "]}":
+            depth -= 1
+    return 1
+
+
+def _check_surrogates(text: str) -> None:
+    """DocumentError at a `\\ud800`-style escape that is half of a UTF-16 pair alone: it
+    stands for no character, and nothing can store or print it."""
+    for m in _SURROGATE.finditer(text):
+        if m.group(1) is None or m.group(2) is None:
+            escape = m.group().lstrip("\\")[:5]
+            raise DocumentError(text.count("\n", 0, m.start()) + 1,
+                                f"not valid JSON: '\\{escape}' is half of a UTF-16 surrogate "
+                                f"pair without its other half (not a character)")
 
 
 def _check_aliases(data: Any, text: str) -> None:
