@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from orgchart.cli.echo import emit
+from orgchart.cli.echo import emit, say, terminal_safe
 from orgchart.cli.output import write_file
 from orgchart.domain.dates import EffDate, parse_day
 from orgchart.domain.errors import OrgchartError
@@ -27,13 +27,13 @@ class OrgchartGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except OrgchartError as e:
-            raise click.ClickException(str(e)) from None
+        except OrgchartError as e:  # messages quote event files: shown terminal-safe
+            raise click.ClickException(terminal_safe(str(e))) from None
         except Exception as e:
             import sqlite3
 
             if isinstance(e, sqlite3.Error):  # the query tables' SQLite file, read directly
-                raise click.ClickException(_unreadable(ctx, e)) from None
+                raise click.ClickException(terminal_safe(_unreadable(ctx, e))) from None
             raise
 
 
@@ -118,7 +118,7 @@ def load(ctx: click.Context, files: tuple[str, ...], quiet: bool) -> None:
     svc = service(ctx)
 
     def report(r: Any) -> None:
-        emit(f"{r.path}: {r.added} new event{'s' if r.added != 1 else ''}")
+        say(f"{r.path}: {r.added} new event{'s' if r.added != 1 else ''}")
 
     with LoadProgress(enabled=not quiet) as progress:
         svc.load(files, on_file=report, on_progress=progress.update)
@@ -138,7 +138,7 @@ def at(ctx: click.Context, day: EffDate, known: EffDate | None, root: str | None
 
     chart = service(ctx).at(day, known, root, depth)
     if fmt == "tree":
-        emit(formats.chart_tree(chart), nl=False)
+        say(formats.chart_tree(chart), nl=False)
     elif fmt == "json":
         emit(formats.chart_json(chart), nl=False)
     elif fmt == "csv":
@@ -181,7 +181,7 @@ def render(ctx: click.Context, day: EffDate, output: str | None, fmt: str | None
     if fmt in ("png", "pdf") and draw.has_cjk(dot):
         warning = draw.cjk_font_warning()
         if warning:
-            emit(warning, err=True)
+            say(warning, err=True)
     _write_image(draw.draw(dot, fmt), output or f"chart-{day}.{fmt}")
 
 
@@ -197,8 +197,10 @@ def log(ctx: click.Context, start: EffDate | None, end: EffDate | None, unit: st
     from orgchart.presentation import formats
 
     rows = service(ctx).log(start, end, unit)
-    emit(formats.to_json(rows) + "\n" if fmt == "json" else formats.log_text(rows),
-               nl=False)
+    if fmt == "json":
+        emit(formats.to_json(rows) + "\n", nl=False)
+    else:
+        say(formats.log_text(rows), nl=False)
 
 
 @cli.command()
@@ -208,7 +210,7 @@ def log(ctx: click.Context, start: EffDate | None, end: EffDate | None, unit: st
 def retract(ctx: click.Context, event_id: str, reason: str) -> None:
     """Append a retraction of EVENT_ID (the event stays in the log)."""
     rid = service(ctx).retract(event_id, reason)
-    emit(f"retracted {event_id} (retraction {rid})")
+    say(f"retracted {event_id} (retraction {rid})")
 
 
 @cli.command()
@@ -223,7 +225,7 @@ def export(ctx: click.Context, fmt: str, output: str | None) -> None:
     text = dump_document(service(ctx).export(), fmt)
     if output:
         write_file(output, text)
-        emit(f"wrote {output}", err=True)
+        say(f"wrote {output}", err=True)
     else:
         emit(text, nl=False)
 
@@ -232,7 +234,7 @@ def export(ctx: click.Context, fmt: str, output: str | None) -> None:
 @click.pass_context
 def verify(ctx: click.Context) -> None:
     """Check the log and that the query tables match a replay from scratch."""
-    emit(service(ctx).verify())
+    say(service(ctx).verify())
 
 
 # -- explaining a reorganisation: diff, history, lineage (presentation.explain_text) ------
@@ -255,7 +257,7 @@ def diff(ctx: click.Context, d1: EffDate, d2: EffDate, known: EffDate | None,
     if fmt == "json":
         emit(formats.to_json(service(ctx).diff(d1, d2, known, root)))
     else:
-        emit(explain_text.diff_text(service(ctx).explain_diff(d1, d2, known, root)),
+        say(explain_text.diff_text(service(ctx).explain_diff(d1, d2, known, root)),
                    nl=False)
 
 
@@ -274,7 +276,7 @@ def history(ctx: click.Context, unit: str, known: EffDate | None, fmt: str) -> N
     if fmt == "json":
         emit(formats.to_json(service(ctx).history(unit, known)))
     else:
-        emit(explain_text.history_text(service(ctx).explain_history(unit, known)),
+        say(explain_text.history_text(service(ctx).explain_history(unit, known)),
                    nl=False)
 
 
@@ -300,7 +302,7 @@ def lineage(ctx: click.Context, unit: str, known: EffDate | None, fmt: str,
     if fmt == "json":
         emit(formats.to_json(service(ctx).lineage(unit, known)))
     else:
-        emit(explain_text.lineage_text(service(ctx).explain_lineage(unit, known)),
+        say(explain_text.lineage_text(service(ctx).explain_lineage(unit, known)),
                    nl=False)
 
 
@@ -313,7 +315,7 @@ def _draw_lineage(graph: dict[str, Any], output: str) -> None:
     if fmt in ("png", "pdf") and draw.has_cjk(dot):
         warning = draw.cjk_font_warning()
         if warning:
-            emit(warning, err=True)
+            say(warning, err=True)
     _write_image(draw.draw(dot, fmt), output)
 
 
@@ -323,7 +325,7 @@ def _write_image(image: bytes, target: str) -> None:
         emit(image, nl=False)
         return
     write_file(target, image)
-    emit(f"wrote {target}")
+    say(f"wrote {target}")
 
 
 # -- a shareable history: one self-contained HTML page (orgchart.presentation.page) ---------
@@ -417,10 +419,10 @@ def import_snapshot(ctx: click.Context, day: EffDate | None, file: str | None,
     count = f"{result.events} event{'s' if result.events != 1 else ''}"
     shots = f"{len(result.steps)} snapshot{'s' if len(result.steps) != 1 else ''}"
     if apply_:
-        emit(f"{shots}: {count} planned, {result.added} new appended")
+        say(f"{shots}: {count} planned, {result.added} new appended")
     elif output is not None:
         write_file(output, result.text)
-        emit(f"wrote {output}: {count} from {shots}", err=True)
+        say(f"wrote {output}: {count} from {shots}", err=True)
     else:
         emit(result.text, nl=False)
 
