@@ -18,8 +18,12 @@ TOO_DEEP = f"lists and mappings nested more than {MAX_DEPTH} levels deep"
 
 
 def cut(text: str, limit: int = SHOWN) -> str:
-    """`text`, or its beginning and `...` when it has `limit` characters or more."""
-    return text if len(text) < limit else text[:limit - 3] + "..."
+    """`text` on one line (a line break shown as `\\n`), or its beginning and `...` when
+    it has `limit` characters or more."""
+    text = text if len(text) < limit else text[:limit - 3] + "..."
+    if "\n" in text or "\r" in text:
+        text = text.replace("\n", "\\n").replace("\r", "\\r")
+    return text
 
 
 def brief(value: Any, limit: int = SHOWN) -> str:

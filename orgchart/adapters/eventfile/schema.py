@@ -74,9 +74,12 @@ def first_error(instance: Any, definition: str | None = None) -> ValidationError
         instance = guarded(instance)
     except TooDeep as e:
         return ValidationError(str(e), validator="maxDepth", path=e.path)
-    errors = sorted(validator(definition).iter_errors(instance),
-                    key=lambda e: (-len(e.absolute_path), [str(p) for p in e.absolute_path]))
-    return errors[0] if errors else None
+    errors: list[ValidationError] = sorted(
+        validator(definition).iter_errors(instance),
+        key=lambda e: (-len(e.absolute_path), [str(p) for p in e.absolute_path]))
+    if not errors:  # the two validators disagree: refuse rather than let it through
+        return ValidationError("does not match the orgchart/v1 schema", validator="schema")
+    return errors[0]
 
 
 def explain(error: ValidationError) -> str:

@@ -1,0 +1,83 @@
+"""Limits on what an event file may hold, each refused with `FILE:LINE` (issue 17):
+ids and dates without a trailing newline (item 9), display texts of at most 1,000
+characters (item 10), no duplicate keys in JSON (item 12)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from orgchart.adapters.eventfile import schema
+from orgchart.cli import cli
+
+ID_RULE = ("use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, "
+           "at most 64 characters")
+DATE_RULE = "use YYYY-MM-DD, YYYY-MM or YYYY"
+
+
+def load(tmp_path: Path, text: str, name: str = "f.yaml") -> tuple[int, str, str]:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    r = CliRunner().invoke(cli, ["--db", str(tmp_path / "store.db"), "load", str(path)],
+                           obj={})
+    return r.exit_code, r.stderr, str(path)
+
+
+# -- item 9: no trailing newline in ids and dates -------------------------------------------
+
+@pytest.mark.parametrize(("text", "where", "message"), [
+    ('  - {type: establish, date: 2020, unit: "x\\n", name: X}\n',
+     "3: event 1 (establish, 2020)", f"field 'unit': 'x\\n' is not a valid id ({ID_RULE})"),
+    ('  - {type: establish, date: "2027\\n", unit: x, name: X}\n',
+     "3: event 1 (establish, 2027\\n)", f"field 'date': '2027\\n' is not a date ({DATE_RULE})"),
+    ('  - {type: establish, date: 2020, unit: x, name: X, recorded: "2020-01\\n"}\n',
+     "3: event 1 (establish, 2020)",
+     f"field 'recorded': '2020-01\\n' is not a date ({DATE_RULE})"),
+    ('  - {type: establish, date: 2020, unit: x, name: X, id: "e1\\n"}\n',
+     "3: event 1 (establish, 2020)", f"field 'id': 'e1\\n' is not a valid id ({ID_RULE})"),
+])
+def test_an_id_or_date_ending_in_a_newline_is_refused(text: str, where: str, message: str,
+                                                       tmp_path: Path) -> None:
+    code, err, path = load(tmp_path, "format: orgchart/v1\nevents:\n" + text)
+    assert (code, err) == (1, f"Error: {path}:{where}: {message}\n")
+
+
+def test_reference_ids_and_dates_ending_in_a_newline_are_refused(tmp_path: Path) -> None:
+    code, err, path = load(tmp_path, 'format: orgchart/v1\npeople:\n  "p\\n": {name: P}\n'
+                                     'events: []\n')
+    assert (code, err) == (1, f"Error: {path}:2: field 'people': 'p\\n' is not a valid id "
+                              f"({ID_RULE})\n")
+    code, err, path = load(tmp_path, 'format: orgchart/v1\nsources:\n  s: {title: S, date: '
+                                     '"2020\\n"}\nevents: []\n')
+    assert (code, err) == (1, f"Error: {path}:3: field 'date': '2020\\n' is not a date "
+                              f"({DATE_RULE})\n")
+
+
+def test_json_ids_ending_in_a_newline_are_refused(tmp_path: Path) -> None:
+    code, err, path = load(tmp_path, '{"format": "orgchart/v1", "events": [\n{"type": "move", '
+                                     '"date": "2020", "unit": "a", "parent": "b\\n"}]}\n',
+                           "f.json")
+    assert (code, err) == (1, f"Error: {path}:2: event 1 (move, 2020): field 'parent' has the "
+                              f"wrong shape: \"b\\n\"\n")
+
+
+@pytest.mark.parametrize("definition", ["id", "date"])
+@pytest.mark.parametrize("value", ["a1\n", "2020\n", "2020-01-02\n", "x\r\n"])
+def test_both_validators_refuse_a_trailing_newline(definition: str, value: str) -> None:
+    import fastjsonschema
+
+    with pytest.raises(fastjsonschema.JsonSchemaException):
+        schema.fast_check(definition)(value)
+    assert not schema.validator(definition).is_valid(value)
+
+
+def test_what_the_fast_validator_refuses_is_refused_even_if_the_other_accepts(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from jsonschema import Draft202012Validator
+
+    monkeypatch.setattr(schema, "validator", lambda definition=None: Draft202012Validator({}))
+    err = schema.first_error("x\n", "id")
+    assert err is not None and schema.explain(err) == \
+        "value: does not match the orgchart/v1 schema"
