@@ -81,3 +81,65 @@ def test_what_the_fast_validator_refuses_is_refused_even_if_the_other_accepts(
     err = schema.first_error("x\n", "id")
     assert err is not None and schema.explain(err) == \
         "value: does not match the orgchart/v1 schema"
+
+
+# -- item 10: display texts of at most 1,000 characters (notes and reasons 10,000) ---------
+
+EVENTS = {
+    "name": ("establish", "unit: u\n    name: {v}", 1000),
+    "name_en": ("establish", "unit: u\n    name: U\n    name_en: {v}", 1000),
+    "kind": ("establish", "unit: u\n    name: U\n    kind: {v}", 1000),
+    "note": ("establish", "unit: u\n    name: U\n    note: {v}", 10_000),
+    "title": ("appoint", "unit: u\n    person: p\n    title: {v}", 1000),
+    "role": ("appoint", "unit: u\n    person: p\n    role: {v}", 1000),
+}
+
+
+@pytest.mark.parametrize("field", list(EVENTS))
+def test_an_overlong_event_text_is_refused(field: str, tmp_path: Path) -> None:
+    kind, body, limit = EVENTS[field]
+    value = "x" * (limit + 1)
+    code, err, path = load(tmp_path, "format: orgchart/v1\nevents:\n"
+                                     f"  - type: {kind}\n    date: 2020\n    "
+                                     + body.format(v=value) + "\n")
+    line = 4 + body.count("\n") + 1
+    assert (code, err) == (1, f"Error: {path}:{line}: event 1 ({kind}, 2020): field '{field}' "
+                              f"is too long: {limit + 1:,} characters (at most {limit:,})\n")
+
+
+@pytest.mark.parametrize(("section", "entry", "field"), [
+    ("people", "p: {{name: {v}}}", "name"), ("people", "p: {{name: P, name_en: {v}}}", "name_en"),
+    ("sources", "s: {{title: {v}}}", "title"), ("sources", "s: {{title: S, publisher: {v}}}",
+                                                "publisher")])
+def test_an_overlong_reference_text_is_refused(section: str, entry: str, field: str,
+                                               tmp_path: Path) -> None:
+    code, err, path = load(tmp_path, f"format: orgchart/v1\n{section}:\n  "
+                                     + entry.format(v="y" * 1001) + "\nevents: []\n")
+    assert (code, err) == (1, f"Error: {path}:3: field '{field}' is too long: 1,001 characters "
+                              f"(at most 1,000)\n")
+
+
+def test_an_overlong_history_title_and_reason_are_refused(tmp_path: Path) -> None:
+    code, err, path = load(tmp_path, f"format: orgchart/v1\ntitle: {'t' * 1001}\nevents: []\n")
+    assert (code, err) == (1, f"Error: {path}:2: field 'title' is too long: 1,001 characters "
+                              f"(at most 1,000)\n")
+    code, err, path = load(tmp_path, "format: orgchart/v1\nevents:\n  - type: retract\n"
+                                     f"    event: e1\n    reason: {'r' * 10_001}\n")
+    assert (code, err) == (1, f"Error: {path}:5: event 1 (retract): field 'reason' is too "
+                              f"long: 10,001 characters (at most 10,000)\n")
+
+
+def test_names_at_the_limit_load_and_draw(tmp_path: Path) -> None:
+    """1,000 CJK characters (3,000 bytes) stay well under Graphviz's label limit."""
+    name = "名" * 1000
+    code, err, _ = load(tmp_path, "format: orgchart/v1\npeople:\n  p: {name: P}\nevents:\n"
+                                     f"  - {{type: establish, date: 2020, unit: u, name: {name},"
+                                     f" note: {'n' * 10_000}}}\n"
+                                     f"  - {{type: appoint, date: 2020, unit: u, person: p, "
+                                     f"title: {'t' * 1000}}}\n")
+    assert (code, err) == (0, "")
+    out = tmp_path / "chart.svg"
+    r = CliRunner().invoke(cli, ["--db", str(tmp_path / "store.db"), "render", "2020", "-o",
+                                 str(out)], obj={})
+    assert r.exit_code == 0, r.output
+    assert name in out.read_text(encoding="utf-8")

@@ -116,6 +116,9 @@ def explain(error: ValidationError) -> str:
         return f"{where} must be '{error.validator_value}'"
     if v == "minLength":
         return f"{where} must not be empty"
+    if v == "maxLength":
+        return (f"{where} is too long: {len(str(error.instance)):,} characters "
+                f"(at most {error.validator_value:,})")
     if v == "minItems":
         return f"{where} needs at least {error.validator_value} item(s)"
     if v == "oneOf":
