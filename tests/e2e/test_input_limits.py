@@ -143,3 +143,33 @@ def test_names_at_the_limit_load_and_draw(tmp_path: Path) -> None:
                                  str(out)], obj={})
     assert r.exit_code == 0, r.output
     assert name in out.read_text(encoding="utf-8")
+
+
+# -- item 12: duplicate keys in JSON are refused, as in YAML ---------------------------------
+
+@pytest.mark.parametrize(("text", "line", "key"), [
+    ('{"format": "orgchart/v1", "events": [\n  {"type": "establish", "date": "2020", '
+     '"unit": "u",\n   "name": "first",\n   "name": "second"}]}\n', 4, "name"),
+    ('{"format": "orgchart/v1",\n "title": "A",\n "title": "B",\n "events": []}\n', 3, "title"),
+    ('{"format": "orgchart/v1", "people": {\n  "p": {"name": "P"},\n  "p": {"name": "Q"}},\n'
+     ' "events": []}\n', 3, "p"),
+])
+def test_a_duplicate_json_key_is_refused_at_its_line(text: str, line: int, key: str,
+                                                      tmp_path: Path) -> None:
+    code, err, path = load(tmp_path, text, "f.json")
+    assert (code, err) == (1, f"Error: {path}:{line}: not valid JSON: duplicate key '{key}'\n")
+
+
+def test_yaml_refuses_the_same_duplicate(tmp_path: Path) -> None:
+    code, err, path = load(tmp_path, "format: orgchart/v1\nevents:\n  - type: establish\n"
+                                     "    date: 2020\n    unit: u\n    name: first\n"
+                                     "    name: second\n")
+    assert (code, err) == (1, f"Error: {path}:7: not valid YAML: duplicate key 'name'\n")
+
+
+def test_json_keys_differing_only_in_case_are_distinct(tmp_path: Path) -> None:
+    code, err, path = load(tmp_path, '{"format": "orgchart/v1", "events": [{"type": '
+                                     '"establish", "date": "2020", "unit": "u", "name": "N", '
+                                     '"Name": "M"}]}\n', "f.json")
+    assert (code, err) == (1, f"Error: {path}:1: event 1 (establish, 2020): unknown field "
+                              f"'Name' (did you mean 'name'?)\n")

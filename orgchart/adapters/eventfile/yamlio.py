@@ -4,7 +4,7 @@ Data is read with PyYAML's C loader (or `json` for `.json` files); line
 numbers come from composing the node tree, which is done only when an error
 must be reported. Scalars follow YAML 1.2's core schema: only `true`/`false`
 are booleans (`yes`, `no`, `on` stay text), no octal or base-60 numbers.
-Duplicate keys are an error. Anchors and aliases are allowed, but aliases may
+Duplicate keys are an error, in YAML and in JSON. Anchors and aliases are allowed, but aliases may
 repeat at most as many values as the file writes out (plus ALIAS_ALLOWANCE):
 a few hundred bytes of nested aliases ("billion laughs") would otherwise stand
 for billions of values.
@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from orgchart.adapters.eventfile.brief import MAX_DEPTH, TOO_DEEP
+from orgchart.adapters.eventfile.brief import MAX_DEPTH, TOO_DEEP, cut
 
 try:
     from yaml import CSafeLoader as _Base
@@ -84,9 +84,13 @@ def load_text(text: str, is_json: bool) -> Any:
     if is_json:
         try:
             # numbers stay the text they were written as, as in YAML
-            data = json.loads(text, parse_int=str, parse_float=str)
+            data = json.loads(text, parse_int=str, parse_float=str,
+                              object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as e:
             raise DocumentError(e.lineno, f"not valid JSON: {e.msg}") from None
+        except _DuplicateKey as e:
+            raise DocumentError(_duplicate_line(text, e.key),
+                                f"not valid JSON: duplicate key '{cut(e.key)}'") from None
         except RecursionError:
             raise DocumentError(_too_deep_line(text), f"not valid JSON: {TOO_DEEP}") from None
         if "\\ud" in text or "\\uD" in text:
@@ -105,6 +109,47 @@ def load_text(text: str, is_json: bool) -> Any:
     if _ANCHOR.search(text) and _ALIAS.search(text):
         _check_aliases(data, text)
     return data
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict; _DuplicateKey if a key repeats (the last one would win
+    silently, so a reviewer could be shown one value and another stored)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return obj
+
+
+def _duplicate_line(text: str, key: str) -> int:
+    """The line of the second `key` in one object of JSON `text` (read as YAML, which
+    JSON nearly always is); 1 if it cannot be found."""
+    try:
+        root = yaml.compose(text, Loader=Loader)
+    except yaml.YAMLError:
+        return 1
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen = set()
+            for key_node, value_node in node.value:
+                if key_node.value == key and key in seen:
+                    return int(key_node.start_mark.line) + 1
+                seen.add(key_node.value)
+                stack.append(value_node)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return 1
 
 
 # a JSON string or bracket, to follow the nesting outside strings
