@@ -28,7 +28,9 @@ class OrgchartGroup(click.Group):
         try:
             return super().invoke(ctx)
         except OrgchartError as e:  # messages quote event files: shown terminal-safe
-            raise click.ClickException(terminal_safe(str(e))) from None
+            # several problems are one per line, each an `Error:` line
+            raise click.ClickException(
+                "\nError: ".join(terminal_safe(str(e)).splitlines())) from None
         except Exception as e:
             import sqlite3
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from orgchart.adapters.eventfile.brief import shown
-from orgchart.adapters.eventfile.schema import event_types, explain, first_error
+from orgchart.adapters.eventfile.schema import error_path, event_types, explain, first_error
 from orgchart.adapters.eventfile.yamlio import DocumentError, LineFinder, Path_, load_text
 from orgchart.domain.dates import EffDate
 from orgchart.domain.errors import FileError
@@ -91,7 +91,7 @@ def parse_file(path: str, now: datetime) -> ParsedFile:
     top = {k: v for k, v in doc.items() if k != "events"}
     err = first_error({**top, "events": []})
     if err is not None:
-        raise fail(list(err.absolute_path), explain(err))
+        raise fail(error_path(err), explain(err))
     if not isinstance(events, list):
         raise fail(["events"], "`events` must be a list")
 
@@ -130,7 +130,7 @@ def parse_file(path: str, now: datetime) -> ParsedFile:
                                   f"{did_you_mean(shown(t), types)}")
         err = first_error(raw, t)
         if err is not None:
-            raise efail(list(err.absolute_path), explain(err))
+            raise efail(error_path(err), explain(err))
         fact = _to_fact(raw, default_recorded, today, efail)
         if fact.id in pf.index:
             raise efail([], f"duplicates event {pf.index[fact.id]} (same id '{fact.id}')")

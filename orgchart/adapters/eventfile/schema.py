@@ -82,6 +82,18 @@ def first_error(instance: Any, definition: str | None = None) -> ValidationError
     return errors[0]
 
 
+def error_path(error: ValidationError) -> list[str | int]:
+    """Where the error is: the path of the failing value, and for an unknown field the
+    field itself (so that its line is reported, not its mapping's)."""
+    path: list[str | int] = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        extra = [k for k in error.instance if k not in allowed]
+        if extra:
+            path.append(str(extra[0]))
+    return path
+
+
 def explain(error: ValidationError) -> str:
     """One sentence for a schema error."""
     path = [cut(str(p)) for p in error.absolute_path]

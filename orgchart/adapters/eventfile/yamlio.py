@@ -98,6 +98,10 @@ def load_text(text: str, is_json: bool) -> Any:
         return data
     try:
         data = yaml.load(text, Loader=Loader)
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow
+        raise DocumentError(_offset_line(text, e.position),
+                            f"not valid YAML: character U+{e.character:04X} is not allowed "
+                            f"({e.reason})") from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         problem = (e.problem or str(e)).strip()
@@ -109,6 +113,14 @@ def load_text(text: str, is_json: bool) -> Any:
     if _ANCHOR.search(text) and _ALIAS.search(text):
         _check_aliases(data, text)
     return data
+
+
+def _offset_line(text: str, position: int) -> int:
+    """The line of a reader error's position: a UTF-8 byte offset for libyaml (which reads
+    the text encoded), a character offset for PyYAML's own reader."""
+    if Loader.__mro__[1].__name__.startswith("C"):
+        return text.encode("utf-8", "surrogatepass")[:position].count(b"\n") + 1
+    return text.count("\n", 0, position) + 1
 
 
 class _DuplicateKey(Exception):
