@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -16,8 +19,57 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "alibaba-2026.yaml"
 
 
-PG_URL = os.environ.get("ORGCHART_TEST_POSTGRES")
-PG_SKIP = "PostgreSQL tests need ORGCHART_TEST_POSTGRES=postgresql://user@host:port/db"
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+PG_MARK = "postgres"
+
+
+@functools.cache
+def postgres_for_tests() -> tuple[str | None, str]:
+    """The PostgreSQL URL the tests use, or None and the one-line reason why not.
+
+    `ORGCHART_TEST_POSTGRES` names it; without it, the default local URL is used
+    when a server answers there, so `make test` runs the PostgreSQL tests on a
+    machine that has one.
+    """
+    url = os.environ.get("ORGCHART_TEST_POSTGRES")
+    where = url or DEFAULT_PG_URL
+    try:
+        import psycopg
+    except ImportError:
+        return None, ("psycopg is not installed (the `postgres` extra: "
+                      "pip install -e '.[postgres]')")
+    try:
+        psycopg.connect(where, connect_timeout=3).close()
+    except Exception as e:
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        hint = "" if url else "; set ORGCHART_TEST_POSTGRES=postgresql://user@host:port/db"
+        return None, f"no PostgreSQL answers at {where} ({first}){hint}"
+    return where, f"{where} ({'ORGCHART_TEST_POSTGRES' if url else 'the default local URL'})"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    url, reason = postgres_for_tests()
+    return f"PostgreSQL tests: {'on ' + reason if url else 'skipped, ' + reason}"
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
+                            config: pytest.Config) -> None:
+    """One line saying why the PostgreSQL tests were skipped (else a silent `s` each)."""
+    url, reason = postgres_for_tests()
+    skipped = [r for r in terminalreporter.stats.get("skipped", [])
+               if PG_MARK in getattr(r, "keywords", {})]
+    if url is None and skipped:
+        terminalreporter.write_line(f"{len(skipped)} PostgreSQL tests skipped: {reason}")
+
+
+def postgres_url() -> str:
+    """The test server's URL, or skip (fail under ORGCHART_REQUIRE_POSTGRES) with the reason."""
+    url, reason = postgres_for_tests()
+    if url is None:
+        if os.environ.get("ORGCHART_REQUIRE_POSTGRES"):
+            pytest.fail(f"ORGCHART_REQUIRE_POSTGRES is set but {reason}")
+        pytest.skip(f"PostgreSQL: {reason}")
+    return url
 
 
 def pg_schema_url(base: str, schema: str) -> str:
@@ -44,21 +96,25 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path,
     if request.param == "sqlite":
         yield str(tmp_path / "store.db")
         return
-    if not PG_URL:
-        if os.environ.get("ORGCHART_REQUIRE_POSTGRES"):
-            pytest.fail("ORGCHART_REQUIRE_POSTGRES is set but ORGCHART_TEST_POSTGRES is not")
-        pytest.skip(PG_SKIP)
+    with fresh_pg_schema() as url:
+        yield url
+
+
+@contextmanager
+def fresh_pg_schema() -> Iterator[str]:
+    """The URL of a new PostgreSQL schema on the test server, dropped afterwards."""
+    base = postgres_url()
     schema = f"orgchart_test_{uuid.uuid4().hex[:12]}"
     try:
-        drop_pg_schema(PG_URL, schema)  # fails fast, with its reason, if the server is down
+        drop_pg_schema(base, schema)  # fails fast, with its reason, if the server is down
     except Exception as e:
         if os.environ.get("ORGCHART_REQUIRE_POSTGRES"):
-            pytest.fail(f"PostgreSQL at {PG_URL} is required but unreachable: {e}")
-        pytest.skip(f"PostgreSQL at {PG_URL} is unreachable: {e}")
+            pytest.fail(f"PostgreSQL at {base} is required but unreachable: {e}")
+        pytest.skip(f"PostgreSQL at {base} is unreachable: {e}")
     try:
-        yield pg_schema_url(PG_URL, schema)
+        yield pg_schema_url(base, schema)
     finally:
-        drop_pg_schema(PG_URL, schema)
+        drop_pg_schema(base, schema)
 
 
 @pytest.fixture

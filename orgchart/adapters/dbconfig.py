@@ -39,6 +39,11 @@ def store_env(db: str) -> dict[str, str]:
         "POSTGRES_CONNECT_TIMEOUT": "10",
         "POSTGRES_POOL_SIZE": "2",
         "POSTGRES_MAX_OVERFLOW": "2",
+        # Append through the library's server-side insert function: one plain statement.
+        # Its default path sends the events in psycopg's pipeline mode, which deadlocks
+        # on a large append (~18,000 events or more: the server waits for the rest of
+        # the message, the client for the results), with either psycopg implementation.
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
     }
     if "schema" in query:
         env["POSTGRES_SCHEMA"] = query["schema"][0]

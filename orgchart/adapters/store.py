@@ -6,14 +6,16 @@ version, so a concurrent writer causes a `Conflict`, never a lost event.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, OperationalError
+from eventsourcing.persistence import IntegrityError, OperationalError, PersistenceError
 
 from orgchart.adapters.dbconfig import safe_db_label, store_env
 from orgchart.domain.codec import to_fact, to_stored
@@ -76,12 +78,26 @@ class EventStore:
     def close(self) -> None:
         self.app.close()
 
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """The library's and SQLite's errors (a damaged or foreign database, a read-only
+        folder) as one StoreError sentence."""
+        try:
+            yield
+        except (PersistenceError, sqlite3.Error) as e:
+            raise StoreError(f"cannot read the store {safe_db_label(self.db)}: {e}") from None
+
     def version(self) -> int:
-        rows = self.app.recorder.select_events(OrgHistory.STREAM_ID, desc=True, limit=1)
+        with self._reading():
+            rows = self.app.recorder.select_events(OrgHistory.STREAM_ID, desc=True, limit=1)
         return rows[0].originator_version if rows else 0
 
     def read(self, gt: int = 0) -> StoredHistory:
         """The stream's events after version `gt`, decoded (all of them by default)."""
+        with self._reading():
+            return self._read(gt)
+
+    def _read(self, gt: int) -> StoredHistory:
         h = StoredHistory()
         for raw in self.app.events.get(OrgHistory.STREAM_ID, gt=gt or None):
             ev = cast(Aggregate.Event, raw)
@@ -95,6 +111,10 @@ class EventStore:
 
     def audit(self) -> StoredHistory:
         """Read the whole log, checking order and the hash chain; name the first bad entry."""
+        with self._reading():
+            return self._audit()
+
+    def _audit(self) -> StoredHistory:
         h = StoredHistory()
         previous = GENESIS
         for expected, stored in enumerate(
@@ -131,7 +151,8 @@ class EventStore:
         from eventsourcing.application import AggregateNotFoundError
 
         try:
-            return self.app.repository.get(OrgHistory.STREAM_ID)
+            with self._reading():
+                return self.app.repository.get(OrgHistory.STREAM_ID)
         except AggregateNotFoundError:
             return None
 
@@ -166,7 +187,11 @@ class EventStore:
         except IntegrityError:
             raise Conflict() from None
         except OperationalError as e:
+            if "readonly" in str(e) or "read-only" in str(e):
+                raise StoreError(f"the store {safe_db_label(self.db)} is read-only: {e}") from None
             raise StoreError(f"the store is busy or unavailable: {e}") from None
+        except (PersistenceError, sqlite3.Error) as e:
+            raise StoreError(f"cannot write to the store {safe_db_label(self.db)}: {e}") from None
         if agg.version // SNAPSHOT_EVERY > before // SNAPSHOT_EVERY:
             self.app.snapshots.put([OrgHistory.Snapshot.take(agg)])  # type: ignore[union-attr]
         return int(agg.version)
@@ -184,6 +209,8 @@ def _open_app(env: dict[str, str]) -> OrgChartApp:
     import random
     import time
 
+    if is_postgres_env(env):
+        _need_psycopg()
     for attempt in range(8):
         try:
             return OrgChartApp(env=env)
@@ -195,6 +222,15 @@ def _open_app(env: dict[str, str]) -> OrgChartApp:
                 raise
             time.sleep(random.uniform(0.05, 0.3))
     raise AssertionError("unreachable")
+
+
+def _need_psycopg() -> None:
+    """A PostgreSQL store needs the driver, which comes with the `postgres` extra."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise OrgchartError("PostgreSQL needs the `postgres` extra: "
+                            "pip install 'orgchart[postgres]'") from None
 
 
 def is_postgres_env(env: Mapping[str, str]) -> bool:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from orgchart.cli.echo import emit, say, terminal_safe
+from orgchart.cli.output import write_file
 from orgchart.domain.dates import EffDate, parse_day
 from orgchart.domain.errors import OrgchartError
 
@@ -25,8 +27,25 @@ class OrgchartGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except OrgchartError as e:
-            raise click.ClickException(str(e)) from None
+        except OrgchartError as e:  # messages quote event files: shown terminal-safe
+            # several problems are one per line, each an `Error:` line
+            raise click.ClickException(
+                "\nError: ".join(terminal_safe(str(e)).splitlines())) from None
+        except Exception as e:
+            import sqlite3
+
+            if isinstance(e, sqlite3.Error):  # the query tables' SQLite file, read directly
+                raise click.ClickException(terminal_safe(_unreadable(ctx, e))) from None
+            raise
+
+
+def _unreadable(ctx: click.Context, e: Exception) -> str:
+    from orgchart.adapters.dbconfig import is_postgres, resolve_db, safe_db_label
+
+    db = resolve_db((ctx.obj or {}).get("db"))
+    if is_postgres(db):
+        return f"cannot read the local query tables of the store {safe_db_label(db)}: {e}"
+    return f"cannot read the store {db}: {e}"
 
 
 class DateParam(click.ParamType):  # type: ignore[type-arg]
@@ -101,7 +120,7 @@ def load(ctx: click.Context, files: tuple[str, ...], quiet: bool) -> None:
     svc = service(ctx)
 
     def report(r: Any) -> None:
-        click.echo(f"{r.path}: {r.added} new event{'s' if r.added != 1 else ''}")
+        say(f"{r.path}: {r.added} new event{'s' if r.added != 1 else ''}")
 
     with LoadProgress(enabled=not quiet) as progress:
         svc.load(files, on_file=report, on_progress=progress.update)
@@ -121,17 +140,17 @@ def at(ctx: click.Context, day: EffDate, known: EffDate | None, root: str | None
 
     chart = service(ctx).at(day, known, root, depth)
     if fmt == "tree":
-        click.echo(formats.chart_tree(chart), nl=False)
+        say(formats.chart_tree(chart), nl=False)
     elif fmt == "json":
-        click.echo(formats.chart_json(chart), nl=False)
+        emit(formats.chart_json(chart), nl=False)
     elif fmt == "csv":
-        click.echo(formats.chart_csv(chart), nl=False)
+        emit(formats.chart_csv(chart), nl=False)
     else:
         from orgchart.presentation import graph
 
         if fmt == "dot":  # exactly the DOT that `render` draws
             chart = service(ctx).render_data(day, known, root, depth)["chart"]
-        click.echo(graph.chart_dot(chart) if fmt == "dot" else graph.chart_mermaid(chart),
+        emit(graph.chart_dot(chart) if fmt == "dot" else graph.chart_mermaid(chart),
                    nl=False)
 
 
@@ -164,7 +183,7 @@ def render(ctx: click.Context, day: EffDate, output: str | None, fmt: str | None
     if fmt in ("png", "pdf") and draw.has_cjk(dot):
         warning = draw.cjk_font_warning()
         if warning:
-            click.echo(warning, err=True)
+            say(warning, err=True)
     _write_image(draw.draw(dot, fmt), output or f"chart-{day}.{fmt}")
 
 
@@ -180,8 +199,10 @@ def log(ctx: click.Context, start: EffDate | None, end: EffDate | None, unit: st
     from orgchart.presentation import formats
 
     rows = service(ctx).log(start, end, unit)
-    click.echo(formats.to_json(rows) + "\n" if fmt == "json" else formats.log_text(rows),
-               nl=False)
+    if fmt == "json":
+        emit(formats.to_json(rows) + "\n", nl=False)
+    else:
+        say(formats.log_text(rows), nl=False)
 
 
 @cli.command()
@@ -191,7 +212,7 @@ def log(ctx: click.Context, start: EffDate | None, end: EffDate | None, unit: st
 def retract(ctx: click.Context, event_id: str, reason: str) -> None:
     """Append a retraction of EVENT_ID (the event stays in the log)."""
     rid = service(ctx).retract(event_id, reason)
-    click.echo(f"retracted {event_id} (retraction {rid})")
+    say(f"retracted {event_id} (retraction {rid})")
 
 
 @cli.command()
@@ -205,18 +226,17 @@ def export(ctx: click.Context, fmt: str, output: str | None) -> None:
 
     text = dump_document(service(ctx).export(), fmt)
     if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        click.echo(f"wrote {output}", err=True)
+        write_file(output, text)
+        say(f"wrote {output}", err=True)
     else:
-        click.echo(text, nl=False)
+        emit(text, nl=False)
 
 
 @cli.command()
 @click.pass_context
 def verify(ctx: click.Context) -> None:
     """Check the log and that the query tables match a replay from scratch."""
-    click.echo(service(ctx).verify())
+    say(service(ctx).verify())
 
 
 # -- explaining a reorganisation: diff, history, lineage (presentation.explain_text) ------
@@ -237,9 +257,9 @@ def diff(ctx: click.Context, d1: EffDate, d2: EffDate, known: EffDate | None,
     from orgchart.presentation import explain_text, formats
 
     if fmt == "json":
-        click.echo(formats.to_json(service(ctx).diff(d1, d2, known, root)))
+        emit(formats.to_json(service(ctx).diff(d1, d2, known, root)))
     else:
-        click.echo(explain_text.diff_text(service(ctx).explain_diff(d1, d2, known, root)),
+        say(explain_text.diff_text(service(ctx).explain_diff(d1, d2, known, root)),
                    nl=False)
 
 
@@ -256,9 +276,9 @@ def history(ctx: click.Context, unit: str, known: EffDate | None, fmt: str) -> N
     from orgchart.presentation import explain_text, formats
 
     if fmt == "json":
-        click.echo(formats.to_json(service(ctx).history(unit, known)))
+        emit(formats.to_json(service(ctx).history(unit, known)))
     else:
-        click.echo(explain_text.history_text(service(ctx).explain_history(unit, known)),
+        say(explain_text.history_text(service(ctx).explain_history(unit, known)),
                    nl=False)
 
 
@@ -282,9 +302,9 @@ def lineage(ctx: click.Context, unit: str, known: EffDate | None, fmt: str,
         _draw_lineage(service(ctx).lineage(unit, known), output)
         return
     if fmt == "json":
-        click.echo(formats.to_json(service(ctx).lineage(unit, known)))
+        emit(formats.to_json(service(ctx).lineage(unit, known)))
     else:
-        click.echo(explain_text.lineage_text(service(ctx).explain_lineage(unit, known)),
+        say(explain_text.lineage_text(service(ctx).explain_lineage(unit, known)),
                    nl=False)
 
 
@@ -297,21 +317,17 @@ def _draw_lineage(graph: dict[str, Any], output: str) -> None:
     if fmt in ("png", "pdf") and draw.has_cjk(dot):
         warning = draw.cjk_font_warning()
         if warning:
-            click.echo(warning, err=True)
+            say(warning, err=True)
     _write_image(draw.draw(dot, fmt), output)
 
 
 def _write_image(image: bytes, target: str) -> None:
     """Write a drawing to `target` (`-`: stdout) and say where it went."""
     if target == "-":
-        click.echo(image, nl=False)
+        emit(image, nl=False)
         return
-    try:
-        with open(target, "wb") as fh:
-            fh.write(image)
-    except OSError as e:
-        raise click.ClickException(f"cannot write {target}: {e.strerror}") from None
-    click.echo(f"wrote {target}")
+    write_file(target, image)
+    say(f"wrote {target}")
 
 
 # -- a shareable history: one self-contained HTML page (orgchart.presentation.page) ---------
@@ -405,16 +421,12 @@ def import_snapshot(ctx: click.Context, day: EffDate | None, file: str | None,
     count = f"{result.events} event{'s' if result.events != 1 else ''}"
     shots = f"{len(result.steps)} snapshot{'s' if len(result.steps) != 1 else ''}"
     if apply_:
-        click.echo(f"{shots}: {count} planned, {result.added} new appended")
+        say(f"{shots}: {count} planned, {result.added} new appended")
     elif output is not None:
-        try:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(result.text)
-        except OSError as e:
-            raise click.ClickException(f"cannot write {output}: {e.strerror}") from None
-        click.echo(f"wrote {output}: {count} from {shots}", err=True)
+        write_file(output, result.text)
+        say(f"wrote {output}: {count} from {shots}", err=True)
     else:
-        click.echo(result.text, nl=False)
+        emit(result.text, nl=False)
 
 
 def main() -> None:

@@ -64,16 +64,29 @@ def chart_tree(chart: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(text: str) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula: one starting with
+    `= + - @`, a tab or a carriage return gets a leading `'` (OWASP, CSV injection)."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def chart_csv(chart: dict[str, Any]) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
+    # the writer quotes a field with "\n" but not one with a lone "\r" (not in the line
+    # terminator), which readers take for a line break: such rows are quoted whole
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     w.writerow(["id", "name", "name_en", "kind", "parent", "since", "leaders"])
     for u in chart["units"]:
         leaders = "; ".join(
             f"{x['role']}={x['person']}" + (f" ({x['title']})" if x["title"] else "")
             for x in u["leaders"])
-        w.writerow([u["id"], u["name"], u["name_en"] or "", u["kind"] or "", u["parent"] or "",
-                    u["since"], leaders])
+        cells = [csv_cell(c) for c in (u["id"], u["name"], u["name_en"] or "", u["kind"] or "",
+                                       u["parent"] or "", u["since"], leaders)]
+        (quoted if any("\r" in c for c in cells) else w).writerow(cells)
     return out.getvalue()
 
 

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from orgchart.adapters.eventfile.schema import explain, first_error
+from orgchart.adapters.eventfile.schema import error_path, explain, first_error
 from orgchart.adapters.eventfile.yamlio import Path_
 from orgchart.domain.dates import EffDate
 from orgchart.domain.facts import FACT_TYPES
@@ -127,7 +127,7 @@ def _check(entry: Any, definition: str, at: Path_, name: str, fail: Fail,
     in_entry = len(path) > 2 or (len(path) == 2 and isinstance(err.instance, dict))
     if definition == "reshuffle" and in_entry and isinstance(path[1], int):
         name = f"{name}, {path[0]} {path[1] + 1}"  # in an entry of its `step_down` or `appoint`
-    raise fail([*at, *path], name, explain(err))
+    raise fail([*at, *error_path(err)], name, explain(err))
 
 
 def _after(later: str, earlier: str) -> bool:

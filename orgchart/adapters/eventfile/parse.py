@@ -16,13 +16,14 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from orgchart.adapters.eventfile.brief import shown
 from orgchart.adapters.eventfile.expand import (
     Written,
     reshuffle_events,
     tenure_events,
     written_events,
 )
-from orgchart.adapters.eventfile.schema import event_types, explain, first_error
+from orgchart.adapters.eventfile.schema import error_path, event_types, explain, first_error
 from orgchart.adapters.eventfile.yamlio import DocumentError, LineFinder, Path_, load_text
 from orgchart.domain.dates import EffDate
 from orgchart.domain.errors import FileError
@@ -81,7 +82,7 @@ def parse_file(path: str, now: datetime) -> ParsedFile:
     if doc.get("format") != "orgchart/v1":
         got = doc.get("format")
         raise fail(["format"], "`format: orgchart/v1` is required" if got is None
-                   else f"unknown format '{got}' (expected 'orgchart/v1')")
+                   else f"unknown format '{shown(got)}' (expected 'orgchart/v1')")
     # `events` may be left out of a file with tenures or reshuffles
     shorthands = {k: doc[k] for k in ("tenures", "reshuffle") if k in doc}
     lists: dict[str, Any] = {"events": doc.get("events", [] if shorthands else None),
@@ -89,7 +90,7 @@ def parse_file(path: str, now: datetime) -> ParsedFile:
     top = {k: v for k, v in doc.items() if k not in lists}
     err = first_error({**top, "events": []})
     if err is not None:
-        raise fail(list(err.absolute_path), explain(err))
+        raise fail(error_path(err), explain(err))
     for key, value in lists.items():
         if not isinstance(value, list):
             raise fail([key], f"`{key}` must be a list")
@@ -120,7 +121,7 @@ def parse_file(path: str, now: datetime) -> ParsedFile:
         label = written.name
         if isinstance(raw, dict):
             t, d = raw.get("type"), raw.get("date")
-            label += f" ({t}, {d})" if d is not None else f" ({t})"
+            label += f" ({shown(t)}, {shown(d)})" if d is not None else f" ({shown(t)})"
 
         def efail(p: Path_, message: str, _label: str = label,
                   _written: Written = written) -> FileError:
@@ -132,10 +133,11 @@ def parse_file(path: str, now: datetime) -> ParsedFile:
         if t is None:
             raise efail([], "missing field 'type'")
         if t not in types:
-            raise efail(["type"], f"unknown event type '{t}'{did_you_mean(str(t), types)}")
+            raise efail(["type"], f"unknown event type '{shown(t)}'"
+                                  f"{did_you_mean(shown(t), types)}")
         err = first_error(raw, t)
         if err is not None:
-            raise efail(list(err.absolute_path), explain(err))
+            raise efail(error_path(err), explain(err))
         fact = _to_fact(raw, default_recorded, today, efail)
         if fact.id in pf.origins:
             raise efail([], f"duplicates {pf.origins[fact.id].name} (same id '{fact.id}')")

@@ -11,6 +11,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from orgchart.adapters.eventfile.brief import TOO_DEEP, TooDeep, brief, cut, guarded
 from orgchart.domain.hints import did_you_mean
 
 ID_RULE = "use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, " \
@@ -59,7 +60,8 @@ def first_error(instance: Any, definition: str | None = None) -> ValidationError
     """The most relevant error, deepest first, in a stable order.
 
     Valid events (nearly all of them) pass a compiled validator (fastjsonschema);
-    only an invalid one is explained with `jsonschema`'s detailed errors.
+    only an invalid one is explained with `jsonschema`'s detailed errors, on a copy
+    whose values show only their beginning in that library's messages (`guarded`).
     """
     import fastjsonschema
 
@@ -68,32 +70,54 @@ def first_error(instance: Any, definition: str | None = None) -> ValidationError
         return None
     except fastjsonschema.JsonSchemaException:
         pass
-    errors = sorted(validator(definition).iter_errors(instance),
-                    key=lambda e: (-len(e.absolute_path), [str(p) for p in e.absolute_path]))
-    return errors[0] if errors else None
+    try:
+        instance = guarded(instance)
+    except TooDeep as e:
+        return ValidationError(str(e), validator="maxDepth", path=e.path)
+    errors: list[ValidationError] = sorted(
+        validator(definition).iter_errors(instance),
+        key=lambda e: (-len(e.absolute_path), [str(p) for p in e.absolute_path]))
+    if not errors:  # the two validators disagree: refuse rather than let it through
+        return ValidationError("does not match the orgchart/v1 schema", validator="schema")
+    return errors[0]
+
+
+def error_path(error: ValidationError) -> list[str | int]:
+    """Where the error is: the path of the failing value, and for an unknown field the
+    field itself (so that its line is reported, not its mapping's)."""
+    path: list[str | int] = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        extra = [k for k in error.instance if k not in allowed]
+        if extra:
+            path.append(str(extra[0]))
+    return path
 
 
 def explain(error: ValidationError) -> str:
     """One sentence for a schema error."""
-    path = [str(p) for p in error.absolute_path]
+    path = [cut(str(p)) for p in error.absolute_path]
     where = f"field '{path[-1]}'" if path and not path[-1].isdigit() else "value"
     if path and path[-1].isdigit() and len(path) > 1:
         where = f"item {int(path[-1]) + 1} of '{path[-2]}'"
     v = error.validator
+    if v == "maxDepth":
+        return TOO_DEEP
     if v == "additionalProperties":
         props = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
         allowed = list(props)
         extra = [k for k in error.instance if k not in allowed] \
             if isinstance(error.instance, dict) else []
-        name = extra[0] if extra else "?"
+        name = cut(str(extra[0])) if extra else "?"
         return f"unknown field '{name}'{did_you_mean(name, allowed)}"
     if v == "required":
         missing = str(error.message).split("'")[1] if "'" in error.message else error.message
         return f"missing field '{missing}'"
     if v == "pattern":
+        value = cut(str(error.instance))
         if "[a-z0-9]" in str(error.validator_value):
-            return f"{where}: '{error.instance}' is not a valid id ({ID_RULE})"
-        return f"{where}: '{error.instance}' is not a date (use YYYY-MM-DD, YYYY-MM or YYYY)"
+            return f"{where}: '{value}' is not a valid id ({ID_RULE})"
+        return f"{where}: '{value}' is not a date (use YYYY-MM-DD, YYYY-MM or YYYY)"
     if v == "type":
         want = error.validator_value
         want_s = " or ".join(want) if isinstance(want, list) else want
@@ -104,15 +128,13 @@ def explain(error: ValidationError) -> str:
         return f"{where} must be '{error.validator_value}'"
     if v == "minLength":
         return f"{where} must not be empty"
+    if v == "maxLength":
+        return (f"{where} is too long: {len(str(error.instance)):,} characters "
+                f"(at most {error.validator_value:,})")
     if v == "minItems":
         return f"{where} needs at least {error.validator_value} item(s)"
     if v == "oneOf":
-        return f"{where} has the wrong shape: {_short(error.instance)}"
+        return f"{where} has the wrong shape: {brief(error.instance)}"
     if v == "propertyNames":
-        return f"'{error.instance}' is not a valid id ({ID_RULE})"
+        return f"'{cut(str(error.instance))}' is not a valid id ({ID_RULE})"
     return f"{where}: {error.message}"
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) < 60 else text[:57] + "..."

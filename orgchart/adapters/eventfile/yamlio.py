@@ -4,7 +4,10 @@ Data is read with PyYAML's C loader (or `json` for `.json` files); line
 numbers come from composing the node tree, which is done only when an error
 must be reported. Scalars follow YAML 1.2's core schema: only `true`/`false`
 are booleans (`yes`, `no`, `on` stay text), no octal or base-60 numbers.
-Duplicate keys are an error.
+Duplicate keys are an error, in YAML and in JSON. Anchors and aliases are allowed, but aliases may
+repeat at most as many values as the file writes out (plus ALIAS_ALLOWANCE):
+a few hundred bytes of nested aliases ("billion laughs") would otherwise stand
+for billions of values.
 """
 
 from __future__ import annotations
@@ -15,12 +18,23 @@ from typing import Any
 
 import yaml
 
+from orgchart.adapters.eventfile.brief import MAX_DEPTH, TOO_DEEP, cut
+
 try:
     from yaml import CSafeLoader as _Base
 except ImportError:  # pragma: no cover - PyYAML without libyaml
     from yaml import SafeLoader as _Base  # type: ignore[assignment]
 
 Path_ = list[str | int]
+
+ALIAS_ALLOWANCE = 10_000  # values aliases may repeat beyond the file's own
+# an anchor (`&a`) and an alias (`*a`) as YAML writes them; text that merely looks like
+# them only costs a count of the file's values
+_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s,\[\]{}]", re.M)
+_ALIAS = re.compile(r"(?:^|[\s\[{,])\*[^\s,\[\]{}]", re.M)
+
+
+_KINDS = {list: "list", dict: "mapping"}
 
 
 class Loader(_Base):  # type: ignore[misc,valid-type]
@@ -30,6 +44,10 @@ class Loader(_Base):  # type: ignore[misc,valid-type]
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, list | dict):
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"a key must be text, not a {_KINDS[type(key)]}",
+                    key_node.start_mark)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key '{key}'", key_node.start_mark)
@@ -66,17 +84,172 @@ def load_text(text: str, is_json: bool) -> Any:
     if is_json:
         try:
             # numbers stay the text they were written as, as in YAML
-            return json.loads(text, parse_int=str, parse_float=str)
+            data = json.loads(text, parse_int=str, parse_float=str,
+                              object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as e:
             raise DocumentError(e.lineno, f"not valid JSON: {e.msg}") from None
+        except _DuplicateKey as e:
+            raise DocumentError(_duplicate_line(text, e.key),
+                                f"not valid JSON: duplicate key '{cut(e.key)}'") from None
+        except RecursionError:
+            raise DocumentError(_too_deep_line(text), f"not valid JSON: {TOO_DEEP}") from None
+        if "\\ud" in text or "\\uD" in text:
+            _check_surrogates(text)
+        return data
     try:
-        return yaml.load(text, Loader=Loader)
+        data = yaml.load(text, Loader=Loader)
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow
+        raise DocumentError(_offset_line(text, e.position),
+                            f"not valid YAML: character U+{e.character:04X} is not allowed "
+                            f"({e.reason})") from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         problem = (e.problem or str(e)).strip()
         raise DocumentError(mark.line + 1 if mark else 1, f"not valid YAML: {problem}") from None
     except yaml.YAMLError as e:
         raise DocumentError(1, f"not valid YAML: {e}") from None
+    except RecursionError:
+        raise DocumentError(1, f"not valid YAML: {TOO_DEEP}") from None
+    if _ANCHOR.search(text) and _ALIAS.search(text):
+        _check_aliases(data, text)
+    return data
+
+
+def _offset_line(text: str, position: int) -> int:
+    """The line of a reader error's position: a UTF-8 byte offset for libyaml (which reads
+    the text encoded), a character offset for PyYAML's own reader."""
+    if Loader.__mro__[1].__name__.startswith("C"):
+        return text.encode("utf-8", "surrogatepass")[:position].count(b"\n") + 1
+    return text.count("\n", 0, position) + 1
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict; _DuplicateKey if a key repeats (the last one would win
+    silently, so a reviewer could be shown one value and another stored)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return obj
+
+
+def _duplicate_line(text: str, key: str) -> int:
+    """The line of the second `key` in one object of JSON `text` (read as YAML, which
+    JSON nearly always is); 1 if it cannot be found."""
+    try:
+        root = yaml.compose(text, Loader=Loader)
+    except yaml.YAMLError:
+        return 1
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen = set()
+            for key_node, value_node in node.value:
+                if key_node.value == key and key in seen:
+                    return int(key_node.start_mark.line) + 1
+                seen.add(key_node.value)
+                stack.append(value_node)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return 1
+
+
+# a JSON string or bracket, to follow the nesting outside strings
+_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+# a `\\uXXXX` escape of a UTF-16 surrogate (not itself an escaped backslash), with the low
+# half that may follow a high one
+_SURROGATE = re.compile(r"(?<!\\)(?:\\\\)*\\u(?:([dD][89abAB][0-9a-fA-F]{2})"
+                        r"(\\u[dD][c-fC-F][0-9a-fA-F]{2})?|[dD][c-fC-F][0-9a-fA-F]{2})")
+
+
+def _too_deep_line(text: str) -> int:
+    """The line where JSON text first nests more than MAX_DEPTH levels."""
+    depth = 0
+    for m in _JSON_NESTING.finditer(text):
+        c = m.group()
+        if c in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return text.count("\n", 0, m.start()) + 1
+        elif c in "]}":
+            depth -= 1
+    return 1
+
+
+def _check_surrogates(text: str) -> None:
+    """DocumentError at a `\\ud800`-style escape that is half of a UTF-16 pair alone: it
+    stands for no character, and nothing can store or print it."""
+    for m in _SURROGATE.finditer(text):
+        if m.group(1) is None or m.group(2) is None:
+            escape = m.group().lstrip("\\")[:5]
+            raise DocumentError(text.count("\n", 0, m.start()) + 1,
+                                f"not valid JSON: '\\{escape}' is half of a UTF-16 surrogate "
+                                f"pair without its other half (not a character)")
+
+
+def _check_aliases(data: Any, text: str) -> None:
+    """DocumentError if aliases make `data` a cycle, or repeat too many values."""
+    own, total = value_counts(data)
+    if total is None:
+        raise DocumentError(_first_alias_line(text),
+                            "not valid YAML: an alias refers to a value that contains it")
+    allowed = 2 * own + ALIAS_ALLOWANCE
+    if total > allowed:
+        raise DocumentError(_first_alias_line(text),
+                            f"not valid YAML: its aliases expand it to {total:,} values; at most "
+                            f"{allowed:,} are allowed (aliases may repeat as many values as "
+                            f"the file writes out, plus {ALIAS_ALLOWANCE:,})")
+
+
+def value_counts(root: Any) -> tuple[int, int | None]:
+    """(values the document writes out, values it holds with every alias expanded), or
+    None for the second when an alias makes it a cycle. Each shared list or mapping is
+    counted once: the time is that of the document's own size."""
+    own = 0
+    expanded: dict[int, int] = {}  # id of a finished list or mapping -> its expanded size
+    open_: set[int] = set()  # the lists and mappings on the current path
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        v, done = stack.pop()
+        if not isinstance(v, list | dict):
+            continue
+        items = [*v.values(), *v] if isinstance(v, dict) else v
+        if done:
+            expanded[id(v)] = 1 + sum(expanded[id(x)] if isinstance(x, list | dict) else 1
+                                      for x in items)
+            open_.discard(id(v))
+            continue
+        if id(v) in expanded:
+            continue
+        open_.add(id(v))
+        own += 1 + len(items)
+        stack.append((v, True))
+        for x in items:
+            if isinstance(x, list | dict):
+                if id(x) in open_:
+                    return own, None
+                stack.append((x, False))
+    return own, expanded.get(id(root), 1)
+
+
+def _first_alias_line(text: str) -> int:
+    try:
+        for token in yaml.scan(text, Loader=Loader):
+            if isinstance(token, yaml.AliasToken):
+                return int(token.start_mark.line) + 1
+    except yaml.YAMLError:
+        pass
+    return 1
 
 
 class LineFinder:

@@ -16,13 +16,13 @@ the people and the sources.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from orgchart.adapters.readmodel.connection import QueryDB
+from orgchart.adapters.readmodel.damage import stored_json
 from orgchart.adapters.readmodel.tables import FACT_COLUMNS, P, fact_from_row
 from orgchart.domain.facts import Fact, units_in
 from orgchart.domain.rules import Seed, _Replay, effective_order
@@ -131,7 +131,8 @@ def event_details(db: QueryDB, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
                               f"from {P}events where id in ({marks})", list(chunk)).fetchall():
             eid, typ, d, day, seq, sources, note, body = row
             out[eid] = {"id": eid, "type": typ, "date": d, "day": day, "seq": seq,
-                        "sources": json.loads(sources), "note": note, **json.loads(body)}
+                        "sources": stored_json(sources, f"event '{eid}'"), "note": note,
+                        **stored_json(body, f"event '{eid}'")}
     for e in out.values():  # a step-down without `role`: the role it ended
         if e["type"] == "step_down" and e.get("role") is None:
             row = db.execute(f"select role from {P}tenures where end_event = ? and unit = ?",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from datetime import date
 from typing import Any
 
 from orgchart.adapters.readmodel.connection import QueryDB
+from orgchart.adapters.readmodel.damage import stored_json
 from orgchart.adapters.readmodel.tables import P
 
 
@@ -24,7 +24,7 @@ def chart_sources(db: QueryDB, upto: date,
         f"select distinct e.sources from {P}events e where e.day <= ? "
         f"and e.retracted_by is null and e.seq in "
         f"(select seq from {P}event_units where unit in ({marks}))",
-        [upto.isoformat(), *units]) for s in json.loads(text)}
+        [upto.isoformat(), *units]) for s in stored_json(text, "an event's sources")}
     found = [{"id": r[0], "title": r[1], "publisher": r[2], "date": r[3], "url": r[4]}
              for r in db.execute(f"select id, title, publisher, date, url from {P}sources")
              if r[0] in cited]

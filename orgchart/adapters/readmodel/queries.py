@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
 from orgchart.adapters.readmodel.connection import QueryDB
+from orgchart.adapters.readmodel.damage import stored_json
 from orgchart.adapters.readmodel.tables import P
 from orgchart.domain.errors import OrgchartError, UnknownUnit
 from orgchart.domain.hints import did_you_mean
@@ -169,7 +169,8 @@ def log_rows(db: QueryDB, start: date | None = None, end: date | None = None,
     for row in db.execute(sql, params).fetchall():
         _seq, eid, typ, d, recorded, sources, note, body, rby, rday = row
         yield {"id": eid, "type": typ, "date": d, "recorded": recorded,
-               "sources": json.loads(sources), "note": note, **json.loads(body),
+               "sources": stored_json(sources, f"event '{eid}'"), "note": note,
+               **stored_json(body, f"event '{eid}'"),
                "retracted_by": rby, "retracted_on": rday}
 
 

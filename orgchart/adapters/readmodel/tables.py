@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from orgchart.adapters.readmodel.connection import QueryDB
+from orgchart.adapters.readmodel.damage import damaged, stored_json
 from orgchart.domain.dates import EffDate
 
 if TYPE_CHECKING:  # the domain's classes are imported where used: queries need none
@@ -268,9 +269,13 @@ def fact_from_row(row: Sequence[Any]) -> Fact:
     from orgchart.domain.facts import build_fact
 
     seq, eid, typ, d, recorded, sources, note, body = row[:8]
-    return build_fact(typ, orjson.loads(body), id=eid, date=EffDate.parse(d) if d else None,
-                      recorded=recorded, sources=tuple(orjson.loads(sources)), note=note,
-                      seq=seq)
+    where = f"event '{eid}'"
+    own, cited = stored_json(body, where), stored_json(sources, where)
+    try:
+        return build_fact(typ, own, id=eid, date=EffDate.parse(d) if d else None,
+                          recorded=recorded, sources=tuple(cited), note=note, seq=seq)
+    except (KeyError, ValueError, TypeError) as e:
+        raise damaged(where, f"{type(e).__name__}: {e}") from None
 
 
 def facts_from_tables(db: QueryDB) -> list[Fact]:

@@ -235,6 +235,13 @@ def _json(path: str) -> Any:
 Table = tuple[list[str], list[Record], list[tuple[str, str]]]  # header, records, problems
 
 
+def _formula_unquoted(cell: str) -> str:
+    """A cell as written before `at --format csv` quoted it against formula injection
+    (`'=x` is `=x`), so that its CSV reads back as the chart it came from."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@", "\t", "\r") \
+        else cell
+
+
 def _delimited(path: str, delimiter: str | None) -> Table:
     text = _text(path)
     first_line = next((ln for ln in text.splitlines() if ln.strip()), "")
@@ -258,7 +265,7 @@ def _delimited(path: str, delimiter: str | None) -> Table:
                 problems.append((f"{path}:{line}", f"{len(cells)} fields, but the header has "
                                                    f"{len(header)} (a ragged row)"))
                 continue
-            records.append((f"{path}:{line}", cells))
+            records.append((f"{path}:{line}", [_formula_unquoted(c) for c in cells]))
     except csv.Error as e:
         raise SnapshotError(f"{path}:{reader.line_num}: cannot read the row ({e})") from None
     if header is None:
