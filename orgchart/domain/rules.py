@@ -92,6 +92,9 @@ class Timeline:
     versions: list[UnitVersion] = field(default_factory=list)
     tenures: list[Tenure] = field(default_factory=list)
     links: list[LineageLink] = field(default_factory=list)
+    #: versions replaced on the day they were made: no day's chart shows them, but they
+    #: say which event made which change (a rename and a move of one unit on one day)
+    transient: list[UnitVersion] = field(default_factory=list)
 
 
 @dataclass
@@ -167,8 +170,9 @@ class _Replay:
     # -- state helpers -------------------------------------------------
 
     def finish(self) -> Timeline:
-        self.tl.versions = [v for v in self.tl.versions if v.valid_to is None
-                            or v.valid_to > v.valid_from]
+        versions = self.tl.versions
+        self.tl.versions = [v for v in versions if v.valid_to is None or v.valid_to > v.valid_from]
+        self.tl.transient = [v for v in versions if v.valid_to == v.valid_from]
         self.tl.tenures = [t for t in self.tl.tenures if t.end is None or t.end.day > t.start.day]
         return self.tl
 

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from orgchart.adapters.readmodel.connection import QueryDB
+from orgchart.adapters.readmodel.intervals import in_force_on
 from orgchart.adapters.readmodel.tables import P
 
 
@@ -21,8 +22,7 @@ def chart_sources(db: QueryDB, upto: date,
     # each distinct list of sources once (many events cite the same ones), in no order:
     # the answer is sorted below
     cited = {s for (text,) in db.execute(
-        f"select distinct e.sources from {P}events e where e.day <= ? "
-        f"and e.retracted_by is null and e.seq in "
+        f"select distinct sources from {P}events where {in_force_on()} and seq in "
         f"(select seq from {P}event_units where unit in ({marks}))",
         [upto.isoformat(), *units]) for s in json.loads(text)}
     found = [{"id": r[0], "title": r[1], "publisher": r[2], "date": r[3], "url": r[4]}

@@ -21,12 +21,34 @@ import sqlite_utils
 
 from orgchart.adapters.readmodel import tables
 from orgchart.adapters.readmodel.connection import QueryDB
-from orgchart.adapters.readmodel.tables import FACT_COLUMNS, P, fact_from_row, facts_from_tables
+from orgchart.adapters.readmodel.intervals import (
+    LIFE,
+    LINK,
+    TENURE,
+    TRANSIENT,
+    VERSION,
+    alive_rows,
+    began_before,
+    begins_from,
+    day_before,
+    ends_from,
+)
+from orgchart.adapters.readmodel.tables import (
+    FACT_COLUMNS,
+    P,
+    counted_facts,
+    fact_from_row,
+    facts_from_tables,
+)
 from orgchart.domain.dates import EffDate
 from orgchart.domain.errors import RuleViolation
 from orgchart.domain.facts import Fact, Retract
 from orgchart.domain.knowledge import Breach, blame, check_append, check_retractions_with
 from orgchart.domain.rules import Seed, Tenure, Timeline, UnitLife, UnitVersion, replay
+
+#: The tables of valid-time rows a window replay says again, with their spans.
+_SPANS = {"versions": VERSION, "transient": TRANSIENT, "lives": LIFE, "tenures": TENURE,
+          "links": LINK}
 
 
 def window_start(db: QueryDB, new: Sequence[Fact]) -> date | None:
@@ -50,36 +72,31 @@ def _eff(text: str | None) -> EffDate | None:
 
 def load_seed(db: QueryDB, d0: date) -> Seed:
     """The state at the end of the day before `d0`, from the tables."""
-    d = d0.isoformat()
-    # alive then: open, or closing on or after `d` (two index range scans, as in `queries`;
-    # `valid_from < ?` alone would scan nearly every version of a long history)
-    cols = "rowid, unit, valid_from, name, name_en, kind, parent, event"
+    before = day_before(d0)
+    # alive then: two index range scans, as in `queries`
     versions = [
         UnitVersion(r[1], date.fromisoformat(r[2]), None, r[3], r[4], r[5], r[6], r[7], rowid=r[0])
-        for r in db.execute(
-            f"select {cols} from {P}versions where valid_to is null and valid_from < ? "
-            f"union all select {cols} from {P}versions where valid_to >= ? and +valid_from < ?",
-            [d, d, d]).fetchall()]
+        for r in db.execute(alive_rows(
+            f"select rowid, unit, valid_from, name, name_en, kind, parent, event "
+            f"from {P}versions", VERSION), [before] * 3).fetchall()]
     alive = {v.unit for v in versions}
     # alive the day before the window: any end they have is re-derived by the replay
     lives = [replace(_life(r), ended=None, ended_event=None, ended_how=None)
              for r in _rows_for(db, f"select rowid, * from {P}lives where unit in ", alive)]
-    cols = "rowid, unit, role, person, title, start, start_event"
     tenures = [
         Tenure(r[1], r[2], r[3], r[4], EffDate.parse(r[5]), r[6], rowid=r[0])
-        for r in db.execute(
-            f"select {cols} from {P}tenures where end_day is null and start_day < ? "
-            f"union all select {cols} from {P}tenures where end_day >= ? and +start_day < ?",
-            [d, d, d]).fetchall()]
+        for r in db.execute(alive_rows(
+            f"select rowid, unit, role, person, title, start, start_event from {P}tenures",
+            TENURE), [before] * 3).fetchall()]
 
     # units that began before the window; those from the window on are replayed again
     def id_used(unit: str) -> bool:
-        return db.execute(f"select 1 from {P}lives where unit = ? and began_day < ?",
-                          [unit, d]).fetchone() is not None
+        return db.execute(f"select 1 from {P}lives where unit = ? and {began_before(LIFE)}",
+                          [unit, d0.isoformat()]).fetchone() is not None
 
     def life_of(unit: str) -> UnitLife | None:
-        rows = db.execute(f"select rowid, * from {P}lives where unit = ? and began_day < ?",
-                          [unit, d]).fetchall()
+        rows = db.execute(f"select rowid, * from {P}lives where unit = ? "
+                          f"and {began_before(LIFE)}", [unit, d0.isoformat()]).fetchall()
         return _life(rows[0]) if rows else None
 
     return Seed(versions, lives, tenures, id_used, life_of)
@@ -102,10 +119,7 @@ def _life(r: Any) -> UnitLife:
 
 def window_facts(db: QueryDB, d0: date, dropped: set[str]) -> list[Fact]:
     """The stored events that count now and take effect on or after `d0`."""
-    rows = db.execute(
-        f"select {FACT_COLUMNS} from {P}events where day >= ? and retracted_by is null "
-        f"and type != 'retract' order by day, seq", [d0.isoformat()]).fetchall()
-    return [fact_from_row(row) for row in rows if row[1] not in dropped]
+    return [f for f in counted_facts(db, d0) if f.id not in dropped]
 
 
 def replay_window(db: sqlite_utils.Database, new: Sequence[Fact]) -> tuple[date, Timeline,
@@ -140,8 +154,8 @@ def apply_events(db: sqlite_utils.Database, after: int, new: Sequence[Fact],
             return False
         result = replay_window(db, new)
         ev_rows, unit_rows = tables.event_rows(new)
-        tables._insert(db, "events", ev_rows)
-        tables._insert(db, "event_units", unit_rows)
+        tables.insert_rows(db, "events", ev_rows)
+        tables.insert_rows(db, "event_units", unit_rows)
         for f in new:
             if isinstance(f, Retract):
                 db.execute(f"update {P}events set retracted_by = ?, retracted_day = ? "
@@ -166,18 +180,14 @@ def apply_events(db: sqlite_utils.Database, after: int, new: Sequence[Fact],
 
 def _reset_from(db: sqlite_utils.Database, d0: date) -> None:
     """Forget what the tables say from `d0` on; the window replay says it again."""
-    d = d0.isoformat()
-    for sql in (
-        f"delete from {P}versions where valid_from >= ?",
-        f"update {P}versions set valid_to = null where valid_to >= ?",
-        f"delete from {P}lives where began_day >= ?",
-        f"update {P}lives set ended = null, ended_day = null, ended_event = null, "
-        f"ended_how = null where ended_day >= ?",
-        f"delete from {P}tenures where start_day >= ?",
-        f"update {P}tenures set end = null, end_day = null, end_event = null where end_day >= ?",
-        f"delete from {P}links where day >= ?",
-    ):
-        db.execute(sql, [d])
+    reopen = {"versions": "valid_to = null",
+              "lives": "ended = null, ended_day = null, ended_event = null, ended_how = null",
+              "tenures": "end = null, end_day = null, end_event = null"}
+    for name, span in _SPANS.items():
+        db.execute(f"delete from {P}{name} where {begins_from(span)}", [d0.isoformat()])
+        if name in reopen:
+            db.execute(f"update {P}{name} set {reopen[name]} where {ends_from(span)}",
+                       [d0.isoformat()])
 
 
 def _write_window(db: sqlite_utils.Database, tl: Timeline) -> None:
@@ -197,8 +207,9 @@ def _write_window(db: sqlite_utils.Database, tl: Timeline) -> None:
                 db.execute(f"update {P}{name} set {', '.join(c + ' = ?' for c in cols)} "
                            f"where rowid = ?", [*(row[i] for i in at), item.rowid])
     for name, new_rows in fresh.items():
-        tables._insert(db, name, new_rows)
-    tables._insert(db, "links", rows["links"])
+        tables.insert_rows(db, name, new_rows)
+    tables.insert_rows(db, "transient", rows["transient"])
+    tables.insert_rows(db, "links", rows["links"])
 
 
 class StoredState:

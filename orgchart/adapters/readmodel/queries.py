@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from orgchart.adapters.readmodel.connection import QueryDB
+from orgchart.adapters.readmodel.intervals import TENURE, VERSION, alive_on, alive_rows
 from orgchart.adapters.readmodel.tables import P
 from orgchart.domain.errors import OrgchartError, UnknownUnit
 from orgchart.domain.hints import did_you_mean
@@ -15,42 +16,34 @@ from orgchart.domain.hints import did_you_mean
 Unit = dict[str, Any]
 
 
-#: The unit versions valid on a day, with when each unit began. Two index range scans (open
-#: versions; versions closing after the day), so the cost follows the size of the chart, not
-#: the length of the history before the day.
-_VERSIONS = (
-    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since from {P}versions v "
-    f"where v.valid_to is null and v.valid_from <= ? "
-    f"union all "
-    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since from {P}versions v "
-    f"where v.valid_to > ? and +v.valid_from <= ?")
+#: The unit versions alive on a day, with when each unit began. Two index range scans (see
+#: `intervals.alive_rows`), so the cost follows the size of the chart, not the length of the
+#: history before the day. Binds the day three times.
+_VERSIONS = alive_rows(
+    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since from {P}versions v",
+    VERSION.of("v"))
 
 #: The leader tenures running on a day, with the people's names (the same two scans).
-_TENURES = (
+_TENURES = alive_rows(
     f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start "
-    f"from {P}tenures t left join {P}people p on p.id = t.person "
-    f"where t.end_day is null and t.start_day <= ? "
-    f"union all "
-    f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start "
-    f"from {P}tenures t left join {P}people p on p.id = t.person "
-    f"where t.end_day > ? and +t.start_day <= ?")
+    f"from {P}tenures t left join {P}people p on p.id = t.person", TENURE.of("t"))
 
 
 #: The units alive on a day under one unit (itself included): a walk down the parent links
-#: of that day's versions, so a subtree costs its own size, not the whole chart's.
+#: of that day's versions, so a subtree costs its own size, not the whole chart's. Binds the
+#: root, then the day four times.
 _SUBTREE = (
     f"with recursive sub(unit) as (select ? union "
     f"select v.unit from sub join {P}versions v on v.parent = sub.unit "
-    f"where v.valid_from <= ? and (v.valid_to is null or v.valid_to > ?)) "
+    f"where {alive_on(VERSION.of('v'))}) "
     f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since from sub "
-    f"join {P}versions v on v.unit = sub.unit "
-    f"where v.valid_from <= ? and (v.valid_to is null or v.valid_to > ?)")
+    f"join {P}versions v on v.unit = sub.unit where {alive_on(VERSION.of('v'))}")
 
 #: The leader tenures running on a day in some units (`unit in (...)` is appended).
 _UNIT_TENURES = (
     f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start "
     f"from {P}tenures t left join {P}people p on p.id = t.person "
-    f"where t.start_day <= ? and (t.end_day is null or t.end_day > ?) and t.unit in ")
+    f"where {alive_on(TENURE.of('t'))} and t.unit in ")
 
 
 def units_on(db: QueryDB, day: date) -> dict[str, Unit]:
