@@ -8,7 +8,6 @@ when the tables are behind the log.
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -25,7 +24,7 @@ if TYPE_CHECKING:  # the domain's classes are imported where they are used: `at`
 
     from orgchart.adapters.eventfile.parse import ParsedFile
     from orgchart.adapters.readmodel.connection import QueryDB
-    from orgchart.adapters.readmodel.incremental import StoredState
+    from orgchart.adapters.readmodel.state import StoredState
     from orgchart.adapters.store import EventStore, StoredHistory
     from orgchart.domain.facts import Fact
     from orgchart.domain.knowledge import Breach
@@ -105,17 +104,9 @@ class OrgChartService:
             db.close()
 
     def _log_position(self, db: QueryDB) -> int:
-        if self.postgres:
-            return self.store().version()
-        # the SQLite store shares the file: ask it directly, without importing the library
-        from orgchart.domain.stream import STREAM_ID_HEX
+        from orgchart.adapters.logversion import log_version
 
-        try:
-            row = db.execute("select max(originator_version) from stored_events "
-                             "where originator_id = ?", [STREAM_ID_HEX]).fetchone()
-        except sqlite3.OperationalError:
-            return 0
-        return int(row[0] or 0)
+        return log_version(self.db, lambda: self.store().app.recorder)
 
     def _empty_message(self) -> str:
         from orgchart.adapters.dbconfig import safe_db_label
@@ -266,7 +257,7 @@ class OrgChartService:
                 tell: Callable[[str, int, int], None] | None = None) -> int:
         """Catch up, validate against the tables, append at their position; on a conflict
         (another writer was first), do it all again."""
-        from orgchart.adapters.readmodel.incremental import StoredState
+        from orgchart.adapters.readmodel.state import StoredState
         from orgchart.adapters.store import Conflict
 
         store = self.store()
@@ -537,7 +528,7 @@ def _new_facts(pf: ParsedFile, state: StoredState, first: int) -> list[Fact]:
 
 
 def check_new(state: StoredState, new: Sequence[Fact]) -> Breach | None:
-    from orgchart.adapters.readmodel.incremental import check_new as check
+    from orgchart.domain.validation import check_new as check
 
     return check(state, new)
 

@@ -8,7 +8,7 @@ links. Those intervals are what the query tables store.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -410,12 +410,8 @@ class _Replay:
                                                 f"'{new.parent}': '{u}' ends in this merge")
                 parent: str | None = new.parent
             else:
-                # the first listed unit's parent, or its nearest ancestor that lives on
-                # outside every merging subtree (else the target would sit under a unit
-                # that moves under the target)
-                parent = self.alive[fact.units[0]].parent
-                while parent is not None and any(self.is_within(parent, u) for u in ending):
-                    parent = self.alive[parent].parent
+                parent = merge_default_parent(fact.units, lambda u: self.alive[u].parent,
+                                              self.is_within)
             self.begin(new, parent, d, fact.id, "merge")
             target = new.unit
         for u in fact.units:
@@ -433,3 +429,14 @@ class _Replay:
         while cur is not None and cur in self.alive:
             n, cur = n + 1, self.alive[cur].parent
         return n
+
+
+def merge_default_parent(units: Sequence[str], parent_of: Callable[[str], str | None],
+                         is_within: Callable[[str, str], bool]) -> str | None:
+    """Where a merge puts its new unit when the event names no parent: the first listed
+    unit's parent, or its nearest ancestor that lives on outside every merging unit's
+    subtree (else the new unit would sit under a unit that moves under it)."""
+    parent = parent_of(units[0])
+    while parent is not None and any(is_within(parent, u) for u in units):
+        parent = parent_of(parent)
+    return parent

@@ -4,7 +4,7 @@ The query tables hold the latest knowledge state. The state known at the end
 of day K differs from it only from `d0` on: the earliest effective date of an
 event recorded after K or retracted after K. Before `d0` both states replay
 the same events, so they agree; from `d0` on, a window replay seeded from the
-tables (as for an append, see `incremental`) gives state K's timeline.
+tables (as for an append, see `orgchart.domain.validation`) gives state K's timeline.
 
 That window is kept as an overlay in the `oc_k_*` tables, keyed by the state's
 recorded day and computed on first use; an append moves the log on and the
@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 from orgchart.adapters.readmodel import tables
 from orgchart.adapters.readmodel.connection import QueryDB, ReadDB
-from orgchart.adapters.readmodel.incremental import load_seed
 from orgchart.adapters.readmodel.intervals import (
     LIFE,
     LINK,
@@ -35,6 +34,7 @@ from orgchart.adapters.readmodel.intervals import (
     retracted_after,
     retracted_by_day,
 )
+from orgchart.adapters.readmodel.state import load_seed
 from orgchart.adapters.readmodel.tables import P, counted_facts
 from orgchart.domain.rules import replay
 
