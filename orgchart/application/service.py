@@ -3,7 +3,8 @@
 A thin facade over the rooms that do the work, so that the CLI (and a script)
 calls one method per command: `storage` (the store and its query tables, kept
 caught up), `commands` (load, retract, the append loop), `queries` (at, diff,
-log, history, lineage, export, what `render` draws) and `audit` (verify).
+log, history, lineage, export, what `render` draws), `history_page` (the steps
+of the `timeline` page) and `audit` (verify).
 Everything it returns is plain data; nothing here formats it.
 """
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
     from orgchart.adapters.readmodel.connection import QueryDB
     from orgchart.adapters.store import EventStore, StoredHistory
+    from orgchart.application.history_page import PageData
 
 __all__ = ["LoadReport", "OrgChartService"]
 
@@ -115,6 +117,12 @@ class OrgChartService:
 
     def lineage(self, unit: str, known: EffDate | None = None) -> dict[str, Any]:
         return queries.lineage(self.storage, unit, known)
+
+    def history_page(self, start: EffDate | None = None, end: EffDate | None = None,
+                     root: str | None = None, known: EffDate | None = None) -> PageData:
+        from orgchart.application.history_page import history_page
+
+        return history_page(self.storage, start, end, root, known)
 
     def explain_lineage(self, unit: str, known: EffDate | None = None) -> dict[str, Any]:
         return queries.explain_lineage(self.storage, unit, known)

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from orgchart.adapters.readmodel.connection import QueryDB
-from orgchart.adapters.readmodel.intervals import TENURE, VERSION, alive_on, alive_rows
+from orgchart.adapters.readmodel.intervals import COUNTS, TENURE, VERSION, alive_on, alive_rows
 from orgchart.adapters.readmodel.tables import P
 from orgchart.domain.errors import OrgchartError, UnknownUnit
 from orgchart.domain.hints import did_you_mean
@@ -141,9 +141,11 @@ def unit_absence(db: QueryDB, unit: str, day: date) -> str:
 
 
 def log_rows(db: QueryDB, start: date | None = None, end: date | None = None,
-             unit: str | None = None) -> Iterator[dict[str, Any]]:
-    """The events in effective order (retractions last, by append order)."""
-    where, params = [], []
+             unit: str | None = None, counted: bool = False) -> Iterator[dict[str, Any]]:
+    """The events in effective order (retractions last, by append order); with `counted`,
+    only those that count in the knowledge state `db` sees."""
+    where: list[str] = [COUNTS] if counted else []
+    params: list[str] = []
     if start is not None:
         where.append("e.day >= ?")
         params.append(start.isoformat())
@@ -164,6 +166,11 @@ def log_rows(db: QueryDB, start: date | None = None, end: date | None = None,
         yield {"id": eid, "type": typ, "date": d, "recorded": recorded,
                "sources": json.loads(sources), "note": note, **json.loads(body),
                "retracted_by": rby, "retracted_on": rday}
+
+
+def people_table(db: QueryDB) -> dict[str, dict[str, Any]]:
+    rows = db.execute(f"select id, name, name_en from {P}people").fetchall()
+    return {r[0]: {"name": r[1], "name_en": r[2]} for r in rows}
 
 
 def sources_table(db: QueryDB) -> dict[str, dict[str, Any]]:
