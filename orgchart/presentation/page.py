@@ -8,12 +8,14 @@ Two steps, so that the page can be tested without a store or Graphviz:
   changed since the previous step and the step's events) into what the page
   shows: each chart drawn with the changes highlighted (as `render --since`),
   the changes and the events in words, with their sources.
-* `timeline_page(data)` writes the page from that data and the template files
-  next to this module (`page.html`, `.css`, `.js`).
+* `timeline_page(data)` writes the page from that data with the Jinja2
+  template `page.html` and the style sheet and script next to it (`page.css`,
+  `page.js`).
 
 The page makes no network request: the style sheet, the script and the charts
-(inline SVG, rebuilt by `orgchart.presentation.svgclean`) are all in the file. Every
-piece of text from the store is escaped for HTML here, in Python; the script
+(inline SVG, rebuilt by `orgchart.presentation.svgclean`) are all in the file. The
+template escapes every value it is given for HTML unless it is markup orgchart
+made (the charts, the style sheet, the script, the data block); the script
 only shows and hides steps and never touches the data. Only `http(s)` source
 URLs become links. A Content-Security-Policy meta tag allows nothing but the
 page's own inline script and style sheet (by their SHA-256 hashes) and `data:`
@@ -28,8 +30,12 @@ import html
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import cache
 from importlib import resources
 from typing import Any, Protocol
+
+import jinja2
+from markupsafe import Markup
 
 from orgchart.presentation.graph import Delta
 
@@ -308,92 +314,38 @@ def timeline_page(data: Mapping[str, Any]) -> str:
     style, script = _asset("page.css"), _asset("page.js")
     steps: Sequence[Mapping[str, Any]] = data["steps"]
     publishers = [str(p) for p in data.get("publishers") or []]
-    by = f" · sources: {', '.join(publishers)}" if publishers else ""
     span = f"{steps[0]['label']} – {steps[-1]['label']}" if len(steps) > 1 else steps[0]["label"]
-    known = f", as known on {data['known_at']}" if data.get("known_at") else ""
-    slots = {
-        "csp": esc(content_security_policy(script, style)),
-        "style": style,
-        "script": script,
-        "title": esc(f"{data['title']} — a history{by}"),
-        "heading": esc(data["title"]),
-        "subtitle": _subtitle(steps, span, known, publishers),
-        "max": str(len(steps) - 1),
-        "first": esc(steps[0]["label"]),
-        "dates": "".join(_date_link(i, s) for i, s in enumerate(steps)),
-        "steps": "".join(_step(i, s, len(steps)) for i, s in enumerate(steps)),
-        "data": json_for_script(_public_data(data)),
-    }
-    template = _asset("page.html")
-    return re.sub(r"\{\{(\w+)\}\}", lambda m: slots[m.group(1)], template)
+    return _template().render(
+        csp=content_security_policy(script, style),
+        style=Markup(style),  # the package's own files, hashed into the CSP
+        script=Markup(script),
+        title=data["title"],
+        by=f" · sources: {', '.join(publishers)}" if publishers else "",
+        span=span,
+        known=f", as known on {data['known_at']}" if data.get("known_at") else "",
+        publishers=publishers,
+        # each chart was rebuilt from an allow-list by `svgclean.inline_svg`
+        steps=[{**s, "svg": Markup(s["svg"])} for s in steps],
+        data=Markup(json_for_script(_public_data(data))),  # it cannot end its element
+    )
 
 
-def _subtitle(steps: Sequence[Mapping[str, Any]], span: str, known: str,
-              publishers: Sequence[str]) -> str:
-    count = f"{len(steps)} date{'s' if len(steps) != 1 else ''} with changes"
-    text = f"How it changed, {esc(span)}: {count}{esc(known)}."
-    if publishers:
-        text += " Based on reporting by " + ", ".join(
-            f"<strong>{esc(p)}</strong>" for p in publishers) + "."
-    else:
-        text += " The events cite no sources."
-    return text
+@cache
+def _template() -> jinja2.Template:
+    """`page.html`, with every value HTML-escaped unless it is `Markup`.
+
+    The escaping is `esc` (the standard library's `html.escape`), applied by the
+    environment's `finalize` to every value, so that the page keeps the entities it
+    always had (`&quot;`, `&#x27;`); Jinja2's autoescaping then leaves it as it is.
+    """
+    env = jinja2.Environment(autoescape=True, keep_trailing_newline=True, finalize=_escaped)
+    env.filters["safe_url"] = safe_url
+    return env.from_string(_asset("page.html"))
 
 
-def _date_link(i: int, s: Mapping[str, Any]) -> str:
-    return (f'<li><a href="#{esc(s["date"])}" data-step="{i}">'
-            f'<time datetime="{esc(s["date"])}">{esc(s["label"])}</time></a></li>')
-
-
-def _step(i: int, s: Mapping[str, Any], n: int) -> str:
-    since = (f"changes since {esc(s['since'])} highlighted" if s.get("since")
-             else "the first date shown: what changed on it is highlighted")
-    changes = "".join(f'<li class="chg chg-{esc(c["change"])}">{esc(c["text"])}</li>'
-                      for c in s["changes"]) or '<li class="chg">(no change to the chart)</li>'
-    events = "".join(_event_html(e) for e in s["events"])
-    aliases = " ".join(s.get("aliases") or [])
-    return (f'<section class="step" id="{esc(s["date"])}" data-index="{i}" '
-            f'data-aliases="{esc(aliases)}" aria-labelledby="h-{i}">'
-            f'<header class="step-head"><h2 id="h-{i}"><time datetime="{esc(s["date"])}">'
-            f'{esc(s["label"])}</time></h2>'
-            f'<p class="muted">Step {i + 1} of {n} · {since}</p></header>'
-            f'<div class="step-body">'
-            f'<figure class="chart"><div class="chart-scroll" tabindex="0" '
-            f'aria-label="Chart on {esc(s["label"])} (scrolls)">{s["svg"]}</div></figure>'
-            f'<aside class="story"><div class="story-changes"><h3>What changed</h3>'
-            f'<ul class="changes">{changes}</ul></div>'
-            f'<div class="story-events"><h3>Events and sources</h3>'
-            f'<ol class="events">{events}</ol></div></aside>'
-            f'</div></section>')
-
-
-def _event_html(e: Mapping[str, Any]) -> str:
-    note = f'<p class="note">{esc(e["note"])}</p>' if e.get("note") else ""
-    if e["sources"]:
-        cites = "".join(_source_html(s) for s in e["sources"])
-        sources = f'<ul class="sources" aria-label="Sources">{cites}</ul>'
-    else:
-        sources = '<p class="muted nosource">No source cited.</p>'
-    return (f'<li class="event" data-type="{esc(e["type"])}">'
-            f'<p class="what"><span class="type">{esc(e["type"])}</span> {esc(e["text"])}</p>'
-            f'{note}{sources}'
-            f'<p class="meta muted">{esc(e["date"])} · recorded {esc(e["recorded"])} · '
-            f'id <code>{esc(e["id"])}</code></p></li>')
-
-
-def _source_html(s: Mapping[str, Any]) -> str:
-    url = safe_url(s.get("url"))
-    title = esc(s["title"])
-    if url:
-        title = (f'<a href="{esc(url)}" rel="noopener noreferrer nofollow" '
-                 f'referrerpolicy="no-referrer">{title}</a>')
-    parts = [f'<span class="publisher">{esc(s["publisher"])}</span>: ' if s.get("publisher")
-             else "", f'<cite>{title}</cite>']
-    if s.get("date"):
-        parts.append(f' <span class="muted">({esc(s["date"])})</span>')
-    if s.get("url") and not url:
-        parts.append(f' <span class="muted url">{esc(s["url"])}</span>')
-    return f'<li class="source">{"".join(parts)}</li>'
+def _escaped(value: Any) -> Any:
+    """A template value as HTML: markup as it is, anything else through `esc`."""
+    return value if hasattr(value, "__html__") else Markup(esc(value))
 
 
 def _public_data(data: Mapping[str, Any]) -> dict[str, Any]:
