@@ -16,12 +16,13 @@ the people and the sources.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from orgchart.adapters.readmodel.connection import QueryDB
+from orgchart.adapters.readmodel.connection import QueryDB, named
 from orgchart.adapters.readmodel.intervals import VERSION, alive_on, day_before
 from orgchart.adapters.readmodel.tables import P
 
@@ -72,16 +73,17 @@ _MADE = (
     f"e.type from {P}transient t join {P}events e on e.id = t.event) ")
 
 
-def _effects(rows: Iterable[Sequence[Any]], before: dict[str, UnitState]) -> list[Effect]:
+def _effects(rows: Iterable[sqlite3.Row], before: dict[str, UnitState]) -> list[Effect]:
     """Effects from version rows (as `_MADE` selects them), each unit's chain of states
     starting from `before` (a unit missing there began with its first effect)."""
-    made = sorted(rows, key=lambda r: (r[1], r[7], r[0]))  # effective order, then unit
+    made = sorted(rows, key=lambda r: (r["day"], r["seq"], r["unit"]))  # effective order
     out: list[Effect] = []
     current = dict(before)
-    for unit, day, name, name_en, kind, parent, event, seq, typ in made:
-        state = UnitState(name, name_en, kind, parent)
-        out.append(Effect(event, typ, date.fromisoformat(day), seq, unit, current.get(unit),
-                          state))
+    for r in made:
+        unit = r["unit"]
+        state = UnitState(r["name"], r["name_en"], r["kind"], r["parent"])
+        out.append(Effect(r["event"], r["type"], date.fromisoformat(r["day"]), r["seq"], unit,
+                          current.get(unit), state))
         current[unit] = state
     return out
 
@@ -91,9 +93,9 @@ def window_effects(db: QueryDB, first: date, last: date) -> list[Effect]:
     effective order (then by unit)."""
     if first > last:
         return []
-    rows = db.execute(_MADE + "where day >= ? and day <= ?",
-                      [first.isoformat(), last.isoformat()]).fetchall()
-    units = sorted({r[0] for r in rows})
+    rows = named(db.execute(_MADE + "where day >= ? and day <= ?",
+                            [first.isoformat(), last.isoformat()])).fetchall()
+    units = sorted({r["unit"] for r in rows})
     before: dict[str, UnitState] = {}
     for chunk in _chunks(units):  # as they stood at the end of the day before the window
         marks = ", ".join("?" for _ in chunk)
@@ -107,7 +109,7 @@ def window_effects(db: QueryDB, first: date, last: date) -> list[Effect]:
 
 def unit_effects(db: QueryDB, unit: str) -> list[Effect]:
     """Every change counted events made to `unit`, from its beginning, in effective order."""
-    return _effects(db.execute(_MADE + "where unit = ?", [unit]).fetchall(), {})
+    return _effects(named(db.execute(_MADE + "where unit = ?", [unit])).fetchall(), {})
 
 
 def event_order(db: QueryDB, ids: Iterable[str]) -> dict[str, tuple[str, int]]:

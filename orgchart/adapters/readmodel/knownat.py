@@ -21,7 +21,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from orgchart.adapters.readmodel import tables
-from orgchart.adapters.readmodel.connection import QueryDB, ReadDB
+from orgchart.adapters.readmodel.connection import QueryDB, ReadDB, named
 from orgchart.adapters.readmodel.intervals import (
     LIFE,
     LINK,
@@ -72,9 +72,9 @@ def ensure_overlay(db: sqlite_utils.Database, state: State) -> None:
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         position = tables.position(db)
-        row = db.execute(f"select d0, position from {P}k_states where known = ?",
-                         [state.key]).fetchone()
-        if row is not None and (row[0], row[1]) == (state.d0.isoformat(), position):
+        row = named(db.execute(f"select d0, position from {P}k_states where known = ?",
+                               [state.key])).fetchone()
+        if row is not None and (row["d0"], row["position"]) == (state.d0.isoformat(), position):
             db.conn.rollback()
             return
         stale = [r[0] for r in db.execute(

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from orgchart.adapters.readmodel.connection import QueryDB
+from orgchart.adapters.readmodel.connection import QueryDB, named
 from orgchart.adapters.readmodel.intervals import COUNTS, TENURE, VERSION, alive_on, alive_rows
 from orgchart.adapters.readmodel.tables import P
 from orgchart.domain.errors import OrgchartError, UnknownUnit
@@ -169,13 +169,14 @@ def log_rows(db: QueryDB, start: date | None = None, end: date | None = None,
 
 
 def people_table(db: QueryDB) -> dict[str, dict[str, Any]]:
-    rows = db.execute(f"select id, name, name_en from {P}people").fetchall()
-    return {r[0]: {"name": r[1], "name_en": r[2]} for r in rows}
+    rows = named(db.execute(f"select id, name, name_en from {P}people")).fetchall()
+    return {r["id"]: {"name": r["name"], "name_en": r["name_en"]} for r in rows}
 
 
 def sources_table(db: QueryDB) -> dict[str, dict[str, Any]]:
-    rows = db.execute(f"select id, title, publisher, date, url from {P}sources").fetchall()
-    return {r[0]: {"title": r[1], "publisher": r[2], "date": r[3], "url": r[4]} for r in rows}
+    rows = named(db.execute(f"select id, title, publisher, date, url from {P}sources")).fetchall()
+    return {r["id"]: {"title": r["title"], "publisher": r["publisher"], "date": r["date"],
+                      "url": r["url"]} for r in rows}
 
 
 def unit_exists(db: QueryDB, unit: str) -> bool:

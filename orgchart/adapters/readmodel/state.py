@@ -7,15 +7,15 @@ by id or an index range scan, so its cost does not grow with the history.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
-from typing import Any
 
 import sqlite_utils
 
 from orgchart.adapters.readmodel import tables
-from orgchart.adapters.readmodel.connection import QueryDB
+from orgchart.adapters.readmodel.connection import QueryDB, named
 from orgchart.adapters.readmodel.intervals import (
     LIFE,
     TENURE,
@@ -36,28 +36,27 @@ from orgchart.domain.facts import Fact
 from orgchart.domain.rules import Seed, Tenure, UnitLife, UnitVersion
 
 
-def _eff(text: str | None) -> EffDate | None:
-    return EffDate.parse(text) if text else None
-
-
 def load_seed(db: QueryDB, d0: date) -> Seed:
     """The state at the end of the day before `d0`, from the tables."""
     before = day_before(d0)
     # alive then: two index range scans, as in `queries`
     versions = [
-        UnitVersion(r[1], date.fromisoformat(r[2]), None, r[3], r[4], r[5], r[6], r[7], rowid=r[0])
-        for r in db.execute(alive_rows(
+        UnitVersion(unit=r["unit"], valid_from=date.fromisoformat(r["valid_from"]),
+                    valid_to=None, name=r["name"], name_en=r["name_en"], kind=r["kind"],
+                    parent=r["parent"], event=r["event"], rowid=r["rowid"])
+        for r in named(db.execute(alive_rows(
             f"select rowid, unit, valid_from, name, name_en, kind, parent, event "
-            f"from {P}versions", VERSION), [before] * 3).fetchall()]
+            f"from {P}versions", VERSION), [before] * 3)).fetchall()]
     alive = {v.unit for v in versions}
     # alive the day before the window: any end they have is re-derived by the replay
     lives = [replace(_life(r), ended=None, ended_event=None, ended_how=None)
              for r in _rows_for(db, f"select rowid, * from {P}lives where unit in ", alive)]
     tenures = [
-        Tenure(r[1], r[2], r[3], r[4], EffDate.parse(r[5]), r[6], rowid=r[0])
-        for r in db.execute(alive_rows(
+        Tenure(unit=r["unit"], role=r["role"], person=r["person"], title=r["title"],
+               start=EffDate.parse(r["start"]), start_event=r["start_event"], rowid=r["rowid"])
+        for r in named(db.execute(alive_rows(
             f"select rowid, unit, role, person, title, start, start_event from {P}tenures",
-            TENURE), [before] * 3).fetchall()]
+            TENURE), [before] * 3)).fetchall()]
 
     # units that began before the window; those from the window on are replayed again
     def id_used(unit: str) -> bool:
@@ -65,26 +64,30 @@ def load_seed(db: QueryDB, d0: date) -> Seed:
                           [unit, d0.isoformat()]).fetchone() is not None
 
     def life_of(unit: str) -> UnitLife | None:
-        rows = db.execute(f"select rowid, * from {P}lives where unit = ? "
-                          f"and {began_before(LIFE)}", [unit, d0.isoformat()]).fetchall()
+        rows = named(db.execute(f"select rowid, * from {P}lives where unit = ? "
+                                f"and {began_before(LIFE)}", [unit, d0.isoformat()])).fetchall()
         return _life(rows[0]) if rows else None
 
     return Seed(versions, lives, tenures, id_used, life_of)
 
 
-def _rows_for(db: QueryDB, sql: str, keys: set[str]) -> list[Any]:
-    out: list[Any] = []
+def _rows_for(db: QueryDB, sql: str, keys: set[str]) -> list[sqlite3.Row]:
+    """The rows `sql` (ending in `... in `) finds for these keys, in batches, read by name."""
+    out: list[sqlite3.Row] = []
     items = sorted(keys)
     for i in range(0, len(items), 500):
         chunk = items[i:i + 500]
-        out.extend(db.execute(sql + f"({', '.join('?' for _ in chunk)})", chunk).fetchall())
+        out.extend(named(db.execute(sql + f"({', '.join('?' for _ in chunk)})",
+                                    chunk)).fetchall())
     return out
 
 
-def _life(r: Any) -> UnitLife:
-    # rowid, unit, began, began_day, began_event, began_how, ended, ended_day, ended_event,
-    # ended_how
-    return UnitLife(r[1], EffDate.parse(r[2]), r[4], r[5], _eff(r[6]), r[8], r[9], rowid=r[0])
+def _life(r: sqlite3.Row) -> UnitLife:
+    ended = r["ended"]
+    return UnitLife(unit=r["unit"], began=EffDate.parse(r["began"]),
+                    began_event=r["began_event"], began_how=r["began_how"],
+                    ended=EffDate.parse(ended) if ended else None,
+                    ended_event=r["ended_event"], ended_how=r["ended_how"], rowid=r["rowid"])
 
 
 class StoredState:
@@ -96,13 +99,13 @@ class StoredState:
 
     def fact(self, event_id: str) -> tuple[Fact, str | None] | None:
         """The stored event with this id, and the id of its retraction if any."""
-        row = self.db.execute(f"select {FACT_COLUMNS}, retracted_by from {P}events "
-                              f"where id = ?", [event_id]).fetchone()
-        return (fact_from_row(row), row[8]) if row is not None else None
+        row = named(self.db.execute(f"select {FACT_COLUMNS}, retracted_by from {P}events "
+                                    f"where id = ?", [event_id])).fetchone()
+        return (fact_from_row(row), row["retracted_by"]) if row is not None else None
 
     def facts(self, ids: Sequence[str]) -> dict[str, Fact]:
         """The stored events among these ids (looked up in batches)."""
-        return {row[1]: fact_from_row(row) for row in _rows_for(
+        return {row["id"]: fact_from_row(row) for row in _rows_for(
             self.db, f"select {FACT_COLUMNS} from {P}events where id in ", set(ids))}
 
     def ids_like(self, event_id: str) -> list[str]:
@@ -116,17 +119,16 @@ class StoredState:
         table = P + section
         out: dict[str, dict[str, str]] = {}
         for row in _rows_for(self.db, f"select * from {table} where id in ", set(ids)):
-            cols = [c.name for c in self.db.table(table).columns]
-            rec = dict(zip(cols, row, strict=True))
+            rec = dict(zip(row.keys(), row, strict=True))
             out[rec.pop("id")] = {k: v for k, v in rec.items() if v is not None}
         return out
 
     def reference_ids(self, section: str, among: set[str] | None = None) -> set[str]:
         """The recorded people or sources ids (only those `among` these, when given)."""
         if among is None:
-            return {r[0] for r in self.db.execute(f"select id from {P}{section}").fetchall()}
-        return {r[0] for r in _rows_for(self.db, f"select id from {P}{section} where id in ",
-                                        among)}
+            return {i for (i,) in self.db.execute(f"select id from {P}{section}").fetchall()}
+        return {r["id"] for r in _rows_for(self.db, f"select id from {P}{section} where id in ",
+                                           among)}
 
     def all_facts(self) -> list[Fact]:
         return facts_from_tables(self.db)

@@ -31,7 +31,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from orgchart.adapters.readmodel.connection import QueryDB
+from orgchart.adapters.readmodel.connection import QueryDB, named
 from orgchart.adapters.readmodel.explain import (
     Effect,
     event_details,
@@ -67,11 +67,11 @@ def _links(db: QueryDB, where: str, params: list[str]) -> list[dict[str, Any]]:
 
 
 def _latest_names(db: QueryDB, unit: str) -> dict[str, Any]:
-    row = db.execute(f"select name, name_en, kind, parent from {P}versions where unit = ? "
-                     f"order by valid_from desc limit 1", [unit]).fetchone()
+    row = named(db.execute(f"select name, name_en, kind, parent from {P}versions "
+                           f"where unit = ? order by valid_from desc limit 1", [unit])).fetchone()
     if row is None:  # a unit whose only version lasted zero days
         return {"name": unit, "name_en": None, "kind": None, "parent": None}
-    return {"name": row[0], "name_en": row[1], "kind": row[2], "parent": row[3]}
+    return dict(row)
 
 
 def history(db: QueryDB, unit: str) -> dict[str, Any]:

@@ -6,13 +6,14 @@ table from the facts; `position` records the stream version they reflect.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from orgchart.adapters.readmodel.connection import QueryDB
+from orgchart.adapters.readmodel.connection import QueryDB, named
 from orgchart.adapters.readmodel.intervals import COUNTS, counts_at
 from orgchart.domain.dates import EffDate
 
@@ -273,24 +274,25 @@ def dump(db: sqlite_utils.Database) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
-#: The `events` columns `fact_from_row` reads, in its order.
+#: The `events` columns `fact_from_row` reads.
 FACT_COLUMNS = "seq, id, type, date, recorded, sources, note, body"
 
 
-def fact_from_row(row: Sequence[Any]) -> Fact:
-    """The event value of an `events` row that starts with FACT_COLUMNS."""
+def fact_from_row(row: sqlite3.Row) -> Fact:
+    """The event value of an `events` row with (at least) the FACT_COLUMNS, read by name."""
     from orgchart.domain.facts import build_fact
 
-    seq, eid, typ, d, recorded, sources, note, body = row[:8]
-    return build_fact(typ, orjson.loads(body), id=eid, date=EffDate.parse(d) if d else None,
-                      recorded=recorded, sources=tuple(orjson.loads(sources)), note=note,
-                      seq=seq)
+    d = row["date"]
+    return build_fact(row["type"], orjson.loads(row["body"]), id=row["id"],
+                      date=EffDate.parse(d) if d else None, recorded=row["recorded"],
+                      sources=tuple(orjson.loads(row["sources"])), note=row["note"],
+                      seq=row["seq"])
 
 
 def facts_from_tables(db: QueryDB) -> list[Fact]:
     """Every recorded event, in append order."""
-    return [fact_from_row(row) for row in db.execute(
-        f"select {FACT_COLUMNS} from {P}events order by seq").fetchall()]
+    return [fact_from_row(row) for row in named(db.execute(
+        f"select {FACT_COLUMNS} from {P}events order by seq")).fetchall()]
 
 
 def counted_facts(db: QueryDB, first: date, last: date | None = None,
@@ -306,6 +308,6 @@ def counted_facts(db: QueryDB, first: date, last: date | None = None,
     else:
         where.append(counts_at())
         params += [known.isoformat()] * 2
-    return [fact_from_row(row) for row in db.execute(
+    return [fact_from_row(row) for row in named(db.execute(
         f"select {FACT_COLUMNS} from {P}events where {' and '.join(where)} order by day, seq",
-        params).fetchall()]
+        params)).fetchall()]
