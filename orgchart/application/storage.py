@@ -56,11 +56,13 @@ class Storage:
             self._store.close()
             self._store = None
 
-    def log_version(self) -> int:
-        """How many entries the log holds (on SQLite, without importing the library)."""
+    def log_version(self, db: QueryDB | None = None) -> int:
+        """How many entries the log holds (on SQLite, without importing the library; `db`:
+        the query tables' connection, the store's own file on SQLite)."""
         from orgchart.adapters.logversion import log_version
 
-        return log_version(self.db, lambda: self.store().app.recorder)
+        return log_version(self.db, lambda: self.store().app.recorder,
+                           None if self.postgres else db)
 
     def cache_path(self) -> str:
         """Where the query tables live: in the SQLite store, or a local cache for PostgreSQL."""
@@ -95,7 +97,7 @@ class Storage:
             raise EmptyStore(self.empty_message())
         db = ReadDB(self.cache_path())
         try:
-            if tables.position(db) != self.log_version():
+            if tables.position(db) != self.log_version(db):
                 writer = self.open_tables()
                 try:
                     self.catch_up(writer)
