@@ -6,11 +6,16 @@ with what changed since the previous step (as `render --since` draws it),
 the units on both dates (to name them) and the step's events. With `--root`,
 only the dates on which something under the root changed, and only the
 events that concern it. `orgchart.presentation.page` makes the page of it.
+
+The steps come one at a time while the view is open (a page of a long history
+has thousands, each with whole charts), so that only the step being drawn is
+in memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -60,45 +65,50 @@ class PageData:
 
     root: str | None
     known_at: str | None
-    steps: list[PageStep]
+    steps: Iterator[PageStep]  # in date order; OrgchartError at the end if there is none
     people: dict[str, Row]  # by id: name, name_en
     sources: dict[str, Row]  # by id: title, publisher, date, url
 
 
+@contextmanager
 def history_page(storage: Storage, start: EffDate | None = None, end: EffDate | None = None,
-                 root: str | None = None, known: EffDate | None = None) -> PageData:
-    """The page's steps (see the module docstring)."""
+                 root: str | None = None, known: EffDate | None = None) -> Iterator[PageData]:
+    """The page's data (see the module docstring); its steps are read while it is open."""
     if start is not None and end is not None and start.day > end.day:
         raise OrgchartError(f"--from {start} is after --to {end}")
     with storage.query_db() as latest:
         if root is not None:  # an unknown unit fails here, with a "did you mean"
             need_unit(latest, root)
     with storage.view(known) as db:  # one view (one connection) for the whole page
-        rows = log_rows(db, start.day if start else None,
-                                       end.day if end else None, counted=True)
-        by_day: dict[str, list[Row]] = {}
-        for r in rows:
-            by_day.setdefault(EffDate.parse(r["date"]).iso, []).append(r)
-        steps: list[PageStep] = []
-        prev: EffDate | None = None
-        for iso in sorted(by_day):
-            day = date.fromisoformat(iso)
-            since = prev or EffDate(day - timedelta(days=1) if day > date.min else day)
-            when = _finest(r["date"] for r in by_day[iso])
-            step = _step(db, since, when, known, root, by_day[iso])
-            if step is None:
-                continue  # nothing under `root` changed on this date
-            step.since = str(since) if prev is not None else None
-            steps.append(step)
-            prev = when
-        if not steps:
-            span = " ".join(x for x in (f"from {start}" if start else "",
-                                        f"to {end}" if end else "") if x)
-            under = f" under '{root}'" if root else ""
-            raise OrgchartError(f"no changes{under} to show{' ' + span if span else ''}"
-                                + (f" as known on {known}" if known else ""))
-        return PageData(root, str(known) if known else None, steps,
-                        people_table(db), sources_table(db))
+        yield PageData(root, str(known) if known else None,
+                       _steps(db, start, end, root, known), people_table(db),
+                       sources_table(db))
+
+
+def _steps(db: QueryDB, start: EffDate | None, end: EffDate | None, root: str | None,
+           known: EffDate | None) -> Iterator[PageStep]:
+    """The steps in date order; OrgchartError when there is none."""
+    by_day: dict[str, list[Row]] = {}
+    for r in log_rows(db, start.day if start else None, end.day if end else None,
+                      counted=True):
+        by_day.setdefault(EffDate.parse(r["date"]).iso, []).append(r)
+    prev: EffDate | None = None
+    for iso in sorted(by_day):
+        day = date.fromisoformat(iso)
+        since = prev or EffDate(day - timedelta(days=1) if day > date.min else day)
+        when = _finest(r["date"] for r in by_day[iso])
+        step = _step(db, since, when, known, root, by_day[iso])
+        if step is None:
+            continue  # nothing under `root` changed on this date
+        step.since = str(since) if prev is not None else None
+        prev = when
+        yield step
+    if prev is None:
+        span = " ".join(x for x in (f"from {start}" if start else "",
+                                    f"to {end}" if end else "") if x)
+        under = f" under '{root}'" if root else ""
+        raise OrgchartError(f"no changes{under} to show{' ' + span if span else ''}"
+                            + (f" as known on {known}" if known else ""))
 
 
 def _step(db: QueryDB, since: EffDate, when: EffDate, known: EffDate | None,

@@ -11,7 +11,7 @@ Everything it returns is plain data; nothing here formats it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -51,7 +51,7 @@ class OrgChartService:
     def cache_path(self) -> str:
         return self.storage.cache_path()
 
-    def query_db(self) -> Any:
+    def query_db(self) -> AbstractContextManager[QueryDB]:
         """The query tables, caught up with the log (a context manager)."""
         return self.storage.query_db()
 
@@ -119,7 +119,9 @@ class OrgChartService:
         return queries.lineage(self.storage, unit, known)
 
     def history_page(self, start: EffDate | None = None, end: EffDate | None = None,
-                     root: str | None = None, known: EffDate | None = None) -> PageData:
+                     root: str | None = None,
+                     known: EffDate | None = None) -> AbstractContextManager[PageData]:
+        """The `timeline` page's data; its steps are read while it is open."""
         from orgchart.application.history_page import history_page
 
         return history_page(self.storage, start, end, root, known)

@@ -337,8 +337,9 @@ def timeline(ctx: click.Context, output: str, start: EffDate | None, end: EffDat
     """
     from orgchart.presentation import page
 
-    steps = service(ctx).history_page(start, end, root, known)
-    _write_image(page.timeline_page(page.timeline_data(steps)).encode("utf-8"), output)
+    with service(ctx).history_page(start, end, root, known) as steps:
+        data = page.timeline_data(steps)
+    _write_image(page.timeline_page(data).encode("utf-8"), output)
 
 
 # -- HR snapshots to events (orgchart.application.snapshot) -------------------------------

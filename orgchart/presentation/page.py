@@ -72,7 +72,7 @@ class PageSource(Protocol):
     @property
     def known_at(self) -> str | None: ...
     @property
-    def steps(self) -> Sequence[StepSource]: ...
+    def steps(self) -> Iterable[StepSource]: ...
     @property
     def people(self) -> Mapping[str, Row]: ...
     @property
@@ -92,8 +92,8 @@ def timeline_data(page: PageSource, drawer: Drawer | None = None) -> dict[str, A
 
     draw_svg = drawer or _graphviz
     steps: list[dict[str, Any]] = []
-    names: _Names | None = None
-    for s in page.steps:
+    last: tuple[Mapping[str, Any], _Names] | None = None
+    for s in page.steps:  # one at a time: each holds whole charts
         names = _Names(s.before.values(), s.after.values(), page.people)
         label = " · ".join(dict.fromkeys(s.written))
         svg = draw_svg(graph.chart_dot(s.chart, s.delta))
@@ -106,12 +106,13 @@ def timeline_data(page: PageSource, drawer: Drawer | None = None) -> dict[str, A
             "events": [_event(r, names, page.sources) for r in s.events],
             "svg": inline_svg(svg, f"The chart on {label}"),
         })
-    assert names is not None, "a page has at least one step"
-    last = page.steps[-1].chart
-    title = graph.chart_title(last, last["units"])
+        last = s.chart, names
+    assert last is not None, "a page has at least one step"
+    chart, names = last
+    title = graph.chart_title(chart, chart["units"])
     if page.root is not None:
         root_name = names.unit(page.root, "after")
-        title = f"{title} — {root_name}" if last.get("title") else root_name
+        title = f"{title} — {root_name}" if chart.get("title") else root_name
     cited = [s for step in steps for e in step["events"] for s in e["sources"]]
     publishers = list(dict.fromkeys(s["publisher"] or s["title"] for s in cited))
     return {"title": title, "root": page.root, "known_at": page.known_at,
