@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, OperationalError, PersistenceError
 
 from orgchart.adapters.dbconfig import safe_db_label, store_env
+from orgchart.adapters.logversion import log_version
 from orgchart.domain.codec import to_fact, to_stored
 from orgchart.domain.errors import OrgchartError, StoreError
 from orgchart.domain.facts import Fact
@@ -88,9 +89,9 @@ class EventStore:
             raise StoreError(f"cannot read the store {safe_db_label(self.db)}: {e}") from None
 
     def version(self) -> int:
+        """The stream's version (`orgchart.adapters.logversion`)."""
         with self._reading():
-            rows = self.app.recorder.select_events(OrgHistory.STREAM_ID, desc=True, limit=1)
-        return rows[0].originator_version if rows else 0
+            return log_version(self.db, lambda: self.app.recorder)
 
     def read(self, gt: int = 0) -> StoredHistory:
         """The stream's events after version `gt`, decoded (all of them by default)."""

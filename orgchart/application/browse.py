@@ -30,7 +30,7 @@ def children(svc: OrgChartService, day: EffDate, unit: str | None = None,
              known: EffDate | None = None) -> dict[str, Any]:
     """The units directly under `unit` on `day` (the top-level units when None), each shaped
     like a unit of `at --format json` plus `children`: how many units are under it."""
-    with svc._view(known) as db:
+    with svc.view(known) as db:
         if unit is not None and browse.unit_on(db, day.day, unit) is None:
             raise UnknownUnit(queries.unit_absence(db, unit, day.day))
         return {"date": str(day), "known_at": str(known) if known else None, "unit": unit,
@@ -40,7 +40,7 @@ def children(svc: OrgChartService, day: EffDate, unit: str | None = None,
 def parents(svc: OrgChartService, day: EffDate, unit: str,
             known: EffDate | None = None) -> dict[str, Any]:
     """The ids above `unit` on `day`, from its top-level unit down to its parent."""
-    with svc._view(known) as db:
+    with svc.view(known) as db:
         chain = browse.parents_on(db, day.day, unit)
         if chain is None:
             raise UnknownUnit(queries.unit_absence(db, unit, day.day))

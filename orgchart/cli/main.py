@@ -353,7 +353,8 @@ def timeline(ctx: click.Context, output: str, start: EffDate | None, end: EffDat
     """
     from orgchart.presentation import page
 
-    data = page.timeline_data(service(ctx), start, end, root, known)
+    with service(ctx).history_page(start, end, root, known) as steps:
+        data = page.timeline_data(steps)
     _write_image(page.timeline_page(data).encode("utf-8"), output)
 
 

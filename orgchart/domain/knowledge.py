@@ -7,7 +7,7 @@ valid history on its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,14 +16,25 @@ from orgchart.domain.facts import Appoint, Fact, Rename, Retract, StepDown
 from orgchart.domain.rules import Timeline, replay
 
 
+def counts_at(recorded: date, retracted: date | None, k: date | None) -> bool:
+    """Whether an event recorded on day `recorded` (and retracted on `retracted`, if ever)
+    is known at the end of day `k`: recorded by then and not retracted by then (`k` None:
+    the latest state). The query tables' form is `orgchart.adapters.readmodel.intervals`."""
+    if k is None:
+        return retracted is None
+    return recorded <= k and (retracted is None or retracted > k)
+
+
+def retraction_days(facts: Iterable[Fact]) -> dict[str, date]:
+    """The day each retracted event was retracted on, by its id."""
+    return {f.event: f.recorded_day for f in facts if isinstance(f, Retract)}
+
+
 def known_at(facts: Sequence[Fact], k: date | None) -> list[Fact]:
     """The non-retraction events that count at the end of day `k` (None: everything)."""
-    if k is None:
-        retracted = {f.event for f in facts if isinstance(f, Retract)}
-        return [f for f in facts if not isinstance(f, Retract) and f.id not in retracted]
-    retracted = {f.event for f in facts if isinstance(f, Retract) and f.recorded_day <= k}
+    retracted = retraction_days(facts).get
     return [f for f in facts if not isinstance(f, Retract)
-            and f.recorded_day <= k and f.id not in retracted]
+            and counts_at(f.recorded_day, retracted(f.id), k)]
 
 
 def timeline_at(facts: Sequence[Fact], k: date | None) -> Timeline:
@@ -171,7 +182,7 @@ class _Mentions:
     """
 
     def __init__(self, facts: Sequence[Fact]) -> None:
-        self.retracted_on = {f.event: f.recorded_day for f in facts if isinstance(f, Retract)}
+        self.retracted_on = retraction_days(facts)
         self.by_role: dict[tuple[str, str], list[Fact]] = {}
         self.by_person: dict[tuple[str, str], list[Fact]] = {}
         for f in facts:
@@ -182,8 +193,7 @@ class _Mentions:
                 self.by_person.setdefault((f.unit, f.person), []).append(f)
 
     def counts(self, f: Fact, k: date) -> bool:
-        gone = self.retracted_on.get(f.id)
-        return f.recorded_day <= k and (gone is None or gone > k)
+        return counts_at(f.recorded_day, self.retracted_on.get(f.id), k)
 
     def removable(self, f: Fact, k: date) -> bool:
         """Whether the state at `k` stays valid without `f`, given it is valid with it."""

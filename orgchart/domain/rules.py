@@ -8,7 +8,7 @@ links. Those intervals are what the query tables store.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -92,6 +92,9 @@ class Timeline:
     versions: list[UnitVersion] = field(default_factory=list)
     tenures: list[Tenure] = field(default_factory=list)
     links: list[LineageLink] = field(default_factory=list)
+    #: versions replaced on the day they were made: no day's chart shows them, but they
+    #: say which event made which change (a rename and a move of one unit on one day)
+    transient: list[UnitVersion] = field(default_factory=list)
 
 
 @dataclass
@@ -167,8 +170,9 @@ class _Replay:
     # -- state helpers -------------------------------------------------
 
     def finish(self) -> Timeline:
-        self.tl.versions = [v for v in self.tl.versions if v.valid_to is None
-                            or v.valid_to > v.valid_from]
+        versions = self.tl.versions
+        self.tl.versions = [v for v in versions if v.valid_to is None or v.valid_to > v.valid_from]
+        self.tl.transient = [v for v in versions if v.valid_to == v.valid_from]
         self.tl.tenures = [t for t in self.tl.tenures if t.end is None or t.end.day > t.start.day]
         return self.tl
 
@@ -406,12 +410,8 @@ class _Replay:
                                                 f"'{new.parent}': '{u}' ends in this merge")
                 parent: str | None = new.parent
             else:
-                # the first listed unit's parent, or its nearest ancestor that lives on
-                # outside every merging subtree (else the target would sit under a unit
-                # that moves under the target)
-                parent = self.alive[fact.units[0]].parent
-                while parent is not None and any(self.is_within(parent, u) for u in ending):
-                    parent = self.alive[parent].parent
+                parent = merge_default_parent(fact.units, lambda u: self.alive[u].parent,
+                                              self.is_within)
             self.begin(new, parent, d, fact.id, "merge")
             target = new.unit
         for u in fact.units:
@@ -429,3 +429,14 @@ class _Replay:
         while cur is not None and cur in self.alive:
             n, cur = n + 1, self.alive[cur].parent
         return n
+
+
+def merge_default_parent(units: Sequence[str], parent_of: Callable[[str], str | None],
+                         is_within: Callable[[str, str], bool]) -> str | None:
+    """Where a merge puts its new unit when the event names no parent: the first listed
+    unit's parent, or its nearest ancestor that lives on outside every merging unit's
+    subtree (else the new unit would sit under a unit that moves under it)."""
+    parent = parent_of(units[0])
+    while parent is not None and any(is_within(parent, u) for u in units):
+        parent = parent_of(parent)
+    return parent

@@ -2,17 +2,20 @@
 
 Two steps, so that the page can be tested without a store or Graphviz:
 
-* `timeline_data(svc, ...)` gathers plain data from the service: one *step* per
-  distinct effective date on which an event (in force at `--known-at`) took
-  effect, each with the chart on that date drawn with the changes since the
-  previous step highlighted (as `render --since`), the list of those changes,
-  and the step's events with their sources.
-* `timeline_page(data)` writes the page from that data and the template files
-  next to this module (`page.html`, `.css`, `.js`).
+* `timeline_data(page, ...)` turns the page's steps (plain data gathered by
+  `orgchart.application.history_page`: one per distinct effective date on
+  which an event in force took effect, with the chart on that date, what
+  changed since the previous step and the step's events) into what the page
+  shows: each chart drawn with the changes highlighted (as `render --since`),
+  the changes and the events in words, with their sources.
+* `timeline_page(data)` writes the page from that data with the Jinja2
+  template `page.html` and the style sheet and script next to it (`page.css`,
+  `page.js`).
 
 The page makes no network request: the style sheet, the script and the charts
-(inline SVG, rebuilt by `orgchart.presentation.svgclean`) are all in the file. Every
-piece of text from the store is escaped for HTML here, in Python; the script
+(inline SVG, rebuilt by `orgchart.presentation.svgclean`) are all in the file. The
+template escapes every value it is given for HTML unless it is markup orgchart
+made (the charts, the style sheet, the script, the data block); the script
 only shows and hides steps and never touches the data. Only `http(s)` source
 URLs become links. A Content-Security-Policy meta tag allows nothing but the
 page's own inline script and style sheet (by their SHA-256 hashes) and `data:`
@@ -27,105 +30,96 @@ import html
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, timedelta
+from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from orgchart.domain.dates import EffDate
-from orgchart.domain.errors import OrgchartError, UnknownUnit
-from orgchart.domain.facts import recorded_day
+import jinja2
+from markupsafe import Markup
+
+from orgchart.presentation.graph import Delta
 from orgchart.presentation.names import label
 from orgchart.presentation.sentences import sentences_of
-
-if TYPE_CHECKING:
-    from orgchart.application.service import OrgChartService
 
 Row = Mapping[str, Any]
 Drawer = Callable[[str], bytes]
 
 
-# -- gathering ------------------------------------------------------------------
+class StepSource(Protocol):
+    """One date of the page, as gathered (`orgchart.application.history_page.PageStep`)."""
+
+    @property
+    def date(self) -> str: ...
+    @property
+    def written(self) -> Sequence[str]: ...
+    @property
+    def since(self) -> str | None: ...
+    @property
+    def chart(self) -> Mapping[str, Any]: ...
+    @property
+    def delta(self) -> Delta: ...
+    @property
+    def before(self) -> Mapping[str, Row]: ...
+    @property
+    def after(self) -> Mapping[str, Row]: ...
+    @property
+    def events(self) -> Sequence[Row]: ...
 
 
-def timeline_data(svc: OrgChartService, start: EffDate | None = None,
-                  end: EffDate | None = None, root: str | None = None,
-                  known: EffDate | None = None, drawer: Drawer | None = None) -> dict[str, Any]:
+class PageSource(Protocol):
+    """The page's steps, as gathered (`orgchart.application.history_page.PageData`)."""
+
+    @property
+    def root(self) -> str | None: ...
+    @property
+    def known_at(self) -> str | None: ...
+    @property
+    def steps(self) -> Iterable[StepSource]: ...
+    @property
+    def people(self) -> Mapping[str, Row]: ...
+    @property
+    def sources(self) -> Mapping[str, Row]: ...
+
+
+# -- the page's data --------------------------------------------------------------
+
+
+def timeline_data(page: PageSource, drawer: Drawer | None = None) -> dict[str, Any]:
     """Everything the page shows, as plain data (see the module docstring).
 
     `drawer` turns DOT text into SVG (default: Graphviz through `orgchart.presentation.draw`).
     """
-    from orgchart.adapters.readmodel import queries
-    from orgchart.adapters.readmodel.tables import P
     from orgchart.presentation import graph
     from orgchart.presentation.svgclean import inline_svg
 
-    if start is not None and end is not None and start.day > end.day:
-        raise OrgchartError(f"--from {start} is after --to {end}")
-    if root is not None:
-        svc.log(unit=root)  # an unknown unit fails here, with a "did you mean"
-    rows = [r for r in svc.log(start, end) if _in_force(r, known)]
-    with svc.query_db() as db:
-        sources = queries.sources_table(db)
-        people = {r[0]: {"name": r[1], "name_en": r[2]} for r in
-                  db.execute(f"select id, name, name_en from {P}people").fetchall()}
-    by_day: dict[str, list[Row]] = {}
-    for r in rows:
-        by_day.setdefault(EffDate.parse(r["date"]).iso, []).append(r)
-
     draw_svg = drawer or _graphviz
     steps: list[dict[str, Any]] = []
-    last_chart: dict[str, Any] | None = None
-    last_names: _Names | None = None
-    prev: EffDate | None = None
-    for iso in sorted(by_day):
-        day = date.fromisoformat(iso)
-        since = prev or EffDate(day - timedelta(days=1) if day > date.min else day)
-        when = _finest(r["date"] for r in by_day[iso])
-        if root is not None and not _changes_under(svc, since, when, known, root):
-            continue  # nothing under `root` changed on this date
-        names = _Names(svc.at(since, known)["units"], svc.at(when, known)["units"], people)
-        chart, delta = _render_data(svc, when, known, root, since)
-        events = by_day[iso]
-        if root is not None:
-            shown = ({u["id"] for u in chart["units"]} | {u["id"] for u in delta["before"]}
-                     | {c["unit"] for c in delta["changes"]})
-            caused = {e for c in delta["changes"] for e in c["events"]}
-            events = [r for r in events if r["id"] in caused or _units_named(r) & shown]
-        label = " · ".join(dict.fromkeys(r["date"] for r in by_day[iso]))
-        svg = draw_svg(graph.chart_dot(chart, delta))
+    last: tuple[Mapping[str, Any], _Names] | None = None
+    for s in page.steps:  # one at a time: each holds whole charts
+        names = _Names(s.before.values(), s.after.values(), page.people)
+        label = " · ".join(dict.fromkeys(s.written))
+        svg = draw_svg(graph.chart_dot(s.chart, s.delta))
         steps.append({
-            "date": iso,
+            "date": s.date,
             "label": label,
-            "aliases": sorted({r["date"] for r in by_day[iso]} - {iso}),
-            "since": str(since) if prev is not None else None,
-            "changes": change_list(delta["changes"], names, delta["lives"]),
-            "events": [_event(r, names, sources) for r in events],
+            "aliases": sorted(set(s.written) - {s.date}),
+            "since": s.since,
+            "changes": change_list(s.delta["changes"], names, s.delta["lives"]),
+            "events": [_event(r, names, page.sources) for r in s.events],
             "svg": inline_svg(svg, f"The chart on {label}"),
         })
-        last_chart, last_names, prev = chart, names, when
-    if not steps:
-        span = " ".join(x for x in (f"from {start}" if start else "",
-                                    f"to {end}" if end else "") if x)
-        under = f" under '{root}'" if root else ""
-        raise OrgchartError(f"no changes{under} to show{' ' + span if span else ''}"
-                            + (f" as known on {known}" if known else ""))
-
-    assert last_chart is not None
-    title = graph.chart_title(last_chart, last_chart["units"])
-    if root is not None:
-        root_name = last_names.unit(root, "after") if last_names else root
-        title = f"{title} — {root_name}" if last_chart.get("title") else root_name
+        last = s.chart, names
+    assert last is not None, "a page has at least one step"
+    chart, names = last
+    title = graph.chart_title(chart, chart["units"])
+    if page.root is not None:
+        root_name = names.unit(page.root, "after")
+        title = f"{title} — {root_name}" if chart.get("title") else root_name
     cited = [s for step in steps for e in step["events"] for s in e["sources"]]
     publishers = list(dict.fromkeys(s["publisher"] or s["title"] for s in cited))
-    return {"title": title, "root": root, "known_at": str(known) if known else None,
+    return {"title": title, "root": page.root, "known_at": page.known_at,
             "from": steps[0]["date"], "to": steps[-1]["date"], "publishers": publishers,
             "steps": steps}
-
-
-def _finest(written: Iterable[str]) -> EffDate:
-    """Of dates written for the same first day (`2025`, `2025-01`), the most precise."""
-    rank = {"year": 0, "month": 1, "day": 2}
-    return max((EffDate.parse(w) for w in written), key=lambda d: rank[d.precision])
 
 
 #: How the "What changed" list is ordered: ends and beginnings first, then the rest.
@@ -140,64 +134,6 @@ def _graphviz(dot: str) -> bytes:
     from orgchart.presentation import draw
 
     return draw.draw(dot, "svg")
-
-
-def _in_force(r: Row, known: EffDate | None) -> bool:
-    """Whether an event counts for a query as known at `known` (now, when None)."""
-    if r["date"] is None or r["type"] == "retract":
-        return False
-    if known is None:
-        return r["retracted_by"] is None
-    if recorded_day(r["recorded"]) > known.day:
-        return False
-    return r["retracted_on"] is None or str(r["retracted_on"]) > known.iso
-
-
-def _changes_under(svc: OrgChartService, since: EffDate, day: EffDate, known: EffDate | None,
-                   root: str) -> bool:
-    """Whether the chart under `root` differs between the two dates."""
-    try:
-        return bool(svc.diff(since, day, known, root)["changes"])
-    except UnknownUnit:  # `root` exists on neither date
-        return False
-
-
-def _render_data(svc: OrgChartService, day: EffDate, known: EffDate | None, root: str | None,
-                 since: EffDate) -> tuple[dict[str, Any], Any]:
-    """`svc.render_data`, also when `root` does not exist on `day` (it ended there)."""
-    try:
-        data = svc.render_data(day, known, root, None, since)
-        return data["chart"], data["delta"]
-    except UnknownUnit:
-        if root is None:
-            raise
-    try:
-        before = svc.at(since, known, root)["units"]
-    except UnknownUnit:
-        before = []
-    changes = svc.diff(since, day, known, root)["changes"]
-    chart = {"date": str(day), "known_at": str(known) if known else None, "units": [],
-             "title": svc.at(day, known)["title"], "sources": []}
-    delta = {"since": str(since), "reverse": False, "changes": changes, "before": before,
-             "links": [], "lives": {}}
-    return chart, delta
-
-
-def _units_named(r: Row) -> set[str]:
-    """The unit ids an event names (its unit, parts, merged units, target, parents)."""
-    out: set[str] = set()
-    for key in ("unit", "parent", "children_to"):
-        if isinstance(r.get(key), str):
-            out.add(r[key])
-    for x in r.get("units") or []:
-        out.add(x)
-    into = r.get("into")
-    for part in (into if isinstance(into, list) else [into]):
-        if isinstance(part, str):
-            out.add(part)
-        elif isinstance(part, Mapping):
-            out.update(v for k, v in part.items() if k in ("unit", "parent") and v)
-    return out
 
 
 class _Names:
@@ -338,92 +274,38 @@ def timeline_page(data: Mapping[str, Any]) -> str:
     style, script = _asset("page.css"), _asset("page.js")
     steps: Sequence[Mapping[str, Any]] = data["steps"]
     publishers = [str(p) for p in data.get("publishers") or []]
-    by = f" · sources: {', '.join(publishers)}" if publishers else ""
     span = f"{steps[0]['label']} – {steps[-1]['label']}" if len(steps) > 1 else steps[0]["label"]
-    known = f", as known on {data['known_at']}" if data.get("known_at") else ""
-    slots = {
-        "csp": esc(content_security_policy(script, style)),
-        "style": style,
-        "script": script,
-        "title": esc(f"{data['title']} — a history{by}"),
-        "heading": esc(data["title"]),
-        "subtitle": _subtitle(steps, span, known, publishers),
-        "max": str(len(steps) - 1),
-        "first": esc(steps[0]["label"]),
-        "dates": "".join(_date_link(i, s) for i, s in enumerate(steps)),
-        "steps": "".join(_step(i, s, len(steps)) for i, s in enumerate(steps)),
-        "data": json_for_script(_public_data(data)),
-    }
-    template = _asset("page.html")
-    return re.sub(r"\{\{(\w+)\}\}", lambda m: slots[m.group(1)], template)
+    return _template().render(
+        csp=content_security_policy(script, style),
+        style=Markup(style),  # the package's own files, hashed into the CSP
+        script=Markup(script),
+        title=data["title"],
+        by=f" · sources: {', '.join(publishers)}" if publishers else "",
+        span=span,
+        known=f", as known on {data['known_at']}" if data.get("known_at") else "",
+        publishers=publishers,
+        # each chart was rebuilt from an allow-list by `svgclean.inline_svg`
+        steps=[{**s, "svg": Markup(s["svg"])} for s in steps],
+        data=Markup(json_for_script(_public_data(data))),  # it cannot end its element
+    )
 
 
-def _subtitle(steps: Sequence[Mapping[str, Any]], span: str, known: str,
-              publishers: Sequence[str]) -> str:
-    count = f"{len(steps)} date{'s' if len(steps) != 1 else ''} with changes"
-    text = f"How it changed, {esc(span)}: {count}{esc(known)}."
-    if publishers:
-        text += " Based on reporting by " + ", ".join(
-            f"<strong>{esc(p)}</strong>" for p in publishers) + "."
-    else:
-        text += " The events cite no sources."
-    return text
+@cache
+def _template() -> jinja2.Template:
+    """`page.html`, with every value HTML-escaped unless it is `Markup`.
+
+    The escaping is `esc` (the standard library's `html.escape`), applied by the
+    environment's `finalize` to every value, so that the page keeps the entities it
+    always had (`&quot;`, `&#x27;`); Jinja2's autoescaping then leaves it as it is.
+    """
+    env = jinja2.Environment(autoescape=True, keep_trailing_newline=True, finalize=_escaped)
+    env.filters["safe_url"] = safe_url
+    return env.from_string(_asset("page.html"))
 
 
-def _date_link(i: int, s: Mapping[str, Any]) -> str:
-    return (f'<li><a href="#{esc(s["date"])}" data-step="{i}">'
-            f'<time datetime="{esc(s["date"])}">{esc(s["label"])}</time></a></li>')
-
-
-def _step(i: int, s: Mapping[str, Any], n: int) -> str:
-    since = (f"changes since {esc(s['since'])} highlighted" if s.get("since")
-             else "the first date shown: what changed on it is highlighted")
-    changes = "".join(f'<li class="chg chg-{esc(c["change"])}">{esc(c["text"])}</li>'
-                      for c in s["changes"]) or '<li class="chg">(no change to the chart)</li>'
-    events = "".join(_event_html(e) for e in s["events"])
-    aliases = " ".join(s.get("aliases") or [])
-    return (f'<section class="step" id="{esc(s["date"])}" data-index="{i}" '
-            f'data-aliases="{esc(aliases)}" aria-labelledby="h-{i}">'
-            f'<header class="step-head"><h2 id="h-{i}"><time datetime="{esc(s["date"])}">'
-            f'{esc(s["label"])}</time></h2>'
-            f'<p class="muted">Step {i + 1} of {n} · {since}</p></header>'
-            f'<div class="step-body">'
-            f'<figure class="chart"><div class="chart-scroll" tabindex="0" '
-            f'aria-label="Chart on {esc(s["label"])} (scrolls)">{s["svg"]}</div></figure>'
-            f'<aside class="story"><div class="story-changes"><h3>What changed</h3>'
-            f'<ul class="changes">{changes}</ul></div>'
-            f'<div class="story-events"><h3>Events and sources</h3>'
-            f'<ol class="events">{events}</ol></div></aside>'
-            f'</div></section>')
-
-
-def _event_html(e: Mapping[str, Any]) -> str:
-    note = f'<p class="note">{esc(e["note"])}</p>' if e.get("note") else ""
-    if e["sources"]:
-        cites = "".join(_source_html(s) for s in e["sources"])
-        sources = f'<ul class="sources" aria-label="Sources">{cites}</ul>'
-    else:
-        sources = '<p class="muted nosource">No source cited.</p>'
-    return (f'<li class="event" data-type="{esc(e["type"])}">'
-            f'<p class="what"><span class="type">{esc(e["type"])}</span> {esc(e["text"])}</p>'
-            f'{note}{sources}'
-            f'<p class="meta muted">{esc(e["date"])} · recorded {esc(e["recorded"])} · '
-            f'id <code>{esc(e["id"])}</code></p></li>')
-
-
-def _source_html(s: Mapping[str, Any]) -> str:
-    url = safe_url(s.get("url"))
-    title = esc(s["title"])
-    if url:
-        title = (f'<a href="{esc(url)}" rel="noopener noreferrer nofollow" '
-                 f'referrerpolicy="no-referrer">{title}</a>')
-    parts = [f'<span class="publisher">{esc(s["publisher"])}</span>: ' if s.get("publisher")
-             else "", f'<cite>{title}</cite>']
-    if s.get("date"):
-        parts.append(f' <span class="muted">({esc(s["date"])})</span>')
-    if s.get("url") and not url:
-        parts.append(f' <span class="muted url">{esc(s["url"])}</span>')
-    return f'<li class="source">{"".join(parts)}</li>'
+def _escaped(value: Any) -> Any:
+    """A template value as HTML: markup as it is, anything else through `esc`."""
+    return value if hasattr(value, "__html__") else Markup(esc(value))
 
 
 def _public_data(data: Mapping[str, Any]) -> dict[str, Any]:

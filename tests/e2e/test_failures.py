@@ -131,7 +131,8 @@ def test_a_store_in_a_read_only_folder_is_one_error(args: list[str],
     "body = '{\"name\": \"cut sh'", "sources = '[1,'", "type = 'bogus'", "date = '20x'"])
 def test_a_damaged_query_table_row_is_one_error(damage: str, seeded: Run, db_path: str) -> None:
     tables = sqlite3.connect(OrgChartService(db_path).cache_path())
-    eid = tables.execute("select id from oc_events order by seq limit 1 offset 3").fetchone()[0]
+    eid = tables.execute("select e.id from oc_events e join oc_event_units u on u.seq = e.seq "
+                         "where u.unit = 'search-rec' order by e.seq limit 1").fetchone()[0]
     tables.execute(f"update oc_events set {damage} where id = ?", [eid])
     tables.commit()
     tables.close()

@@ -328,6 +328,17 @@ def test_inline_svg_keeps_only_drawing() -> None:
         svgclean.inline_svg(b"<html/>")
 
 
+def test_inline_svg_refuses_entities() -> None:
+    """An SVG that declares entities (a "billion laughs" or an external file) is not read."""
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "ha"><!ENTITY b "&a;&a;&a;">]>'
+              b'<svg xmlns="http://www.w3.org/2000/svg"><text>&b;</text></svg>')
+    external = (b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                b'<svg xmlns="http://www.w3.org/2000/svg"><text>&x;</text></svg>')
+    for svg in (laughs, external):
+        with pytest.raises(ValueError):
+            svgclean.inline_svg(svg)
+
+
 def fake_data(text: str) -> dict[str, Any]:
     """`timeline_data`'s shape, every string from the history set to `text`."""
     event = {"id": "e1", "type": "split", "date": "2026-04-01", "recorded": "2026-04-02",

@@ -504,7 +504,7 @@ class History:
                 f"select {', '.join(tables.COLUMNS[n])} from oc_{n}").fetchall())
                 for n in names}
 
-        with self.svc._view(EffDate(known)) as view:
+        with self.svc.view(EffDate(known)) as view:
             got = rows(view)
         with self.svc.query_db() as db:
             facts = tables.facts_from_tables(db)

@@ -16,6 +16,12 @@ class QueryDB(Protocol):
     def execute(self, sql: str, parameters: Sequence[Any] | None = ...) -> sqlite3.Cursor: ...
 
 
+def named(cursor: sqlite3.Cursor) -> sqlite3.Cursor:
+    """`cursor` with its rows read by column name (`sqlite3.Row`), not by position."""
+    cursor.row_factory = sqlite3.Row
+    return cursor
+
+
 class ReadDB:
     """The query tables opened with plain sqlite3."""
 

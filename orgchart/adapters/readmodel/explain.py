@@ -1,13 +1,12 @@
 """What each event did to each unit, and the context needed to explain it in words.
 
-The query tables keep unit versions as valid-time intervals and drop the
-versions that lasted zero days (a rename and a move of one unit on the same
-day leave one version). To say *which* event renamed or moved a unit, this
-module replays the counted events of a window of days once more, starting
-from the state the tables hold for the day before (`load_seed` of
-`orgchart.adapters.readmodel.incremental`), and records per event the state of every
-unit it touched before and after (`window_effects`). The cost is the size of
-the chart plus the events in the window, not the length of the history.
+The query tables keep unit versions as valid-time intervals, and apart from
+them the versions replaced on the day they were made (`transient`: a rename
+and a move of one unit on one day leave one version in the chart). Together
+they are every version each counted event made, so *which* event renamed or
+moved a unit is read from the tables (`window_effects`, `unit_effects`): each
+version's state after the event, and the unit's state just before it (its
+previous version, or the version alive on the day before the window).
 
 `context` gathers what a text form needs to name things rather than show ids:
 the events' fields and sources, the names of the units they mention over time,
@@ -16,16 +15,18 @@ the people and the sources.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from orgchart.adapters.readmodel.connection import QueryDB
-from orgchart.adapters.readmodel.damage import stored_json
-from orgchart.adapters.readmodel.tables import FACT_COLUMNS, P, fact_from_row
-from orgchart.domain.facts import Fact, units_in
-from orgchart.domain.rules import Seed, _Replay, effective_order
+from orgchart.adapters.readmodel.connection import QueryDB, named
+from orgchart.adapters.readmodel.damage import damaged, stored_json
+from orgchart.adapters.readmodel.intervals import VERSION, alive_on, day_before
+from orgchart.adapters.readmodel.tables import P
+from orgchart.domain.dates import EffDate
+from orgchart.domain.facts import FACT_TYPES, units_in
 
 _CHUNK = 500  # SQLite host parameters per `in (...)` query
 
@@ -65,39 +66,52 @@ class Effect:
         return self.before is not None and self.before.parent != self.after.parent
 
 
-def counted_facts(db: QueryDB, first: date, last: date) -> list[Fact]:
-    """The events that count in this view of the tables (not retractions, not retracted)
-    and take effect from `first` to `last`, in effective order."""
-    return [fact_from_row(row) for row in db.execute(
-        f"select {FACT_COLUMNS} from {P}events where day >= ? and day <= ? "
-        f"and type != 'retract' and retracted_by is null order by day, seq",
-        [first.isoformat(), last.isoformat()]).fetchall()]
+#: Every version the counted events made (the chart's and the transient ones), with the
+#: append position and type of the event that made it; a WHERE clause on `day` follows.
+_MADE = (
+    f"select * from (select v.unit, v.valid_from as day, v.name, v.name_en, v.kind, v.parent, "
+    f"v.event, e.seq, e.type from {P}versions v join {P}events e on e.id = v.event "
+    f"union all select t.unit, t.day, t.name, t.name_en, t.kind, t.parent, t.event, e.seq, "
+    f"e.type from {P}transient t join {P}events e on e.id = t.event) ")
 
 
-def effects(facts: Iterable[Fact], seed: Seed | None = None) -> list[Effect]:
-    """Replay `facts` (valid, from `seed`'s state) and record the unit versions each made."""
-    r = _Replay(seed)
-    current = {v.unit: UnitState(v.name, v.name_en, v.kind, v.parent)
-               for v in (seed.versions if seed is not None else [])}
+def _effects(rows: Iterable[sqlite3.Row], before: dict[str, UnitState]) -> list[Effect]:
+    """Effects from version rows (as `_MADE` selects them), each unit's chain of states
+    starting from `before` (a unit missing there began with its first effect)."""
+    made = sorted(rows, key=lambda r: (r["day"], r["seq"], r["unit"]))  # effective order
     out: list[Effect] = []
-    for fact in effective_order(facts):
-        made = len(r.tl.versions)
-        r.apply(fact)
-        for v in r.tl.versions[made:]:
-            state = UnitState(v.name, v.name_en, v.kind, v.parent)
-            out.append(Effect(fact.id, fact.TYPE, fact.day, fact.seq, v.unit,
-                              current.get(v.unit), state))
-            current[v.unit] = state
+    current = dict(before)
+    for r in made:
+        unit = r["unit"]
+        state = UnitState(r["name"], r["name_en"], r["kind"], r["parent"])
+        out.append(Effect(r["event"], r["type"], date.fromisoformat(r["day"]), r["seq"], unit,
+                          current.get(unit), state))
+        current[unit] = state
     return out
 
 
 def window_effects(db: QueryDB, first: date, last: date) -> list[Effect]:
-    """What the counted events effective from `first` to `last` did to units."""
-    from orgchart.adapters.readmodel.incremental import load_seed
-
+    """What the counted events effective from `first` to `last` did to units, in
+    effective order (then by unit)."""
     if first > last:
         return []
-    return effects(counted_facts(db, first, last), load_seed(db, first))
+    rows = named(db.execute(_MADE + "where day >= ? and day <= ?",
+                            [first.isoformat(), last.isoformat()])).fetchall()
+    units = sorted({r["unit"] for r in rows})
+    before: dict[str, UnitState] = {}
+    for chunk in _chunks(units):  # as they stood at the end of the day before the window
+        marks = ", ".join("?" for _ in chunk)
+        for unit, name, name_en, kind, parent in db.execute(
+                f"select unit, name, name_en, kind, parent from {P}versions "
+                f"where {alive_on(VERSION)} and unit in ({marks})",
+                [day_before(first)] * 2 + list(chunk)).fetchall():
+            before[unit] = UnitState(name, name_en, kind, parent)
+    return _effects(rows, before)
+
+
+def unit_effects(db: QueryDB, unit: str) -> list[Effect]:
+    """Every change counted events made to `unit`, from its beginning, in effective order."""
+    return _effects(named(db.execute(_MADE + "where unit = ?", [unit])).fetchall(), {})
 
 
 def event_order(db: QueryDB, ids: Iterable[str]) -> dict[str, tuple[str, int]]:
@@ -130,6 +144,10 @@ def event_details(db: QueryDB, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         for row in db.execute(f"select id, type, date, day, seq, sources, note, body "
                               f"from {P}events where id in ({marks})", list(chunk)).fetchall():
             eid, typ, d, day, seq, sources, note, body = row
+            if typ not in FACT_TYPES:
+                raise damaged(f"event '{eid}'", f"unknown event type {typ!r}")
+            if d is not None and not _is_date(d):
+                raise damaged(f"event '{eid}'", f"not a date: {d!r}")
             out[eid] = {"id": eid, "type": typ, "date": d, "day": day, "seq": seq,
                         "sources": stored_json(sources, f"event '{eid}'"), "note": note,
                         **stored_json(body, f"event '{eid}'")}
@@ -139,6 +157,14 @@ def event_details(db: QueryDB, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
                              [e["id"], e["unit"]]).fetchone()
             e["role"] = row[0] if row else None
     return out
+
+
+def _is_date(text: Any) -> bool:
+    try:
+        EffDate.parse(text)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def context(db: QueryDB, event_ids: Iterable[str],

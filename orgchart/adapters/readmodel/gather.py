@@ -6,8 +6,9 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from orgchart.adapters.readmodel.connection import QueryDB
+from orgchart.adapters.readmodel.connection import QueryDB, named
 from orgchart.adapters.readmodel.damage import stored_json
+from orgchart.adapters.readmodel.intervals import in_force_on
 from orgchart.adapters.readmodel.tables import P
 
 
@@ -21,24 +22,21 @@ def chart_sources(db: QueryDB, upto: date,
     # each distinct list of sources once (many events cite the same ones), in no order:
     # the answer is sorted below
     cited = {s for (text,) in db.execute(
-        f"select distinct e.sources from {P}events e where e.day <= ? "
-        f"and e.retracted_by is null and e.seq in "
+        f"select distinct sources from {P}events where {in_force_on()} and seq in "
         f"(select seq from {P}event_units where unit in ({marks}))",
         [upto.isoformat(), *units]) for s in stored_json(text, "an event's sources")}
-    found = [{"id": r[0], "title": r[1], "publisher": r[2], "date": r[3], "url": r[4]}
-             for r in db.execute(f"select id, title, publisher, date, url from {P}sources")
-             if r[0] in cited]
+    found = [dict(r) for r in named(db.execute(
+             f"select id, title, publisher, date, url from {P}sources")) if r["id"] in cited]
     return sorted(found, key=lambda s: (s["date"] or "", s["id"]))
 
 
 def links_between(db: QueryDB, start: date, end: date) -> list[dict[str, Any]]:
     """Split and merge links with effective days in (min, max] of the two dates."""
     lo, hi = sorted((start, end))
-    return [{"source": r[0], "target": r[1], "how": r[2], "event": r[3], "date": r[4]}
-            for r in db.execute(
-                f"select source, target, how, event, date from {P}links "
-                f"where day > ? and day <= ? order by day, source, target",
-                [lo.isoformat(), hi.isoformat()]).fetchall()]
+    return [dict(r) for r in named(db.execute(
+        f"select source, target, how, event, date from {P}links "
+        f"where day > ? and day <= ? order by day, source, target",
+        [lo.isoformat(), hi.isoformat()])).fetchall()]
 
 
 def lives(db: QueryDB, units: Collection[str]) -> dict[str, dict[str, Any]]:
@@ -46,7 +44,8 @@ def lives(db: QueryDB, units: Collection[str]) -> dict[str, dict[str, Any]]:
     if not units:
         return {}
     marks = ", ".join("?" for _ in units)
-    return {r[0]: {"began": r[1], "began_how": r[2], "ended": r[3], "ended_how": r[4]}
-            for r in db.execute(
+    return {r["unit"]: {"began": r["began"], "began_how": r["began_how"], "ended": r["ended"],
+                        "ended_how": r["ended_how"]}
+            for r in named(db.execute(
                 f"select unit, began, began_how, ended, ended_how from {P}lives "
-                f"where unit in ({marks})", sorted(units)).fetchall()}
+                f"where unit in ({marks})", sorted(units))).fetchall()}

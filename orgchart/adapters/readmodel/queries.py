@@ -6,8 +6,9 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from orgchart.adapters.readmodel.connection import QueryDB
+from orgchart.adapters.readmodel.connection import QueryDB, named
 from orgchart.adapters.readmodel.damage import stored_json
+from orgchart.adapters.readmodel.intervals import COUNTS, TENURE, VERSION, alive_on, alive_rows
 from orgchart.adapters.readmodel.tables import P
 from orgchart.domain.errors import OrgchartError, UnknownUnit
 from orgchart.domain.hints import did_you_mean
@@ -15,42 +16,34 @@ from orgchart.domain.hints import did_you_mean
 Unit = dict[str, Any]
 
 
-#: The unit versions valid on a day, with when each unit began. Two index range scans (open
-#: versions; versions closing after the day), so the cost follows the size of the chart, not
-#: the length of the history before the day.
-_VERSIONS = (
-    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since from {P}versions v "
-    f"where v.valid_to is null and v.valid_from <= ? "
-    f"union all "
-    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since from {P}versions v "
-    f"where v.valid_to > ? and +v.valid_from <= ?")
+#: The unit versions alive on a day, with when each unit began. Two index range scans (see
+#: `intervals.alive_rows`), so the cost follows the size of the chart, not the length of the
+#: history before the day. Binds the day three times.
+_VERSIONS = alive_rows(
+    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since from {P}versions v",
+    VERSION.of("v"))
 
 #: The leader tenures running on a day, with the people's names (the same two scans).
-_TENURES = (
+_TENURES = alive_rows(
     f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start "
-    f"from {P}tenures t left join {P}people p on p.id = t.person "
-    f"where t.end_day is null and t.start_day <= ? "
-    f"union all "
-    f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start "
-    f"from {P}tenures t left join {P}people p on p.id = t.person "
-    f"where t.end_day > ? and +t.start_day <= ?")
+    f"from {P}tenures t left join {P}people p on p.id = t.person", TENURE.of("t"))
 
 
 #: The units alive on a day under one unit (itself included): a walk down the parent links
-#: of that day's versions, so a subtree costs its own size, not the whole chart's.
+#: of that day's versions, so a subtree costs its own size, not the whole chart's. Binds the
+#: root, then the day four times.
 _SUBTREE = (
     f"with recursive sub(unit) as (select ? union "
     f"select v.unit from sub join {P}versions v on v.parent = sub.unit "
-    f"where v.valid_from <= ? and (v.valid_to is null or v.valid_to > ?)) "
+    f"where {alive_on(VERSION.of('v'))}) "
     f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since from sub "
-    f"join {P}versions v on v.unit = sub.unit "
-    f"where v.valid_from <= ? and (v.valid_to is null or v.valid_to > ?)")
+    f"join {P}versions v on v.unit = sub.unit where {alive_on(VERSION.of('v'))}")
 
 #: The leader tenures running on a day in some units (`unit in (...)` is appended).
 _UNIT_TENURES = (
     f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start "
     f"from {P}tenures t left join {P}people p on p.id = t.person "
-    f"where t.start_day <= ? and (t.end_day is null or t.end_day > ?) and t.unit in ")
+    f"where {alive_on(TENURE.of('t'))} and t.unit in ")
 
 
 def units_on(db: QueryDB, day: date) -> dict[str, Unit]:
@@ -148,9 +141,11 @@ def unit_absence(db: QueryDB, unit: str, day: date) -> str:
 
 
 def log_rows(db: QueryDB, start: date | None = None, end: date | None = None,
-             unit: str | None = None) -> Iterator[dict[str, Any]]:
-    """The events in effective order (retractions last, by append order)."""
-    where, params = [], []
+             unit: str | None = None, counted: bool = False) -> Iterator[dict[str, Any]]:
+    """The events in effective order (retractions last, by append order); with `counted`,
+    only those that count in the knowledge state `db` sees."""
+    where: list[str] = [COUNTS] if counted else []
+    params: list[str] = []
     if start is not None:
         where.append("e.day >= ?")
         params.append(start.isoformat())
@@ -174,9 +169,15 @@ def log_rows(db: QueryDB, start: date | None = None, end: date | None = None,
                "retracted_by": rby, "retracted_on": rday}
 
 
+def people_table(db: QueryDB) -> dict[str, dict[str, Any]]:
+    rows = named(db.execute(f"select id, name, name_en from {P}people")).fetchall()
+    return {r["id"]: {"name": r["name"], "name_en": r["name_en"]} for r in rows}
+
+
 def sources_table(db: QueryDB) -> dict[str, dict[str, Any]]:
-    rows = db.execute(f"select id, title, publisher, date, url from {P}sources").fetchall()
-    return {r[0]: {"title": r[1], "publisher": r[2], "date": r[3], "url": r[4]} for r in rows}
+    rows = named(db.execute(f"select id, title, publisher, date, url from {P}sources")).fetchall()
+    return {r["id"]: {"title": r["title"], "publisher": r["publisher"], "date": r["date"],
+                      "url": r["url"]} for r in rows}
 
 
 def unit_exists(db: QueryDB, unit: str) -> bool:

@@ -29,15 +29,14 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
-from orgchart.adapters.readmodel.connection import QueryDB
+from orgchart.adapters.readmodel.connection import QueryDB, named
 from orgchart.adapters.readmodel.explain import (
     Effect,
     event_details,
+    unit_effects,
     unknown_unit_message,
-    window_effects,
 )
 from orgchart.adapters.readmodel.tables import P
 from orgchart.domain.errors import UnknownUnit
@@ -68,29 +67,18 @@ def _links(db: QueryDB, where: str, params: list[str]) -> list[dict[str, Any]]:
 
 
 def _latest_names(db: QueryDB, unit: str) -> dict[str, Any]:
-    row = db.execute(f"select name, name_en, kind, parent from {P}versions where unit = ? "
-                     f"order by valid_from desc limit 1", [unit]).fetchone()
+    row = named(db.execute(f"select name, name_en, kind, parent from {P}versions "
+                           f"where unit = ? order by valid_from desc limit 1", [unit])).fetchone()
     if row is None:  # a unit whose only version lasted zero days
         return {"name": unit, "name_en": None, "kind": None, "parent": None}
-    return {"name": row[0], "name_en": row[1], "kind": row[2], "parent": row[3]}
-
-
-def _change_days(db: QueryDB, life: dict[str, Any]) -> list[date]:
-    """Every day on which the unit's name or parent may have changed: the first days of
-    its versions, and the days it began and ended (a change on the day it ended leaves
-    no version)."""
-    days = {r[0] for r in db.execute(f"select valid_from from {P}versions where unit = ?",
-                                      [life["unit"]]).fetchall()}
-    days |= {d for d in (life["began_day"], life["ended_day"]) if d}
-    return [date.fromisoformat(d) for d in sorted(days)]
+    return dict(row)
 
 
 def history(db: QueryDB, unit: str) -> dict[str, Any]:
     """The whole story of `unit` in effective order (see the module docstring)."""
     life = need_unit(db, unit)
     links = _links(db, "source = ? or target = ?", [unit, unit])
-    mine = [e for day in _change_days(db, life) for e in window_effects(db, day, day)
-            if e.unit == unit]
+    mine = unit_effects(db, unit)
     tenures = db.execute(f"select role, person, title, start, start_event, end, end_event "
                          f"from {P}tenures where unit = ?", [unit]).fetchall()
     events = event_details(db, [life["began_event"], life["ended_event"] or "",

@@ -6,13 +6,16 @@ table from the facts; `position` records the stream version they reflect.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from orgchart.adapters.readmodel.connection import QueryDB
+from orgchart.adapters.readmodel.connection import QueryDB, named
 from orgchart.adapters.readmodel.damage import damaged, stored_json
+from orgchart.adapters.readmodel.intervals import COUNTS, counts_at
 from orgchart.domain.dates import EffDate
 
 if TYPE_CHECKING:  # the domain's classes are imported where used: queries need none
@@ -22,8 +25,8 @@ if TYPE_CHECKING:  # the domain's classes are imported where used: queries need 
     from orgchart.domain.rules import Timeline
 
 P = "oc_"  # table prefix: the event store's own tables share a SQLite file
-TABLES = ("events", "event_units", "versions", "lives", "tenures", "links", "people", "sources",
-          "meta")
+TABLES = ("events", "event_units", "versions", "transient", "lives", "tenures", "links", "people",
+          "sources", "meta")
 
 
 def open_db(path: str) -> sqlite_utils.Database:
@@ -37,7 +40,7 @@ def open_db(path: str) -> sqlite_utils.Database:
 
 #: Bumped whenever what the tables hold or how it is encoded changes: tables of
 #: another layout read as absent, so the next command rebuilds them from the log.
-LAYOUT = "6"
+LAYOUT = "7"
 
 #: Each table's columns (the first of `PK` is its primary key) and indexes.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -49,6 +52,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     # reads one table (a lookup in lives per unit cost twice the rest of the query)
     "versions": ("unit", "valid_from", "valid_to", "name", "name_en", "kind", "parent", "event",
                  "since"),
+    # versions replaced on the day they were made (`Timeline.transient`): never in a chart,
+    # they say which event made which change (`explain`)
+    "transient": ("unit", "day", "name", "name_en", "kind", "parent", "event"),
     "lives": ("unit", "began", "began_day", "began_event", "began_how", "ended", "ended_day",
               "ended_event", "ended_how"),
     "tenures": ("unit", "role", "person", "title", "start", "start_day", "start_event", "end",
@@ -60,13 +66,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "k_states": ("known", "d0", "position"),
     "k_versions": ("known", "unit", "valid_from", "valid_to", "name", "name_en", "kind",
                    "parent", "event", "since"),
+    "k_transient": ("known", "unit", "day", "name", "name_en", "kind", "parent", "event"),
     "k_lives": ("known", "unit", "began", "began_day", "began_event", "began_how", "ended",
                 "ended_day", "ended_event", "ended_how"),
     "k_tenures": ("known", "unit", "role", "person", "title", "start", "start_day",
                   "start_event", "end", "end_day", "end_event"),
     "k_links": ("known", "source", "target", "how", "event", "date", "day"),
 }
-OVERLAYS = ("k_states", "k_versions", "k_lives", "k_tenures", "k_links")
+OVERLAYS = ("k_states", "k_versions", "k_transient", "k_lives", "k_tenures", "k_links")
 PK = {"meta": "key", "events": "seq", "lives": "unit", "people": "id", "sources": "id",
       "k_states": "known"}
 INTEGER = {("events", "seq"), ("event_units", "seq"), ("k_states", "position")}
@@ -78,6 +85,8 @@ INDEXES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("versions", ("valid_to", "valid_from"), False),
     ("versions", ("unit", "valid_from"), False),
     ("versions", ("parent", "valid_from"), False),
+    ("transient", ("day",), False),
+    ("transient", ("unit", "day"), False),
     ("tenures", ("end_day", "start_day"), False),
     ("tenures", ("unit", "start_day"), False),
     ("tenures", ("person",), False),
@@ -92,6 +101,8 @@ INDEXES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("k_versions", ("known", "valid_from"), False),
     ("k_versions", ("known", "valid_to", "valid_from"), False),
     ("k_versions", ("known", "unit", "valid_from"), False),
+    ("k_transient", ("known", "day"), False),
+    ("k_transient", ("known", "unit", "day"), False),
     ("k_lives", ("known", "unit"), False),
     ("k_tenures", ("known", "end_day", "start_day"), False),
     ("k_tenures", ("known", "unit", "start_day"), False),
@@ -187,7 +198,8 @@ def event_rows(facts: Sequence[Fact]) -> tuple[list[Row], list[Row]]:
 
 
 def timeline_rows(tl: Timeline) -> dict[str, list[Row]]:
-    """Rows of `versions`, `lives`, `tenures` and `links` (columns as in COLUMNS)."""
+    """Rows of `versions`, `transient`, `lives`, `tenures` and `links` (columns as in
+    COLUMNS)."""
     def day(x: Any) -> str | None:
         return x.isoformat() if x is not None else None
 
@@ -195,6 +207,8 @@ def timeline_rows(tl: Timeline) -> dict[str, list[Row]]:
         "versions": [(v.unit, v.valid_from.isoformat(), day(v.valid_to), v.name, v.name_en,
                       v.kind, v.parent, v.event, str(tl.lives[v.unit].began))
                      for v in tl.versions],
+        "transient": [(v.unit, v.valid_from.isoformat(), v.name, v.name_en, v.kind, v.parent,
+                       v.event) for v in tl.transient],
         "lives": [(x.unit, str(x.began), x.began.iso, x.began_event, x.began_how,
                    str(x.ended) if x.ended else None, x.ended.iso if x.ended else None,
                    x.ended_event, x.ended_how) for x in tl.lives.values()],
@@ -226,14 +240,14 @@ def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
         for name in (*TABLES, *OVERLAYS):
             db.conn.execute(f'DROP TABLE IF EXISTS "{P}{name}"')
         _create_tables(db)
-        _insert(db, "events", ev)
-        _insert(db, "event_units", eu)
+        insert_rows(db, "events", ev)
+        insert_rows(db, "event_units", eu)
         for name, table_rows in rows.items():
-            _insert(db, name, table_rows)
-        _insert(db, "people", [(k, v.get("name"), v.get("name_en")) for k, v in people.items()])
-        _insert(db, "sources", [(k, *(v.get(f) for f in ("title", "publisher", "date", "url")))
+            insert_rows(db, name, table_rows)
+        insert_rows(db, "people", [(k, v.get("name"), v.get("name_en")) for k, v in people.items()])
+        insert_rows(db, "sources", [(k, *(v.get(f) for f in ("title", "publisher", "date", "url")))
                                 for k, v in sources.items()])
-        _insert(db, "meta", [("position", str(version)), ("title", title), ("layout", LAYOUT)])
+        insert_rows(db, "meta", [("position", str(version)), ("title", title), ("layout", LAYOUT)])
         _create_indexes(db)
         db.conn.commit()
     except BaseException:
@@ -242,7 +256,8 @@ def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
     return True
 
 
-def _insert(db: sqlite_utils.Database, name: str, rows: Sequence[Row]) -> None:
+def insert_rows(db: sqlite_utils.Database, name: str, rows: Sequence[Row]) -> None:
+    """Insert rows (columns as in COLUMNS) into table `name`, in the caller's transaction."""
     if rows:
         cols = COLUMNS[name]
         sql = (f"insert into {P}{name} ({', '.join(cols)}) values "
@@ -260,25 +275,44 @@ def dump(db: sqlite_utils.Database) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
-#: The `events` columns `fact_from_row` reads, in its order.
+#: The `events` columns `fact_from_row` reads.
 FACT_COLUMNS = "seq, id, type, date, recorded, sources, note, body"
 
 
-def fact_from_row(row: Sequence[Any]) -> Fact:
-    """The event value of an `events` row that starts with FACT_COLUMNS."""
+def fact_from_row(row: sqlite3.Row) -> Fact:
+    """The event value of an `events` row with (at least) the FACT_COLUMNS, read by name."""
     from orgchart.domain.facts import build_fact
 
-    seq, eid, typ, d, recorded, sources, note, body = row[:8]
+    eid, d = row["id"], row["date"]
     where = f"event '{eid}'"
-    own, cited = stored_json(body, where), stored_json(sources, where)
+    own, cited = stored_json(row["body"], where), stored_json(row["sources"], where)
     try:
-        return build_fact(typ, own, id=eid, date=EffDate.parse(d) if d else None,
-                          recorded=recorded, sources=tuple(cited), note=note, seq=seq)
+        return build_fact(row["type"], own, id=eid, date=EffDate.parse(d) if d else None,
+                          recorded=row["recorded"], sources=tuple(cited), note=row["note"],
+                          seq=row["seq"])
     except (KeyError, ValueError, TypeError) as e:
         raise damaged(where, f"{type(e).__name__}: {e}") from None
 
 
 def facts_from_tables(db: QueryDB) -> list[Fact]:
     """Every recorded event, in append order."""
-    return [fact_from_row(row) for row in db.execute(
-        f"select {FACT_COLUMNS} from {P}events order by seq").fetchall()]
+    return [fact_from_row(row) for row in named(db.execute(
+        f"select {FACT_COLUMNS} from {P}events order by seq")).fetchall()]
+
+
+def counted_facts(db: QueryDB, first: date, last: date | None = None,
+                  known: date | None = None) -> list[Fact]:
+    """The events that count and take effect from `first` (to `last`), in effective order:
+    in the knowledge state the connection sees, or in the one known at the end of `known`."""
+    where, params = ["day >= ?"], [first.isoformat()]
+    if last is not None:
+        where.append("day <= ?")
+        params.append(last.isoformat())
+    if known is None:
+        where.append(COUNTS)
+    else:
+        where.append(counts_at())
+        params += [known.isoformat()] * 2
+    return [fact_from_row(row) for row in named(db.execute(
+        f"select {FACT_COLUMNS} from {P}events where {' and '.join(where)} order by day, seq",
+        params)).fetchall()]

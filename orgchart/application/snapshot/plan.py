@@ -34,7 +34,7 @@ from orgchart.application.snapshot.read import Snapshot, SnapshotError
 from orgchart.domain.dates import EffDate
 from orgchart.domain.errors import OrgchartError, RuleViolation
 from orgchart.domain.facts import FACT_TYPES, Fact
-from orgchart.domain.rules import replay
+from orgchart.domain.rules import merge_default_parent, replay
 
 Event = dict[str, Any]
 Roles = dict[str, tuple[str, str | None]]  # role -> (person, title)
@@ -763,20 +763,13 @@ def _preorder(units: Mapping[str, _Unit]) -> list[str]:
 
 
 def _default_parent(units: Mapping[str, _Unit], order: list[str]) -> str | None:
-    """Where a merge's new unit goes by default: the first unit's parent, skipping ending ones."""
-    ending = set(order)
-    p = units[order[0]].parent
-    while p is not None and p in ending:
-        p = units[p].parent
-    return p
+    """Where a merge of `order` puts its new unit by default, in the chart `units`."""
+    return _default_parent_tree(_Tree(units), order)
 
 
 def _default_parent_tree(tree: _Tree, order: list[str]) -> str | None:
-    ending = set(order)
-    p = tree.parent[order[0]]
-    while p is not None and p in ending:
-        p = tree.parent.get(p)
-    return p
+    """Where a merge of `order` puts its new unit by default (the rules' own function)."""
+    return merge_default_parent(order, tree.parent.get, tree.within)
 
 
 def _names(units: Iterable[str]) -> str:

@@ -1,0 +1,147 @@
+"""What validation and loading read from the history so far, looked up in the query tables.
+
+`StoredState` is the tables' side of `orgchart.domain.validation.HistorySoFar`
+(plus the lookups a load needs: people, sources, the title); every lookup is
+by id or an index range scan, so its cost does not grow with the history.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+
+import sqlite_utils
+
+from orgchart.adapters.readmodel import tables
+from orgchart.adapters.readmodel.connection import QueryDB, named
+from orgchart.adapters.readmodel.intervals import (
+    LIFE,
+    TENURE,
+    VERSION,
+    alive_rows,
+    began_before,
+    day_before,
+)
+from orgchart.adapters.readmodel.tables import (
+    FACT_COLUMNS,
+    P,
+    counted_facts,
+    fact_from_row,
+    facts_from_tables,
+)
+from orgchart.domain.dates import EffDate
+from orgchart.domain.facts import Fact
+from orgchart.domain.rules import Seed, Tenure, UnitLife, UnitVersion
+
+
+def load_seed(db: QueryDB, d0: date) -> Seed:
+    """The state at the end of the day before `d0`, from the tables."""
+    before = day_before(d0)
+    # alive then: two index range scans, as in `queries`
+    versions = [
+        UnitVersion(unit=r["unit"], valid_from=date.fromisoformat(r["valid_from"]),
+                    valid_to=None, name=r["name"], name_en=r["name_en"], kind=r["kind"],
+                    parent=r["parent"], event=r["event"], rowid=r["rowid"])
+        for r in named(db.execute(alive_rows(
+            f"select rowid, unit, valid_from, name, name_en, kind, parent, event "
+            f"from {P}versions", VERSION), [before] * 3)).fetchall()]
+    alive = {v.unit for v in versions}
+    # alive the day before the window: any end they have is re-derived by the replay
+    lives = [replace(_life(r), ended=None, ended_event=None, ended_how=None)
+             for r in _rows_for(db, f"select rowid, * from {P}lives where unit in ", alive)]
+    tenures = [
+        Tenure(unit=r["unit"], role=r["role"], person=r["person"], title=r["title"],
+               start=EffDate.parse(r["start"]), start_event=r["start_event"], rowid=r["rowid"])
+        for r in named(db.execute(alive_rows(
+            f"select rowid, unit, role, person, title, start, start_event from {P}tenures",
+            TENURE), [before] * 3)).fetchall()]
+
+    # units that began before the window; those from the window on are replayed again
+    def id_used(unit: str) -> bool:
+        return db.execute(f"select 1 from {P}lives where unit = ? and {began_before(LIFE)}",
+                          [unit, d0.isoformat()]).fetchone() is not None
+
+    def life_of(unit: str) -> UnitLife | None:
+        rows = named(db.execute(f"select rowid, * from {P}lives where unit = ? "
+                                f"and {began_before(LIFE)}", [unit, d0.isoformat()])).fetchall()
+        return _life(rows[0]) if rows else None
+
+    return Seed(versions, lives, tenures, id_used, life_of)
+
+
+def _rows_for(db: QueryDB, sql: str, keys: set[str]) -> list[sqlite3.Row]:
+    """The rows `sql` (ending in `... in `) finds for these keys, in batches, read by name."""
+    out: list[sqlite3.Row] = []
+    items = sorted(keys)
+    for i in range(0, len(items), 500):
+        chunk = items[i:i + 500]
+        out.extend(named(db.execute(sql + f"({', '.join('?' for _ in chunk)})",
+                                    chunk)).fetchall())
+    return out
+
+
+def _life(r: sqlite3.Row) -> UnitLife:
+    ended = r["ended"]
+    return UnitLife(unit=r["unit"], began=EffDate.parse(r["began"]),
+                    began_event=r["began_event"], began_how=r["began_how"],
+                    ended=EffDate.parse(ended) if ended else None,
+                    ended_event=r["ended_event"], ended_how=r["ended_how"], rowid=r["rowid"])
+
+
+class StoredState:
+    """The history so far as the query tables hold it (their latest knowledge state)."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.version = max(tables.position(db), 0)
+
+    def fact(self, event_id: str) -> tuple[Fact, str | None] | None:
+        """The stored event with this id, and the id of its retraction if any."""
+        row = named(self.db.execute(f"select {FACT_COLUMNS}, retracted_by from {P}events "
+                                    f"where id = ?", [event_id])).fetchone()
+        return (fact_from_row(row), row["retracted_by"]) if row is not None else None
+
+    def facts(self, ids: Sequence[str]) -> dict[str, Fact]:
+        """The stored events among these ids (looked up in batches)."""
+        return {row["id"]: fact_from_row(row) for row in _rows_for(
+            self.db, f"select {FACT_COLUMNS} from {P}events where id in ", set(ids))}
+
+    def ids_like(self, event_id: str) -> list[str]:
+        """Ids sharing a prefix with `event_id` (for "did you mean")."""
+        return [r[0] for r in self.db.execute(
+            f"select id from {P}events where id like ? limit 200",
+            [event_id[:6].replace("%", "") + "%"]).fetchall()]
+
+    def reference(self, section: str, ids: Sequence[str]) -> dict[str, dict[str, str]]:
+        """The recorded fields of these people or sources."""
+        table = P + section
+        out: dict[str, dict[str, str]] = {}
+        for row in _rows_for(self.db, f"select * from {table} where id in ", set(ids)):
+            rec = dict(zip(row.keys(), row, strict=True))
+            out[rec.pop("id")] = {k: v for k, v in rec.items() if v is not None}
+        return out
+
+    def reference_ids(self, section: str, among: set[str] | None = None) -> set[str]:
+        """The recorded people or sources ids (only those `among` these, when given)."""
+        if among is None:
+            return {i for (i,) in self.db.execute(f"select id from {P}{section}").fetchall()}
+        return {r["id"] for r in _rows_for(self.db, f"select id from {P}{section} where id in ",
+                                           among)}
+
+    def all_facts(self) -> list[Fact]:
+        return facts_from_tables(self.db)
+
+    def counted_from(self, d0: date) -> list[Fact]:
+        return counted_facts(self.db, d0)
+
+    def seed(self, d0: date) -> Seed:
+        return load_seed(self.db, d0)
+
+    def last_recorded_day(self) -> date | None:
+        row = self.db.execute(f"select max(recorded_day) from {P}events").fetchone()
+        return date.fromisoformat(row[0]) if row and row[0] else None
+
+    def title(self) -> str | None:
+        return tables.meta(self.db, "title") if self.version > 0 else None

@@ -1,0 +1,227 @@
+"""The commands that write: `load` and `retract`, and the append loop they share.
+
+Each validates its new events against the history as the query tables hold
+it (`orgchart.domain.validation`, the tables supplying the state through
+`StoredState`), appends them at the tables' log position, and when another
+writer was first (a `Conflict`), catches up and does it all again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from orgchart.application.storage import MAX_ATTEMPTS, Storage
+from orgchart.domain.errors import FileError, OrgchartError, UnknownEvent
+from orgchart.domain.hints import did_you_mean
+
+if TYPE_CHECKING:
+    from orgchart.adapters.eventfile.parse import ParsedFile
+    from orgchart.adapters.readmodel.state import StoredState
+    from orgchart.domain.facts import Fact
+    from orgchart.domain.knowledge import Breach
+    from orgchart.domain.rules import Timeline
+
+#: `on_progress(path, phase, done, events)`: a phase (read, validate, append, index) of
+#: a file's load is done.
+ProgressFn = Callable[[str, str, int, int], None]
+
+#: Recorded fields of people or sources, by id.
+References = dict[str, dict[str, str]]
+
+
+@dataclass
+class LoadReport:
+    path: str
+    added: int
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@dataclass
+class Append:
+    """What one append writes: new events, people and sources, a new title."""
+
+    facts: list[Fact]
+    people: References
+    sources: References
+    title: str | None
+    timeline: Timeline | None = None  # the whole validated history (into an empty store)
+
+    def empty(self) -> bool:
+        return not (self.facts or self.people or self.sources or self.title is not None)
+
+
+def load(storage: Storage, paths: Sequence[str], now: datetime | None = None,
+         on_file: Callable[[LoadReport], None] | None = None,
+         on_progress: ProgressFn | None = None) -> list[LoadReport]:
+    """Validate and append each file (atomic per file, idempotent).
+
+    `on_progress(path, phase, done, events)` is told when each phase
+    (read, validate, append, index) of a file's load is done.
+    """
+    from orgchart.adapters.gcpause import paused_gc
+
+    now = now or utcnow()
+    reports = []
+    with paused_gc():
+        for path in paths:
+            reports.append(_load_one(storage, path, now, on_progress))
+            if on_file:
+                on_file(reports[-1])
+    return reports
+
+
+def _load_one(storage: Storage, path: str, now: datetime,
+              on_progress: ProgressFn | None) -> LoadReport:
+    """Validate and append one file."""
+    from orgchart.adapters.eventfile.parse import parse_file
+
+    tell = _progress_for(path, on_progress)
+    tell("read", 0, 0)
+    pf = parse_file(path, now)
+    tell("read", 1, len(pf.facts))
+
+    def prepare(state: StoredState) -> Append:
+        plan = _file_append(pf, state)
+        tell("validate", 2, len(pf.facts))
+        return plan
+
+    report = LoadReport(path, append(storage, prepare, tell))
+    tell("index", 4, len(pf.facts))
+    return report
+
+
+def _file_append(pf: ParsedFile, state: StoredState) -> Append:
+    """A file's new events, people, sources and title, checked against the history so far."""
+    from orgchart.adapters.eventfile.parse import (
+        check_references,
+        reference_additions,
+        references_used,
+    )
+    from orgchart.adapters.store import first_fact_position
+    from orgchart.domain.knowledge import check_states
+    from orgchart.domain.validation import check_new
+
+    people_used, sources_used = references_used(pf)
+    people_known = state.reference_ids("people", people_used)
+    sources_known = state.reference_ids("sources", sources_used)
+    if people_known != people_used or sources_known != sources_used:
+        # an error follows: read every id, to suggest the nearest
+        people_known = state.reference_ids("people")
+        sources_known = state.reference_ids("sources")
+    check_references(pf, people_known, sources_known)
+    people = reference_additions(pf, "people", state.reference("people", list(pf.people)))
+    sources = reference_additions(pf, "sources", state.reference("sources", list(pf.sources)))
+    title = pf.title if pf.title != state.title() else None
+    first = first_fact_position(state.version, len(people) + len(sources)
+                                + (title is not None))
+    new = _new_facts(pf, state, first)
+    timeline = None
+    if state.version == 0:  # an empty store: check every state, keep the latest
+        breach, timeline = check_states(new)
+    else:
+        breach = check_new(state, new)
+    if breach is not None:
+        raise _explain(pf, breach)
+    return Append(new, people, sources, title, timeline)
+
+
+def retract(storage: Storage, event_id: str, reason: str, now: datetime | None = None) -> str:
+    """Append a retraction of `event_id`; return the retraction's id."""
+    from orgchart.domain.facts import Retract, derive_id, with_seq
+    from orgchart.domain.validation import check_new
+
+    now = now or utcnow()
+    if not reason.strip():
+        raise OrgchartError("a retraction needs a --reason")
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    draft = Retract(id="", date=None, recorded=stamp, event=event_id, reason=reason)
+    fact = replace(draft, id=derive_id(draft))
+
+    def prepare(state: StoredState) -> Append:
+        if state.fact(event_id) is None:
+            raise UnknownEvent(f"unknown event '{event_id}'"
+                               f"{did_you_mean(event_id, state.ids_like(event_id))}")
+        new: list[Fact] = [with_seq(fact, state.version + 1)]
+        breach = check_new(state, new)
+        if breach is not None:
+            where = f" (in the history as known on {breach.state})" if breach.state else ""
+            broken = (f"it would break event '{breach.broken.id}' {breach.broken.label()}: "
+                      if breach.broken else "")
+            raise OrgchartError(f"cannot retract '{event_id}': {broken}{breach.rule}{where}")
+        return Append(new, {}, {}, None)
+
+    append(storage, prepare)
+    return fact.id
+
+
+def append(storage: Storage, prepare: Callable[[StoredState], Append],
+           tell: Callable[[str, int, int], None] | None = None) -> int:
+    """Catch up, validate against the tables (`prepare`), append at their position; on a
+    conflict (another writer was first), do it all again. Returns the events appended."""
+    from orgchart.adapters.readmodel import tables
+    from orgchart.adapters.readmodel.state import StoredState
+    from orgchart.adapters.store import Conflict
+
+    store = storage.store()
+    db = storage.open_tables()
+    try:
+        for _ in range(MAX_ATTEMPTS):
+            storage.catch_up(db)
+            state = StoredState(db)
+            plan = prepare(state)
+            if plan.empty():
+                return 0
+            try:
+                version = store.append_at(state.version, plan.facts, plan.people,
+                                          plan.sources, plan.title)
+            except Conflict:
+                continue
+            if tell is not None:
+                tell("append", 3, len(plan.facts))
+            if plan.timeline is not None:  # validated from nothing: write it as it is
+                tables.write_all(db, plan.facts, plan.timeline, plan.people, plan.sources,
+                                 plan.title, version)
+            storage.catch_up(db)
+            return len(plan.facts)
+    finally:
+        db.close()
+    raise OrgchartError("the store is too busy: other writers kept appending; try again")
+
+
+def _progress_for(path: str, fn: ProgressFn | None) -> Callable[[str, int, int], None]:
+    def tell(phase: str, done: int, events: int) -> None:
+        if fn is not None:
+            fn(path, phase, done, events)
+
+    return tell
+
+
+def _new_facts(pf: ParsedFile, state: StoredState, first: int) -> list[Fact]:
+    """The file's events not yet recorded, at their append positions from `first` on."""
+    from orgchart.domain.facts import with_seq
+
+    new: list[Fact] = []
+    stored = state.facts([f.id for f in pf.facts]) if state.version else {}
+    for f in pf.facts:
+        found = stored.get(f.id)
+        if found is None:
+            new.append(with_seq(f, first + len(new)))
+        elif found.content() != f.content():
+            raise pf.event_error(f, f"event id '{f.id}' is already recorded with different "
+                                    f"content; history is append-only: retract it and record "
+                                    f"the corrected event under a new id")
+    return new
+
+
+def _explain(pf: ParsedFile, b: Breach) -> FileError:
+    where = f" (in the history as known on {b.state})" if b.state else ""
+    if b.broken is None:
+        return pf.event_error(b.culprit, b.rule + where)
+    return pf.event_error(b.culprit, f"makes stored event '{b.broken.id}' {b.broken.label()} "
+                                     f"invalid: {b.rule}{where}")

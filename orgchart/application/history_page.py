@@ -1,0 +1,179 @@
+"""The steps of the `timeline` page, gathered on one view of the query tables.
+
+One step per distinct effective date on which an event in force (as known
+at `--known-at`) took effect, from `--from` to `--to`: the chart on that date
+with what changed since the previous step (as `render --since` draws it),
+the units on both dates (to name them) and the step's events. With `--root`,
+only the dates on which something under the root changed, and only the
+events that concern it. `orgchart.presentation.page` makes the page of it.
+
+The steps come one at a time while the view is open (a page of a long history
+has thousands, each with whole charts), so that only the step being drawn is
+in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from orgchart.adapters.readmodel import tables
+from orgchart.adapters.readmodel.queries import (
+    Unit,
+    log_rows,
+    people_table,
+    sources_table,
+    units_on,
+)
+from orgchart.application.queries import (
+    Delta,
+    RenderData,
+    chart_or_nothing,
+    drawing_on,
+    need_unit,
+)
+from orgchart.application.storage import Storage
+from orgchart.domain.dates import EffDate
+from orgchart.domain.errors import OrgchartError, UnknownUnit
+
+if TYPE_CHECKING:
+    from orgchart.adapters.readmodel.connection import QueryDB
+
+Row = dict[str, Any]
+
+
+@dataclass
+class PageStep:
+    """One date of the page."""
+
+    date: str  # the day (ISO)
+    written: list[str]  # the dates as its events wrote them (`2025`, `2025-01`), in order
+    since: str | None  # the previous step's date (None: the first step)
+    chart: dict[str, Any]  # the chart on the date, as `render` draws it
+    delta: Delta  # what changed since the previous step (or the day before)
+    before: dict[str, Unit]  # the units on the previous step's date, by id
+    after: dict[str, Unit]  # the units on the date, by id
+    events: list[Row]  # the step's events (as `log` gives them)
+
+
+@dataclass
+class PageData:
+    """Everything the page shows, as plain data."""
+
+    root: str | None
+    known_at: str | None
+    steps: Iterator[PageStep]  # in date order; OrgchartError at the end if there is none
+    people: dict[str, Row]  # by id: name, name_en
+    sources: dict[str, Row]  # by id: title, publisher, date, url
+
+
+@contextmanager
+def history_page(storage: Storage, start: EffDate | None = None, end: EffDate | None = None,
+                 root: str | None = None, known: EffDate | None = None) -> Iterator[PageData]:
+    """The page's data (see the module docstring); its steps are read while it is open."""
+    if start is not None and end is not None and start.day > end.day:
+        raise OrgchartError(f"--from {start} is after --to {end}")
+    with storage.query_db() as latest:
+        if root is not None:  # an unknown unit fails here, with a "did you mean"
+            need_unit(latest, root)
+    with storage.view(known) as db:  # one view (one connection) for the whole page
+        yield PageData(root, str(known) if known else None,
+                       _steps(db, start, end, root, known), people_table(db),
+                       sources_table(db))
+
+
+def _steps(db: QueryDB, start: EffDate | None, end: EffDate | None, root: str | None,
+           known: EffDate | None) -> Iterator[PageStep]:
+    """The steps in date order; OrgchartError when there is none."""
+    by_day: dict[str, list[Row]] = {}
+    for r in log_rows(db, start.day if start else None, end.day if end else None,
+                      counted=True):
+        by_day.setdefault(EffDate.parse(r["date"]).iso, []).append(r)
+    prev: EffDate | None = None
+    for iso in sorted(by_day):
+        day = date.fromisoformat(iso)
+        since = prev or EffDate(day - timedelta(days=1) if day > date.min else day)
+        when = _finest(r["date"] for r in by_day[iso])
+        step = _step(db, since, when, known, root, by_day[iso])
+        if step is None:
+            continue  # nothing under `root` changed on this date
+        step.since = str(since) if prev is not None else None
+        prev = when
+        yield step
+    if prev is None:
+        span = " ".join(x for x in (f"from {start}" if start else "",
+                                    f"to {end}" if end else "") if x)
+        under = f" under '{root}'" if root else ""
+        raise OrgchartError(f"no changes{under} to show{' ' + span if span else ''}"
+                            + (f" as known on {known}" if known else ""))
+
+
+def _step(db: QueryDB, since: EffDate, when: EffDate, known: EffDate | None,
+          root: str | None, rows: list[Row]) -> PageStep | None:
+    """The step on `when`, with the changes since `since` (None: nothing under `root`)."""
+    from orgchart.adapters.readmodel import changes
+
+    try:
+        found = changes.diff(db, since.day, when.day, root, (str(since), str(when)))
+    except UnknownUnit:
+        if root is None:
+            raise
+        return None  # `root` exists on neither date
+    if root is not None and not found:
+        return None
+    before = units_on(db, since.day)
+    after = units_on(db, when.day)
+    drawing = _drawing(db, when, known, root, since, found)
+    chart, delta = drawing["chart"], drawing["delta"]
+    assert delta is not None
+    events = rows
+    if root is not None:
+        shown = ({u["id"] for u in chart["units"]} | {u["id"] for u in delta["before"]}
+                 | {c["unit"] for c in delta["changes"]})
+        caused = {e for c in delta["changes"] for e in c["events"]}
+        events = [r for r in rows if r["id"] in caused or _units_named(r) & shown]
+    return PageStep(when.iso, [r["date"] for r in rows], None, chart, delta, before, after,
+                    events)
+
+
+def _drawing(db: QueryDB, day: EffDate, known: EffDate | None, root: str | None,
+             since: EffDate, found: list[dict[str, Any]]) -> RenderData:
+    """What `render --since` draws, also when `root` does not exist on `day` (it ended
+    there): then no chart, only what changed."""
+    try:
+        return drawing_on(db, day, known, root, None, since, found)
+    except UnknownUnit:
+        if root is None:
+            raise
+    chart: dict[str, Any] = {"date": str(day), "known_at": str(known) if known else None,
+                             "units": [], "title": tables.meta(db, "title"), "sources": []}
+    return {"chart": chart,
+            "delta": {"since": str(since), "reverse": False, "changes": found,
+                      "before": chart_or_nothing(db, since, root, None), "links": [],
+                      "lives": {}}}
+
+
+def _finest(written: Iterable[str]) -> EffDate:
+    """Of dates written for the same first day (`2025`, `2025-01`), the most precise."""
+    rank = {"year": 0, "month": 1, "day": 2}
+    return max((EffDate.parse(w) for w in written), key=lambda d: rank[d.precision])
+
+
+def _units_named(r: Row) -> set[str]:
+    """The unit ids an event names (its unit, parts, merged units, target, parents)."""
+    out: set[str] = set()
+    for key in ("unit", "parent", "children_to"):
+        if isinstance(r.get(key), str):
+            out.add(r[key])
+    for x in r.get("units") or []:
+        out.add(x)
+    into = r.get("into")
+    for part in (into if isinstance(into, list) else [into]):
+        if isinstance(part, str):
+            out.add(part)
+        elif isinstance(part, Mapping):
+            out.update(v for k, v in part.items() if k in ("unit", "parent") and v)
+    return out

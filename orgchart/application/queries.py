@@ -1,0 +1,244 @@
+"""The queries: one function per question, each answered on one connection to the query
+tables (seen as the history was known on `--known-at`, when given), in plain data shaped
+like the JSON forms of SPEC §3.
+
+`explain_*` add to an answer what its text form needs to name things (see
+`orgchart.adapters.readmodel.explain.context`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from orgchart.adapters.readmodel import queries, tables
+from orgchart.application.storage import Storage
+from orgchart.domain.dates import EffDate
+from orgchart.domain.errors import UnknownUnit
+
+if TYPE_CHECKING:
+    from orgchart.adapters.readmodel.connection import QueryDB
+
+
+#: `at`'s answer: {"date", "known_at", "units", "title"} (and "sources" in what `render`
+#: draws), as JSON prints it.
+Chart = dict[str, Any]
+
+
+class Delta(TypedDict):
+    """What `render --since` adds to a chart (see `orgchart.presentation.graph.Delta`)."""
+
+    since: str
+    reverse: bool
+    changes: list[dict[str, Any]]
+    before: list[queries.Unit]
+    links: list[dict[str, Any]]
+    lives: dict[str, dict[str, Any]]
+
+
+class RenderData(TypedDict):
+    """What `render` draws: the chart with the sources it cites and, with `--since`, what
+    changed since then."""
+
+    chart: Chart
+    delta: Delta | None
+
+
+def at(storage: Storage, day: EffDate, known: EffDate | None = None, root: str | None = None,
+       depth: int | None = None) -> Chart:
+    """The chart on `day` (SPEC §3 `at --format json`)."""
+    with storage.view(known) as db:
+        return chart_on(db, day, known, root, depth)
+
+
+def chart_on(db: QueryDB, day: EffDate, known: EffDate | None, root: str | None,
+             depth: int | None) -> Chart:
+    """`at`'s answer from the query tables in `db`."""
+    return {"date": str(day), "known_at": str(known) if known else None,
+            "units": queries.chart(db, day.day, root, depth), "title": tables.meta(db, "title")}
+
+
+def need_unit(db: QueryDB, unit: str) -> None:
+    """UnknownUnit (with a "did you mean") unless `unit` ever existed."""
+    if not queries.unit_exists(db, unit):
+        raise UnknownUnit(queries.unit_absence(db, unit, date.today()))
+
+
+def log(storage: Storage, start: EffDate | None = None, end: EffDate | None = None,
+        unit: str | None = None) -> list[dict[str, Any]]:
+    """The events in effective order (SPEC §3 `log --format json`)."""
+    with storage.query_db() as db:
+        if unit is not None:
+            need_unit(db, unit)
+        return list(queries.log_rows(db, start.day if start else None,
+                                     end.day if end else None, unit))
+
+
+def export(storage: Storage) -> dict[str, Any]:
+    """Every recorded event as an `orgchart/v1` document that loads back the same."""
+    from orgchart.adapters.eventfile.export import document
+
+    with storage.query_db() as db:
+        facts = tables.facts_from_tables(db)
+        people = tables.reference_rows(db, "people")
+        sources = tables.reference_rows(db, "sources")
+        return document(facts, people, sources, tables.meta(db, "title"))
+
+
+def render_data(storage: Storage, day: EffDate, known: EffDate | None = None,
+                root: str | None = None, depth: int | None = None,
+                since: EffDate | None = None) -> RenderData:
+    """What `render` draws: the chart of `at` plus its `sources`, and with `since` the
+    changes since then."""
+    with storage.view(known) as db:  # one view (one connection) for it all
+        return drawing_on(db, day, known, root, depth, since)
+
+
+def drawing_on(db: QueryDB, day: EffDate, known: EffDate | None, root: str | None,
+               depth: int | None, since: EffDate | None,
+               found: list[dict[str, Any]] | None = None) -> RenderData:
+    """`render_data`'s answer from the query tables in `db` (`found`: the diff from `since`
+    to `day`, when already known)."""
+    from orgchart.adapters.readmodel import changes, gather
+
+    chart = chart_on(db, day, known, root, depth)
+    shown = {u["id"] for u in chart["units"]}
+    delta: Delta | None = None
+    if since is not None:
+        if found is None:
+            found = changes.diff(db, since.day, day.day, root, (str(since), str(day)))
+        removed = {c["unit"] for c in found if c["change"] == "removed"}
+        shown |= removed
+        delta = {"since": str(since), "reverse": since.day > day.day, "changes": found,
+                 "before": chart_or_nothing(db, since, root, depth),
+                 "links": gather.links_between(db, since.day, day.day),
+                 "lives": gather.lives(db, removed)}
+    upto = max(day.day, since.day) if since is not None else day.day
+    chart["sources"] = gather.chart_sources(db, upto, shown)
+    return {"chart": chart, "delta": delta}
+
+
+def chart_or_nothing(db: QueryDB, day: EffDate, root: str | None,
+                     depth: int | None) -> list[queries.Unit]:
+    """The chart's units on `day`, or none when `root` did not exist (yet, or any more)."""
+    try:
+        return queries.chart(db, day.day, root, depth)
+    except UnknownUnit:
+        return []
+
+
+# -- explaining: diff, history, lineage (orgchart.adapters.readmodel.changes / story) -------
+
+
+def diff(storage: Storage, d1: EffDate, d2: EffDate, known: EffDate | None = None,
+         root: str | None = None) -> dict[str, Any]:
+    """What changed from the chart on `d1` to the chart on `d2` (SPEC §3 `diff` JSON)."""
+    from orgchart.adapters.readmodel import changes
+
+    with storage.view(known) as db:
+        return {"from": str(d1), "to": str(d2), "known_at": str(known) if known else None,
+                "changes": changes.diff(db, d1.day, d2.day, root, (str(d1), str(d2)))}
+
+
+def explain_diff(storage: Storage, d1: EffDate, d2: EffDate, known: EffDate | None = None,
+                 root: str | None = None) -> dict[str, Any]:
+    """`diff` plus what its text form needs: the changed units on both dates, the
+    events (causes, and for added or removed units their leaders' events), names."""
+    from orgchart.adapters.readmodel import changes
+    from orgchart.adapters.readmodel.explain import context
+
+    with storage.view(known) as db:
+        found = changes.diff(db, d1.day, d2.day, root, (str(d1), str(d2)))
+        units = {c["unit"] for c in found}
+        before = {u: x for u, x in queries.units_on(db, d1.day).items() if u in units}
+        after = {u: x for u, x in queries.units_on(db, d2.day).items() if u in units}
+        related = changes.related_events(db, found, d1.day, d2.day)
+        parents = {x["parent"] for x in [*before.values(), *after.values()] if x["parent"]}
+        people = {p for c in found if c["change"] == "leader"
+                  for p in (c["before"], c["after"]) if p}
+        event_ids = {e for c in found for e in c["events"]} | {
+            e for ids in related.values() for e in ids}
+        diff = {"from": str(d1), "to": str(d2), "known_at": str(known) if known else None,
+                "changes": found}
+        return {"diff": diff, "root": root, "before": before, "after": after,
+                "related": related,
+                "context": context(db, event_ids, units | parents, people)}
+
+
+@contextmanager
+def _unit_view(storage: Storage, unit: str, known: EffDate | None) -> Iterator[QueryDB]:
+    """`storage.view(known)`, once `unit` is known there (else a clear UnknownUnit)."""
+    from orgchart.adapters.readmodel.story import need_unit as need_story_unit
+
+    with storage.view(known) as db:
+        try:
+            need_story_unit(db, unit)
+        except UnknownUnit:
+            if known is not None:
+                with storage.query_db() as full:
+                    if queries.unit_exists(full, unit):
+                        raise UnknownUnit(f"unit '{unit}' was not yet recorded "
+                                          f"on {known} (--known-at)") from None
+            raise
+        yield db
+
+
+def history(storage: Storage, unit: str, known: EffDate | None = None) -> dict[str, Any]:
+    """One unit's story in effective order (see orgchart.adapters.readmodel.story)."""
+    from orgchart.adapters.readmodel import story
+
+    with _unit_view(storage, unit, known) as db:
+        return _known_first(story.history(db, unit), known)
+
+
+def explain_history(storage: Storage, unit: str,
+                    known: EffDate | None = None) -> dict[str, Any]:
+    """`history` plus the names, people and sources its text form shows."""
+    from orgchart.adapters.readmodel import story
+    from orgchart.adapters.readmodel.explain import context
+
+    with _unit_view(storage, unit, known) as db:
+        h = _known_first(story.history(db, unit), known)
+        units = {unit} | {x for e in h["story"] if e["what"] != "renamed"
+                          for key in ("from", "into", "before", "after", "parent",
+                                      "children_to")
+                          for x in _ids(e.get(key))}
+        people = {e["person"] for e in h["story"] if "person" in e}
+        return {"history": h,
+                "context": context(db, [e["event"] for e in h["story"]], units, people)}
+
+
+def lineage(storage: Storage, unit: str, known: EffDate | None = None) -> dict[str, Any]:
+    """The unit's ancestry and descendants through splits and merges (nodes and edges)."""
+    from orgchart.adapters.readmodel import story
+
+    with _unit_view(storage, unit, known) as db:
+        return _known_first(story.lineage(db, unit), known)
+
+
+def explain_lineage(storage: Storage, unit: str,
+                    known: EffDate | None = None) -> dict[str, Any]:
+    """`lineage` plus the names and sources its text form shows."""
+    from orgchart.adapters.readmodel import story
+    from orgchart.adapters.readmodel.explain import context
+
+    with _unit_view(storage, unit, known) as db:
+        g = _known_first(story.lineage(db, unit), known)
+        return {"lineage": g, "context": context(db, [e["event"] for e in g["edges"]],
+                                                 [n["id"] for n in g["nodes"]])}
+
+
+def _ids(value: Any) -> list[str]:
+    """Unit ids in a history entry field: one id, a list of ids, or nothing."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _known_first(data: dict[str, Any], known: EffDate | None) -> dict[str, Any]:
+    """`data` with `known_at` right after its `unit` (as `at` and `diff` put it up front)."""
+    return {"unit": data["unit"], "known_at": str(known) if known else None, **data}
