@@ -55,14 +55,63 @@ def search(svc: OrgChartService, text: str, day: EffDate,
         return {"query": text, "date": str(day), **browse.search(db, text, day.day, limit)}
 
 
-def person(svc: OrgChartService, person_id: str) -> dict[str, Any]:
-    """Every role `person_id` held (unit, role, title, from, to), in the order they began."""
-    with svc.query_db() as db:
-        found = browse.person_roles(db, person_id)
-        if found is None:
-            raise UnknownPerson(f"unknown person '{person_id}'"
-                                f"{did_you_mean(person_id, browse.people_ids(db))}")
-        return found
+def person(svc: OrgChartService, person_id: str,
+           known: EffDate | None = None) -> dict[str, Any]:
+    """Every role a person held (unit, role, title, from, to, and what became of the unit),
+    in the order they began. `person_id` is an id, or a name or English name that only
+    one person has; anything else is UnknownPerson with a "did you mean" hint."""
+    with svc.view(known) as db:
+        return _person(db, person_id, known)
+
+
+def explain_person(svc: OrgChartService, person_id: str,
+                   known: EffDate | None = None) -> dict[str, Any]:
+    """`person` plus the names and sources its text form shows."""
+    from orgchart.adapters.readmodel.explain import context
+
+    with svc.view(known) as db:
+        found = _person(db, person_id, known)
+        roles = found["roles"]
+        events = [e for r in roles for e in (r["event"], r["ended_by"], r["unit_ended_event"])
+                  if e]
+        units = {r["unit"] for r in roles} | {s["id"] for r in roles for s in r["successors"]}
+        return {"person": found, "context": context(db, events, units, [found["person"]])}
+
+
+def _person(db: Any, person_id: str, known: EffDate | None) -> dict[str, Any]:
+    found = browse.person_roles(db, person_id)
+    if found is None:
+        found = browse.person_roles(db, _person_by_name(db, person_id))
+    assert found is not None
+    return {"person": found["person"], "known_at": str(known) if known else None,
+            **{k: v for k, v in found.items() if k != "person"}}
+
+
+def _person_by_name(db: Any, text: str) -> str:
+    """The id of the one person named `text` (name or English name, any case)."""
+    people = browse.people_names(db)
+    wanted = text.strip().casefold()
+    ids = [pid for pid, name, name_en in people
+           if wanted in ((name or "").casefold(), (name_en or "").casefold())]
+    if len(ids) == 1:
+        return ids[0]
+    if ids:
+        raise UnknownPerson(f"'{text}' names {len(ids)} people: {', '.join(ids)}; "
+                            f"give one of these ids")
+    words = [w for pid, name, name_en in people for w in (pid, name, name_en) if w]
+    raise UnknownPerson(f"unknown person '{text}'{did_you_mean(text, words)}")
+
+
+def people(svc: OrgChartService, day: EffDate | None = None,
+           known: EffDate | None = None) -> dict[str, Any]:
+    """Every recorded person (id, name, name_en) by name; with `day`, the roles held that
+    day instead (person, role, title, since, and the unit with its name that day)."""
+    with svc.view(known) as db:
+        head = {"date": str(day) if day else None, "known_at": str(known) if known else None}
+        if day is None:
+            return {**head, "people": [{"person": pid, "name": name, "name_en": name_en}
+                                       for pid, name, name_en in browse.people_names(db)]}
+        return {**head, "roles": browse.people_on(db, day.day)}
 
 
 def span(svc: OrgChartService) -> dict[str, str | None]:

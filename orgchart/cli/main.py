@@ -308,6 +308,49 @@ def lineage(ctx: click.Context, unit: str, known: EffDate | None, fmt: str,
                    nl=False)
 
 
+@cli.command()
+@click.argument("person_id", metavar="ID_OR_NAME")
+@known_at_option
+@format_option("text", "json")
+@click.pass_context
+def person(ctx: click.Context, person_id: str, known: EffDate | None, fmt: str) -> None:
+    """Every role a person held, in every unit, with dates, titles and sources, and what
+    became of each unit (renamed, merged, split, dissolved). ID_OR_NAME is a person's id,
+    or a name or English name only one person has.
+
+    Example: orgchart person zhang-kaifu
+    """
+    from orgchart.application import browse
+    from orgchart.presentation import formats, people_text
+
+    if fmt == "json":
+        emit(formats.to_json(browse.person(service(ctx), person_id, known)))
+    else:
+        say(people_text.person_text(browse.explain_person(service(ctx), person_id, known)),
+            nl=False)
+
+
+@cli.command()
+@click.option("--at", "day", metavar="DATE", type=DATE, default=None,
+              help="Only the roles held on this day, with their units.")
+@known_at_option
+@format_option("text", "json")
+@click.pass_context
+def people(ctx: click.Context, day: EffDate | None, known: EffDate | None, fmt: str) -> None:
+    """Every recorded person by name; with --at DATE, who held which role that day.
+
+    Example: orgchart people --at 2026-04-01
+    """
+    from orgchart.application import browse
+    from orgchart.presentation import formats, people_text
+
+    data = browse.people(service(ctx), day, known)
+    if fmt == "json":
+        emit(formats.to_json(data))
+    else:
+        say(people_text.people_text(data), nl=False)
+
+
 def _draw_lineage(graph: dict[str, Any], output: str) -> None:
     from orgchart.presentation import draw, lineage
 

@@ -184,7 +184,14 @@ def test_person_lists_every_role(client: TestClient) -> None:
         "unit": "search-rec", "name": "搜推智能产品事业部",
         "name_en": "Intelligent Search & Recommendation Products BU", "role": "head",
         "title": "负责人", "from": "2025-01", "to": "2026-04-01",
-        "event": "appoint-2025-01-880acec069", "ended_by": "step_down-2026-04-01-942f3eb1d5"}]
+        "event": "appoint-2025-01-880acec069", "ended_by": "step_down-2026-04-01-942f3eb1d5",
+        # what became of the unit (issue 14): split into two
+        "renamed": [], "unit_ended": "2026-04-01", "unit_ended_how": "split",
+        "unit_ended_event": "split-2026-04-01-6ebf6effab",
+        "successors": [{"id": "platform-users", "name": "平台用户及产品",
+                        "name_en": "Platform Users & Products"},
+                       {"id": "smart-algorithms", "name": "智能算法",
+                        "name_en": "Intelligent Algorithms"}]}]
 
 
 # -- errors: one line of JSON, 4xx --------------------------------------------------------------

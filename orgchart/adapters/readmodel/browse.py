@@ -205,7 +205,10 @@ def _search_people(db: QueryDB, needle: str, day: date, limit: int) -> list[dict
 
 def person_roles(db: QueryDB, person: str) -> dict[str, Any] | None:
     """Every role `person` held: unit (and its name then), role, title, from/to and the
-    events that began and ended it, in the order they began. None for an unknown person."""
+    events that began and ended it, in the order they began; and what became of the unit:
+    `renamed` (its later names, each with `from`), `unit_ended` (date text, or null while
+    it lives), `unit_ended_how`, `unit_ended_event` and `successors` (the units it went
+    into at its end). None for an unknown person."""
     row = db.execute(f"select id, name, name_en from {P}people where id = ?",
                      [person]).fetchone()
     tenures = db.execute(
@@ -221,13 +224,59 @@ def person_roles(db: QueryDB, person: str) -> dict[str, Any] | None:
             f"desc, valid_from limit 1", [unit, start_day, start_day]).fetchone()
         roles.append({"unit": unit, "name": named[0] if named else None,
                       "name_en": named[1] if named else None, "role": role, "title": title,
-                      "from": start, "to": end, "event": start_event, "ended_by": end_event})
+                      "from": start, "to": end, "event": start_event, "ended_by": end_event,
+                      **_unit_fate(db, unit, start_day,
+                                   (named[0], named[1]) if named else (None, None))})
     return {"person": person, "name": row[1] if row else None,
             "name_en": row[2] if row else None, "roles": roles}
 
 
-def people_ids(db: QueryDB) -> list[str]:
-    return [r[0] for r in db.execute(f"select id from {P}people").fetchall()]
+def _unit_fate(db: QueryDB, unit: str, start_day: str,
+               named: tuple[Any, Any]) -> dict[str, Any]:
+    """What became of `unit` after `start_day`: its later names, its end, its successors."""
+    renamed: list[dict[str, Any]] = []
+    last = named
+    for name, name_en, valid_from in db.execute(
+            f"select name, name_en, valid_from from {P}versions where unit = ? "
+            f"and valid_from > ? order by valid_from", [unit, start_day]).fetchall():
+        if (name, name_en) != last:
+            renamed.append({"name": name, "name_en": name_en, "from": valid_from})
+            last = (name, name_en)
+    life = db.execute(f"select ended, ended_how, ended_event from {P}lives where unit = ?",
+                      [unit]).fetchone()
+    ended, how, event = life if life is not None else (None, None, None)
+    successors = [] if event is None else [
+        {"id": target, "name": shown[0] if shown else None,
+         "name_en": shown[1] if shown else None}
+        for target, day in db.execute(f"select distinct target, day from {P}links "
+                                      f"where source = ? and event = ? order by target",
+                                      [unit, event]).fetchall()
+        for shown in [unit_version(db, day, target) or last_version(db, target)]]
+    return {"renamed": renamed, "unit_ended": ended, "unit_ended_how": how,
+            "unit_ended_event": event, "successors": successors}
+
+
+def people_names(db: QueryDB) -> list[tuple[str, str | None, str | None]]:
+    """(id, name, name_en) of every recorded person, by name then id."""
+    rows = db.execute(f"select id, name, name_en from {P}people").fetchall()
+    return sorted(((r[0], r[1], r[2]) for r in rows), key=lambda r: (r[1] or r[2] or "", r[0]))
+
+
+def people_on(db: QueryDB, day: date) -> list[dict[str, Any]]:
+    """The roles held on `day`: person (id, name, name_en), role, title, since, and the unit
+    (id, name and name_en that day), by the person's name, then id, unit and role."""
+    d = day.isoformat()
+    rows = db.execute(
+        f"select t.person, p.name, p.name_en, t.role, t.title, t.start, t.unit, v.name, "
+        f"v.name_en from {P}tenures t left join {P}people p on p.id = t.person "
+        f"join {P}versions v on v.unit = t.unit and {_ON} "
+        f"where t.start_day <= ? and (t.end_day is null or t.end_day > ?)",
+        [d, d, d, d]).fetchall()
+    held = [{"person": r[0], "name": r[1], "name_en": r[2], "role": r[3], "title": r[4],
+             "since": r[5], "unit": r[6], "unit_name": r[7], "unit_name_en": r[8]}
+            for r in rows]
+    return sorted(held, key=lambda h: (h["name"] or h["name_en"] or "", h["person"], h["unit"],
+                                       h["role"]))
 
 
 # -- helpers -----------------------------------------------------------------------------
