@@ -53,6 +53,16 @@ def at(storage: Storage, day: EffDate, known: EffDate | None = None, root: str |
         return chart_on(db, day, known, root, depth)
 
 
+def at_tree(storage: Storage, day: EffDate, known: EffDate | None = None,
+            root: str | None = None, depth: int | None = None) -> Chart:
+    """`at` plus `named_since`: for each unit renamed by `day`, the date its name of that
+    day began (the text tree shows it; JSON keeps the SPEC's shape)."""
+    with storage.view(known) as db:
+        chart = chart_on(db, day, known, root, depth)
+        return {**chart, "named_since": queries.named_since(
+            db, day.day.isoformat(), [u["id"] for u in chart["units"]])}
+
+
 def chart_on(db: QueryDB, day: EffDate, known: EffDate | None, root: str | None,
              depth: int | None) -> Chart:
     """`at`'s answer from the query tables in `db`."""

@@ -89,6 +89,10 @@ class OrgChartService:
            depth: int | None = None) -> queries.Chart:
         return queries.at(self.storage, day, known, root, depth)
 
+    def at_tree(self, day: EffDate, known: EffDate | None = None, root: str | None = None,
+                depth: int | None = None) -> queries.Chart:
+        return queries.at_tree(self.storage, day, known, root, depth)
+
     def log(self, start: EffDate | None = None, end: EffDate | None = None,
             unit: str | None = None) -> list[dict[str, Any]]:
         return queries.log(self.storage, start, end, unit)

@@ -138,10 +138,11 @@ def at(ctx: click.Context, day: EffDate, known: EffDate | None, root: str | None
     """The chart as it stood on DATE (YYYY, YYYY-MM, YYYY-MM-DD or `today`)."""
     from orgchart.presentation import formats
 
-    chart = service(ctx).at(day, known, root, depth)
     if fmt == "tree":
-        say(formats.chart_tree(chart), nl=False)
-    elif fmt == "json":
+        say(formats.chart_tree(service(ctx).at_tree(day, known, root, depth)), nl=False)
+        return
+    chart = service(ctx).at(day, known, root, depth)
+    if fmt == "json":
         emit(formats.chart_json(chart), nl=False)
     elif fmt == "csv":
         emit(formats.chart_csv(chart), nl=False)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orgchart.presentation.names import label
+from orgchart.presentation.names import label, names_label
 from orgchart.presentation.sentences import sentences_of
 
 Ctx = dict[str, Any]
@@ -252,7 +252,7 @@ def history_text(data: dict[str, Any]) -> str:
     h = data["history"]
     w = Words(data["context"])
     uid = h["unit"]
-    lines = [f"{label(h['name'], h['name_en'])}  [{uid}]"]
+    lines = [f"{names_label(h.get('names'), h['name'], h['name_en'])}  [{uid}]"]
     facts = [x for x in (h["kind"], _span(h["began"], h["ended"], h["ended_how"])) if x]
     if h.get("known_at"):
         facts.append(f"as known on {h['known_at']}")
@@ -306,7 +306,7 @@ def lineage_text(data: dict[str, Any]) -> str:
     uid = g["unit"]
     nodes = {n["id"]: n for n in g["nodes"]}
     me = nodes[uid]
-    head = f"Lineage of {label(me['name'], me['name_en'])}  [{uid}]"
+    head = f"Lineage of {names_label(me.get('names'), me['name'], me['name_en'])}  [{uid}]"
     if g.get("known_at"):
         head += f", as known on {g['known_at']}"
     lines = [head]
@@ -327,7 +327,8 @@ def lineage_text(data: dict[str, Any]) -> str:
     lines += ["", "Units by generation"]
     for n in g["nodes"]:
         mark = "▶ " if n["id"] == uid else "  "
-        lines.append(f"  {n['generation']:>3}  {mark}{label(n['name'], n['name_en'])}  "
+        lines.append(f"  {n['generation']:>3}  {mark}"
+                     f"{names_label(n.get('names'), n['name'], n['name_en'])}  "
                      f"[{n['id']}]  {_span(n['began'], n['ended'], n['ended_how'])}")
     lines += w.sources_block()
     return "\n".join(lines) + "\n"

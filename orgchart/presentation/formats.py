@@ -28,8 +28,10 @@ def leader_text(leader: dict[str, Any]) -> str:
 
 
 def chart_tree(chart: dict[str, Any]) -> str:
-    """A readable Unicode tree of a chart."""
+    """A readable Unicode tree of a chart; a unit renamed since it began says since when it
+    bears its name (`named_since`, when the chart has it)."""
     units = chart["units"]
+    named_since = chart.get("named_since") or {}
     header = f"{chart.get('title') or 'Organisation'} — on {chart['date']}"
     if chart.get("known_at"):
         header += f", as known on {chart['known_at']}"
@@ -47,6 +49,8 @@ def chart_tree(chart: dict[str, Any]) -> str:
         u = by_id[uid]
         branch = "" if top else ("└── " if last else "├── ")
         facts = [x for x in (u["kind"], f"since {u['since']}") if x]
+        if uid in named_since:
+            facts.append(f"named so since {named_since[uid]}")
         lines.append(f"{prefix}{branch}{label(u['name'], u['name_en'])}  [{', '.join(facts)}]")
         child_prefix = prefix + ("" if top else ("    " if last else "│   "))
         children = kids.get(uid, [])

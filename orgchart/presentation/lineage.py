@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from orgchart.presentation.graph import FAINT, FONT, INK, MUTED, small, table
+from orgchart.presentation.names import later_names, names_label
 from orgchart.presentation.text import html, quoted
 
 HOW = {"split": "split", "merge": "merge"}
@@ -24,8 +25,9 @@ def lineage_dot(lineage: Mapping[str, Any], title: str | None = None) -> str:
     """The lineage graph: units as boxes with lifespans, events as small joining nodes."""
     focus = lineage["unit"]
     nodes = list(lineage["nodes"])
-    names = {n["id"]: n["name"] for n in nodes}
-    heading = f"Lineage of {names.get(focus, focus)} ({focus})"
+    me = next((n for n in nodes if n["id"] == focus), None)
+    shown = names_label(me.get("names"), me["name"], None) if me else focus
+    heading = f"Lineage of {shown} ({focus})"
     sub = "splits and merges"
     if lineage.get("known_at"):
         sub += f", as known on {lineage['known_at']}"
@@ -67,10 +69,14 @@ def lineage_dot(lineage: Mapping[str, Any], title: str | None = None) -> str:
 
 
 def _unit(n: Mapping[str, Any], focus: bool) -> str:
+    names = n.get("names") or []
+    first = names[0] if len(names) > 1 else n  # renamed: the box begins with its first name
     rows: list[str | tuple[str, str | None]] = [
-        f"<FONT POINT-SIZE=\"12\"><B>{html(n['name'])}</B></FONT>"]
-    if n.get("name_en") and n["name_en"] != n["name"]:
-        rows.append(small(n["name_en"], MUTED, 9.5))
+        f"<FONT POINT-SIZE=\"12\"><B>{html(first['name'])}</B></FONT>"]
+    if first.get("name_en") and first["name_en"] != first["name"]:
+        rows.append(small(first["name_en"], MUTED, 9.5))
+    for later in later_names(names):  # then its later names, from the date each began
+        rows.append(small(f"→ {later}", INK, 10))
     rows.append(small(" · ".join(x for x in (n["id"], n.get("kind")) if x), MUTED, 8.5,
                        italic=True))
     began = f"{n['began']}" + (f" ({n['began_how']})" if n.get("began_how") not in

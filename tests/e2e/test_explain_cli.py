@@ -181,7 +181,9 @@ def test_history_json(seeded: Run) -> None:
     assert {k: v for k, v in h.items() if k != "story"} == {
         "unit": "search-rec", "known_at": None, "name": "搜推智能产品事业部",
         "name_en": "Intelligent Search & Recommendation Products BU", "kind": "business unit",
-        "began": "2025-01", "began_how": "establish", "ended": "2026-04-01", "ended_how": "split"}
+        "began": "2025-01", "began_how": "establish", "ended": "2026-04-01", "ended_how": "split",
+        "names": [{"name": "搜推智能产品事业部", "from": "2025-01",  # names of the day (issue 14)
+                   "name_en": "Intelligent Search & Recommendation Products BU"}]}
     assert [(x["date"], x["what"], x["event"]) for x in h["story"]] == [
         ("2025-01", "began", "establish-2025-01-1a73bfc467"),
         ("2025-01", "leader", "appoint-2025-01-880acec069"),

@@ -83,7 +83,8 @@ def test_ancestry_over_three_generations(gens: Run) -> None:
     assert g["edges"][1]["date"] == "2024-06-01" and g["edges"][1]["sources"] == ["memo"]
     assert g["nodes"][0] == {"id": "a", "name": "A", "name_en": "Alpha", "kind": None,
                              "began": "2015-03", "began_how": "establish",
-                             "ended": "2020-01-01", "ended_how": "split", "generation": -3}
+                             "ended": "2020-01-01", "ended_how": "split", "generation": -3,
+                             "names": [{"name": "A", "name_en": "Alpha", "from": "2015-03"}]}
     assert g["unit"] == "g" and g["known_at"] is None
 
 
@@ -110,7 +111,8 @@ def test_a_unit_with_no_lineage(gens: Run) -> None:
     t = as_json(gens, "lineage", "t")
     assert t["nodes"] == [{"id": "t", "name": "T", "name_en": None, "kind": None,
                            "began": "2016", "began_how": "establish", "ended": None,
-                           "ended_how": None, "generation": 0}]
+                           "ended_how": None, "generation": 0,
+                           "names": [{"name": "T", "name_en": None, "from": "2016"}]}]
     assert t["edges"] == []
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -182,3 +182,34 @@ def sources_table(db: QueryDB) -> dict[str, dict[str, Any]]:
 
 def unit_exists(db: QueryDB, unit: str) -> bool:
     return db.execute(f"select 1 from {P}lives where unit = ?", [unit]).fetchone() is not None
+
+
+# -- names of the day ----------------------------------------------------------------------
+
+
+def names_of(db: QueryDB, units: Sequence[str],
+             day: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Each unit's names in valid-time order, up to `day` when given: `{"name", "name_en",
+    "from"}`, `from` the date text of the event that gave the unit that name (its start for
+    the first). A move or a change of kind keeps the name and adds nothing."""
+    rows: list[tuple[str, str, str | None, str | None]] = []
+    for i in range(0, len(units), 500):
+        chunk = list(units[i:i + 500])
+        marks = ", ".join("?" for _ in chunk)
+        upto = "and v.valid_from <= ? " if day is not None else ""
+        rows += db.execute(
+            f"select v.unit, v.name, v.name_en, e.date from {P}versions v "
+            f"left join {P}events e on e.id = v.event "
+            f"where v.unit in ({marks}) {upto}order by v.unit, v.valid_from",
+            [*chunk, *([day] if day is not None else [])]).fetchall()
+    names: dict[str, list[dict[str, Any]]] = {u: [] for u in units}
+    for unit, name, name_en, when in rows:
+        seen = names[unit]
+        if not seen or (seen[-1]["name"], seen[-1]["name_en"]) != (name, name_en):
+            seen.append({"name": name, "name_en": name_en, "from": when})
+    return names
+
+
+def named_since(db: QueryDB, day: str, units: Sequence[str]) -> dict[str, str]:
+    """For the units renamed by `day`: the date text their name of that day began."""
+    return {u: ns[-1]["from"] for u, ns in names_of(db, units, day).items() if len(ns) > 1}

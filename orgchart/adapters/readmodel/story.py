@@ -19,10 +19,13 @@ made it and that event's sources:
 - `ended`: how (split, merge, dissolve), `into` (parts or merge target),
   `children_to` (dissolve).
 
+After the story, `names`: the names the unit bore, each `{name, name_en, from}` (the date
+text the name began), so that every period is shown under the name of the day.
+
 A lineage is a graph: `nodes` (the unit, its ancestors and its descendants,
 each with `generation`: negative for ancestors, 0 for the unit, positive for
-descendants, by the fewest links) and `edges` (source, target, how, event,
-date, sources), so it can be drawn left to right.
+descendants, by the fewest links, and its `names` as in a history) and `edges`
+(source, target, how, event, date, sources), so it can be drawn left to right.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from orgchart.adapters.readmodel.explain import (
     unit_effects,
     unknown_unit_message,
 )
+from orgchart.adapters.readmodel.queries import names_of
 from orgchart.adapters.readmodel.tables import P
 from orgchart.domain.errors import UnknownUnit
 
@@ -131,7 +135,8 @@ def history(db: QueryDB, unit: str) -> dict[str, Any]:
     latest = _latest_names(db, unit)
     return {"unit": unit, "name": latest["name"], "name_en": latest["name_en"],
             "kind": latest["kind"], "began": life["began"], "began_how": life["began_how"],
-            "ended": life["ended"], "ended_how": life["ended_how"], "story": entries}
+            "ended": life["ended"], "ended_how": life["ended_how"], "story": entries,
+            "names": names_of(db, [unit])[unit]}
 
 
 def _walk(start: str, step: Callable[[str], list[dict[str, Any]]],
@@ -170,6 +175,7 @@ def lineage(db: QueryDB, unit: str) -> dict[str, Any]:
     events = event_details(db, [k["event"] for k in edges])
     edges.sort(key=lambda k: (k["day"], events[k["event"]]["seq"], k["source"], k["target"]))
     nodes = []
+    names = names_of(db, list(generation))
     for u in generation:
         row = db.execute(f"select began, began_day, began_how, ended, ended_how from {P}lives "
                          f"where unit = ?", [u]).fetchone()
@@ -178,7 +184,7 @@ def lineage(db: QueryDB, unit: str) -> dict[str, Any]:
         nodes.append({"id": u, "name": latest["name"], "name_en": latest["name_en"],
                       "kind": latest["kind"], "began": began, "began_how": began_how,
                       "ended": ended, "ended_how": ended_how, "generation": generation[u],
-                      "_day": began_day})
+                      "_day": began_day, "names": names[u]})
     nodes.sort(key=lambda x: (x["generation"], x["_day"], x["id"]))
     for node in nodes:
         del node["_day"]
