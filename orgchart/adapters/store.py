@@ -62,6 +62,7 @@ class StoredHistory:
     people: dict[str, dict[str, str]] = field(default_factory=dict)
     sources: dict[str, dict[str, str]] = field(default_factory=dict)
     title: str | None = None
+    horizon: str | None = None  # the latest `covers_to` recorded (HorizonRecorded)
     events: list[Aggregate.Event] = field(default_factory=list)
 
 
@@ -159,16 +160,18 @@ class EventStore:
 
     def append_at(self, version: int, facts: Iterable[Fact],
                   people: Mapping[str, Mapping[str, str]],
-                  sources: Mapping[str, Mapping[str, str]], title: str | None) -> int:
+                  sources: Mapping[str, Mapping[str, str]], title: str | None,
+                  horizon: str | None = None) -> int:
         """Append after log entry `version`; raise Conflict if the log has moved on."""
         agg = self.head()
         if (agg.version if agg is not None else 0) != version:
             raise Conflict()
         return self._save(agg if agg is not None else start_history(), facts, people, sources,
-                          title)
+                          title, horizon)
 
     def _save(self, agg: Any, facts: Iterable[Fact], people: Mapping[str, Mapping[str, str]],
-              sources: Mapping[str, Mapping[str, str]], title: str | None) -> int:
+              sources: Mapping[str, Mapping[str, str]], title: str | None,
+              horizon: str | None = None) -> int:
         before = agg.version
         events = list(agg.collect_events())  # the `Started` event of a new history
         record = agg.record
@@ -178,6 +181,8 @@ class EventStore:
             events.append(record(OrgHistory.SourceRecorded, source=sid, fields=dict(fields)))
         if title is not None:
             events.append(record(OrgHistory.TitleRecorded, title=title))
+        if horizon is not None:
+            events.append(record(OrgHistory.HorizonRecorded, covers_to=horizon))
         for fact in facts:
             cls, kw = to_stored(fact)
             events.append(record(cls, **kw))
@@ -262,3 +267,5 @@ def apply_reference(h: StoredHistory, ev: Aggregate.Event) -> None:
         h.sources.setdefault(ev.source, {}).update(ev.fields)
     elif isinstance(ev, OrgHistory.TitleRecorded):
         h.title = ev.title
+    elif isinstance(ev, OrgHistory.HorizonRecorded):
+        h.horizon = ev.covers_to

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from orgchart.application.storage import MAX_ATTEMPTS, Storage
+from orgchart.domain.dates import parse_day
 from orgchart.domain.errors import FileError, OrgchartError, UnknownEvent
 from orgchart.domain.hints import did_you_mean
 
@@ -51,9 +52,11 @@ class Append:
     sources: References
     title: str | None
     timeline: Timeline | None = None  # the whole validated history (into an empty store)
+    horizon: str | None = None  # a `covers_to` that reaches further than the stored one
 
     def empty(self) -> bool:
-        return not (self.facts or self.people or self.sources or self.title is not None)
+        return not (self.facts or self.people or self.sources or self.title is not None
+                    or self.horizon is not None)
 
 
 def load(storage: Storage, paths: Sequence[str], now: datetime | None = None,
@@ -118,8 +121,9 @@ def _file_append(pf: ParsedFile, state: StoredState) -> Append:
     people = reference_additions(pf, "people", state.reference("people", list(pf.people)))
     sources = reference_additions(pf, "sources", state.reference("sources", list(pf.sources)))
     title = pf.title if pf.title != state.title() else None
+    horizon = further(pf.covers_to, state.horizon())
     first = first_fact_position(state.version, len(people) + len(sources)
-                                + (title is not None))
+                                + (title is not None) + (horizon is not None))
     new = _new_facts(pf, state, first)
     timeline = None
     if state.version == 0:  # an empty store: check every state, keep the latest
@@ -128,7 +132,17 @@ def _file_append(pf: ParsedFile, state: StoredState) -> Append:
         breach = check_new(state, new)
     if breach is not None:
         raise _explain(pf, breach)
-    return Append(new, people, sources, title, timeline)
+    return Append(new, people, sources, title, timeline, horizon)
+
+
+def further(covers_to: str | None, horizon: str | None) -> str | None:
+    """`covers_to` when it reaches past the stored `horizon` (or there is none), else None:
+    the store's horizon is the furthest one loaded."""
+    if covers_to is None:
+        return None
+    if horizon is not None and parse_day(covers_to).day <= parse_day(horizon).day:
+        return None
+    return covers_to
 
 
 def retract(storage: Storage, event_id: str, reason: str, now: datetime | None = None) -> str:
@@ -179,14 +193,14 @@ def append(storage: Storage, prepare: Callable[[StoredState], Append],
                 return 0
             try:
                 version = store.append_at(state.version, plan.facts, plan.people,
-                                          plan.sources, plan.title)
+                                          plan.sources, plan.title, plan.horizon)
             except Conflict:
                 continue
             if tell is not None:
                 tell("append", 3, len(plan.facts))
             if plan.timeline is not None:  # validated from nothing: write it as it is
                 tables.write_all(db, plan.facts, plan.timeline, plan.people, plan.sources,
-                                 plan.title, version)
+                                 plan.title, version, horizon=plan.horizon)
             storage.catch_up(db)
             return len(plan.facts)
     finally:

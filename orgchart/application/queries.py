@@ -63,6 +63,23 @@ def at_tree(storage: Storage, day: EffDate, known: EffDate | None = None,
             db, day.day.isoformat(), [u["id"] for u in chart["units"]])}
 
 
+def horizon(storage: Storage) -> str | None:
+    """How far the recorded facts reach: the furthest `covers_to` loaded (date text), or
+    None when no file said."""
+    with storage.query_db() as db:
+        return tables.meta(db, "horizon")
+
+
+def beyond_horizon(storage: Storage, *days: EffDate) -> str | None:
+    """The horizon when one of `days` lies after it (`at`, `diff` warn), else None."""
+    from orgchart.domain.dates import parse_day
+
+    h = horizon(storage)
+    if h is None or not any(d.day > parse_day(h).day for d in days):
+        return None
+    return h
+
+
 def chart_on(db: QueryDB, day: EffDate, known: EffDate | None, root: str | None,
              depth: int | None) -> Chart:
     """`at`'s answer from the query tables in `db`."""
@@ -94,7 +111,8 @@ def export(storage: Storage) -> dict[str, Any]:
         facts = tables.facts_from_tables(db)
         people = tables.reference_rows(db, "people")
         sources = tables.reference_rows(db, "sources")
-        return document(facts, people, sources, tables.meta(db, "title"))
+        return document(facts, people, sources, tables.meta(db, "title"),
+                        tables.meta(db, "horizon"))
 
 
 def render_data(storage: Storage, day: EffDate, known: EffDate | None = None,

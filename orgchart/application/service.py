@@ -93,6 +93,12 @@ class OrgChartService:
                 depth: int | None = None) -> queries.Chart:
         return queries.at_tree(self.storage, day, known, root, depth)
 
+    def horizon(self) -> str | None:
+        return queries.horizon(self.storage)
+
+    def beyond_horizon(self, *days: EffDate) -> str | None:
+        return queries.beyond_horizon(self.storage, *days)
+
     def log(self, start: EffDate | None = None, end: EffDate | None = None,
             unit: str | None = None) -> list[dict[str, Any]]:
         return queries.log(self.storage, start, end, unit)

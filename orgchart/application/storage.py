@@ -149,7 +149,7 @@ class Storage:
             try:
                 tl = replay(known_at(h.facts, None))
                 tables.write_all(db, h.facts, tl, h.people, h.sources, h.title, h.version,
-                                 force)
+                                 force, horizon=h.horizon)
             finally:
                 if own:
                     db.close()
@@ -170,6 +170,6 @@ class Storage:
                     self.refresh(db, force=True)
                 return
             if apply_events(db, have, tail.facts, tail.people, tail.sources, tail.title,
-                            tail.version):
+                            tail.version, horizon=tail.horizon):
                 return
         raise OrgchartError("the query tables could not catch up with the log; try again")

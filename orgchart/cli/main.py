@@ -86,6 +86,13 @@ def format_option(*choices: str) -> Callable[[F], F]:
     return deco
 
 
+def _warn_beyond_horizon(ctx: click.Context, *days: EffDate) -> None:
+    """One line on stderr when a date lies after the facts' horizon; the answer follows."""
+    horizon = service(ctx).beyond_horizon(*days)
+    if horizon is not None:
+        say(f"warning: no facts recorded after {horizon}", err=True)
+
+
 def service(ctx: click.Context) -> OrgChartService:
     from orgchart.application.service import OrgChartService
 
@@ -138,6 +145,7 @@ def at(ctx: click.Context, day: EffDate, known: EffDate | None, root: str | None
     """The chart as it stood on DATE (YYYY, YYYY-MM, YYYY-MM-DD or `today`)."""
     from orgchart.presentation import formats
 
+    _warn_beyond_horizon(ctx, day)
     if fmt == "tree":
         say(formats.chart_tree(service(ctx).at_tree(day, known, root, depth)), nl=False)
         return
@@ -257,6 +265,7 @@ def diff(ctx: click.Context, d1: EffDate, d2: EffDate, known: EffDate | None,
     """
     from orgchart.presentation import explain_text, formats
 
+    _warn_beyond_horizon(ctx, d1, d2)
     if fmt == "json":
         emit(formats.to_json(service(ctx).diff(d1, d2, known, root)))
     else:
@@ -300,7 +309,7 @@ def lineage(ctx: click.Context, unit: str, known: EffDate | None, fmt: str,
     from orgchart.presentation import explain_text, formats
 
     if output is not None:
-        _draw_lineage(service(ctx).lineage(unit, known), output)
+        _draw_lineage(service(ctx).lineage(unit, known), output, service(ctx).horizon())
         return
     if fmt == "json":
         emit(formats.to_json(service(ctx).lineage(unit, known)))
@@ -352,12 +361,12 @@ def people(ctx: click.Context, day: EffDate | None, known: EffDate | None, fmt: 
         say(people_text.people_text(data), nl=False)
 
 
-def _draw_lineage(graph: dict[str, Any], output: str) -> None:
+def _draw_lineage(graph: dict[str, Any], output: str, horizon: str | None = None) -> None:
     from orgchart.presentation import draw, lineage
 
     suffix = output.rsplit(".", 1)[-1].lower() if "." in output else ""
     fmt = suffix if suffix in draw.FORMATS else "svg"
-    dot = lineage.lineage_dot(graph)
+    dot = lineage.lineage_dot(graph, horizon=horizon)
     if fmt in ("png", "pdf") and draw.has_cjk(dot):
         warning = draw.cjk_font_warning()
         if warning:

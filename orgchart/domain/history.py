@@ -81,6 +81,12 @@ class OrgHistory(Aggregate):
 
         title: str
 
+    class HorizonRecorded(Chained):
+        """Reference data: how far the history's facts reach (a file's `covers_to`, date
+        text); recorded when it reaches further than the one before."""
+
+        covers_to: str
+
     def record(self, event_class: type[OrgHistory.Chained], **fields: Any) -> OrgHistory.Chained:
         """The next event of the history (already validated by the service), applied.
 

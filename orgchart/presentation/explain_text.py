@@ -241,9 +241,14 @@ def _parent_name(parent: str | None, day: str, w: Words) -> str:
 
 # -- history ----------------------------------------------------------------
 
-def _span(began: str, ended: str | None, how: str | None) -> str:
+def open_end(horizon: str | None) -> str:
+    """The end of what has not ended: `now`, or `as of DATE` when the facts stop there."""
+    return f"as of {horizon}" if horizon else "now"
+
+
+def _span(began: str, ended: str | None, how: str | None, horizon: str | None = None) -> str:
     if ended is None:
-        return f"since {began}"
+        return f"since {began}" + (f" ({open_end(horizon)})" if horizon else "")
     return f"{began} – {ended} ({how})" if how else f"{began} – {ended}"
 
 
@@ -253,7 +258,8 @@ def history_text(data: dict[str, Any]) -> str:
     w = Words(data["context"])
     uid = h["unit"]
     lines = [f"{names_label(h.get('names'), h['name'], h['name_en'])}  [{uid}]"]
-    facts = [x for x in (h["kind"], _span(h["began"], h["ended"], h["ended_how"])) if x]
+    facts = [x for x in (h["kind"], _span(h["began"], h["ended"], h["ended_how"],
+                                          w.ctx.get("horizon"))) if x]
     if h.get("known_at"):
         facts.append(f"as known on {h['known_at']}")
     lines += [", ".join(facts), ""]
@@ -284,7 +290,7 @@ def _entry(e: dict[str, Any], uid: str, day: str, w: Words) -> str:
         return f"{move} {w.occasion(e['event'])}".rstrip()
     if what == "leader":
         title = f", {e['title']}" if e.get("title") else ""
-        until = e["until"] or "now"
+        until = e["until"] or open_end(w.ctx.get("horizon"))
         return f"{e['role']}: {w.person(e['person'])}{title}, {e['since']} – {until}"
     if what == "stepped_down":
         return f"{w.person(e['person'])} stepped down as {e['role']}"
@@ -314,7 +320,7 @@ def lineage_text(data: dict[str, Any]) -> str:
     down = [k for k in g["edges"] if nodes[k["source"]]["generation"] >= 0]
     for heading, edges, none in (
             ("Came from", up, f"nothing: it was {_began_words(me)}"),
-            ("Went on to", down, _after_words(me))):
+            ("Went on to", down, _after_words(me, w.ctx.get("horizon")))):
         lines += ["", heading]
         if not edges:
             lines.append(f"  ({none})")
@@ -329,7 +335,8 @@ def lineage_text(data: dict[str, Any]) -> str:
         mark = "▶ " if n["id"] == uid else "  "
         lines.append(f"  {n['generation']:>3}  {mark}"
                      f"{names_label(n.get('names'), n['name'], n['name_en'])}  "
-                     f"[{n['id']}]  {_span(n['began'], n['ended'], n['ended_how'])}")
+                     f"[{n['id']}]  "
+                     f"{_span(n['began'], n['ended'], n['ended_how'], w.ctx.get('horizon'))}")
     lines += w.sources_block()
     return "\n".join(lines) + "\n"
 
@@ -338,7 +345,8 @@ def _began_words(n: dict[str, Any]) -> str:
     return sentences_of(n["began_how"]).lineage_began(n)
 
 
-def _after_words(n: dict[str, Any]) -> str:
+def _after_words(n: dict[str, Any], horizon: str | None = None) -> str:
     if n["ended"] is None:
-        return "nothing yet: it still exists"
+        return f"nothing as of {horizon}: it still existed then" if horizon \
+            else "nothing yet: it still exists"
     return sentences_of(n["ended_how"]).lineage_ended(n)

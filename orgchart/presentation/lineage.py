@@ -21,8 +21,10 @@ EVENT_FILL = {"split": "#fff1d0", "merge": "#e4eefb"}
 EVENT_LINE = {"split": "#d98e04", "merge": "#1e63b5"}
 
 
-def lineage_dot(lineage: Mapping[str, Any], title: str | None = None) -> str:
-    """The lineage graph: units as boxes with lifespans, events as small joining nodes."""
+def lineage_dot(lineage: Mapping[str, Any], title: str | None = None,
+                horizon: str | None = None) -> str:
+    """The lineage graph: units as boxes with lifespans, events as small joining nodes; a
+    unit that has not ended ends `now`, or `as of` the `horizon` of the facts."""
     focus = lineage["unit"]
     nodes = list(lineage["nodes"])
     me = next((n for n in nodes if n["id"] == focus), None)
@@ -47,7 +49,7 @@ def lineage_dot(lineage: Mapping[str, Any], title: str | None = None) -> str:
            f"margin=\"0.14,0.07\", penwidth=1.2];",
            f"  edge [color=\"#8b98a5\", penwidth=1.2, arrowsize=0.7, fontname={quoted(FONT)}];"]
     for n in nodes:
-        out.append(_unit(n, n["id"] == focus))
+        out.append(_unit(n, n["id"] == focus, horizon))
     events: dict[str, list[Mapping[str, Any]]] = {}
     for e in lineage["edges"]:
         events.setdefault(e["event"], []).append(e)
@@ -68,7 +70,7 @@ def lineage_dot(lineage: Mapping[str, Any], title: str | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
-def _unit(n: Mapping[str, Any], focus: bool) -> str:
+def _unit(n: Mapping[str, Any], focus: bool, horizon: str | None = None) -> str:
     names = n.get("names") or []
     first = names[0] if len(names) > 1 else n  # renamed: the box begins with its first name
     rows: list[str | tuple[str, str | None]] = [
@@ -82,7 +84,7 @@ def _unit(n: Mapping[str, Any], focus: bool) -> str:
     began = f"{n['began']}" + (f" ({n['began_how']})" if n.get("began_how") not in
                                (None, "establish") else "")
     ended = (f"{n['ended']}" + (f" ({n['ended_how']})" if n.get("ended_how") else "")
-             if n.get("ended") else "now")
+             if n.get("ended") else f"as of {horizon}" if horizon else "now")
     rows.append(small(f"{began} – {ended}", INK, 9.5))
     style = "rounded,filled" if not n.get("ended") else "rounded,filled,dashed"
     fill = "#e3f4e1" if not n.get("ended") else "#f4f4f4"

@@ -10,22 +10,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from orgchart.presentation.explain_text import Words
+from orgchart.presentation.explain_text import Words, open_end
 from orgchart.presentation.names import label
 
-OPEN = "now"  # the end of a role that has not ended
 
-
-def person_text(data: dict[str, Any], open_end: str = OPEN) -> str:
-    """The `person` text form; `open_end` stands for the end of a role still held."""
+def person_text(data: dict[str, Any]) -> str:
+    """The `person` text form; a role still held ends `now`, or `as of` the horizon."""
     p = data["person"]
     w = Words(data["context"])
+    still = open_end(w.ctx.get("horizon"))
     head = f"{label(p['name'], p['name_en']) or p['person']}  [{p['person']}]"
     if p.get("known_at"):
         head += f", as known on {p['known_at']}"
     count = len(p["roles"])
     lines = [head, f"{count} role{'s' if count != 1 else ''}"] + ([""] if count else [])
-    spans = [f"{r['from']} – {r['to'] or open_end}" for r in p["roles"]]
+    spans = [f"{r['from']} – {r['to'] or still}" for r in p["roles"]]
     width = max((len(s) for s in spans), default=0)
     for r, span in zip(p["roles"], spans, strict=True):
         title = f", {r['title']}" if r.get("title") else ""
@@ -55,7 +54,7 @@ def _fate(r: dict[str, Any], w: Words) -> list[str]:
     return out
 
 
-def people_text(data: dict[str, Any], open_end: str = OPEN) -> str:
+def people_text(data: dict[str, Any]) -> str:
     """The `people` text form: everyone recorded, or the roles held on `date`."""
     if data.get("date") is None:
         rows = [f"{p['person']:<{_width(data['people'])}}  "

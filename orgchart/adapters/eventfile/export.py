@@ -23,10 +23,13 @@ def event_dict(fact: Fact) -> dict[str, Any]:
 
 
 def document(facts: Sequence[Fact], people: Mapping[str, Mapping[str, Any]],
-             sources: Mapping[str, Mapping[str, Any]], title: str | None) -> dict[str, Any]:
+             sources: Mapping[str, Mapping[str, Any]], title: str | None,
+             covers_to: str | None = None) -> dict[str, Any]:
     doc: dict[str, Any] = {"format": "orgchart/v1"}
     if title:
         doc["title"] = title
+    if covers_to:
+        doc["covers_to"] = covers_to
     if sources:
         doc["sources"] = {k: dict(v) for k, v in sorted(sources.items())}
     if people:

@@ -42,6 +42,7 @@ class ParsedFile:
     facts: list[Fact]
     origins: dict[str, Written] = field(default_factory=dict)  # event id -> where it is written
     lines: LineFinder = field(default_factory=lambda: LineFinder(""))
+    covers_to: str | None = None  # how far the file's facts reach (date text)
 
     def event_error(self, fact: Fact, rule: str) -> FileError:
         origin = self.origins.get(fact.id)
@@ -103,7 +104,9 @@ def parse_file(path: str, now: datetime) -> ParsedFile:
         default_recorded = now.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     pf = ParsedFile(path, doc.get("title"), doc.get("people") or {}, doc.get("sources") or {}, [],
-                    lines=lines)
+                    lines=lines, covers_to=doc.get("covers_to"))
+    if pf.covers_to is not None:
+        _calendar(pf.covers_to, lambda m: fail(["covers_to"], m))
     for kind, refs in (("people", pf.people), ("sources", pf.sources)):
         for key, entry in refs.items():
             if entry.get("date") is not None:

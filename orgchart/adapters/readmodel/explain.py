@@ -172,7 +172,8 @@ def context(db: QueryDB, event_ids: Iterable[str],
     """What a text form needs to explain these events and units in words.
 
     `units` maps each unit id to its versions `[{"from": day, "name", "name_en"}]`
-    in valid-time order; `people` and `sources` hold the reference data used.
+    in valid-time order; `people` and `sources` hold the reference data used;
+    `horizon` how far the recorded facts reach (the latest `covers_to`, or None).
     """
     events = event_details(db, event_ids)
     units = set(unit_ids)
@@ -204,8 +205,9 @@ def context(db: QueryDB, event_ids: Iterable[str],
                 list(chunk)).fetchall():
             sources[sid] = {"title": title, "publisher": publisher, "date": d, "url": url}
     title_row = db.execute(f"select value from {P}meta where key = 'title'").fetchone()
+    horizon = db.execute(f"select value from {P}meta where key = 'horizon'").fetchone()
     return {"title": title_row[0] if title_row else None, "events": events, "units": names,
-            "people": who, "sources": sources}
+            "people": who, "sources": sources, "horizon": horizon[0] if horizon else None}
 
 
 def unknown_unit_message(db: QueryDB, word: str) -> str:

@@ -40,7 +40,7 @@ _SPANS = {"versions": VERSION, "transient": TRANSIENT, "lives": LIFE, "tenures":
 def apply_events(db: sqlite_utils.Database, after: int, new: Sequence[Fact],
                  people: Mapping[str, Mapping[str, str]],
                  sources: Mapping[str, Mapping[str, str]], title: str | None,
-                 version: int) -> bool:
+                 version: int, horizon: str | None = None) -> bool:
     """Apply the log entries `after`+1 .. `version` (their events `new`) in one transaction.
 
     Returns False (and writes nothing) if the tables are no longer at
@@ -68,6 +68,8 @@ def apply_events(db: sqlite_utils.Database, after: int, new: Sequence[Fact],
             db.table(P + "sources").upsert({"id": sid, **fields}, pk="id", alter=False)
         if title is not None:
             db.table(P + "meta").upsert({"key": "title", "value": title}, pk="key")
+        if horizon is not None:
+            db.table(P + "meta").upsert({"key": "horizon", "value": horizon}, pk="key")
         db.table(P + "meta").upsert({"key": "position", "value": str(version)}, pk="key")
         db.conn.commit()
     except BaseException:

@@ -145,3 +145,7 @@ class StoredState:
 
     def title(self) -> str | None:
         return tables.meta(self.db, "title") if self.version > 0 else None
+
+    def horizon(self) -> str | None:
+        """The latest `covers_to` recorded (date text), or None."""
+        return tables.meta(self.db, "horizon") if self.version > 0 else None

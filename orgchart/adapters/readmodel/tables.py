@@ -222,7 +222,8 @@ def timeline_rows(tl: Timeline) -> dict[str, list[Row]]:
 
 def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
               people: Mapping[str, Mapping[str, str]], sources: Mapping[str, Mapping[str, str]],
-              title: str | None, version: int, force: bool = False) -> bool:
+              title: str | None, version: int, force: bool = False,
+              horizon: str | None = None) -> bool:
     """Replace every query table with the given history, in one transaction.
 
     Unless `force`, tables already at `version` or newer (another process got
@@ -247,7 +248,8 @@ def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
         insert_rows(db, "people", [(k, v.get("name"), v.get("name_en")) for k, v in people.items()])
         insert_rows(db, "sources", [(k, *(v.get(f) for f in ("title", "publisher", "date", "url")))
                                 for k, v in sources.items()])
-        insert_rows(db, "meta", [("position", str(version)), ("title", title), ("layout", LAYOUT)])
+        insert_rows(db, "meta", [("position", str(version)), ("title", title), ("layout", LAYOUT),
+                                 *([("horizon", horizon)] if horizon is not None else [])])
         _create_indexes(db)
         db.conn.commit()
     except BaseException:
