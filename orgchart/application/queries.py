@@ -65,9 +65,9 @@ def at_tree(storage: Storage, day: EffDate, known: EffDate | None = None,
 
 def horizon(storage: Storage) -> str | None:
     """How far the recorded facts reach: the furthest `covers_to` loaded (date text), or
-    None when no file said."""
-    with storage.query_db() as db:
-        return tables.meta(db, "horizon")
+    None when no file said. Read as the query tables stand, without catching up: ask
+    right after the query it goes with."""
+    return storage.meta("horizon")
 
 
 def beyond_horizon(storage: Storage, *days: EffDate) -> str | None:

@@ -109,6 +109,19 @@ class Storage:
         finally:
             db.close()
 
+    def meta(self, key: str) -> str | None:
+        """A `meta` value of the query tables as they are, without catching up first: for
+        reference data read right after a query that caught up (e.g. the horizon)."""
+        from orgchart.adapters.readmodel.connection import ReadDB
+
+        if not self.postgres and not os.path.exists(self.db):
+            return None
+        db = ReadDB(self.cache_path())
+        try:
+            return tables.meta(db, key) if tables.position(db) > 0 else None
+        finally:
+            db.close()
+
     @contextmanager
     def view(self, known: EffDate | None) -> Iterator[QueryDB]:
         """The query tables, seen as the history was known on `known` (default: now)."""

@@ -87,7 +87,8 @@ def format_option(*choices: str) -> Callable[[F], F]:
 
 
 def _warn_beyond_horizon(ctx: click.Context, *days: EffDate) -> None:
-    """One line on stderr when a date lies after the facts' horizon; the answer follows."""
+    """One line on stderr when a date lies after the facts' horizon (called once the answer
+    is read, before it is written: the horizon is read as that answer saw the tables)."""
     horizon = service(ctx).beyond_horizon(*days)
     if horizon is not None:
         say(f"warning: no facts recorded after {horizon}", err=True)
@@ -145,11 +146,13 @@ def at(ctx: click.Context, day: EffDate, known: EffDate | None, root: str | None
     """The chart as it stood on DATE (YYYY, YYYY-MM, YYYY-MM-DD or `today`)."""
     from orgchart.presentation import formats
 
-    _warn_beyond_horizon(ctx, day)
     if fmt == "tree":
-        say(formats.chart_tree(service(ctx).at_tree(day, known, root, depth)), nl=False)
+        tree = formats.chart_tree(service(ctx).at_tree(day, known, root, depth))
+        _warn_beyond_horizon(ctx, day)
+        say(tree, nl=False)
         return
     chart = service(ctx).at(day, known, root, depth)
+    _warn_beyond_horizon(ctx, day)
     if fmt == "json":
         emit(formats.chart_json(chart), nl=False)
     elif fmt == "csv":
@@ -265,12 +268,15 @@ def diff(ctx: click.Context, d1: EffDate, d2: EffDate, known: EffDate | None,
     """
     from orgchart.presentation import explain_text, formats
 
+    if fmt == "json":
+        text = formats.to_json(service(ctx).diff(d1, d2, known, root)) + "\n"
+    else:
+        text = explain_text.diff_text(service(ctx).explain_diff(d1, d2, known, root))
     _warn_beyond_horizon(ctx, d1, d2)
     if fmt == "json":
-        emit(formats.to_json(service(ctx).diff(d1, d2, known, root)))
+        emit(text, nl=False)
     else:
-        say(explain_text.diff_text(service(ctx).explain_diff(d1, d2, known, root)),
-                   nl=False)
+        say(text, nl=False)
 
 
 @cli.command()
