@@ -189,11 +189,13 @@ class _Replay:
     def is_within(self, unit: str, ancestor: str) -> bool:
         """True when `unit` is `ancestor` or one of its descendants."""
         cur: str | None = unit
-        while cur is not None:
+        for _ in range(len(self.alive) + 2):  # a walk longer than that is in a cycle
+            if cur is None:
+                return False
             if cur == ancestor:
                 return True
             cur = self.alive[cur].parent if cur in self.alive else None
-        return False
+        raise _cycle(unit)
 
     def set_version(self, unit: str, d: EffDate, event: str, *, name: str, name_en: str | None,
                     kind: str | None, parent: str | None) -> None:
@@ -410,8 +412,12 @@ class _Replay:
                 # outside every merging subtree (else the target would sit under a unit
                 # that moves under the target)
                 parent = self.alive[fact.units[0]].parent
-                while parent is not None and any(self.is_within(parent, u) for u in ending):
+                for _ in range(len(self.alive) + 1):
+                    if parent is None or not any(self.is_within(parent, u) for u in ending):
+                        break
                     parent = self.alive[parent].parent
+                else:
+                    raise _cycle(fact.units[0])
             self.begin(new, parent, d, fact.id, "merge")
             target = new.unit
         for u in fact.units:
@@ -427,5 +433,13 @@ class _Replay:
     def _depth(self, unit: str) -> int:
         n, cur = 0, self.alive[unit].parent
         while cur is not None and cur in self.alive:
+            if n > len(self.alive):
+                raise _cycle(unit)
             n, cur = n + 1, self.alive[cur].parent
         return n
+
+
+def _cycle(unit: str) -> RuleViolation:
+    """A state whose parent links loop (a corrupt store): an error, never an endless walk."""
+    return RuleViolation("", f"the parents above unit '{unit}' form a cycle "
+                             f"(the stored state is inconsistent)")
