@@ -18,7 +18,7 @@ from orgchart.domain.facts import Fact, Move
 from orgchart.domain.knowledge import Breach, check_append, check_states, known_at, timeline_at
 from orgchart.domain.rules import Seed, UnitLife, UnitVersion, replay
 from tests import reference
-from tests.unit.test_rules_reference import to_fact
+from tests.unit.test_rules_reference import seed_from, to_fact
 
 EventDict = dict[str, Any]
 RECORDED = "2026-01-01"
@@ -123,6 +123,8 @@ RULES: list[tuple[EventDict, str]] = [
      "children of 'a' not mapped to a part: a1 (add them under `children`)"),
     (split("g", [part("n1"), part("n2")], {"a": "n1"}),
      "children of 'g' not mapped to a part: b (add them under `children`)"),
+    (split("g", [part("n1"), part("n2")]),
+     "children of 'g' not mapped to a part: a, b (add them under `children`)"),
     # merge
     (ev("merge", units=[], into="g"), "a merge needs at least one unit in `units`"),
     (ev("merge", units=["a", "b", "a"], into="g"), "a unit is listed twice in `units`"),
@@ -144,6 +146,8 @@ RULES: list[tuple[EventDict, str]] = [
     # dissolve
     (ev("dissolve", unit="ghost"), "unit 'ghost' does not exist on 2022"),
     (ev("dissolve", unit="a"), "unit 'a' has children on 2022 (a1): `children_to` is required"),
+    (ev("dissolve", unit="g"),
+     "unit 'g' has children on 2022 (a, b): `children_to` is required"),
     (ev("dissolve", unit="g", children_to="ghost"),
      "children_to unit 'ghost' does not exist on 2022"),
     (ev("dissolve", unit="a", children_to="a11"),
@@ -183,6 +187,14 @@ def test_each_rule_names_the_event_that_breaks_it(new: EventDict, rule: str) -> 
     assert breach is not None
     assert (breach.culprit.id, breach.rule, breach.broken, breach.state) == ("bad", rule, None,
                                                                             None)
+    # replayed from the state the query tables hold the day before (an incremental load)
+    if reference.first_day(new["date"]) >= SEED_DAY:
+        with pytest.raises(RuleViolation) as raised:
+            replay(facts_of(events)[-1:], seed_from(facts_of(events[:-1]), SEED_DAY))
+        assert (raised.value.event_id, raised.value.rule) == ("bad", rule)
+
+
+SEED_DAY = date(2022, 1, 1)
 
 
 VALID: list[tuple[EventDict, dict[str, str | None]]] = [
@@ -227,6 +239,26 @@ def test_a_unit_ended_by_dissolve_split_or_merge_ends_every_role_in_it() -> None
         life = tl.lives["a"]
         assert (str(life.ended), life.ended_event, life.ended_how) == \
             ("2023", "end", gone["type"])
+
+
+def test_roles_end_by_step_down_and_a_role_held_for_no_day_is_left_out() -> None:
+    events = with_ids([*BASE,
+                       ev("step_down", "2022", unit="a", person="bo", role="deputy", id="sd1"),
+                       ev("appoint", "2023", unit="b", person="dana", role="advisor", id="ap"),
+                       ev("step_down", "2023", unit="b", person="dana", id="sd2"),
+                       ev("step_down", "2024", unit="a", person="ann", role="cto", id="sd3"),
+                       ev("step_down", "2025", unit="a", person="ann", id="sd4"),
+                       ev("appoint", "2025-06", unit="a", person="bo", id="ap2"),
+                       ev("dissolve", "2026", unit="a", children_to="g", id="end")])
+    tl = replay(facts_of(events))
+    assert sorted((t.unit, t.role, t.person, str(t.start), str(t.end), t.end_event)
+                  for t in tl.tenures) == [
+        ("a", "cto", "ann", "2020-02", "2024", "sd3"),
+        ("a", "deputy", "bo", "2020-02", "2022", "sd1"),
+        ("a", "head", "ann", "2020-02", "2025", "sd4"),
+        ("a", "head", "bo", "2025-06", "2026", "end"),
+    ]  # dana's advisory role began and ended on one day: it never held
+    assert reference.valid(events)
 
 
 def test_a_succession_ends_the_tenure_before_it() -> None:
@@ -367,19 +399,20 @@ def cyclic_seed() -> Seed:
 
 
 @pytest.mark.timeout(20)
-@pytest.mark.parametrize("new", [
-    ev("move", unit="d", parent="a"),
-    ev("dissolve", unit="d", children_to="b"),
-    ev("merge", units=["d"], into="a"),
-    ev("merge", units=["a"], into={"unit": "n", "name": "N"}),
-    ev("merge", units=["c"], into={"unit": "n", "name": "N", "parent": "d"}),
-    ev("split", unit="d", into=[part("n1", "a"), part("n2")]),
+@pytest.mark.parametrize(("new", "unit"), [
+    (ev("move", unit="d", parent="a"), "a"),
+    (ev("dissolve", unit="d", children_to="b"), "b"),
+    (ev("merge", units=["d"], into="a"), "a"),
+    (ev("merge", units=["a"], into={"unit": "n", "name": "N"}), "a"),
+    (ev("merge", units=["c"], into={"unit": "n", "name": "N", "parent": "d"}), "c"),
+    (ev("split", unit="d", into=[part("n1", "a"), part("n2")]), "a"),
 ], ids=["move", "dissolve", "merge", "merge-default-parent", "merge-depth", "split"])
-def test_a_cycle_in_the_stored_state_is_an_error_not_an_endless_walk(new: EventDict) -> None:
+def test_a_cycle_in_the_stored_state_is_an_error_not_an_endless_walk(new: EventDict,
+                                                                      unit: str) -> None:
     with pytest.raises(RuleViolation) as raised:
         replay(facts_of([{**new, "id": "x"}]), cyclic_seed())
-    assert raised.value.event_id == "x"
-    assert "form a cycle (the stored state is inconsistent)" in raised.value.rule
+    assert (raised.value.event_id, raised.value.rule) == (
+        "x", f"the parents above unit '{unit}' form a cycle (the stored state is inconsistent)")
 
 
 def test_a_valid_walk_to_the_top_is_not_taken_for_a_cycle() -> None:
@@ -411,3 +444,75 @@ def test_a_move_never_makes_a_cycle_whatever_the_append_order() -> None:
     with pytest.raises(RuleViolation) as raised:
         replay(facts)
     assert raised.value.event_id == "m"
+
+
+# -- which event and which knowledge state an error names -------------------------------------
+
+
+def test_a_stored_event_broken_in_an_earlier_state_names_that_state() -> None:
+    stored = with_ids([
+        ev("establish", "2020", unit="g", name="G"),
+        ev("establish", "2020", unit="a", name="A", parent="g"),
+        ev("rename", "2024", unit="a", name="A2", id="ren"),
+        ev("retract", None, event="ren", reason="wrong", recorded="2026-01-05"),
+    ])
+    # known on 2026-01-03 the rename still counted, and a dissolved in 2022 breaks it
+    new = ev("dissolve", "2022", unit="a", id="gone", recorded="2026-01-03")
+    b = check_append(facts_of(stored), [to_fact(new, 9)])
+    assert b is not None
+    assert (b.culprit.id, b.broken and b.broken.id, b.state, b.rule) == (
+        "gone", "ren", date(2026, 1, 3),
+        "unit 'a' does not exist on 2024 (it ended on 2022, dissolve)")
+    with pytest.raises(reference.Invalid) as invalid:
+        reference.check([*stored, new])
+    assert (invalid.value.event, invalid.value.state) == ("ren", date(2026, 1, 3))
+
+
+def test_a_stored_event_broken_by_a_retraction_blames_the_retraction_not_other_events() -> None:
+    stored = facts_of(with_ids(BASE))
+    later = to_fact(ev("rename", "2030", id="later", unit="g", name="G2"), 98)
+    retract = to_fact(ev("retract", None, id="r", event="e2", reason="no"), 99)
+    b = check_append(stored, [later, retract])
+    assert b is not None
+    assert (b.culprit.id, b.broken and b.broken.id) == ("r", "e3")
+
+
+KNOWN_LATE: list[tuple[str, list[EventDict]]] = [
+    # (why the earlier state breaks, the history); recorded 1: 2026-01-01, 2: 2026-01-02
+    ("without p2's appointment, p1 is appointed twice in a row", [
+        ev("establish", "2020", unit="u", name="U"),
+        ev("appoint", "2020", unit="u", person="p1"),
+        ev("appoint", "2021", unit="u", person="p2", recorded="2026-01-02"),
+        ev("appoint", "2022", unit="u", person="p1")]),
+    ("without p2's appointment, p2 steps down from a role not held", [
+        ev("establish", "2020", unit="u", name="U"),
+        ev("appoint", "2020", unit="u", person="p1"),
+        ev("appoint", "2021", unit="u", person="p2", recorded="2026-01-02"),
+        ev("step_down", "2022", unit="u", person="p2", role="head")]),
+    ("without the second role, p1 steps down from no role", [
+        ev("establish", "2020", unit="u", name="U"),
+        ev("appoint", "2020", unit="u", person="p1"),
+        ev("appoint", "2021", unit="u", person="p1", role="advisor", recorded="2026-01-02"),
+        ev("step_down", "2022", unit="u", person="p1", role="head"),
+        ev("step_down", "2023", unit="u", person="p1")]),
+    ("a dissolve retracted later still counts on day 1", [
+        ev("establish", "2020", unit="g", name="G"),
+        ev("dissolve", "2021", unit="g", id="d"),
+        ev("establish", "2022", unit="a", name="A", parent="g"),
+        ev("retract", None, event="d", reason="wrong", recorded="2026-01-02"),
+        ev("rename", "2023", unit="g", name="G2", recorded="2026-01-02")]),
+]
+
+
+@pytest.mark.parametrize("events", [h for _, h in KNOWN_LATE], ids=[w for w, _ in KNOWN_LATE])
+def test_a_whole_load_checks_each_earlier_state_that_can_break(events: list[EventDict]) -> None:
+    events = with_ids(events)
+    facts = facts_of(events)
+    expected = check_append([], facts)
+    assert expected is not None and expected.state == date(2026, 1, 1)
+    breach, tl = check_states(facts)
+    assert tl is None and breach is not None
+    assert (breach.culprit.id, breach.rule, breach.state) == \
+        (expected.culprit.id, expected.rule, expected.state)
+    assert not reference.valid(events)
+    replay(known_at(facts, None))  # the latest state alone is valid
