@@ -228,6 +228,23 @@ def test_what_the_rules_allow(new: EventDict, parents: dict[str, str | None]) ->
     assert {u: units[u]["parent"] if u in units else "(gone)" for u in parents} == parents
 
 
+def test_a_unit_left_by_its_children_has_none() -> None:
+    # a1 moves away, so a may be dissolved without `children_to`; b's children go to g
+    events = with_ids([*BASE, ev("move", "2022", unit="a1", parent="b", id="mv"),
+                       ev("dissolve", "2023", unit="a", id="d1"),
+                       ev("dissolve", "2024", unit="b", children_to="g", id="d2"),
+                       ev("dissolve", "2025", unit="g", id="d3")])
+    with pytest.raises(RuleViolation) as raised:
+        replay(facts_of(events))
+    assert (raised.value.event_id, raised.value.rule) == \
+        ("d3", "unit 'g' has children on 2025 (a1): `children_to` is required")
+    tl = replay(facts_of(events[:-1]))
+    assert sorted((v.unit, str(v.valid_from), v.parent, v.event) for v in tl.versions
+                  if v.valid_from >= date(2022, 1, 1)) == [("a1", "2022-01-01", "b", "mv"),
+                                                           ("a1", "2024-01-01", "g", "d2")]
+    assert reference.valid(events[:-1]) and not reference.valid(events)
+
+
 def test_a_unit_ended_by_dissolve_split_or_merge_ends_every_role_in_it() -> None:
     for gone in (ev("dissolve", "2023", unit="a", children_to="b"),
                  split("a", [part("n1"), part("n2")], {"a1": "n1"}) | {"date": "2023"},
