@@ -62,7 +62,7 @@ bench: $(STAMP) system-deps
 	$(BIN)/python tests/bench/run.py
 
 # Mutation testing of the rules (orgchart/domain/rules.py and knowledge.py, see [mutmut] in
-# setup.cfg): each mutant must fail the fast rule tests. Slow (about an hour on 2 cores);
+# setup.cfg): each mutant must fail the fast rule tests. Slow (about 15 minutes on 2 cores);
 # `mutmut results` lists the survivors, `mutmut show NAME` shows one.
 mutate: $(STAMP)
 	HYPOTHESIS_PROFILE=mutate $(BIN)/mutmut run --max-children 2

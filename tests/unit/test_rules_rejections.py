@@ -533,3 +533,12 @@ def test_a_whole_load_checks_each_earlier_state_that_can_break(events: list[Even
         (expected.culprit.id, expected.rule, expected.state)
     assert not reference.valid(events)
     replay(known_at(facts, None))  # the latest state alone is valid
+
+
+@pytest.mark.timeout(20)
+def test_the_diff_walk_under_a_unit_stops_on_a_cycle() -> None:
+    from orgchart.adapters.readmodel.changes import subtree
+
+    units: dict[str, Any] = {"a": {"parent": "b"}, "b": {"parent": "a"}, "c": {"parent": None}}
+    assert subtree(units, "a") == {"a", "b"}
+    assert subtree(units, "c") == {"c"}
