@@ -193,11 +193,13 @@ class _Replay:
     def is_within(self, unit: str, ancestor: str) -> bool:
         """True when `unit` is `ancestor` or one of its descendants."""
         cur: str | None = unit
-        while cur is not None:
+        for _ in range(len(self.alive) + 2):  # a walk longer than that is in a cycle
+            if cur is None:
+                return False
             if cur == ancestor:
                 return True
             cur = self.alive[cur].parent if cur in self.alive else None
-        return False
+        raise _cycle(unit)
 
     def set_version(self, unit: str, d: EffDate, event: str, *, name: str, name_en: str | None,
                     kind: str | None, parent: str | None) -> None:
@@ -411,7 +413,7 @@ class _Replay:
                 parent: str | None = new.parent
             else:
                 parent = merge_default_parent(fact.units, lambda u: self.alive[u].parent,
-                                              self.is_within)
+                                              self.is_within, limit=len(self.alive) + 1)
             self.begin(new, parent, d, fact.id, "merge")
             target = new.unit
         for u in fact.units:
@@ -427,16 +429,30 @@ class _Replay:
     def _depth(self, unit: str) -> int:
         n, cur = 0, self.alive[unit].parent
         while cur is not None and cur in self.alive:
+            if n > len(self.alive):
+                raise _cycle(unit)
             n, cur = n + 1, self.alive[cur].parent
         return n
 
 
 def merge_default_parent(units: Sequence[str], parent_of: Callable[[str], str | None],
-                         is_within: Callable[[str, str], bool]) -> str | None:
+                         is_within: Callable[[str, str], bool],
+                         limit: int | None = None) -> str | None:
     """Where a merge puts its new unit when the event names no parent: the first listed
     unit's parent, or its nearest ancestor that lives on outside every merging unit's
-    subtree (else the new unit would sit under a unit that moves under it)."""
+    subtree (else the new unit would sit under a unit that moves under it). A walk
+    longer than `limit` steps means the parent links loop: an error, never a hang."""
     parent = parent_of(units[0])
+    steps = 0
     while parent is not None and any(is_within(parent, u) for u in units):
+        steps += 1
+        if limit is not None and steps > limit:
+            raise _cycle(units[0])
         parent = parent_of(parent)
     return parent
+
+
+def _cycle(unit: str) -> RuleViolation:
+    """A state whose parent links loop (a corrupt store): an error, never an endless walk."""
+    return RuleViolation("", f"the parents above unit '{unit}' form a cycle "
+                             f"(the stored state is inconsistent)")

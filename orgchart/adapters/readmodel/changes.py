@@ -35,8 +35,9 @@ def subtree(units: dict[str, queries.Unit], root: str) -> set[str]:
     out, todo = set(), [root]
     while todo:
         uid = todo.pop()
-        out.add(uid)
-        todo.extend(kids.get(uid, []))
+        if uid not in out:  # inconsistent tables may hold a cycle: never walk it twice
+            out.add(uid)
+            todo.extend(kids.get(uid, []))
     return out
 
 
