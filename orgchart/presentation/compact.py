@@ -34,40 +34,56 @@ BOX = ("graph [style=\"rounded,filled\", fillcolor=\"#f3f6f9\", color=\"#d5dce3\
        f"penwidth=1, label=\"\", margin={MARGIN}];")
 #: The picture's width over its height that the plan aims at (a landscape screen).
 ASPECT = 1.4
-#: Shapes tried for the boxes of leaf children (their own width over height).
+#: Shapes tried for the boxes of leaf children (their own width over height); charts of
+#: more than `MANY` units try only the middle one (the shape matters less than the time).
 BOX_SHAPES = (0.6, 1.2, 2.4, 5.0)
+MANY = 200
 
 Kids = Mapping[str, Sequence[tuple[str, bool]]]
 
 
 # -- sizes from labels ----------------------------------------------------------------
 
-_LABEL = re.compile(r"label=<(.*)>\];$", re.S)
-_ROW = re.compile(r"<TR>((?:(?!<TR>|</TR>).)*)</TR>", re.S)
+_LABEL = "label=<"
 _CELL = re.compile(r"<TD[^>]*>(.*?)</TD>", re.S)
 _SIZE = re.compile(r"POINT-SIZE=\"([\d.]+)\"")
 _TAG = re.compile(r"<[^>]*>")
 
 
+def _em(c: str) -> float:
+    """About how wide one character is, in em."""
+    if unicodedata.east_asian_width(c) in "WF":
+        return 1.0
+    if c in "il.,:;'|!() ":
+        return 0.3
+    if c.isupper() or c in "mw":
+        return 0.68
+    return 0.53
+
+
+class _Ems(dict[str, float]):
+    """Each character's width in em, worked out once."""
+
+    def __missing__(self, c: str) -> float:
+        self[c] = _em(c)
+        return self[c]
+
+
+_EMS = _Ems()
+
+
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """About how wide `text` is in points at `size` (wide East Asian characters are 1 em)."""
-    em = 0.0
-    for c in text:
-        if unicodedata.east_asian_width(c) in "WF":
-            em += 1.0
-        elif c in "il.,:;'|!() ":
-            em += 0.3
-        elif c.isupper() or c in "mwMW":
-            em += 0.68
-        else:
-            em += 0.53
-    return em * size * (1.07 if bold else 1.0)
+    return sum(map(_EMS.__getitem__, text)) * size * (1.07 if bold else 1.0)
 
 
 def label_size(label: str, default: float = 14.0) -> tuple[float, float]:
     """About the (width, height) in points of an HTML-like label of one-column tables."""
     width = height = 0.0
-    for row in _ROW.findall(label):
+    for piece in label.split("<TR>")[1:]:
+        if "</TR>" not in piece:
+            continue  # a row that holds a table: its rows are counted
+        row = piece.split("</TR>", 1)[0]
         row_w = row_h = 0.0
         for cell in _CELL.findall(row):
             sizes = [float(s) for s in _SIZE.findall(cell)] or [default]
@@ -81,8 +97,8 @@ def label_size(label: str, default: float = 14.0) -> tuple[float, float]:
 
 def node_size(line: str) -> tuple[float, float]:
     """About the (width, height) in points of the node a DOT node line draws."""
-    m = _LABEL.search(line)
-    w, h = label_size(m.group(1), 11.0) if m else (40.0, 14.0)
+    at = line.find(_LABEL)
+    w, h = label_size(line[at:], 11.0) if at >= 0 else (40.0, 14.0)
     return max(54.0, w + 20.0), max(36.0, h + 10.0)
 
 
@@ -118,28 +134,56 @@ class Plan:
         return sum(len(r) - 1 for r in self.rows.values() if r)
 
 
-def _stack(leaves: Sequence[str], size: Mapping[str, tuple[float, float]], width: float,
-           shape: float, boxed: bool) -> Part:
+@dataclass
+class _Family:
+    """A parent's children in id order, its leaf children that have not ended (they go in
+    one stack) and the widest and tallest of those."""
+
+    children: list[tuple[str, bool]]
+    leaves: list[str]
+    cell: tuple[float, float]
+    in_stack: frozenset[str]
+
+
+def _families(order: Sequence[str], kids: Kids,
+              size: Mapping[str, tuple[float, float]]) -> dict[str, _Family]:
+    """The families of every parent, and of the top units ("")."""
+    out: dict[str, _Family] = {}
+    children = {c for cs in kids.values() for c, _ in cs}
+    for parent, mine in [("", [(u, False) for u in order if u not in children]),
+                         *((u, kids[u]) for u in order if u in kids)]:
+        ordered = sorted(mine)
+        leaves = [c for c, gone in ordered if c not in kids and not gone]
+        cell = (max((size[x][0] for x in leaves), default=0.0),
+                max((size[x][1] for x in leaves), default=0.0))
+        out[parent] = _Family(ordered, leaves, cell, frozenset(leaves))
+    return out
+
+
+def _stack(leaves: Sequence[str], cell: tuple[float, float],
+           size: Mapping[str, tuple[float, float]], width: float, shape: float,
+           boxed: bool) -> Part:
     """Leaves in columns (column after column, in the given order): the number of columns
     whose box is closest to `shape` (width over height) without being wider than `width`
-    (sizes estimated from the widest and tallest leaf)."""
+    (when one column is not already wider); `cell` is the widest and tallest leaf."""
     n = len(leaves)
-    cell_w = max(size[x][0] for x in leaves)
-    cell_h = max(size[x][1] for x in leaves)
+    cell_w, cell_h = cell
     pad = 2 * MARGIN if boxed else 0.0
-    best = (math.inf, 1)
-    for cols in range(1, min(n, 64) + 1):
+
+    def extent(cols: int) -> tuple[float, float]:
         rows = math.ceil(n / cols)
-        w = cols * cell_w + GAP_X * (cols - 1) + pad
-        h = rows * cell_h + GAP_Y * (rows - 1) + pad
-        score = abs(math.log(w / h / shape)) + (0 if w <= width or cols == 1 else 100)
-        if score < best[0]:
-            best = (score, cols)
-    rows = math.ceil(n / best[1])
+        return (cols * cell_w + GAP_X * (cols - 1) + pad,
+                rows * cell_h + GAP_Y * (rows - 1) + pad)
+
+    most = max(1, min(n, int((width - pad + GAP_X) // (cell_w + GAP_X))))
+    ideal = math.sqrt(shape * n * (cell_h + GAP_Y) / (cell_w + GAP_X))
+    tried = {max(1, min(most, c)) for c in (math.floor(ideal), math.ceil(ideal))}
+    cols = min(tried, key=lambda c: (abs(math.log(extent(c)[0] / extent(c)[1] / shape)), c))
+    rows = math.ceil(n / cols)
     columns = [list(leaves[i:i + rows]) for i in range(0, n, rows)]
     w = sum(max(size[x][0] for x in col) for col in columns) + GAP_X * (len(columns) - 1) + pad
-    h = rows * cell_h + GAP_Y * (rows - 1) + pad
-    return Part(w, h, rows, [c[0] for c in columns], columns[0][-1], columns=columns)
+    return Part(w, extent(cols)[1], rows, [c[0] for c in columns], columns[0][-1],
+                columns=columns)
 
 
 def _wrap(parts: Sequence[Part], width: float) -> list[list[Part]]:
@@ -167,25 +211,26 @@ def _extent(rows: Sequence[Sequence[Part]]) -> tuple[float, float, int, str | No
     return w, h, ranks, bottom
 
 
-def plan(order: Sequence[str], kids: Kids, size: Mapping[str, tuple[float, float]],
-         width: float, shape: float) -> Plan:
+def plan(order: Sequence[str], families: Mapping[str, _Family],
+         size: Mapping[str, tuple[float, float]], width: float, shape: float) -> Plan:
     """Every parent's children as rows of parts no wider than `width` (when they can be),
     boxes of leaves shaped like `shape`; `order` has every node, parents before children."""
     parts: dict[str, Part] = {}
     rows: dict[str, list[list[Part]]] = {}
 
-    def arrange(parent: str, children: Sequence[tuple[str, bool]]) -> list[list[Part]]:
+    def arrange(parent: str) -> list[list[Part]]:
         """The children in id order; the leaves (not ended) together in one stack, where
         the first of them is."""
-        leaves = [c for c, gone in sorted(children) if c not in kids and not gone]
+        fam = families[parent]
+        leaves = fam.leaves
         got: list[Part] = []
-        for c, _ in sorted(children):
-            if c in kids:
+        for c, _ in fam.children:
+            if c in parts:
                 got.append(parts[c])
             elif leaves and c == leaves[0]:
-                got.append(_stack(leaves, size, width, shape,
+                got.append(_stack(leaves, fam.cell, size, width, shape,
                                   boxed=bool(parent) and len(leaves) > 1))
-            elif c not in leaves:  # an ended unit on its own, near where it went
+            elif c not in fam.in_stack:  # an ended unit on its own, near where it went
                 w, h = size[c]
                 got.append(Part(w, h, 1, [c], c, unit=c))
         rows = _wrap(got, width)
@@ -195,16 +240,14 @@ def plan(order: Sequence[str], kids: Kids, size: Mapping[str, tuple[float, float
         return rows
 
     for unit in reversed(order):  # children before parents
-        if unit not in kids:
+        if unit not in families:
             continue
-        rows[unit] = arrange(unit, kids[unit])
+        rows[unit] = arrange(unit)
         w, h, ranks, bottom = _extent(rows[unit])
         uw, uh = size[unit]
         parts[unit] = Part(max(uw, w), uh + GAP_Y + h, 1 + ranks, [unit], bottom or unit,
                            unit=unit)
-    children = {c for cs in kids.values() for c, _ in cs}
-    tops = [(u, False) for u in order if u not in children]
-    rows[""] = arrange("", tops)
+    rows[""] = arrange("")
     w, h, _, _ = _extent(rows[""])
     return Plan(rows, w, h)
 
@@ -221,6 +264,7 @@ def best_plan(order: Sequence[str], kids: Kids, size: Mapping[str, tuple[float, 
     area = sum((w + GAP_X) * (h + GAP_Y) for w, h in size.values())
     widest = max((w for w, _ in size.values()), default=0.0)
     best: tuple[tuple[float, int, float], Plan] | None = None
+    families = _families(order, kids, size)
 
     def judge(p: Plan) -> float:
         nonlocal best
@@ -232,16 +276,16 @@ def best_plan(order: Sequence[str], kids: Kids, size: Mapping[str, tuple[float, 
             best = (key, p)
         return aspect
 
-    for shape in BOX_SHAPES:
+    for shape in BOX_SHAPES if len(order) <= MANY else BOX_SHAPES[1:2]:
         width = max(widest, math.sqrt(area * ASPECT))
         for _ in range(6):  # towards ASPECT
-            aspect = judge(plan(order, kids, size, width, shape))
+            aspect = judge(plan(order, families, size, width, shape))
             if abs(math.log(aspect / ASPECT)) < 0.05:
                 break
             width = max(widest, width * math.sqrt(ASPECT / aspect))
         while aspect < BAND[1]:  # then wider while it stays in the band: fewer wraps
             width *= 1.25
-            p = plan(order, kids, size, width, shape)
+            p = plan(order, families, size, width, shape)
             aspect = judge(p)
             if p.wraps == 0:
                 break

@@ -56,11 +56,11 @@ def svg_text(root: ET.Element) -> str:
 
 
 def svg_nodes(root: ET.Element) -> dict[str, set[str]]:
-    """Graphviz node groups: node name -> CSS classes."""
+    """Graphviz node groups of units (not the junctions of wrapped rows): name -> CSS classes."""
     out = {}
     for g in root.iter(SVG + "g"):
         classes = set((g.get("class") or "").split())
-        if "node" in classes:
+        if "node" in classes and "oc-junction" not in classes:
             title = g.find(SVG + "title")
             assert title is not None
             out[title.text or ""] = classes
