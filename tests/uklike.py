@@ -109,8 +109,9 @@ class _Names:
                 return name
 
 
-def uk_history(units: int, seed: int) -> dict[str, Any]:
-    """A valid event file whose chart on CHART_DATE has exactly `units` (≥ 8) units."""
+def uk_history(units: int, seed: int, departments: int | None = None) -> dict[str, Any]:
+    """A valid event file whose chart on CHART_DATE has exactly `units` (≥ 8) units, of
+    them `departments` (default: a half to nine tenths, at most 25) under the root."""
     assert units >= 8
     rng = random.Random(seed)
     depts = _Names(DEPARTMENTS, rng)
@@ -147,7 +148,8 @@ def uk_history(units: int, seed: int) -> dict[str, Any]:
     root = establish("1990", "His Majesty's Government", None, "government")
     # half to nine tenths departments (at most 25), the rest agencies under a few of them
     # (2–8 each)
-    n_depts = min(25, max(5, round((units - 1) * rng.uniform(0.5, 0.9))), units - 3)
+    n_depts = departments or min(25, max(5, round((units - 1) * rng.uniform(0.5, 0.9))),
+                                 units - 3)
     n_agencies = units - 1 - n_depts
     dept_ids = [establish(str(rng.randint(1990, 2010)), depts.take(), root,
                           rng.choice(["ministerial department", "non-ministerial department"]))
