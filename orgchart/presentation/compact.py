@@ -28,6 +28,7 @@ SPACING = "ordering=out, newrank=true, nodesep=0.25, ranksep=0.35"
 GAP_X = 0.25 * 72  # nodesep in points
 GAP_Y = 0.35 * 72  # ranksep in points
 MARGIN = 8  # the box's margin around its units, in points
+PAD = 0.3 * 72  # the graph's pad (the same in both layouts), in points
 #: The box around a unit's leaf children: a pale panel with a solid edge (an ended unit
 #: is a grey box with a dashed edge, so the two never look alike).
 BOX = ("graph [style=\"rounded,filled\", fillcolor=\"#f3f6f9\", color=\"#d5dce3\", "
@@ -77,21 +78,34 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
     return sum(map(_EMS.__getitem__, text)) * size * (1.07 if bold else 1.0)
 
 
+_TABLE = re.compile(r"<TABLE[^>]*>")
+_ROOM = re.compile(r"(CELLSPACING|CELLPADDING|BORDER)=\"(\d+)\"")
+
+
 def label_size(label: str, default: float = 14.0) -> tuple[float, float]:
-    """About the (width, height) in points of an HTML-like label of one-column tables."""
+    """About the (width, height) in points of an HTML-like label whose tables have one
+    column (a row that holds a table counts as that table's rows, each with the spacing,
+    padding and border of its table)."""
     width = height = 0.0
+    around = [0.0]  # the room each row of the innermost open table takes around its text
     for piece in label.split("<TR>")[1:]:
-        if "</TR>" not in piece:
+        row, closed, after = piece.partition("</TR>")
+        for table in _TABLE.findall(row):
+            room = dict.fromkeys(("CELLSPACING", "CELLPADDING", "BORDER"), 0)
+            room.update((k, int(v)) for k, v in _ROOM.findall(table))
+            around.append(2.0 * (room["CELLSPACING"] + room["CELLPADDING"] + room["BORDER"]))
+        if not closed:
             continue  # a row that holds a table: its rows are counted
-        row = piece.split("</TR>", 1)[0]
         row_w = row_h = 0.0
         for cell in _CELL.findall(row):
             sizes = [float(s) for s in _SIZE.findall(cell)] or [default]
             lines = [html.unescape(_TAG.sub("", line))
                      for line in re.split(r"<BR\s*/>", cell)]
             row_w += max(text_width(t, max(sizes), "<B>" in cell) for t in lines) + 8
-            row_h = max(row_h, len(lines) * max(sizes) * 1.25 + 2)
+            row_h = max(row_h, len(lines) * max(sizes) * 1.25 + 2 + around[-1])
         width, height = max(width, row_w), height + row_h
+        if len(around) > 1 and "</TABLE>" in after:
+            around.pop()  # the inner table ends after this row
     return width, height
 
 
@@ -234,10 +248,10 @@ def plan(order: Sequence[str], families: Mapping[str, _Family],
                 w, h = size[c]
                 got.append(Part(w, h, 1, [c], c, unit=c))
         rows = _wrap(got, width)
-        if len(rows) > 1 and leaves:  # the box last, centred under the trunk, which
-            got.sort(key=lambda p: bool(p.columns))  # comes down between the other parts
-            rows = _wrap(got, width)
-        return rows
+        if len(rows) > 1 and leaves:  # the box on a row of its own, last, centred under
+            box = next(p for p in got if p.columns)  # the trunk (dot does not keep a box
+            rows = [*_wrap([p for p in got if p is not box], width), [box]]  # in its place
+        return rows  # in a row)
 
     for unit in reversed(order):  # children before parents
         if unit not in families:
@@ -254,24 +268,27 @@ def plan(order: Sequence[str], families: Mapping[str, _Family],
 
 #: The estimated width over height that needs no wrapping to fix (the estimate misses by up
 #: to a quarter either way, and the chart must come out within 1:2.5 and 2.5:1).
-BAND = (0.9, 1.8)
+BAND = (0.9, 1.7)
+#: What a wrapped row costs, as a share of the picture's area (a row that need not wrap
+#: is easier to follow than one that does).
+WRAP_COST = 0.15
 
 
 def best_plan(order: Sequence[str], kids: Kids, size: Mapping[str, tuple[float, float]],
               title: tuple[float, float]) -> Plan:
-    """The plan that wraps least among those whose picture (with the title above it) is
-    about as wide as `BAND` allows; of those, the smallest."""
+    """Of the plans whose picture (with the title above it) is about as wide as `BAND`
+    allows, the smallest, where each wrapped row counts as `WRAP_COST` more area."""
     area = sum((w + GAP_X) * (h + GAP_Y) for w, h in size.values())
     widest = max((w for w, _ in size.values()), default=0.0)
-    best: tuple[tuple[float, int, float], Plan] | None = None
+    best: tuple[tuple[float, float], Plan] | None = None
     families = _families(order, kids, size)
 
     def judge(p: Plan) -> float:
         nonlocal best
-        w, h = max(p.w, title[0]), p.h + title[1]
+        w, h = max(p.w, title[0]) + 2 * PAD, p.h + title[1] + 2 * PAD
         aspect = w / h
         outside = max(0.0, math.log(BAND[0] / aspect), math.log(aspect / BAND[1]))
-        key = (round(outside, 2), p.wraps, w * h)
+        key = (round(outside, 2), w * h * (1 + WRAP_COST * p.wraps))
         if best is None or key < best[0]:
             best = (key, p)
         return aspect

@@ -20,7 +20,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypedDict
 
-from orgchart.presentation import compact
+from orgchart.presentation import compact, draw
 from orgchart.presentation.text import html, mermaid, quoted
 
 Unit = Mapping[str, Any]
@@ -67,6 +67,9 @@ class Delta(TypedDict):
 
 # -- DOT ----------------------------------------------------------------------
 
+
+#: The class of the compact layout's lineage arrows (`draw` routes them after the layout).
+LINEAGE_CLASS = draw.OVERLAY
 
 #: The layouts `chart_dot` knows: `compact` (leaf children stacked in columns, wide levels
 #: wrapped, about as wide as tall) and `wide` (every level on one row, as before).
@@ -123,15 +126,15 @@ def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None,
 
     # where the ended units went (and what split off): dashed arrows along time; in the
     # compact layout without labels (the ended unit's box says how it ended), so no label
-    # can lie on another
+    # can lie on another, and drawn over the chart once it is laid out (`draw.OVERLAY`)
     ghost_ids = {g["id"] for g in ghosts}
     added = {u for u, ms in marks.items() if any(m["change"] == "added" for m in ms)}
     for src, dst, how in _lineage(delta["links"] if delta else [], drawn):
         if {src, dst} & (ghost_ids | added):
-            label = (f", fontsize=9, fontcolor=\"{FAINT}\", label=<{html(how)}>"
-                     if layout == "wide" else "")
+            tail = (f", fontsize=9, fontcolor=\"{FAINT}\", label=<{html(how)}>"
+                    if layout == "wide" else f", {LINEAGE_CLASS}")
             out.append(f"  {quoted(src)} -> {quoted(dst)} [style=dashed, color=\"{FAINT}\", "
-                       f"arrowhead=vee, arrowsize=0.7, constraint=false{label}];")
+                       f"arrowhead=vee, arrowsize=0.7, constraint=false{tail}];")
     out.append("}")
     return "\n".join(out) + "\n"
 

@@ -120,3 +120,46 @@ def test_layout_option_reaches_render_and_at(tmp_store: Path) -> None:
     bad = runner.invoke(cli, ["--db", db, "render", "2026", "--layout", "tall"], obj={})
     assert bad.exit_code == 2 and "'tall' is not one of 'compact', 'wide'" in bad.output
     assert "compact" in out("render", "--help") and "wide" in out("at", "--help")
+
+
+def unit_places(svg: bytes) -> dict[str, tuple[float, float]]:
+    """Where each unit's outline starts in a Graphviz SVG, from where the first unit's (by
+    id) does (the picture may be shifted as a whole)."""
+    found = {m.group(1).decode(): (float(m.group(2)), float(m.group(3))) for m in re.finditer(
+        rb'<g id="unit&#45;([^"]*)" class="node[^"]*">\n<title>[^<]*</title>\n'
+        rb'<path [^>]* d="M(-?[\d.]+),(-?[\d.]+)', svg)}
+    x0, y0 = found[min(found)]
+    return {u: (round(x - x0, 1), round(y - y0, 1)) for u, (x, y) in found.items()}
+
+
+@needs_dot
+def test_lineage_arrows_are_drawn_over_the_laid_out_chart(tmp_store: Path) -> None:
+    """The arrows of ended units do not move a unit: the chart is laid out without them."""
+    svc = store(tmp_store, uk_history(40, seed=3))
+    try:
+        data = svc.render_data(EffDate.parse(CHART_DATE), since=EffDate.parse(FIRST_ROUND))
+    finally:
+        svc.close()
+    dot = graph.chart_dot(data["chart"], data["delta"])
+    arrows = [line for line in dot.splitlines() if draw.OVERLAY in line]
+    assert arrows and all("label" not in line for line in arrows)
+    with_arrows = draw.draw(dot, "svg")
+    without = draw.draw("\n".join(x for x in dot.splitlines() if x not in arrows), "svg")
+    assert len(unit_places(with_arrows)) >= 40
+    assert unit_places(with_arrows) == unit_places(without)
+    assert with_arrows.count(b'class="edge oc&#45;lineage"') == len(arrows)
+    assert draw.draw(dot, "png").startswith(b"\x89PNG")
+
+
+@needs_dot
+def test_a_failed_overlay_draws_the_chart_in_one_go(monkeypatch: pytest.MonkeyPatch) -> None:
+    import graphviz
+
+    def fail(dot: str, fmt: str) -> bytes:
+        raise graphviz.CalledProcessError(1, ["neato"], stderr=b"Error: no")
+
+    monkeypatch.setattr(draw, "_overlaid", fail)
+    dot = ('digraph { a; b; c; a -> b; '
+           f'c -> a [constraint=false, {draw.OVERLAY}]; }}')
+    svg = draw.draw(dot, "svg")
+    assert svg.count(b'class="edge') == 2
