@@ -268,7 +268,7 @@ def plan(order: Sequence[str], families: Mapping[str, _Family],
 
 #: The estimated width over height that needs no wrapping to fix (the estimate misses by up
 #: to a quarter either way, and the chart must come out within 1:2.5 and 2.5:1).
-BAND = (0.9, 1.7)
+BAND = (0.9, 1.55)
 #: What a wrapped row costs, as a share of the picture's area (a row that need not wrap
 #: is easier to follow than one that does).
 WRAP_COST = 0.15
