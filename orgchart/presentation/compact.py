@@ -82,6 +82,15 @@ _TABLE = re.compile(r"<TABLE[^>]*>")
 _ROOM = re.compile(r"(CELLSPACING|CELLPADDING|BORDER)=\"(\d+)\"")
 
 
+_BREAK = re.compile(r"<BR\s*/>")
+
+
+def _text(markup: str) -> str:
+    """The text of a piece of an HTML-like label."""
+    text = _TAG.sub("", markup)
+    return html.unescape(text) if "&" in text else text
+
+
 def label_size(label: str, default: float = 14.0) -> tuple[float, float]:
     """About the (width, height) in points of an HTML-like label whose tables have one
     column (a row that holds a table counts as that table's rows, each with the spacing,
@@ -90,7 +99,7 @@ def label_size(label: str, default: float = 14.0) -> tuple[float, float]:
     around = [0.0]  # the room each row of the innermost open table takes around its text
     for piece in label.split("<TR>")[1:]:
         row, closed, after = piece.partition("</TR>")
-        for table in _TABLE.findall(row):
+        for table in _TABLE.findall(row) if "<TABLE" in row else ():
             room = dict.fromkeys(("CELLSPACING", "CELLPADDING", "BORDER"), 0)
             room.update((k, int(v)) for k, v in _ROOM.findall(table))
             around.append(2.0 * (room["CELLSPACING"] + room["CELLPADDING"] + room["BORDER"]))
@@ -98,11 +107,11 @@ def label_size(label: str, default: float = 14.0) -> tuple[float, float]:
             continue  # a row that holds a table: its rows are counted
         row_w = row_h = 0.0
         for cell in _CELL.findall(row):
-            sizes = [float(s) for s in _SIZE.findall(cell)] or [default]
-            lines = [html.unescape(_TAG.sub("", line))
-                     for line in re.split(r"<BR\s*/>", cell)]
-            row_w += max(text_width(t, max(sizes), "<B>" in cell) for t in lines) + 8
-            row_h = max(row_h, len(lines) * max(sizes) * 1.25 + 2 + around[-1])
+            size = max(map(float, _SIZE.findall(cell)), default=default)
+            lines = [_text(line) for line in
+                     (_BREAK.split(cell) if "<BR" in cell else (cell,))]
+            row_w += max(text_width(t, size, "<B>" in cell) for t in lines) + 8
+            row_h = max(row_h, len(lines) * size * 1.25 + 2 + around[-1])
         width, height = max(width, row_w), height + row_h
         if len(around) > 1 and "</TABLE>" in after:
             around.pop()  # the inner table ends after this row
