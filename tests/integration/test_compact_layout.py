@@ -133,8 +133,13 @@ def unit_places(svg: bytes) -> dict[str, tuple[float, float]]:
 
 
 @needs_dot
-def test_lineage_arrows_are_drawn_over_the_laid_out_chart(tmp_store: Path) -> None:
-    """The arrows of ended units do not move a unit: the chart is laid out without them."""
+@pytest.mark.parametrize("routed", [True, False])
+def test_lineage_arrows_are_drawn_over_the_laid_out_chart(
+        tmp_store: Path, monkeypatch: pytest.MonkeyPatch, routed: bool) -> None:
+    """The arrows of ended units do not move a unit: the chart is laid out without them,
+    and they are routed around the units (small charts) or drawn straight (big ones)."""
+    if not routed:
+        monkeypatch.setattr(draw, "ROUTED_NODES", 10)
     svc = store(tmp_store, uk_history(40, seed=3))
     try:
         data = svc.render_data(EffDate.parse(CHART_DATE), since=EffDate.parse(FIRST_ROUND))
