@@ -11,6 +11,11 @@ In the SVG that Graphviz makes from this DOT, each unit is a `<g>` with the id
 `unit-<id>` and the classes `oc-unit` plus one per change: `oc-added`,
 `oc-renamed`, `oc-moved`, `oc-leader`, `oc-removed` (a ghost of a unit that
 ended), so a stylesheet or a test can find them.
+
+The tree is laid out by `layout`: `compact` (the default; `orgchart.presentation.compact`:
+leaf children in columns in a box, wide rows wrapped onto a trunk whose junctions are
+nodes of class `oc-junction`, lineage arrows of class `oc-lineage` drawn over the laid-out
+chart by `draw`) or `wide` (every level on one row).
 """
 
 from __future__ import annotations
