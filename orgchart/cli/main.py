@@ -79,6 +79,13 @@ def depth_option(f: F) -> F:
                         help="Levels to show below the top unit(s); 0 shows the top only.")(f)
 
 
+def layout_option(f: F) -> F:
+    return click.option("--layout", type=click.Choice(["compact", "wide"]), default="compact",
+                        show_default=True,
+                        help="compact: leaf units stacked in columns, about as wide as tall; "
+                             "wide: every level on one row.")(f)
+
+
 def format_option(*choices: str) -> Callable[[F], F]:
     def deco(f: F) -> F:
         return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0],
@@ -132,10 +139,14 @@ def load(ctx: click.Context, files: tuple[str, ...], quiet: bool) -> None:
 @root_option
 @depth_option
 @format_option("tree", "json", "csv", "dot", "mermaid")
+@layout_option
 @click.pass_context
 def at(ctx: click.Context, day: EffDate, known: EffDate | None, root: str | None,
-       depth: int | None, fmt: str) -> None:
-    """The chart as it stood on DATE (YYYY, YYYY-MM, YYYY-MM-DD or `today`)."""
+       depth: int | None, fmt: str, layout: str) -> None:
+    """The chart as it stood on DATE (YYYY, YYYY-MM, YYYY-MM-DD or `today`).
+
+    `--layout` shapes the DOT of `--format dot` (exactly what `render` draws).
+    """
     from orgchart.presentation import formats
 
     chart = service(ctx).at(day, known, root, depth)
@@ -150,7 +161,8 @@ def at(ctx: click.Context, day: EffDate, known: EffDate | None, root: str | None
 
         if fmt == "dot":  # exactly the DOT that `render` draws
             chart = service(ctx).render_data(day, known, root, depth)["chart"]
-        emit(graph.chart_dot(chart) if fmt == "dot" else graph.chart_mermaid(chart),
+        emit(graph.chart_dot(chart, layout=layout) if fmt == "dot"
+             else graph.chart_mermaid(chart),
                    nl=False)
 
 
@@ -165,10 +177,11 @@ def at(ctx: click.Context, day: EffDate, known: EffDate | None, root: str | None
 @root_option
 @depth_option
 @known_at_option
+@layout_option
 @click.pass_context
 def render(ctx: click.Context, day: EffDate, output: str | None, fmt: str | None,
            since: EffDate | None, root: str | None, depth: int | None,
-           known: EffDate | None) -> None:
+           known: EffDate | None, layout: str) -> None:
     """Draw the chart as it stood on DATE with Graphviz (SVG unless told otherwise).
 
     Example: orgchart render 2026-04-01 --since 2026-03-31 -o chart.svg
@@ -179,7 +192,7 @@ def render(ctx: click.Context, day: EffDate, output: str | None, fmt: str | None
         suffix = output.rsplit(".", 1)[-1].lower() if output and "." in output else ""
         fmt = suffix if suffix in draw.FORMATS else "svg"
     data = service(ctx).render_data(day, known, root, depth, since)
-    dot = graph.chart_dot(data["chart"], data["delta"])
+    dot = graph.chart_dot(data["chart"], data["delta"], layout=layout)
     if fmt in ("png", "pdf") and draw.has_cjk(dot):
         warning = draw.cjk_font_warning()
         if warning:
