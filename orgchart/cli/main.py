@@ -162,8 +162,7 @@ def at(ctx: click.Context, day: EffDate, known: EffDate | None, root: str | None
         if fmt == "dot":  # exactly the DOT that `render` draws
             chart = service(ctx).render_data(day, known, root, depth)["chart"]
         emit(graph.chart_dot(chart, layout=layout) if fmt == "dot"
-             else graph.chart_mermaid(chart),
-                   nl=False)
+             else graph.chart_mermaid(chart), nl=False)
 
 
 @cli.command()
@@ -454,7 +453,7 @@ def schema() -> None:
     """Print the JSON Schema of orgchart/v1 event files (for editors and validators)."""
     from orgchart.application.authoring import schema_text
 
-    click.echo(schema_text(), nl=False)
+    emit(schema_text(), nl=False)
 
 
 @cli.command()
@@ -471,7 +470,7 @@ def init(file: str) -> None:
 
     written = init_file(file)
     beside = f" and {written.schema}" if written.schema else ""
-    click.echo(f"wrote {written.path}{beside}")
+    say(f"wrote {written.path}{beside}")
 
 
 # -- exploring in a browser: a local, read-only web app (orgchart.web) -----------------------
@@ -500,8 +499,8 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     with svc.query_db():  # a missing or empty store is an error now, not on the first page
         pass
     sock = server.bind(host, port)
-    click.echo(f"orgchart: exploring {safe_db_label(svc.db)} at {server.url_of(sock)} "
-               f"(read-only; Ctrl+C to stop)")
+    say(f"orgchart: exploring {safe_db_label(svc.db)} at {server.url_of(sock)} "
+        f"(read-only; Ctrl+C to stop)")
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C: a normal way to stop
         server.run(create_app(ctx.obj["db"], allowed_hosts(host)), sock)
-    click.echo("orgchart: stopped")
+    say("orgchart: stopped")
