@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 
 from orgchart.adapters.readmodel import tables
@@ -41,6 +41,7 @@ class Storage:
 
         self.db = resolve_db(db)
         self._store: EventStore | None = None
+        self._cache: str | None = None  # the PostgreSQL cache, once the store has a log
 
     @property
     def postgres(self) -> bool:
@@ -119,20 +120,40 @@ class Storage:
                              f"from: the log was edited or replaced; {what}")
 
     def cache_path(self) -> str:
-        """Where the query tables live: in the SQLite store, or a local cache for PostgreSQL."""
+        """Where the query tables live: in the SQLite store, or for PostgreSQL a local cache
+        named by the URL (so the schema) and the store's identity: its first log entry,
+        which records when the store was made. A dropped and reloaded schema is another
+        store, with a cache of its own; a store not yet made uses a `-new` cache, which the
+        first reader after the first load adopts (`check_extends` still compares it)."""
         if not self.postgres:
             return self.db
+        if self._cache is not None:
+            return self._cache
         import hashlib
 
         base = os.environ.get("ORGCHART_CACHE") or os.path.join(
             os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "orgchart")
         os.makedirs(base, exist_ok=True)
-        digest = hashlib.sha256(self.db.encode()).hexdigest()[:16]
-        return os.path.join(base, f"readmodel-{digest}.db")
+        url = hashlib.sha256(self.db.encode()).hexdigest()[:16]
+        pending = os.path.join(base, f"readmodel-{url}-new.db")
+        first = self.store().entry_state(1)
+        if first is None:
+            return pending
+        ident = hashlib.sha256(first).hexdigest()[:16]
+        path = os.path.join(base, f"readmodel-{url}-{ident}.db")
+        if not os.path.exists(path) and os.path.exists(pending):
+            with suppress(OSError):  # another process adopted it first
+                os.replace(pending, path)
+        self._cache = path
+        return path
 
     def open_tables(self) -> sqlite_utils.Database:
-        """A writing connection to the query tables."""
-        return tables.open_db(self.cache_path())
+        """A writing connection to the query tables (for a PostgreSQL store not made yet, a
+        fresh `-new` cache: what one there held came from a store since dropped)."""
+        path = self.cache_path()
+        if self.postgres and self._cache is None and os.path.exists(path):
+            os.remove(path)
+        return tables.open_db(path)
 
     def empty_message(self) -> str:
         from orgchart.adapters.dbconfig import empty_store
