@@ -116,3 +116,30 @@ def test_a_postgres_cache_follows_the_store_not_the_url(tmp_path: Path,
         drop_pg_schema(postgres_url(), url.rsplit("schema=", 1)[1])
         assert run(url, "load", str(SEED))[0] == 0
         assert run(url, "verify")[0] == 0
+
+
+@pytest.mark.postgres
+def test_a_reader_is_answered_while_a_writer_holds_the_lock(tmp_path: Path) -> None:
+    """A writer's append holds `LOCK TABLE … EXCLUSIVE`; a reader (a fresh cache, so it reads
+    the log) runs no table-creation SQL, which would wait for that lock without a limit."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import psycopg
+
+    with fresh_pg_schema() as url:
+        assert run(url, "load", str(SEED))[0] == 0
+        schema = url.rsplit("schema=", 1)[1]
+        with psycopg.connect(postgres_url()) as writer:
+            writer.execute(f'lock table "{schema}".orgchart_events in exclusive mode')
+            started = time.monotonic()
+            reader = subprocess.run(
+                [sys.executable, "-m", "orgchart", "--db", url, "at", "2026-04-01"],
+                capture_output=True, text=True, timeout=60,
+                env={**os.environ, "ORGCHART_CACHE": str(tmp_path / "fresh")})
+            took = time.monotonic() - started
+            writer.rollback()
+        assert (reader.returncode, reader.stderr) == (0, "")
+        assert took < 20
