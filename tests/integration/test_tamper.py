@@ -6,8 +6,12 @@ The tampering is done with plain SQL on the library's events table, on both back
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -224,3 +228,16 @@ def test_a_retraction_reason_is_capped(log: RawLog) -> None:
     code, out, err = cli(log.db, "retract", "2026-04-reorg", "--reason", "r" * 10_001)
     assert (code, out, err) == (1, "", "Error: the --reason is too long: 10,001 characters "
                                        "(at most 10,000, as in event files)\n")
+
+
+def test_the_head_check_keeps_at_free_of_the_library(tmp_path: Path) -> None:
+    """Comparing the tables' head with the log's entry is one plain SQLite read."""
+    db = str(tmp_path / "store.db")
+    OrgChartService(db).load([str(SEED)])
+    probe = ("import sys; from orgchart.cli import cli\n"
+             "try: cli(['--db', sys.argv[1], 'at', '2026-04-01'], obj={})\n"
+             "except SystemExit as e: assert e.code == 0, e.code\n"
+             "print('eventsourcing' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", probe, db], capture_output=True, text=True,
+                       timeout=60, env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])})
+    assert r.stdout.splitlines()[-1] == "False", r.stderr
