@@ -238,6 +238,7 @@ def test_the_head_check_keeps_at_free_of_the_library(tmp_path: Path) -> None:
              "try: cli(['--db', sys.argv[1], 'at', '2026-04-01'], obj={})\n"
              "except SystemExit as e: assert e.code == 0, e.code\n"
              "print('eventsourcing' in sys.modules)")
+    root = str(Path(__file__).parents[2])
     r = subprocess.run([sys.executable, "-c", probe, db], capture_output=True, text=True,
-                       timeout=60, env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])})
+                       timeout=60, env={**os.environ, "PYTHONPATH": root})
     assert r.stdout.splitlines()[-1] == "False", r.stderr
