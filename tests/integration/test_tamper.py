@@ -242,3 +242,13 @@ def test_the_head_check_keeps_at_free_of_the_library(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-c", probe, db], capture_output=True, text=True,
                        timeout=60, env={**os.environ, "PYTHONPATH": root})
     assert r.stdout.splitlines()[-1] == "False", r.stderr
+
+
+def test_rebuild_repairs_damaged_query_tables(log: RawLog) -> None:
+    cache = sqlite3.connect(OrgChartService(log.db).cache_path(), isolation_level=None)
+    cache.execute("update oc_versions set name = 'X' where unit = 'ath'")
+    cache.close()
+    assert verify_error(log.db) == ("the query tables do not match a replay of the log (table "
+                                    "versions differs; `orgchart rebuild` rebuilds them)")
+    assert cli(log.db, "rebuild") == (0, "rebuilt the query tables from 21 log entries\n", "")
+    assert cli(log.db, "verify")[0] == 0
