@@ -131,6 +131,10 @@ def _file_append(pf: ParsedFile, state: StoredState) -> Append:
     return Append(new, people, sources, title, timeline)
 
 
+#: The longest `--reason`, as the event files' schema caps a `reason` (and a `note`).
+MAX_REASON = 10_000
+
+
 def retract(storage: Storage, event_id: str, reason: str, now: datetime | None = None) -> str:
     """Append a retraction of `event_id`; return the retraction's id."""
     from orgchart.domain.facts import Retract, derive_id, with_seq
@@ -139,6 +143,9 @@ def retract(storage: Storage, event_id: str, reason: str, now: datetime | None =
     now = now or utcnow()
     if not reason.strip():
         raise OrgchartError("a retraction needs a --reason")
+    if len(reason) > MAX_REASON:
+        raise OrgchartError(f"the --reason is too long: {len(reason):,} characters "
+                            f"(at most {MAX_REASON:,}, as in event files)")
     stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     draft = Retract(id="", date=None, recorded=stamp, event=event_id, reason=reason)
     fact = replace(draft, id=derive_id(draft))
@@ -168,7 +175,7 @@ def append(storage: Storage, prepare: Callable[[StoredState], Append],
     from orgchart.adapters.readmodel.state import StoredState
     from orgchart.adapters.store import Conflict
 
-    store = storage.store()
+    store = storage.store(create=True)
     db = storage.open_tables()
     try:
         for _ in range(MAX_ATTEMPTS):

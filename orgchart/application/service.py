@@ -78,10 +78,13 @@ class OrgChartService:
     def retract(self, event_id: str, reason: str, now: datetime | None = None) -> str:
         return commands.retract(self.storage, event_id, reason, now)
 
-    def verify(self) -> str:
+    def verify(self, expect: str | None = None) -> str:
         from orgchart.application.audit import verify
 
-        return verify(self.storage)
+        return verify(self.storage, expect)
+
+    def rebuild(self) -> int:
+        return self.storage.rebuild()
 
     # -- queries ------------------------------------------------------------------------
 

@@ -245,10 +245,22 @@ def export(ctx: click.Context, fmt: str, output: str | None) -> None:
 
 
 @cli.command()
+@click.option("--expect", metavar="HEAD", default=None,
+              help="A chain head printed by an earlier verify and kept elsewhere: check that "
+                   "the history up to it is unchanged.")
 @click.pass_context
-def verify(ctx: click.Context) -> None:
-    """Check the log and that the query tables match a replay from scratch."""
-    say(service(ctx).verify())
+def verify(ctx: click.Context, expect: str | None) -> None:
+    """Check the log, its snapshots and that the query tables match a replay from scratch;
+    print the log's chain head."""
+    say(service(ctx).verify(expect))
+
+
+@cli.command()
+@click.pass_context
+def rebuild(ctx: click.Context) -> None:
+    """Rebuild the query tables from the log (after `verify` found them damaged)."""
+    version = service(ctx).rebuild()
+    say(f"rebuilt the query tables from {version} log entries")
 
 
 # -- explaining a reorganisation: diff, history, lineage (presentation.explain_text) ------
