@@ -133,6 +133,29 @@ class Storage:
             finally:
                 view.close()
 
+    @contextmanager
+    def scratch_copy(self) -> Iterator[sqlite_utils.Database]:
+        """The query tables, caught up with the log, copied into memory (SQLite's backup):
+        a scratch view that events can be applied to (`load --check`, `--with`) while the
+        store and its tables stay untouched. An empty store gives empty tables."""
+        import sqlite3
+
+        import sqlite_utils
+
+        memory = sqlite_utils.Database(sqlite3.connect(":memory:"))
+        try:
+            try:
+                with Storage.query_db(self) as db:  # the stored tables, also in a subclass
+                    source = getattr(db, "conn", None)
+                    if isinstance(source, sqlite3.Connection):
+                        source.backup(memory.conn)
+            except EmptyStore:
+                pass
+            tables.create(memory)
+            yield memory
+        finally:
+            memory.close()
+
     # -- keeping the tables up with the log ----------------------------------------------
 
     def refresh(self, db: sqlite_utils.Database | None = None,
