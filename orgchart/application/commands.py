@@ -18,6 +18,8 @@ from orgchart.domain.errors import FileError, OrgchartError, UnknownEvent
 from orgchart.domain.hints import did_you_mean
 
 if TYPE_CHECKING:
+    import sqlite_utils
+
     from orgchart.adapters.eventfile.parse import ParsedFile
     from orgchart.adapters.readmodel.state import StoredState
     from orgchart.domain.facts import Fact
@@ -232,3 +234,30 @@ def _explain(pf: ParsedFile, b: Breach) -> FileError:
         return pf.event_error(b.culprit, b.rule + where)
     return pf.event_error(b.culprit, f"makes stored event '{b.broken.id}' {b.broken.label()} "
                                      f"invalid: {b.rule}{where}")
+
+
+# -- applying files to a scratch copy of the tables: `load --check` and `--with` -----------
+
+def apply_file(db: sqlite_utils.Database, path: str, now: datetime) -> list[Fact]:
+    """Validate `path` exactly as `load` does against the tables in `db` (a scratch copy,
+    `Storage.scratch_copy`) and apply its new events to them; return those events.
+    The event store is never opened for writing."""
+    from orgchart.adapters.eventfile.parse import parse_file
+    from orgchart.adapters.readmodel import tables
+    from orgchart.adapters.readmodel.incremental import apply_events
+    from orgchart.adapters.readmodel.state import StoredState
+
+    pf = parse_file(path, now)
+    state = StoredState(db)
+    plan = _file_append(pf, state)
+    if plan.empty():
+        return []
+    refs = len(plan.people) + len(plan.sources) + (plan.title is not None)
+    version = state.version + (0 if state.version else 1) + refs + len(plan.facts)
+    if plan.timeline is not None:  # validated from nothing: write it as it is
+        tables.write_all(db, plan.facts, plan.timeline, plan.people, plan.sources,
+                         plan.title, version)
+    elif not apply_events(db, state.version, plan.facts, plan.people, plan.sources,
+                          plan.title, version):
+        raise OrgchartError("the scratch copy of the query tables moved on")  # cannot happen
+    return plan.facts

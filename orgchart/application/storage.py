@@ -19,6 +19,8 @@ from orgchart.domain.dates import EffDate
 from orgchart.domain.errors import EmptyStore, OrgchartError, StoreError
 
 if TYPE_CHECKING:  # the library is imported where it is used: `at` needs none of it
+    import sqlite3
+
     import sqlite_utils
 
     from orgchart.adapters.readmodel.connection import QueryDB
@@ -212,6 +214,32 @@ class Storage:
             finally:
                 view.close()
 
+    @contextmanager
+    def scratch_copy(self) -> Iterator[sqlite_utils.Database]:
+        """The query tables, caught up with the log, copied into memory: a scratch view
+        that events can be applied to (`load --check`, `--with`) while the store and its
+        tables stay untouched. Only the query tables are copied (not the event log that
+        shares their SQLite file), in one read transaction. An empty store gives empty
+        tables."""
+        import sqlite3
+
+        import sqlite_utils
+
+        memory = sqlite_utils.Database(sqlite3.connect("file::memory:", uri=True,
+                                                       isolation_level=None))
+        try:
+            try:
+                with Storage.query_db(self):  # caught up (and not empty)
+                    pass
+                _copy_query_tables(self.cache_path(), memory.conn)
+            except EmptyStore:
+                pass
+            memory.conn.isolation_level = "DEFERRED"  # the default, as the writers expect
+            tables.create(memory)
+            yield memory
+        finally:
+            memory.close()
+
     # -- keeping the tables up with the log ----------------------------------------------
 
     def refresh(self, db: sqlite_utils.Database | None = None,
@@ -265,3 +293,24 @@ class Storage:
             raise EmptyStore(self.empty_message())
         self.refresh(history=h, force=True)
         return h.version
+
+
+def _copy_query_tables(path: str, into: sqlite3.Connection) -> None:
+    """Copy the query tables (`oc_*`, with their indexes) of the SQLite file `path` into
+    the connection `into` (in autocommit mode), reading them in one transaction."""
+    from urllib.parse import quote
+
+    into.execute("attach database ? as src", [f"file:{quote(path)}?mode=ro"])
+    try:
+        into.execute("begin")
+        schema = into.execute(
+            "select type, name, sql from src.sqlite_master where substr(name, 1, ?) = ? "
+            "and sql is not null order by type = 'index'", [len(tables.P), tables.P]
+        ).fetchall()
+        for kind, name, sql in schema:
+            into.execute(sql)
+            if kind == "table":
+                into.execute(f'insert into main."{name}" select * from src."{name}"')
+        into.execute("commit")
+    finally:
+        into.execute("detach database src")

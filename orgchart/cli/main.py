@@ -93,10 +93,18 @@ def format_option(*choices: str) -> Callable[[F], F]:
     return deco
 
 
+def with_option(f: F) -> F:
+    return click.option("--with", "with_files", multiple=True, metavar="FILE",
+                        type=click.Path(dir_okay=False),
+                        help="Answer as if this event file were loaded (a what-if scenario; "
+                             "nothing is stored). Repeatable.")(f)
+
+
 def service(ctx: click.Context) -> OrgChartService:
+    """The service on `--db`, seen with the command's `--with` files (if any)."""
     from orgchart.application.service import OrgChartService
 
-    svc = OrgChartService(ctx.obj["db"])
+    svc = OrgChartService(ctx.obj["db"], ctx.params.get("with_files") or ())
     ctx.call_on_close(svc.close)
     return svc
 
@@ -116,21 +124,59 @@ def cli(ctx: click.Context, db: str | None) -> None:
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (it shows only on a terminal).")
+@click.option("--check", "--dry-run", "check", is_flag=True,
+              help="Validate against the store and print what the load would change; "
+                   "write nothing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format of --check.")
 @click.pass_context
-def load(ctx: click.Context, files: tuple[str, ...], quiet: bool) -> None:
+def load(ctx: click.Context, files: tuple[str, ...], quiet: bool, check: bool,
+         fmt: str) -> None:
     """Validate event files and append their new events (atomic per file).
 
+    With --check (or --dry-run) nothing is written: each file is validated as
+    the load would (after the files before it), with the same errors and exit
+    codes, and the output says what it would change: the number of new events
+    and, for each distinct effective date they touch, the `diff` from the day
+    before to that date. As JSON: a list with one object per file,
+    {"file", "new_events", "diffs": [{"from", "to", "changes"}]}, the changes
+    shaped as in `diff --format json`.
+
     Example: orgchart load seeds/alibaba-2026.yaml
+
+    Example: orgchart load --check proposal.yaml
     """
     from orgchart.cli.progress import LoadProgress
 
     svc = service(ctx)
+    if check:
+        _load_check(svc, files, fmt)
+        return
 
     def report(r: Any) -> None:
         say(f"{r.path}: {r.added} new event{'s' if r.added != 1 else ''}")
 
     with LoadProgress(enabled=not quiet) as progress:
         svc.load(files, on_file=report, on_progress=progress.update)
+
+
+def _load_check(svc: OrgChartService, files: tuple[str, ...], fmt: str) -> None:
+    """Print what loading `files` would change (`load --check`)."""
+    from orgchart.presentation import explain_text, formats
+
+    checks = svc.check_load(files)
+    if fmt == "json":
+        emit(formats.to_json([
+            {"file": c.path, "new_events": c.new_events,
+             "diffs": [{k: d["diff"][k] for k in ("from", "to", "changes")}
+                       for d in c.diffs]} for c in checks]))
+        return
+    for c in checks:
+        say(f"{c.path}: {c.new_events} new event{'s' if c.new_events != 1 else ''} "
+            f"(checked: nothing written)")
+        for d in c.diffs:
+            say("")
+            say(explain_text.diff_text(d), nl=False)
 
 
 @cli.command()
@@ -140,9 +186,10 @@ def load(ctx: click.Context, files: tuple[str, ...], quiet: bool) -> None:
 @depth_option
 @format_option("tree", "json", "csv", "dot", "mermaid")
 @layout_option
+@with_option
 @click.pass_context
 def at(ctx: click.Context, day: EffDate, known: EffDate | None, root: str | None,
-       depth: int | None, fmt: str, layout: str) -> None:
+       depth: int | None, fmt: str, layout: str, with_files: tuple[str, ...]) -> None:
     """The chart as it stood on DATE (YYYY, YYYY-MM, YYYY-MM-DD or `today`).
 
     `--layout` shapes the DOT of `--format dot` (exactly what `render` draws).
@@ -177,11 +224,15 @@ def at(ctx: click.Context, day: EffDate, known: EffDate | None, root: str | None
 @depth_option
 @known_at_option
 @layout_option
+@with_option
 @click.pass_context
 def render(ctx: click.Context, day: EffDate, output: str | None, fmt: str | None,
            since: EffDate | None, root: str | None, depth: int | None,
-           known: EffDate | None, layout: str) -> None:
+           known: EffDate | None, layout: str, with_files: tuple[str, ...]) -> None:
     """Draw the chart as it stood on DATE with Graphviz (SVG unless told otherwise).
+
+    With --with FILE (and no --since), what the scenario changes up to DATE is
+    highlighted: the changes since the day before the earliest date it touches.
 
     Example: orgchart render 2026-04-01 --since 2026-03-31 -o chart.svg
     """
@@ -190,6 +241,8 @@ def render(ctx: click.Context, day: EffDate, output: str | None, fmt: str | None
     if fmt is None:
         suffix = output.rsplit(".", 1)[-1].lower() if output and "." in output else ""
         fmt = suffix if suffix in draw.FORMATS else "svg"
+    if since is None and with_files:  # highlight the scenario's impact
+        since = service(ctx).scenario_since(day)
     data = service(ctx).render_data(day, known, root, depth, since)
     dot = graph.chart_dot(data["chart"], data["delta"], layout=layout)
     if fmt in ("png", "pdf") and draw.has_cjk(dot):
@@ -271,9 +324,10 @@ def rebuild(ctx: click.Context) -> None:
 @known_at_option
 @root_option
 @format_option("text", "json")
+@with_option
 @click.pass_context
 def diff(ctx: click.Context, d1: EffDate, d2: EffDate, known: EffDate | None,
-         root: str | None, fmt: str) -> None:
+         root: str | None, fmt: str, with_files: tuple[str, ...]) -> None:
     """What changed from D1 to D2, and the events that did it (D1 after D2 reverses it).
 
     Example: orgchart diff 2026-03-31 2026-04-01
@@ -291,8 +345,10 @@ def diff(ctx: click.Context, d1: EffDate, d2: EffDate, known: EffDate | None,
 @click.argument("unit")
 @known_at_option
 @format_option("text", "json")
+@with_option
 @click.pass_context
-def history(ctx: click.Context, unit: str, known: EffDate | None, fmt: str) -> None:
+def history(ctx: click.Context, unit: str, known: EffDate | None, fmt: str,
+            with_files: tuple[str, ...]) -> None:
     """One unit's story: how it began, its names, parents and leaders, how it ended.
 
     Example: orgchart history search-rec
@@ -366,9 +422,10 @@ def _write_image(image: bytes, target: str) -> None:
               help="Last effective date to show (default: the last event).")
 @root_option
 @known_at_option
+@with_option
 @click.pass_context
 def timeline(ctx: click.Context, output: str, start: EffDate | None, end: EffDate | None,
-             root: str | None, known: EffDate | None) -> None:
+             root: str | None, known: EffDate | None, with_files: tuple[str, ...]) -> None:
     """Write the history as one HTML page that works offline: every date with a change,
     the chart then (changes since the previous date highlighted) and the events with
     their sources. Arrow keys step through the dates; each date has a link (#DATE).
