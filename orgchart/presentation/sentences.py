@@ -407,9 +407,7 @@ class TransferSentences(Sentences):
                 f"{w.name(dst, day)}{with_units}")
 
     def occasion(self, e: Event, w: Namer) -> str:
-        day = e["day"]
-        return (f"with {e['what']}, transferred from {w.name(e['from_unit'], day)} to "
-                f"{w.name(e['to_unit'], day)}")
+        return f"with {e['what']}"
 
     def page_line(self, r: Event, names: PageNames) -> str:
         units = r.get("units") or []
