@@ -26,7 +26,9 @@ made it and that event's sources:
 A lineage is a graph: `nodes` (the unit, its ancestors and its descendants,
 each with `generation`: negative for ancestors, 0 for the unit, positive for
 descendants, by the fewest links) and `edges` (source, target, how, event,
-date, sources), so it can be drawn left to right.
+date, sources, and `what` for a transfer), so it can be drawn left to right.
+Transfers ("functions from A") are followed from the unit itself only, one
+link: a function moving does not make the other unit's family this unit's.
 """
 
 from __future__ import annotations
@@ -166,8 +168,13 @@ def _walk(start: str, step: Callable[[str], list[dict[str, Any]]],
 def lineage(db: QueryDB, unit: str) -> dict[str, Any]:
     """`unit`, its ancestors and descendants through splits and merges (any generations)."""
     need_unit(db, unit)
-    ancestors, up_links = _walk(unit, lambda u: _links(db, "target = ?", [u]), "source")
-    descendants, down_links = _walk(unit, lambda u: _links(db, "source = ?", [u]), "target")
+
+    def linked(where: str, u: str) -> list[dict[str, Any]]:
+        # a transfer moves a function, not the unit: followed from `unit` itself only
+        return [k for k in _links(db, where, [u]) if k["how"] != "transfer" or u == unit]
+
+    ancestors, up_links = _walk(unit, lambda u: linked("target = ?", u), "source")
+    descendants, down_links = _walk(unit, lambda u: linked("source = ?", u), "target")
     generation = {u: -n for u, n in ancestors.items()}
     for u, n in descendants.items():
         generation.setdefault(u, n)  # in a cycle (a spin-off merged back) ancestry wins
@@ -195,4 +202,6 @@ def lineage(db: QueryDB, unit: str) -> dict[str, Any]:
     return {"unit": unit, "nodes": nodes,
             "edges": [{"source": k["source"], "target": k["target"], "how": k["how"],
                        "event": k["event"], "date": k["date"],
-                       "sources": events[k["event"]]["sources"]} for k in edges]}
+                       "sources": events[k["event"]]["sources"],
+                       **({"what": events[k["event"]]["what"]} if k["how"] == "transfer"
+                          else {})} for k in edges]}
