@@ -160,3 +160,19 @@ def test_a_rename_needs_a_name() -> None:
     rename = FACT_TYPES["rename"]
     assert rename.file_problem({"type": "rename", "date": "2025", "unit": "a"}) \
         == "a rename needs `name`, `name_en` or `kind`"
+
+
+def test_a_rename_without_kind_keeps_the_id_it_had_before_kind_existed() -> None:
+    """`kind` was added to `rename` later: left out while empty, so ids and chains of
+    renames stored before it stay the same."""
+    rename = FACT_TYPES["rename"]
+    plain = rename.from_file({"unit": "a", "name": "B"}, id="", date=None, recorded="2026")
+    assert plain.identity() == {"type": "rename", "date": None, "unit": "a", "name": "B",
+                                "name_en": None}
+    assert rename.from_plain({"unit": "a", "name": "B", "name_en": None}, id="", date=None,
+                             recorded="2026").kind is None
+    kinded = rename.from_file({"unit": "a", "kind": "agency"}, id="", date=None,
+                              recorded="2026")
+    assert kinded.own_fields() == {"unit": "a", "name": None, "name_en": None,
+                                   "kind": "agency"}
+    assert kinded.own_to_file() == {"unit": "a", "kind": "agency"}
