@@ -61,7 +61,7 @@ def _apply(units: Units, roles: Roles, e: Event) -> None:
     if t == "establish":
         _begin(units, e, e.get("parent"), d)
     elif t == "rename":
-        for f in ("name", "name_en"):
+        for f in ("name", "name_en", "kind"):
             if e.get(f) is not None:
                 units[e["unit"]][f] = e[f]
     elif t == "move":
@@ -98,6 +98,9 @@ def _apply(units: Units, roles: Roles, e: Event) -> None:
             if u["parent"] == e["unit"]:
                 u["parent"] = e.get("children_to")
         _end(units, roles, e["unit"])
+    elif t == "transfer":  # a function moves; both units continue, `units` move under `to`
+        for unit in e.get("units") or []:
+            units[unit]["parent"] = e["to"]
     elif t == "appoint":
         roles[(e["unit"], e.get("role", "head"))] = {
             "person": e["person"], "title": e.get("title"), "since": d}
