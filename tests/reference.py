@@ -205,8 +205,8 @@ def apply(world: World, e: Event) -> None:
         _begin(world, e, e.get("parent"), e, "establish")
     elif t == "rename":
         alive(e["unit"])
-        rule(e.get("name") is not None or e.get("name_en") is not None, "renames nothing")
-        _change(world, e["unit"], e, **{f: e[f] for f in ("name", "name_en")
+        rule(any(e.get(f) is not None for f in ("name", "name_en", "kind")), "renames nothing")
+        _change(world, e["unit"], e, **{f: e[f] for f in ("name", "name_en", "kind")
                                         if e.get(f) is not None})
     elif t == "move":
         alive(e["unit"])
@@ -228,6 +228,18 @@ def apply(world: World, e: Event) -> None:
         for k in children(units, unit):
             _change(world, k, e, parent=to)
         _end(world, unit, e, "dissolve")
+    elif t == "transfer":  # a function moves; both units continue, `units` move under `to`
+        source, target, moving = e["from"], e["to"], list(e.get("units") or [])
+        alive(source)
+        alive(target)
+        rule(source != target, "transfers to the same unit")
+        rule(len(set(moving)) == len(moving), "lists a unit twice")
+        for unit in moving:
+            rule(unit in children(units, source), "moves a unit that is not a child of `from`")
+            rule(not within(units, target, unit), "moves a unit under itself")
+        world.links.append((source, target, "transfer", e["id"], str(e["date"])))
+        for unit in moving:
+            _change(world, unit, e, parent=target)
     elif t == "appoint":
         alive(e["unit"])
         role = e.get("role", "head")

@@ -349,7 +349,8 @@ def diff(ctx: click.Context, d1: EffDate, d2: EffDate, known: EffDate | None,
 @click.pass_context
 def history(ctx: click.Context, unit: str, known: EffDate | None, fmt: str,
             with_files: tuple[str, ...]) -> None:
-    """One unit's story: how it began, its names, parents and leaders, how it ended.
+    """One unit's story: how it began, its names and kinds, parents, leaders and the
+    functions transferred to or from it, how it ended.
 
     Example: orgchart history search-rec
     """
@@ -372,7 +373,8 @@ def history(ctx: click.Context, unit: str, known: EffDate | None, fmt: str,
 @click.pass_context
 def lineage(ctx: click.Context, unit: str, known: EffDate | None, fmt: str,
             output: str | None) -> None:
-    """The unit's ancestry and descendants through splits and merges, any generations.
+    """The unit's ancestry and descendants through splits and merges, any generations
+    (and, one link away, the units it transferred functions to or took them from).
 
     Example: orgchart lineage smart-algorithms
     """

@@ -26,6 +26,7 @@ from orgchart.domain.facts import (
     Retract,
     Split,
     StepDown,
+    Transfer,
 )
 
 
@@ -79,7 +80,7 @@ class LineageLink:
 
     source: str
     target: str
-    how: str  # split | merge
+    how: str  # split | merge | transfer (a function moved; both units continue)
     event: str
     date: EffDate
 
@@ -273,11 +274,12 @@ class _Replay:
                 self.begin(fact, fact.parent, d, eid, "establish")
             case Rename():
                 cur = self.need_alive(fact.unit, d)
-                if fact.name is None and fact.name_en is None:
-                    raise RuleViolation("", "a rename needs `name` or `name_en`")
+                if fact.name is None and fact.name_en is None and fact.kind is None:
+                    raise RuleViolation("", "a rename needs `name`, `name_en` or `kind`")
                 self.set_version(fact.unit, d, eid, name=fact.name or cur.name,
                                  name_en=fact.name_en if fact.name_en is not None else cur.name_en,
-                                 kind=cur.kind, parent=cur.parent)
+                                 kind=fact.kind if fact.kind is not None else cur.kind,
+                                 parent=cur.parent)
             case Move():
                 self.need_alive(fact.unit, d)
                 if fact.parent is not None:
@@ -335,6 +337,8 @@ class _Replay:
                                                 f"'{fact.unit}' on {d} ({', '.join(mine)}): "
                                                 f"name the `role`")
                     self.close_tenure((fact.unit, mine[0]), d, eid)
+            case Transfer():
+                self._transfer(fact, d)
             case _:
                 raise AssertionError(f"unexpected event {fact!r}")
 
@@ -425,6 +429,25 @@ class _Replay:
         # end children before parents so the children index stays consistent
         for u in sorted(fact.units, key=lambda x: -self._depth(x)):
             self.end(u, d, fact.id, "merge")
+
+    def _transfer(self, fact: Transfer, d: EffDate) -> None:
+        self.need_alive(fact.from_unit, d, "transfer source")
+        self.need_alive(fact.to_unit, d, "transfer target")
+        if fact.from_unit == fact.to_unit:
+            raise RuleViolation("", f"a transfer needs two units: '{fact.from_unit}' is both "
+                                    f"`from` and `to`")
+        if len(set(fact.units)) != len(fact.units):
+            raise RuleViolation("", "a unit is listed twice in `units`")
+        kids = self.kids(fact.from_unit)
+        for u in fact.units:
+            if u not in kids:
+                raise RuleViolation("", f"'{u}' is not a child of '{fact.from_unit}' on {d}")
+            if self.is_within(fact.to_unit, u):
+                raise RuleViolation("", f"cannot move unit '{u}' under '{fact.to_unit}', "
+                                        f"its own descendant")
+        self.tl.links.append(LineageLink(fact.from_unit, fact.to_unit, "transfer", fact.id, d))
+        for u in fact.units:
+            self.reparent(u, fact.to_unit, d, fact.id)
 
     def _depth(self, unit: str) -> int:
         n, cur = 0, self.alive[unit].parent

@@ -140,6 +140,12 @@ def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None,
                     if layout == "wide" else f", {LINEAGE_CLASS}")
             out.append(f"  {quoted(src)} -> {quoted(dst)} [style=dashed, color=\"{FAINT}\", "
                        f"arrowhead=vee, arrowsize=0.7, constraint=false{tail}];")
+    for k in delta["links"] if delta else []:  # functions moved between drawn units
+        if k["how"] == "transfer" and k["source"] in drawn and k["target"] in drawn:
+            css = "" if layout == "wide" else f", {LINEAGE_CLASS}"
+            out.append(f"  {quoted(k['source'])} -> {quoted(k['target'])} [style=dashed, "
+                       f"color=\"{FAINT}\", arrowhead=vee, arrowsize=0.7, constraint=false, "
+                       f"fontsize=9, fontcolor=\"{FAINT}\", label=<{html(k['what'])}>{css}];")
     out.append("}")
     return "\n".join(out) + "\n"
 
@@ -211,6 +217,8 @@ def _lineage(links: Sequence[Mapping[str, Any]], drawn: set[str]) -> list[tuple[
         return []
     onward: dict[str, list[tuple[str, str]]] = {}
     for k in links:
+        if k["how"] == "transfer":  # drawn on its own, labelled with the function
+            continue
         onward.setdefault(k["source"], []).append((k["target"], k["how"]))
     edges: dict[tuple[str, str], list[str]] = {}
     for start in sorted(drawn):

@@ -89,7 +89,7 @@ CASES: list[tuple[str, list[str], str | None]] = [
     ("rename before it exists", ["{type: rename, date: 2019-05, unit: eng, name: X}"],
      "4: event 1 (rename, 2019-05): unit 'eng' does not exist on 2019-05"),
     ("rename needs a name", ["{type: rename, date: 2021, unit: eng}"],
-     "4: event 1 (rename, 2021): a rename needs `name` or `name_en`"),
+     "4: event 1 (rename, 2021): a rename needs `name`, `name_en` or `kind`"),
     # move
     ("move under own descendant", ["{type: move, date: 2021, unit: eng, parent: web}"],
      "4: event 1 (move, 2021): cannot move unit 'eng' under 'web', its own descendant"),
@@ -148,6 +148,26 @@ CASES: list[tuple[str, list[str], str | None]] = [
                                  "role: head}"],
      "5: event 2 (step_down, 2022): unit 'ops' does not exist on 2022 (it ended on 2021, "
      "dissolve)"),
+    # transfer
+    ("transfer from a unit that does not exist",
+     ["{type: transfer, date: 2021, from: nope, to: ops, what: billing}"],
+     "4: event 1 (transfer, 2021): transfer source 'nope' does not exist on 2021"),
+    ("transfer to a unit that ended",
+     ["{type: dissolve, date: 2021, unit: ops}",
+      "{type: transfer, date: 2022, from: eng, to: ops, what: billing}"],
+     "5: event 2 (transfer, 2022): transfer target 'ops' does not exist on 2022 (it ended on "
+     "2021, dissolve)"),
+    ("transfer to the same unit", ["{type: transfer, date: 2021, from: eng, to: eng, what: x}"],
+     "4: event 1 (transfer, 2021): a transfer needs two units: 'eng' is both `from` and `to`"),
+    ("transfer units not a child of from",
+     ["{type: transfer, date: 2021, from: acme, to: ops, what: web, units: [web]}"],
+     "4: event 1 (transfer, 2021): 'web' is not a child of 'acme' on 2021"),
+    ("transfer a unit under its own descendant",
+     ["{type: transfer, date: 2021, from: acme, to: web, what: engineering, units: [eng]}"],
+     "4: event 1 (transfer, 2021): cannot move unit 'eng' under 'web', its own descendant"),
+    ("transfer lists a unit twice",
+     ["{type: transfer, date: 2021, from: acme, to: ops, what: x, units: [eng, eng]}"],
+     "4: event 1 (transfer, 2021): a unit is listed twice in `units`"),
     # retract
     ("retract an unknown event", ["{type: retract, event: nope, reason: typo}"],
      "4: event 1 (retract): event 'nope' does not exist"),

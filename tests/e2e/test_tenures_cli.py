@@ -305,4 +305,4 @@ def test_the_starter_files_tenures_and_reshuffle_load(run: Run, write: Write) ->
     everything = text[:first] + re.sub(r"(?m)^  # ", "  ", text[first:retract])
     path = write("everything.yaml", everything)
     r = run("load", path)
-    assert (r.exit_code, r.output) == (0, f"{path}: 9 new events\n")  # and the 4 above
+    assert (r.exit_code, r.output) == (0, f"{path}: 10 new events\n")  # and the 4 above

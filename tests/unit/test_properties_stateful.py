@@ -56,7 +56,7 @@ KINDS = (None, "group", "business unit", "department")
 START = date(2010, 1, 1)  # effective dates start around here
 FIRST_RECORDED = date(2020, 1, 1)  # recorded days run from here, never in the future
 LAST_RECORDED = date(2025, 12, 31)
-STRUCTURE = ("split", "merge", "move", "dissolve", "rename")
+STRUCTURE = ("split", "merge", "move", "dissolve", "rename", "transfer")
 LEADERS = ("appoint", "step_down")
 KINDS_OF_EVENT = ("establish", *STRUCTURE, *LEADERS)
 
@@ -115,13 +115,30 @@ def propose(kind: str, units: Units, roles: Roles, draw: Draw[Any],
     below = subtree(units, unit)
     outside = [x for x in live if x not in below]
     if kind == "rename":
-        which = draw(st.sampled_from(["name", "name_en", "both"]))
+        which = draw(st.sampled_from(["name", "name_en", "both", "kind"]))
         ev = {"type": "rename", "unit": unit}
         tag = fresh("r")
         if which in ("name", "both"):
             ev["name"] = f"Renamed {unit} {tag}"
         if which in ("name_en", "both"):
             ev["name_en"] = f"{unit} renamed {tag}"
+        if which == "kind" or draw(st.booleans()):
+            ev["kind"] = f"kind {tag}"
+        return ev
+    if kind == "transfer":
+        others = [x for x in live if x != unit]
+        if not others:
+            return None
+        to = draw(st.sampled_from(others))
+        # children of `unit` that may move under `to`: not `to` nor one of its ancestors
+        movable = [k for k in children_of(units, unit) if to not in subtree(units, k)]
+        going = draw(st.lists(st.sampled_from(movable), max_size=2, unique=True)) \
+            if movable else []
+        ev = {"type": "transfer", "from": unit, "to": to, "what": f"function {fresh('f')}"}
+        if going:
+            ev["units"] = going
+        if draw(st.booleans()):
+            ev["function"] = fresh("f")
         return ev
     if kind == "move":
         return {"type": "move", "unit": unit, "parent": draw(st.sampled_from([None, *outside]))}

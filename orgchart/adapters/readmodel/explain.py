@@ -62,6 +62,11 @@ class Effect:
                                             or self.before.name_en != self.after.name_en)
 
     @property
+    def rekinds(self) -> bool:
+        """The event changed the unit's kind (a `rename` with `kind`)."""
+        return self.before is not None and self.before.kind != self.after.kind
+
+    @property
     def moves(self) -> bool:
         return self.before is not None and self.before.parent != self.after.parent
 
