@@ -38,7 +38,7 @@ def spoil(ev: EventDict, units: reference.Units, roles: reference.Roles, used: l
             return {**ev, "unit": draw(st.sampled_from(used or [ev["unit"]]))}
         return {**ev, "parent": draw(st.sampled_from(gone))}
     if t == "rename":
-        return {k: v for k, v in ev.items() if k not in ("name", "name_en")}
+        return {k: v for k, v in ev.items() if k not in ("name", "name_en", "kind")}
     if t == "move":  # under one of its descendants, or itself
         below = sorted(subtree(units, ev["unit"]) - {ev["unit"]}) or [ev["unit"]]
         return {**ev, "parent": draw(st.sampled_from(below))}
@@ -55,6 +55,12 @@ def spoil(ev: EventDict, units: reference.Units, roles: reference.Roles, used: l
         if held is None:
             return {**ev, "unit": draw(st.sampled_from(gone))}
         return {**ev, "person": held["person"]}
+    if t == "transfer":
+        if how == 1:  # to the unit it comes from
+            return {**ev, "to": ev["from"]}
+        if how == 2:  # a unit that is not a child of `from` goes with it
+            return {**ev, "units": [*ev.get("units", []), draw(st.sampled_from([*gone, *units]))]}
+        return {**ev, "from": draw(st.sampled_from(gone))}
     assert t == "step_down", t
     if how == 1:
         return {**ev, "role": draw(st.sampled_from(ROLES))}

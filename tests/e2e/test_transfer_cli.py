@@ -212,7 +212,7 @@ def test_render_since_draws_a_dashed_arrow_labelled_with_what(mog: Run) -> None:
     dot = mog("render", "2010", "--since", "2008", "--format", "dot", "-o", "-").stdout
     assert ('  "defra" -> "decc" [style=dashed, color="#8c959f", arrowhead=vee, '
             'arrowsize=0.7, constraint=false, fontsize=9, fontcolor="#8c959f", '
-            'label=<climate change policy>];\n') in dot
+            'label=<climate change policy>, class="oc-lineage"];\n') in dot
 
 
 def test_log_and_the_timeline_page_say_it(mog: Run) -> None:

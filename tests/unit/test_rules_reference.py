@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from orgchart.domain.dates import EffDate
-from orgchart.domain.facts import Fact, build_fact
+from orgchart.domain.facts import FACT_TYPES, Fact
 from orgchart.domain.knowledge import Breach, check_append, check_states, known_at
 from orgchart.domain.rules import Seed, Timeline, replay
 from tests import reference
@@ -52,16 +52,9 @@ KINDS = (*KINDS_OF_EVENT, "split", "merge", "move", "split", "merge")
 
 def to_fact(e: EventDict, seq: int) -> Fact:
     """The engine's event value for a reference event (a dict in file form)."""
-    own = {k: v for k, v in e.items() if k not in ("type", "id", "date", "recorded")}
-    if e["type"] == "split":
-        own.setdefault("children", {})
-        own["children"] = list(own["children"].items())
-    elif e["type"] == "merge":
-        into = own["into"]
-        own["new_unit"] = into if isinstance(into, dict) else None
-        own["into"] = into["unit"] if isinstance(into, dict) else into
     date_ = EffDate.parse(e["date"]) if "date" in e else None
-    return build_fact(e["type"], own, id=e["id"], date=date_, recorded=e["recorded"], seq=seq)
+    return FACT_TYPES[e["type"]].from_file(e, id=e["id"], date=date_, recorded=e["recorded"],
+                                           seq=seq)
 
 
 def intervals(tl: Timeline) -> dict[str, list[tuple[Any, ...]]]:
