@@ -57,6 +57,7 @@ class PageStep:
     before: dict[str, Unit]  # the units on the previous step's date, by id
     after: dict[str, Unit]  # the units on the date, by id
     events: list[Row]  # the step's events (as `log` gives them)
+    retracted: list[Row]  # the step's retracted events, each with its `retraction` (a row)
 
 
 @dataclass
@@ -89,9 +90,17 @@ def _steps(db: QueryDB, start: EffDate | None, end: EffDate | None, root: str | 
            known: EffDate | None) -> Iterator[PageStep]:
     """The steps in date order; OrgchartError when there is none."""
     by_day: dict[str, list[Row]] = {}
-    for r in log_rows(db, start.day if start else None, end.day if end else None,
-                      counted=True):
-        by_day.setdefault(EffDate.parse(r["date"]).iso, []).append(r)
+    retracted: dict[str, list[Row]] = {}
+    retractions: dict[str, Row] = {}
+    for r in log_rows(db, start.day if start else None, end.day if end else None):
+        if r["type"] == "retract":
+            retractions[r["id"]] = r
+        elif r["retracted_by"] is not None:
+            retracted.setdefault(EffDate.parse(r["date"]).iso, []).append(r)
+        else:
+            by_day.setdefault(EffDate.parse(r["date"]).iso, []).append(r)
+    if retracted and (start is not None or end is not None):  # retractions are undated
+        retractions.update((r["id"], r) for r in log_rows(db) if r["type"] == "retract")
     prev: EffDate | None = None
     for iso in sorted(by_day):
         day = date.fromisoformat(iso)
@@ -100,6 +109,9 @@ def _steps(db: QueryDB, start: EffDate | None, end: EffDate | None, root: str | 
         step = _step(db, since, when, known, root, by_day[iso])
         if step is None:
             continue  # nothing under `root` changed on this date
+        step.retracted = [{**r, "retraction": retractions.get(r["retracted_by"], {})}
+                          for r in retracted.get(iso, [])
+                          if root is None or _units_named(r) & _shown(step)]
         step.since = str(since) if prev is not None else None
         prev = when
         yield step
@@ -129,14 +141,19 @@ def _step(db: QueryDB, since: EffDate, when: EffDate, known: EffDate | None,
     drawing = _drawing(db, when, known, root, since, found)
     chart, delta = drawing["chart"], drawing["delta"]
     assert delta is not None
-    events = rows
+    step = PageStep(when.iso, [r["date"] for r in rows], None, chart, delta, before, after,
+                    rows, [])
     if root is not None:
-        shown = ({u["id"] for u in chart["units"]} | {u["id"] for u in delta["before"]}
-                 | {c["unit"] for c in delta["changes"]})
+        shown = _shown(step)
         caused = {e for c in delta["changes"] for e in c["events"]}
-        events = [r for r in rows if r["id"] in caused or _units_named(r) & shown]
-    return PageStep(when.iso, [r["date"] for r in rows], None, chart, delta, before, after,
-                    events)
+        step.events = [r for r in rows if r["id"] in caused or _units_named(r) & shown]
+    return step
+
+
+def _shown(step: PageStep) -> set[str]:
+    """The units a step's chart shows, before or after, or names as changed."""
+    return ({u["id"] for u in step.chart["units"]} | {u["id"] for u in step.delta["before"]}
+            | {c["unit"] for c in step.delta["changes"]})
 
 
 def _drawing(db: QueryDB, day: EffDate, known: EffDate | None, root: str | None,
