@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 from orgchart.adapters.readmodel import tables
 from orgchart.adapters.readmodel.queries import (
     Unit,
+    event_days,
+    events_by_id,
     log_rows,
     people_table,
     sources_table,
@@ -89,29 +91,22 @@ def history_page(storage: Storage, start: EffDate | None = None, end: EffDate | 
 def _steps(db: QueryDB, start: EffDate | None, end: EffDate | None, root: str | None,
            known: EffDate | None) -> Iterator[PageStep]:
     """The steps in date order; OrgchartError when there is none."""
-    by_day: dict[str, list[Row]] = {}
-    retracted: dict[str, list[Row]] = {}
-    retractions: dict[str, Row] = {}
-    for r in log_rows(db, start.day if start else None, end.day if end else None):
-        if r["type"] == "retract":
-            retractions[r["id"]] = r
-        elif r["retracted_by"] is not None:
-            retracted.setdefault(EffDate.parse(r["date"]).iso, []).append(r)
-        else:
-            by_day.setdefault(EffDate.parse(r["date"]).iso, []).append(r)
-    if retracted and (start is not None or end is not None):  # retractions are undated
-        retractions.update((r["id"], r) for r in log_rows(db) if r["type"] == "retract")
+    days = event_days(db, start.day if start else None, end.day if end else None)
     prev: EffDate | None = None
-    for iso in sorted(by_day):
+    for iso in days:  # one date's events at a time
         day = date.fromisoformat(iso)
+        rows = list(log_rows(db, day, day))
+        counted = [r for r in rows if r["type"] != "retract" and r["retracted_by"] is None]
+        retracted = [r for r in rows if r["type"] != "retract" and r["retracted_by"]]
         since = prev or EffDate(day - timedelta(days=1) if day > date.min else day)
-        when = _finest(r["date"] for r in by_day[iso])
-        step = _step(db, since, when, known, root, by_day[iso])
+        when = _finest(r["date"] for r in counted)
+        step = _step(db, since, when, known, root, counted)
         if step is None:
             continue  # nothing under `root` changed on this date
-        step.retracted = [{**r, "retraction": retractions.get(r["retracted_by"], {})}
-                          for r in retracted.get(iso, [])
-                          if root is None or _units_named(r) & _shown(step)]
+        retracted = [r for r in retracted if root is None or _units_named(r) & _shown(step)]
+        undone = events_by_id(db, (r["retracted_by"] for r in retracted))
+        step.retracted = [{**r, "retraction": undone.get(r["retracted_by"], {})}
+                          for r in retracted]
         step.since = str(since) if prev is not None else None
         prev = when
         yield step
