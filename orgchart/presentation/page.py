@@ -1,25 +1,27 @@
 """`orgchart timeline`: the whole history as one self-contained, shareable HTML page.
 
-Two steps, so that the page can be tested without a store or Graphviz:
-
-* `timeline_data(page, ...)` turns the page's steps (plain data gathered by
-  `orgchart.application.history_page`: one per distinct effective date on
-  which an event in force took effect, with the chart on that date, what
-  changed since the previous step and the step's events) into what the page
-  shows: each chart drawn with the changes highlighted (as `render --since`),
-  the changes and the events in words, with their sources.
-* `timeline_page(data)` writes the page from that data with the Jinja2
-  template `page.html` and the style sheet and script next to it (`page.css`,
-  `page.js`).
+The page's steps (plain data gathered by `orgchart.application.history_page`:
+one per distinct effective date on which an event in force took effect, with
+the chart on that date, what changed since the previous step and the step's
+events) come one at a time; `write_timeline(page, out)` turns each into what
+the page shows (`step_view`: the chart around what changed, drawn as
+`render --since` would, see `orgchart.presentation.focus`; the changes and the
+events in words, with their sources; a step Graphviz cannot draw keeps its
+changes as text) and writes its section and its data to temporary files, then
+puts the page together with the Jinja2 templates `page.html` (the page around
+the steps) and `page_step.html` (one step) and the style sheet and script next
+to them (`page.css`, `page.js`). `timeline_data` + `timeline_page` do the same
+all at once, for tests.
 
 The page makes no network request: the style sheet, the script and the charts
 (inline SVG, rebuilt by `orgchart.presentation.svgclean`) are all in the file. The
 template escapes every value it is given for HTML unless it is markup orgchart
 made (the charts, the style sheet, the script, the data block); the script
-only shows and hides steps and never touches the data. Only `http(s)` source
-URLs become links. A Content-Security-Policy meta tag allows nothing but the
-page's own inline script and style sheet (by their SHA-256 hashes) and `data:`
-images (the empty favicon that stops a browser asking for one).
+only shows and hides steps and sizes the charts, and never touches the data.
+Only `http(s)` source URLs become links. A Content-Security-Policy meta tag
+allows nothing but the page's own inline script and style sheet (by their
+SHA-256 hashes) and `data:` images (the empty favicon that stops a browser
+asking for one).
 """
 
 from __future__ import annotations
