@@ -450,6 +450,9 @@ class Bench:
     # -- timeline ----------------------------------------------------------------------
 
     def timeline(self, data: dict[str, Any]) -> None:
+        if shutil.which("dot") is None:
+            self.notes.append("timeline: Graphviz `dot` is not installed; recorded null")
+            return
         windows = {name: change_days(self.base[name])[-TIMELINE_STEPS:]
                    for name in ("small", "large")}
         per_step: dict[str, list[float]] = {"small": [], "large": []}

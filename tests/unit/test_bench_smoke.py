@@ -15,7 +15,8 @@ from pathlib import Path
 from tests.bench.run import KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
-OPTIONAL = {"diff", "render", "serve"}  # null (with a note) without the API, Graphviz, Chromium
+#: null (with a note) without the API, Graphviz, Chromium
+OPTIONAL = {"diff", "render", "timeline", "serve"}
 
 
 def test_bench_runs_at_a_tiny_size_and_reports_every_key(tmp_path: Path) -> None:
