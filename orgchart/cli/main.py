@@ -7,13 +7,16 @@ command line exits 2 (click's usage errors).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+import contextlib
+import errno
+import sys
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import click
 
 from orgchart.cli.echo import emit, say, terminal_safe
-from orgchart.cli.output import write_file
+from orgchart.cli.output import replacing, write_file
 from orgchart.domain.dates import EffDate, parse_day
 from orgchart.domain.errors import OrgchartError
 
@@ -436,9 +439,30 @@ def timeline(ctx: click.Context, output: str, start: EffDate | None, end: EffDat
     """
     from orgchart.presentation import page
 
+    def warn(line: str) -> None:
+        say(line, err=True)
+
     with service(ctx).history_page(start, end, root, known) as steps:
-        data = page.timeline_data(steps)
-    _write_image(page.timeline_page(data).encode("utf-8"), output)
+        if output == "-":  # each step goes out as it is made
+            with _stdout_bytes() as out:
+                page.write_timeline(steps, out, warn=warn)
+            return
+        with replacing(output) as out:
+            page.write_timeline(steps, out, warn=warn)
+    say(f"wrote {output}")
+
+
+@contextlib.contextmanager
+def _stdout_bytes() -> Iterator[BinaryIO]:
+    """stdout as bytes; a failed write is one line on stderr, as `emit` makes it."""
+    stream: BinaryIO = sys.stdout.buffer
+    try:
+        yield stream
+        stream.flush()
+    except OSError as e:
+        if e.errno == errno.EPIPE:
+            raise
+        raise click.ClickException(f"cannot write to stdout: {e.strerror or e}") from None
 
 
 # -- HR snapshots to events (orgchart.application.snapshot) -------------------------------

@@ -169,6 +169,40 @@ def log_rows(db: QueryDB, start: date | None = None, end: date | None = None,
                "retracted_by": rby, "retracted_on": rday}
 
 
+def event_days(db: QueryDB, start: date | None = None, end: date | None = None
+               ) -> list[str]:
+    """The distinct first days (ISO) of the events that count, in order, from `start` to
+    `end`: the dates of a timeline, without reading the events themselves."""
+    where = [COUNTS, "e.day is not null"]
+    params: list[str] = []
+    if start is not None:
+        where.append("e.day >= ?")
+        params.append(start.isoformat())
+    if end is not None:
+        where.append("e.day <= ?")
+        params.append(end.isoformat())
+    sql = (f"select distinct e.day from {P}events e where {' and '.join(where)} "
+           "order by e.day")
+    return [str(d) for (d,) in db.execute(sql, params).fetchall()]
+
+
+def events_by_id(db: QueryDB, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The events with these ids (as `log_rows` gives them), by id."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    sql = (f"select e.id, e.type, e.date, e.recorded, e.sources, e.note, e.body, "
+           f"e.retracted_by, e.retracted_day from {P}events e "
+           f"where e.id in ({', '.join('?' * len(wanted))})")
+    out: dict[str, dict[str, Any]] = {}
+    for eid, typ, d, recorded, sources, note, body, rby, rday in db.execute(sql, wanted):
+        out[eid] = {"id": eid, "type": typ, "date": d, "recorded": recorded,
+                    "sources": stored_json(sources, f"event '{eid}'"), "note": note,
+                    **stored_json(body, f"event '{eid}'"),
+                    "retracted_by": rby, "retracted_on": rday}
+    return out
+
+
 def people_table(db: QueryDB) -> dict[str, dict[str, Any]]:
     rows = named(db.execute(f"select id, name, name_en from {P}people")).fetchall()
     return {r["id"]: {"name": r["name"], "name_en": r["name_en"]} for r in rows}
