@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from orgchart.application.storage import MAX_ATTEMPTS, Storage
 from orgchart.domain.errors import FileError, OrgchartError, UnknownEvent
@@ -85,15 +85,40 @@ def _load_one(storage: Storage, path: str, now: datetime,
     tell("read", 0, 0)
     pf = parse_file(path, now)
     tell("read", 1, len(pf.facts))
+    report = LoadReport(path, _append_parsed(storage, pf, tell))
+    tell("index", 4, len(pf.facts))
+    return report
+
+
+@dataclass
+class Added:
+    """What `add` did: the event's id, and whether it was new."""
+
+    event_id: str
+    new: bool
+
+
+def add(storage: Storage, doc: dict[str, Any], label: str,
+        now: datetime | None = None) -> Added:
+    """Validate and append the one event of `doc` (the mapping an event file would hold,
+    with its people and sources) exactly as `load` would; errors start with `label`."""
+    from orgchart.adapters.eventfile.parse import parse_document
+
+    pf = parse_document(doc, label, now or utcnow(), None)
+    added = _append_parsed(storage, pf, _progress_for(label, None))
+    return Added(pf.facts[-1].id, added > 0)
+
+
+def _append_parsed(storage: Storage, pf: ParsedFile,
+                   tell: Callable[[str, int, int], None]) -> int:
+    """Validate and append a parsed file's new events, people, sources and title."""
 
     def prepare(state: StoredState) -> Append:
         plan = _file_append(pf, state)
         tell("validate", 2, len(pf.facts))
         return plan
 
-    report = LoadReport(path, append(storage, prepare, tell))
-    tell("index", 4, len(pf.facts))
-    return report
+    return append(storage, prepare, tell)
 
 
 def _file_append(pf: ParsedFile, state: StoredState) -> Append:

@@ -75,6 +75,11 @@ class OrgChartService:
              on_progress: ProgressFn | None = None) -> list[LoadReport]:
         return commands.load(self.storage, paths, now, on_file, on_progress)
 
+    def add(self, doc: dict[str, Any], label: str,
+            now: datetime | None = None) -> commands.Added:
+        """Append the one event of `doc` (an event file's mapping), checked as `load` does."""
+        return commands.add(self.storage, doc, label, now)
+
     def retract(self, event_id: str, reason: str, now: datetime | None = None) -> str:
         return commands.retract(self.storage, event_id, reason, now)
 
