@@ -152,7 +152,7 @@ def _file_append(pf: ParsedFile, state: StoredState) -> Append:
     else:
         breach = check_new(state, new)
     if breach is not None:
-        raise _explain(pf, breach)
+        raise _explain(pf, breach, state, new)
     return Append(new, people, sources, title, timeline)
 
 
@@ -244,9 +244,38 @@ def _new_facts(pf: ParsedFile, state: StoredState, first: int) -> list[Fact]:
     return new
 
 
-def _explain(pf: ParsedFile, b: Breach) -> FileError:
+def _explain(pf: ParsedFile, b: Breach, state: StoredState, new: list[Fact]) -> FileError:
     where = f" (in the history as known on {b.state})" if b.state else ""
     if b.broken is None:
-        return pf.event_error(b.culprit, b.rule + where)
-    return pf.event_error(b.culprit, f"makes stored event '{b.broken.id}' {b.broken.label()} "
-                                     f"invalid: {b.rule}{where}")
+        hint = _missing_unit_hint(b, state, new) if b.missing_unit else ""
+        return pf.event_error(b.culprit, b.rule + hint + where)
+    stored = b.broken
+    return pf.event_error(
+        b.culprit, f"makes stored event '{stored.id}' ({stored.TYPE}, {stored.date}, "
+                   f"recorded {stored.recorded_day}) invalid: {b.rule}{where}; a stored "
+                   f"event cannot be edited: retract it (orgchart retract {stored.id} "
+                   f"--reason …) and record a corrected one, or change the new event")
+
+
+def _missing_unit_hint(b: Breach, state: StoredState, new: list[Fact]) -> str:
+    """Why a unit is not there: it begins later, or a "did you mean" when it is unknown."""
+    from orgchart.domain.facts import Establish, Merge, Split
+    from orgchart.domain.hints import unit_hint
+
+    unit = b.missing_unit
+    assert unit is not None
+    life = state.unit_life(unit)
+    began = life.began if life is not None else next(
+        (f.date for f in new if unit in f.creates()), None)
+    if began is not None:
+        same_day = b.culprit.date is not None and began.day == b.culprit.date.day
+        return f" (it begins on {began}{', after this event' if same_day else ''})"
+    ids, names = state.unit_words()
+    for f in new:
+        if isinstance(f, Establish | Split | Merge):
+            parts = [f] if isinstance(f, Establish) else (
+                list(f.into) if isinstance(f, Split) else [f.new_unit] if f.new_unit else [])
+            for p in parts:
+                ids.append(p.unit)
+                names += [(n, p.unit) for n in (p.name, p.name_en) if n]
+    return unit_hint(unit, ids, names)
