@@ -247,7 +247,8 @@ def _new_facts(pf: ParsedFile, state: StoredState, first: int) -> list[Fact]:
 def _explain(pf: ParsedFile, b: Breach, state: StoredState, new: list[Fact]) -> FileError:
     where = f" (in the history as known on {b.state})" if b.state else ""
     if b.broken is None:
-        hint = _missing_unit_hint(b, state, new) if b.missing_unit else ""
+        # (in an earlier knowledge state the unit may not be known yet: no hint then)
+        hint = _missing_unit_hint(b, state, new) if b.missing_unit and not b.state else ""
         return pf.event_error(b.culprit, b.rule + hint + where)
     stored = b.broken
     return pf.event_error(

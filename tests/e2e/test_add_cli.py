@@ -135,7 +135,7 @@ events:
 
 COMMENTED_AFTER = COMMENTED + """\
     - type: appoint
-      date: '2024-07-05'
+      date: 2024-07-05
       unit: gov
       person: keir
       title: Prime Minister
@@ -167,7 +167,7 @@ def test_add_to_a_missing_file_begins_it(run: Run, tmp_path: Path) -> None:
             "--to", path)
     assert (r.exit_code, r.stdout) == (0, "establish-2020-e60484b400\n")
     assert Path(path).read_text() == ("format: orgchart/v1\nevents:\n- type: establish\n"
-                                      "  date: '2020'\n  unit: gov\n  name: Government\n")
+                                      "  date: 2020\n  unit: gov\n  name: Government\n")
     assert run("load", path).stdout == f"{path}: 1 new event\n"
 
 

@@ -10,17 +10,44 @@ with `format: orgchart/v1`.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from orgchart.domain.errors import FileError
 
 NEW_FILE = "format: orgchart/v1\n"
+
+_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
+
+class _DateText(str):
+    """A date written plain, as people write them (`date: 2024-07-05`): orgchart reads
+    every date as text, so it needs no quotes."""
+
+
+class _Representer(RoundTripRepresenter):
+    """Writes `_DateText` plain, tagged as YAML would read it back (so no quotes)."""
+
+    def represent_date_text(self, value: _DateText) -> ScalarNode:
+        text = str(value)
+        tag = self.dumper.resolver.resolve(ScalarNode, text, (True, False))
+        return self.represent_scalar(tag, text)
+
+
+_Representer.add_representer(_DateText, _Representer.represent_date_text)
+
+
+def _dates_plain(event: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _DateText(v) if k in ("date", "recorded") and isinstance(v, str)
+            and _DATE.fullmatch(v) else v for k, v in event.items()}
 
 
 def with_event(path: str, text: str | None, event: Mapping[str, Any],
@@ -29,6 +56,7 @@ def with_event(path: str, text: str | None, event: Mapping[str, Any],
     """`text` (None: a new file) with `event` appended under `events`, and each entry of
     `people` and `sources` the file does not define yet added under its section."""
     yaml = YAML()
+    yaml.Representer = _Representer
     yaml.width = 4096
     yaml.preserve_quotes = True
     try:
@@ -46,7 +74,7 @@ def with_event(path: str, text: str | None, event: Mapping[str, Any],
             for key, entry in entries.items():
                 if key not in known:
                     known[key] = _flow_map(entry)
-    _section(doc, "events", CommentedSeq).append(CommentedMap(event))
+    _section(doc, "events", CommentedSeq).append(CommentedMap(_dates_plain(event)))
     yaml.indent(mapping=2, sequence=indent or 2, offset=offset or 0)
     out = io.StringIO()
     yaml.dump(doc, out)
