@@ -244,3 +244,33 @@ def test_each_type_s_help_shows_an_example(run: Run) -> None:
         in r.stdout
     for type_name in FACT_TYPES:
         assert f"Example: orgchart add {type_name}" in run("add", type_name, "-h").stdout
+
+
+def test_add_to_the_starter_file_appends_after_its_comments(run: Run, tmp_path: Path) -> None:
+    from orgchart.adapters.eventfile.starter import starter_text
+
+    path = tmp_path / "history.yaml"
+    path.write_text(starter_text(), encoding="utf-8")
+    r = run("add", "establish", "--unit", "research", "--name", "Research", "--parent",
+            "example-corp", "--date", "2021", "--source", "annual-report-2025",
+            "--to", str(path))
+    assert (r.exit_code, r.stdout) == (0, "establish-2021-55513acf0c\n")
+    assert path.read_text(encoding="utf-8") == starter_text() + (
+        "  - type: establish\n    date: 2021\n    unit: research\n    name: Research\n"
+        "    parent: example-corp\n    source: annual-report-2025\n")
+    assert run("load", str(path)).stdout == f"{path}: 2 new events\n"
+    assert run("load", str(path)).stdout == f"{path}: 0 new events\n"
+
+
+def test_add_to_a_json_or_foreign_file_is_refused(run: Run, write: Write) -> None:
+    for name, text, message in [
+            ("h.json", "{}", "{path}: `add --to` writes YAML files only (comments and layout "
+                             "are kept); give a .yaml file"),
+            ("h.yaml", "title: x\n", "{path}: not an orgchart/v1 file (it needs `format: "
+                                     "orgchart/v1`); the event is not added")]:
+        path = write(name, text)
+        r = run("add", "establish", "--unit", "a", "--name", "A", "--date", "2021",
+                "--to", path)
+        assert (r.exit_code, r.stdout, r.stderr) == (
+            1, "", f"Error: {message.format(path=path)}\n")
+        assert Path(path).read_text() == text
