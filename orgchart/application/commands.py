@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from orgchart.application.storage import MAX_ATTEMPTS, Storage
 from orgchart.domain.errors import FileError, OrgchartError, UnknownEvent
@@ -87,15 +87,40 @@ def _load_one(storage: Storage, path: str, now: datetime,
     tell("read", 0, 0)
     pf = parse_file(path, now)
     tell("read", 1, len(pf.facts))
+    report = LoadReport(path, _append_parsed(storage, pf, tell))
+    tell("index", 4, len(pf.facts))
+    return report
+
+
+@dataclass
+class Added:
+    """What `add` did: the event's id, and whether it was new."""
+
+    event_id: str
+    new: bool
+
+
+def add(storage: Storage, doc: dict[str, Any], label: str,
+        now: datetime | None = None) -> Added:
+    """Validate and append the one event of `doc` (the mapping an event file would hold,
+    with its people and sources) exactly as `load` would; errors start with `label`."""
+    from orgchart.adapters.eventfile.parse import parse_document
+
+    pf = parse_document(doc, label, now or utcnow(), None)
+    added = _append_parsed(storage, pf, _progress_for(label, None))
+    return Added(pf.facts[-1].id, added > 0)
+
+
+def _append_parsed(storage: Storage, pf: ParsedFile,
+                   tell: Callable[[str, int, int], None]) -> int:
+    """Validate and append a parsed file's new events, people, sources and title."""
 
     def prepare(state: StoredState) -> Append:
         plan = _file_append(pf, state)
         tell("validate", 2, len(pf.facts))
         return plan
 
-    report = LoadReport(path, append(storage, prepare, tell))
-    tell("index", 4, len(pf.facts))
-    return report
+    return append(storage, prepare, tell)
 
 
 def _file_append(pf: ParsedFile, state: StoredState) -> Append:
@@ -129,7 +154,7 @@ def _file_append(pf: ParsedFile, state: StoredState) -> Append:
     else:
         breach = check_new(state, new)
     if breach is not None:
-        raise _explain(pf, breach)
+        raise _explain(pf, breach, state, new)
     return Append(new, people, sources, title, timeline)
 
 
@@ -228,12 +253,42 @@ def _new_facts(pf: ParsedFile, state: StoredState, first: int) -> list[Fact]:
     return new
 
 
-def _explain(pf: ParsedFile, b: Breach) -> FileError:
+def _explain(pf: ParsedFile, b: Breach, state: StoredState, new: list[Fact]) -> FileError:
     where = f" (in the history as known on {b.state})" if b.state else ""
     if b.broken is None:
-        return pf.event_error(b.culprit, b.rule + where)
-    return pf.event_error(b.culprit, f"makes stored event '{b.broken.id}' {b.broken.label()} "
-                                     f"invalid: {b.rule}{where}")
+        # (in an earlier knowledge state the unit may not be known yet: no hint then)
+        hint = _missing_unit_hint(b, state, new) if b.missing_unit and not b.state else ""
+        return pf.event_error(b.culprit, b.rule + hint + where)
+    stored = b.broken
+    return pf.event_error(
+        b.culprit, f"makes stored event '{stored.id}' ({stored.TYPE}, {stored.date}, "
+                   f"recorded {stored.recorded_day}) invalid: {b.rule}{where}; a stored "
+                   f"event cannot be edited: retract it (orgchart retract {stored.id} "
+                   f"--reason …) and record a corrected one, or change the new event")
+
+
+def _missing_unit_hint(b: Breach, state: StoredState, new: list[Fact]) -> str:
+    """Why a unit is not there: it begins later, or a "did you mean" when it is unknown."""
+    from orgchart.domain.facts import Establish, Merge, Split
+    from orgchart.domain.hints import unit_hint
+
+    unit = b.missing_unit
+    assert unit is not None
+    life = state.unit_life(unit)
+    began = life.began if life is not None else next(
+        (f.date for f in new if unit in f.creates()), None)
+    if began is not None:
+        same_day = b.culprit.date is not None and began.day == b.culprit.date.day
+        return f" (it begins on {began}{', after this event' if same_day else ''})"
+    ids, names = state.unit_words()
+    for f in new:
+        if isinstance(f, Establish | Split | Merge):
+            parts = [f] if isinstance(f, Establish) else (
+                list(f.into) if isinstance(f, Split) else [f.new_unit] if f.new_unit else [])
+            for p in parts:
+                ids.append(p.unit)
+                names += [(n, p.unit) for n in (p.name, p.name_en) if n]
+    return unit_hint(unit, ids, names)
 
 
 # -- applying files to a scratch copy of the tables: `load --check` and `--with` -----------

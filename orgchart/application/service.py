@@ -103,6 +103,11 @@ class OrgChartService:
             return None
         return parse_day((start - timedelta(days=1)).isoformat())
 
+    def add(self, doc: dict[str, Any], label: str,
+            now: datetime | None = None) -> commands.Added:
+        """Append the one event of `doc` (an event file's mapping), checked as `load` does."""
+        return commands.add(self.storage, doc, label, now)
+
     def retract(self, event_id: str, reason: str, now: datetime | None = None) -> str:
         return commands.retract(self.storage, event_id, reason, now)
 

@@ -541,6 +541,15 @@ def main() -> None:
     cli(obj={})
 
 
+def _add_commands() -> None:
+    from orgchart.cli.add import add_group
+
+    cli.add_command(add_group)
+
+
+_add_commands()
+
+
 # -- writing event files: the schema and a starter (orgchart.application.authoring) -------
 
 @cli.command()

@@ -184,7 +184,7 @@ class _Replay:
             if life is not None and life.ended is not None:
                 raise RuleViolation("", f"{what} '{unit}' does not exist on {d} "
                                         f"(it ended on {life.ended}, {life.ended_how})")
-            raise RuleViolation("", f"{what} '{unit}' does not exist on {d}")
+            raise RuleViolation("", f"{what} '{unit}' does not exist on {d}", missing_unit=unit)
         return cur
 
     def need_new_id(self, unit: str) -> None:
@@ -261,7 +261,7 @@ class _Replay:
         try:
             self._apply(fact)
         except RuleViolation as e:
-            raise RuleViolation(fact.id, e.rule) from None
+            raise RuleViolation(fact.id, e.rule, e.missing_unit) from None
 
     def _apply(self, fact: Fact) -> None:
         assert fact.date is not None

@@ -78,7 +78,7 @@ def test_at_unknown_or_ended_root(seeded: Run) -> None:
                                           "'search-rec'?)\n")
     r = seeded("at", "2026-04-01", "--root", "search-rec")
     assert r.stderr == "Error: unit 'search-rec' does not exist on 2026-04-01 (it ended on " \
-                       "2026-04-01)\n"
+                       "2026-04-01, split)\n"
 
 
 def test_partial_dates_and_today(seeded: Run) -> None:

@@ -211,27 +211,3 @@ def context(db: QueryDB, event_ids: Iterable[str],
     title_row = db.execute(f"select value from {P}meta where key = 'title'").fetchone()
     return {"title": title_row[0] if title_row else None, "events": events, "units": names,
             "people": who, "sources": sources}
-
-
-def unknown_unit_message(db: QueryDB, word: str) -> str:
-    """`unknown unit 'x'`, with a "did you mean" hint from unit ids and names."""
-    import difflib
-
-    ids = [r[0] for r in db.execute(f"select unit from {P}lives").fetchall()]
-    close = difflib.get_close_matches(word, ids, n=1, cutoff=0.6)
-    if close:
-        return f"unknown unit '{word}' (did you mean '{close[0]}'?)"
-    by_name: dict[str, str] = {}
-    for unit, name, name_en in db.execute(
-            f"select unit, name, name_en from {P}versions order by valid_from").fetchall():
-        for n in (name, name_en):
-            if n:
-                by_name.setdefault(n.casefold(), unit)
-    key = word.casefold()
-    match = by_name.get(key)
-    if match is None:
-        near = difflib.get_close_matches(key, list(by_name), n=1, cutoff=0.6)
-        match = by_name[near[0]] if near else None
-    if match is not None:
-        return f"unknown unit '{word}' (did you mean '{match}'? units are named by id)"
-    return f"unknown unit '{word}'"

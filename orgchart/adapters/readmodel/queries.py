@@ -11,7 +11,7 @@ from orgchart.adapters.readmodel.damage import stored_json
 from orgchart.adapters.readmodel.intervals import COUNTS, TENURE, VERSION, alive_on, alive_rows
 from orgchart.adapters.readmodel.tables import P
 from orgchart.domain.errors import OrgchartError, UnknownUnit
-from orgchart.domain.hints import did_you_mean
+from orgchart.domain.hints import unit_hint
 
 Unit = dict[str, Any]
 
@@ -129,15 +129,14 @@ def chart(db: QueryDB, day: date, root: str | None = None,
 
 def unit_absence(db: QueryDB, unit: str, day: date) -> str:
     """Why `unit` is not in the chart on `day`, as one sentence."""
-    row = db.execute(f"select began, began_day, ended, ended_day from {P}lives where unit = ?",
+    row = db.execute(f"select began, began_day, ended, ended_how from {P}lives where unit = ?",
                      [unit]).fetchone()
     if row is None:
-        known = [r[0] for r in db.execute(f"select unit from {P}lives").fetchall()]
-        return f"unknown unit '{unit}'{did_you_mean(unit, known)}"
-    began, began_day, ended, _ended_day = row
+        return unknown_unit_message(db, unit)
+    began, began_day, ended, ended_how = row
     if began_day > day.isoformat():
         return f"unit '{unit}' does not exist on {day} (it begins on {began})"
-    return f"unit '{unit}' does not exist on {day} (it ended on {ended})"
+    return f"unit '{unit}' does not exist on {day} (it ended on {ended}, {ended_how})"
 
 
 def log_rows(db: QueryDB, start: date | None = None, end: date | None = None,
@@ -216,3 +215,18 @@ def sources_table(db: QueryDB) -> dict[str, dict[str, Any]]:
 
 def unit_exists(db: QueryDB, unit: str) -> bool:
     return db.execute(f"select 1 from {P}lives where unit = ?", [unit]).fetchone() is not None
+
+
+def unknown_unit_message(db: QueryDB, word: str) -> str:
+    """`unknown unit 'x'`, with a "did you mean" hint from unit ids and names."""
+    return f"unknown unit '{word}'{unit_hint(word, *unit_words(db))}"
+
+
+def unit_words(db: QueryDB) -> tuple[list[str], list[tuple[str, str]]]:
+    """Every unit id, and every (name, unit id) pair, the earliest first: what a "did
+    you mean" for a unit looks among."""
+    ids = [r[0] for r in db.execute(f"select unit from {P}lives").fetchall()]
+    names = [(n, unit) for unit, name, name_en in db.execute(
+        f"select unit, name, name_en from {P}versions order by valid_from").fetchall()
+        for n in (name, name_en) if n]
+    return ids, names

@@ -42,8 +42,8 @@ from orgchart.adapters.readmodel.explain import (
     Effect,
     event_details,
     unit_effects,
-    unknown_unit_message,
 )
+from orgchart.adapters.readmodel.queries import unknown_unit_message
 from orgchart.adapters.readmodel.tables import P
 from orgchart.domain.errors import UnknownUnit
 
