@@ -48,6 +48,9 @@ def interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
+_UNIT_FLAGS = {"from": "--from-unit", "to": "--to-unit"}
+
+
 @dataclass(frozen=True)
 class FieldOption:
     """One field of an event type's file form, as an option."""
@@ -58,6 +61,10 @@ class FieldOption:
 
     @property
     def flag(self) -> str:
+        # `--to FILE` is the command's own: a transfer's `from` and `to` are --from-unit
+        # and --to-unit
+        if self.name in _UNIT_FLAGS:
+            return _UNIT_FLAGS[self.name]
         return "--" + self.name.replace("_", "-")
 
     def metavar(self) -> str:

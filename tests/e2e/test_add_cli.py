@@ -79,6 +79,11 @@ CASES: dict[str, tuple[list[str], str, str, str]] = {
          "--source", "govuk", "--source-title", "Second"],
         "{type: step_down, date: 2022-09-06, unit: gov, person: ann, source: [govuk2, govuk]}",
         "", "step_down-2022-09-06-62f51b78ae"),
+    "transfer": (
+        ["--from-unit", "beis", "--to-unit", "dfe", "--what", "higher education",
+         "--date", "2021-06-01"],
+        "{type: transfer, date: 2021-06-01, from: beis, to: dfe, what: higher education}",
+        "", "transfer-2021-06-01-ddf8d2a7e4"),
     "retract": (
         ["--event", ANN, "--reason", "Never appointed"],
         f"{{type: retract, event: {ANN}, reason: Never appointed}}",
@@ -200,7 +205,7 @@ BAD = [
      "Error: --into: '[1]' is not KEY=VALUE pairs separated by ',' (write a value with "
      "',' as a JSON object)\n"),
     (["rename", "--unit", "gov", "--date", "2024"],
-     "Error: add: event 1 (rename, 2024): a rename needs `name` or `name_en`\n"),
+     "Error: add: event 1 (rename, 2024): a rename needs `name`, `name_en` or `kind`\n"),
     (["establish", "--unit", "gov", "--name", "Again", "--date", "2024"],
      "Error: add: event 1 (establish, 2024): unit id 'gov' is already used (unit ids "
      "are never reused)\n"),
