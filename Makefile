@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_DB := demo.db
 ORGCHART := $(BIN)/orgchart --db $(DEMO_DB)
 
-.PHONY: demo test lint bench system-deps browser-deps clean
+.PHONY: demo test lint bench mutate system-deps browser-deps clean
 
 # The virtualenv with the package (editable) and its dev and postgres extras.
 $(STAMP): setup.cfg pyproject.toml
@@ -62,9 +62,16 @@ test: $(STAMP) system-deps browser-deps
 bench: $(STAMP) system-deps
 	$(BIN)/python tests/bench/run.py
 
+# Mutation testing of the rules (orgchart/domain/rules.py and knowledge.py, see [mutmut] in
+# setup.cfg): each mutant must fail the fast rule tests. Slow (about 15 minutes on 2 cores);
+# `mutmut results` lists the survivors, `mutmut show NAME` shows one.
+mutate: $(STAMP)
+	HYPOTHESIS_PROFILE=mutate $(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results
+
 lint: $(STAMP)
 	$(BIN)/ruff check orgchart tests
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm *.egg-info .pytest_cache .mypy_cache .ruff_cache mutants

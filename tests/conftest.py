@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import Phase, settings
 
 from orgchart.cli import cli
 
@@ -70,6 +71,39 @@ def postgres_url() -> str:
             pytest.fail(f"ORGCHART_REQUIRE_POSTGRES is set but {reason}")
         pytest.skip(f"PostgreSQL: {reason}")
     return url
+
+
+# Hypothesis profiles, chosen with HYPOTHESIS_PROFILE. `default` (`make test`) leaves out the
+# explain phase: it traces every shrink step, which on Python 3.11 made a found failure take
+# minutes to report. `mutate` (`make mutate`) runs each property briefly and the same way for
+# every mutant: fixed examples, no shrinking, no example database.
+settings.register_profile("default", phases=[p for p in Phase if p is not Phase.explain])
+settings.register_profile("mutate", max_examples=15, derandomize=True, database=None,
+                          deadline=None, phases=[Phase.explicit, Phase.generate])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def _profile() -> settings:
+    assert settings.default is not None  # a profile is loaded above
+    return settings.default
+
+
+def examples(n: int) -> int:
+    """`n` examples, or fewer when the profile runs fewer (for tests that set their own)."""
+    return min(n, _profile().max_examples)
+
+
+def unshrunk() -> list[Phase]:
+    """The profile's phases less shrinking, for a property whose every example is a long
+    story: shrinking one took minutes. Its failure message shows the whole story; set
+    HYPOTHESIS_SHRINK=1 to shrink it anyway."""
+    if os.environ.get("HYPOTHESIS_SHRINK"):
+        return list(_profile().phases)
+    return [p for p in _profile().phases if p is not Phase.shrink]
+
+
+PG_URL = os.environ.get("ORGCHART_TEST_POSTGRES")
+PG_SKIP = "PostgreSQL tests need ORGCHART_TEST_POSTGRES=postgresql://user@host:port/db"
 
 
 def pg_schema_url(base: str, schema: str) -> str:

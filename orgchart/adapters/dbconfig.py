@@ -60,3 +60,16 @@ def safe_db_label(db: str) -> str:
     if u.password:
         return db.replace(f":{u.password}@", ":***@")
     return db
+
+
+def not_a_store(db: str) -> str:
+    """The one line a read command says on a database that holds no orgchart log."""
+    return (f"{safe_db_label(db)} is not an orgchart store (it has no orgchart event log); "
+            f"`orgchart load FILE.yaml` makes one")
+
+
+def empty_store(db: str) -> str:
+    """The one line a read command says on a store that holds no events (or, on
+    PostgreSQL, whose schema holds no orgchart log yet)."""
+    return (f"the store {safe_db_label(db)} holds no events yet: "
+            f"load some with `orgchart load FILE.yaml`")

@@ -8,6 +8,7 @@ library's recorder, which `recorder()` opens when it is needed.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -26,8 +27,13 @@ SQLITE_EVENTS_TABLE = "stored_events"
 class Recorder(Protocol):
     """The part of the library's recorder this reads."""
 
-    def select_events(self, originator_id: UUID, *, desc: bool = ...,
+    def select_events(self, originator_id: UUID, *, gt: int | None = ...,
+                      lte: int | None = ..., desc: bool = ...,
                       limit: int | None = ...) -> Sequence[Any]: ...
+
+#: The chain value before the first chained entry (`orgchart.domain.history.GENESIS`, kept
+#: here as text so that reading it needs no import of the library).
+GENESIS = "0" * 64
 
 
 def log_version(db: str, recorder: Callable[[], Recorder],
@@ -54,3 +60,58 @@ def log_version(db: str, recorder: Callable[[], Recorder],
     except sqlite3.OperationalError:  # the library has not made its table yet
         return 0
     return int(row[0] or 0)
+
+
+def entry_state(db: str, recorder: Callable[[], Recorder], version: int,
+                conn: QueryDB | None = None) -> bytes | None:
+    """The stored state (the library's JSON) of log entry `version`; None if there is none."""
+    if is_postgres(db):
+        rows = recorder().select_events(STREAM_ID, gt=version - 1, lte=version, limit=1)
+        return bytes(rows[0].state) if rows else None
+    if conn is None:
+        if not os.path.exists(db):
+            return None
+        own = ReadDB(db)
+        try:
+            return entry_state(db, recorder, version, own)
+        finally:
+            own.close()
+    try:
+        row = conn.execute(f"select state from {SQLITE_EVENTS_TABLE} where originator_id = ? "
+                           f"and originator_version = ?", [STREAM_ID_HEX, version]).fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return bytes(row[0]) if row else None
+
+
+def chain_of(state: bytes | None) -> str | None:
+    """The `chain` hash a stored entry carries (GENESIS for the `Started` entry, which has
+    none); None when there is no entry or it cannot be read."""
+    if state is None:
+        return None
+    try:
+        data = json.loads(state)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    chain = data.get("chain", GENESIS)
+    return chain if isinstance(chain, str) else None
+
+
+def entry_chain(db: str, recorder: Callable[[], Recorder], version: int,
+                conn: QueryDB | None = None) -> str | None:
+    """The chain head of the log up to entry `version` (see `chain_of`)."""
+    return chain_of(entry_state(db, recorder, version, conn))
+
+
+def has_log(db: str) -> bool:
+    """Whether the SQLite file `db` holds the library's events table."""
+    conn = ReadDB(db)
+    try:
+        return conn.execute("select 1 from sqlite_master where type = 'table' and name = ?",
+                            [SQLITE_EVENTS_TABLE]).fetchone() is not None
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        conn.close()

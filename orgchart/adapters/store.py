@@ -17,10 +17,10 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, OperationalError, PersistenceError
 
-from orgchart.adapters.dbconfig import safe_db_label, store_env
-from orgchart.adapters.logversion import log_version
+from orgchart.adapters.dbconfig import empty_store, not_a_store, safe_db_label, store_env
+from orgchart.adapters.logversion import entry_state, log_version
 from orgchart.domain.codec import to_fact, to_stored
-from orgchart.domain.errors import OrgchartError, StoreError
+from orgchart.domain.errors import EmptyStore, OrgchartError, StoreError
 from orgchart.domain.facts import Fact
 from orgchart.domain.history import (
     GENESIS,
@@ -65,13 +65,24 @@ class StoredHistory:
     horizon: str | None = None  # the latest `covers_to` recorded (HorizonRecorded)
     events: list[Aggregate.Event] = field(default_factory=list)
 
+    @property
+    def head(self) -> str:
+        """The chain hash of the last entry read (GENESIS if none of them carries one)."""
+        return next((e.chain for e in reversed(self.events)
+                     if isinstance(e, OrgHistory.Chained)), GENESIS)
+
 
 class EventStore:
     """Read and append the history through the `eventsourcing` library."""
 
-    def __init__(self, db: str) -> None:
+    def __init__(self, db: str, create: bool = True) -> None:
+        """Open the store `db`; unless `create`, run no DDL at all (a reader: it creates
+        nothing, and never waits for a writer's table lock to make tables that exist)."""
         self.db = db
+        self.create = create
         env = store_env(db)
+        if not create:
+            env["CREATE_TABLE"] = "false"
         try:
             self.app = _open_app(env)
         except Exception as e:  # the library raises many kinds on a bad DSN or file
@@ -87,12 +98,21 @@ class EventStore:
         try:
             yield
         except (PersistenceError, sqlite3.Error) as e:
+            if not self.create and _no_log(str(e)):  # a reader creates nothing
+                if is_postgres_env(store_env(self.db)):  # a schema not loaded into yet
+                    raise EmptyStore(empty_store(self.db)) from None
+                raise StoreError(not_a_store(self.db)) from None
             raise StoreError(f"cannot read the store {safe_db_label(self.db)}: {e}") from None
 
     def version(self) -> int:
         """The stream's version (`orgchart.adapters.logversion`)."""
         with self._reading():
             return log_version(self.db, lambda: self.app.recorder)
+
+    def entry_state(self, version: int) -> bytes | None:
+        """The stored state of log entry `version` (`orgchart.adapters.logversion`)."""
+        with self._reading():
+            return entry_state(self.db, lambda: self.app.recorder, version)
 
     def read(self, gt: int = 0) -> StoredHistory:
         """The stream's events after version `gt`, decoded (all of them by default)."""
@@ -147,6 +167,24 @@ class EventStore:
             if fact is not None:
                 h.facts.append(fact)
         return h
+
+    def snapshot_heads(self) -> list[tuple[int, str | None]]:
+        """Each stored snapshot's log entry and the chain head it carries (None: none
+        readable)."""
+        snapshots = self.app.snapshots
+        if snapshots is None:
+            return []
+        out: list[tuple[int, str | None]] = []
+        with self._reading():
+            for stored in snapshots.recorder.select_events(OrgHistory.STREAM_ID):
+                try:
+                    snap = self.app.mapper.to_domain_event(stored)
+                    head = getattr(snap, "state", {}).get("chain_head")
+                except Exception:
+                    head = None
+                out.append((int(stored.originator_version),
+                            head if isinstance(head, str) else None))
+        return out
 
     def head(self) -> Any:
         """The `OrgHistory` aggregate at its latest version (None for an empty store)."""
@@ -203,6 +241,11 @@ class EventStore:
         return int(agg.version)
 
 
+def _no_log(text: str) -> bool:
+    """Whether a library error says the log's table (or schema) is missing."""
+    return "does not exist" in text or "no such table" in text
+
+
 def first_fact_position(version: int, references: int) -> int:
     """The log position `append_at(version, ...)` gives its first fact, after `references`
     people, sources and title entries (and the `Started` entry of an empty store)."""
@@ -222,7 +265,8 @@ def _open_app(env: dict[str, str]) -> OrgChartApp:
             return OrgChartApp(env=env)
         except Exception as e:
             text = str(e)
-            if "POSTGRES_SCHEMA" in env and "does not exist" in text:
+            if ("POSTGRES_SCHEMA" in env and "does not exist" in text
+                    and env.get("CREATE_TABLE") != "false"):
                 create_schema(env)
             elif not (is_postgres_env(env) and attempt < 7 and _is_ddl_race(text)):
                 raise

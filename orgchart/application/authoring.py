@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from orgchart.adapters.eventfile.starter import SCHEMA_FILE, schema_text, starter_text
 from orgchart.domain.errors import OrgchartError
 
-__all__ = ["Written", "init_file", "schema_text"]
+__all__ = ["FileAddition", "Written", "add_to_file", "init_file", "schema_text"]
 
 
 @dataclass(frozen=True)
@@ -40,3 +42,39 @@ def init_file(path: str) -> Written:
 def _write_new(path: str, text: str) -> None:
     with open(path, "x", encoding="utf-8") as fh:
         fh.write(text)
+
+
+@dataclass(frozen=True)
+class FileAddition:
+    """An event to add to a file: its id, and the file's new text."""
+
+    event_id: str
+    text: str
+
+
+def add_to_file(path: str, doc: dict[str, Any], now: datetime) -> FileAddition:
+    """The text of event file `path` (a new one when missing) with the one event of `doc`
+    (the mapping an event file would hold) added, checked as `load` reads a file; the
+    store is not read. Nothing is written here."""
+    from orgchart.adapters.eventfile.parse import parse_document
+    from orgchart.adapters.eventfile.roundtrip import with_event
+    from orgchart.adapters.eventfile.yamlio import DocumentError, LineFinder, load_text
+
+    if path.lower().endswith(".json"):
+        raise OrgchartError(f"{path}: `add --to` writes YAML files only (comments and "
+                            f"layout are kept); give a .yaml file")
+    event_id = parse_document(doc, "add", now, None).facts[-1].id
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            old: str | None = fh.read()
+    except FileNotFoundError:
+        old = None
+    except (OSError, UnicodeDecodeError) as e:
+        raise OrgchartError(f"{path}: cannot read the file ({e})") from None
+    text = with_event(path, old, doc["events"][0], doc.get("people", {}),
+                      doc.get("sources", {}))
+    try:
+        parse_document(load_text(text, False), path, now, LineFinder(text))
+    except DocumentError as e:
+        raise OrgchartError(f"{path}:{e.line}: {e}") from None
+    return FileAddition(event_id, text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from orgchart.application.storage import MAX_ATTEMPTS, Storage
 from orgchart.domain.dates import parse_day
@@ -19,6 +19,8 @@ from orgchart.domain.errors import FileError, OrgchartError, UnknownEvent
 from orgchart.domain.hints import did_you_mean
 
 if TYPE_CHECKING:
+    import sqlite_utils
+
     from orgchart.adapters.eventfile.parse import ParsedFile
     from orgchart.adapters.readmodel.state import StoredState
     from orgchart.domain.facts import Fact
@@ -88,15 +90,40 @@ def _load_one(storage: Storage, path: str, now: datetime,
     tell("read", 0, 0)
     pf = parse_file(path, now)
     tell("read", 1, len(pf.facts))
+    report = LoadReport(path, _append_parsed(storage, pf, tell))
+    tell("index", 4, len(pf.facts))
+    return report
+
+
+@dataclass
+class Added:
+    """What `add` did: the event's id, and whether it was new."""
+
+    event_id: str
+    new: bool
+
+
+def add(storage: Storage, doc: dict[str, Any], label: str,
+        now: datetime | None = None) -> Added:
+    """Validate and append the one event of `doc` (the mapping an event file would hold,
+    with its people and sources) exactly as `load` would; errors start with `label`."""
+    from orgchart.adapters.eventfile.parse import parse_document
+
+    pf = parse_document(doc, label, now or utcnow(), None)
+    added = _append_parsed(storage, pf, _progress_for(label, None))
+    return Added(pf.facts[-1].id, added > 0)
+
+
+def _append_parsed(storage: Storage, pf: ParsedFile,
+                   tell: Callable[[str, int, int], None]) -> int:
+    """Validate and append a parsed file's new events, people, sources and title."""
 
     def prepare(state: StoredState) -> Append:
         plan = _file_append(pf, state)
         tell("validate", 2, len(pf.facts))
         return plan
 
-    report = LoadReport(path, append(storage, prepare, tell))
-    tell("index", 4, len(pf.facts))
-    return report
+    return append(storage, prepare, tell)
 
 
 def _file_append(pf: ParsedFile, state: StoredState) -> Append:
@@ -131,7 +158,7 @@ def _file_append(pf: ParsedFile, state: StoredState) -> Append:
     else:
         breach = check_new(state, new)
     if breach is not None:
-        raise _explain(pf, breach)
+        raise _explain(pf, breach, state, new)
     return Append(new, people, sources, title, timeline, horizon)
 
 
@@ -145,6 +172,10 @@ def further(covers_to: str | None, horizon: str | None) -> str | None:
     return covers_to
 
 
+#: The longest `--reason`, as the event files' schema caps a `reason` (and a `note`).
+MAX_REASON = 10_000
+
+
 def retract(storage: Storage, event_id: str, reason: str, now: datetime | None = None) -> str:
     """Append a retraction of `event_id`; return the retraction's id."""
     from orgchart.domain.facts import Retract, derive_id, with_seq
@@ -153,6 +184,9 @@ def retract(storage: Storage, event_id: str, reason: str, now: datetime | None =
     now = now or utcnow()
     if not reason.strip():
         raise OrgchartError("a retraction needs a --reason")
+    if len(reason) > MAX_REASON:
+        raise OrgchartError(f"the --reason is too long: {len(reason):,} characters "
+                            f"(at most {MAX_REASON:,}, as in event files)")
     stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     draft = Retract(id="", date=None, recorded=stamp, event=event_id, reason=reason)
     fact = replace(draft, id=derive_id(draft))
@@ -182,7 +216,7 @@ def append(storage: Storage, prepare: Callable[[StoredState], Append],
     from orgchart.adapters.readmodel.state import StoredState
     from orgchart.adapters.store import Conflict
 
-    store = storage.store()
+    store = storage.store(create=True)
     db = storage.open_tables()
     try:
         for _ in range(MAX_ATTEMPTS):
@@ -233,9 +267,67 @@ def _new_facts(pf: ParsedFile, state: StoredState, first: int) -> list[Fact]:
     return new
 
 
-def _explain(pf: ParsedFile, b: Breach) -> FileError:
+def _explain(pf: ParsedFile, b: Breach, state: StoredState, new: list[Fact]) -> FileError:
     where = f" (in the history as known on {b.state})" if b.state else ""
     if b.broken is None:
-        return pf.event_error(b.culprit, b.rule + where)
-    return pf.event_error(b.culprit, f"makes stored event '{b.broken.id}' {b.broken.label()} "
-                                     f"invalid: {b.rule}{where}")
+        # (in an earlier knowledge state the unit may not be known yet: no hint then)
+        hint = _missing_unit_hint(b, state, new) if b.missing_unit and not b.state else ""
+        return pf.event_error(b.culprit, b.rule + hint + where)
+    stored = b.broken
+    return pf.event_error(
+        b.culprit, f"makes stored event '{stored.id}' ({stored.TYPE}, {stored.date}, "
+                   f"recorded {stored.recorded_day}) invalid: {b.rule}{where}; a stored "
+                   f"event cannot be edited: retract it (orgchart retract {stored.id} "
+                   f"--reason …) and record a corrected one, or change the new event")
+
+
+def _missing_unit_hint(b: Breach, state: StoredState, new: list[Fact]) -> str:
+    """Why a unit is not there: it begins later, or a "did you mean" when it is unknown."""
+    from orgchart.domain.facts import Establish, Merge, Split
+    from orgchart.domain.hints import unit_hint
+
+    unit = b.missing_unit
+    assert unit is not None
+    life = state.unit_life(unit)
+    began = life.began if life is not None else next(
+        (f.date for f in new if unit in f.creates()), None)
+    if began is not None:
+        same_day = b.culprit.date is not None and began.day == b.culprit.date.day
+        return f" (it begins on {began}{', after this event' if same_day else ''})"
+    ids, names = state.unit_words()
+    for f in new:
+        if isinstance(f, Establish | Split | Merge):
+            parts = [f] if isinstance(f, Establish) else (
+                list(f.into) if isinstance(f, Split) else [f.new_unit] if f.new_unit else [])
+            for p in parts:
+                ids.append(p.unit)
+                names += [(n, p.unit) for n in (p.name, p.name_en) if n]
+    return unit_hint(unit, ids, names)
+
+
+# -- applying files to a scratch copy of the tables: `load --check` and `--with` -----------
+
+def apply_file(db: sqlite_utils.Database, path: str, now: datetime) -> list[Fact]:
+    """Validate `path` exactly as `load` does against the tables in `db` (a scratch copy,
+    `Storage.scratch_copy`) and apply its new events to them; return those events.
+    The event store is never opened for writing."""
+    from orgchart.adapters.eventfile.parse import parse_file
+    from orgchart.adapters.readmodel import tables
+    from orgchart.adapters.readmodel.incremental import apply_events
+    from orgchart.adapters.readmodel.state import StoredState
+
+    pf = parse_file(path, now)
+    state = StoredState(db)
+    plan = _file_append(pf, state)
+    if plan.empty():
+        return []
+    refs = (len(plan.people) + len(plan.sources) + (plan.title is not None)
+            + (plan.horizon is not None))
+    version = state.version + (0 if state.version else 1) + refs + len(plan.facts)
+    if plan.timeline is not None:  # validated from nothing: write it as it is
+        tables.write_all(db, plan.facts, plan.timeline, plan.people, plan.sources,
+                         plan.title, version, horizon=plan.horizon)
+    elif not apply_events(db, state.version, plan.facts, plan.people, plan.sources,
+                          plan.title, version, horizon=plan.horizon):
+        raise OrgchartError("the scratch copy of the query tables moved on")  # cannot happen
+    return plan.facts

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 from orgchart.adapters.readmodel import tables
 from orgchart.adapters.readmodel.queries import (
     Unit,
+    event_days,
+    events_by_id,
     log_rows,
     people_table,
     sources_table,
@@ -57,6 +59,7 @@ class PageStep:
     before: dict[str, Unit]  # the units on the previous step's date, by id
     after: dict[str, Unit]  # the units on the date, by id
     events: list[Row]  # the step's events (as `log` gives them)
+    retracted: list[Row]  # the step's retracted events, each with its `retraction` (a row)
 
 
 @dataclass
@@ -88,18 +91,22 @@ def history_page(storage: Storage, start: EffDate | None = None, end: EffDate | 
 def _steps(db: QueryDB, start: EffDate | None, end: EffDate | None, root: str | None,
            known: EffDate | None) -> Iterator[PageStep]:
     """The steps in date order; OrgchartError when there is none."""
-    by_day: dict[str, list[Row]] = {}
-    for r in log_rows(db, start.day if start else None, end.day if end else None,
-                      counted=True):
-        by_day.setdefault(EffDate.parse(r["date"]).iso, []).append(r)
+    days = event_days(db, start.day if start else None, end.day if end else None)
     prev: EffDate | None = None
-    for iso in sorted(by_day):
+    for iso in days:  # one date's events at a time
         day = date.fromisoformat(iso)
+        rows = list(log_rows(db, day, day))
+        counted = [r for r in rows if r["type"] != "retract" and r["retracted_by"] is None]
+        retracted = [r for r in rows if r["type"] != "retract" and r["retracted_by"]]
         since = prev or EffDate(day - timedelta(days=1) if day > date.min else day)
-        when = _finest(r["date"] for r in by_day[iso])
-        step = _step(db, since, when, known, root, by_day[iso])
+        when = _finest(r["date"] for r in counted)
+        step = _step(db, since, when, known, root, counted)
         if step is None:
             continue  # nothing under `root` changed on this date
+        retracted = [r for r in retracted if root is None or _units_named(r) & _shown(step)]
+        undone = events_by_id(db, (r["retracted_by"] for r in retracted))
+        step.retracted = [{**r, "retraction": undone.get(r["retracted_by"], {})}
+                          for r in retracted]
         step.since = str(since) if prev is not None else None
         prev = when
         yield step
@@ -129,14 +136,19 @@ def _step(db: QueryDB, since: EffDate, when: EffDate, known: EffDate | None,
     drawing = _drawing(db, when, known, root, since, found)
     chart, delta = drawing["chart"], drawing["delta"]
     assert delta is not None
-    events = rows
+    step = PageStep(when.iso, [r["date"] for r in rows], None, chart, delta, before, after,
+                    rows, [])
     if root is not None:
-        shown = ({u["id"] for u in chart["units"]} | {u["id"] for u in delta["before"]}
-                 | {c["unit"] for c in delta["changes"]})
+        shown = _shown(step)
         caused = {e for c in delta["changes"] for e in c["events"]}
-        events = [r for r in rows if r["id"] in caused or _units_named(r) & shown]
-    return PageStep(when.iso, [r["date"] for r in rows], None, chart, delta, before, after,
-                    events)
+        step.events = [r for r in rows if r["id"] in caused or _units_named(r) & shown]
+    return step
+
+
+def _shown(step: PageStep) -> set[str]:
+    """The units a step's chart shows, before or after, or names as changed."""
+    return ({u["id"] for u in step.chart["units"]} | {u["id"] for u in step.delta["before"]}
+            | {c["unit"] for c in step.delta["changes"]})
 
 
 def _drawing(db: QueryDB, day: EffDate, known: EffDate | None, root: str | None,

@@ -166,8 +166,10 @@ def diff(storage: Storage, d1: EffDate, d2: EffDate, known: EffDate | None = Non
     from orgchart.adapters.readmodel import changes
 
     with storage.view(known) as db:
+        found = changes.diff(db, d1.day, d2.day, root, (str(d1), str(d2)))
+        found += changes.transferred(db, d1.day, d2.day, root)
         return {"from": str(d1), "to": str(d2), "known_at": str(known) if known else None,
-                "changes": changes.diff(db, d1.day, d2.day, root, (str(d1), str(d2)))}
+                "changes": found}
 
 
 def explain_diff(storage: Storage, d1: EffDate, d2: EffDate, known: EffDate | None = None,
@@ -183,6 +185,11 @@ def explain_diff(storage: Storage, d1: EffDate, d2: EffDate, known: EffDate | No
         before = {u: x for u, x in queries.units_on(db, d1.day).items() if u in units}
         after = {u: x for u, x in queries.units_on(db, d2.day).items() if u in units}
         related = changes.related_events(db, found, d1.day, d2.day)
+        chains = changes.successors(db, d1.day, d2.day, found)
+        moved = changes.transferred(db, d1.day, d2.day, root)
+        found += moved
+        named = {u for c in moved for u in (c["from"], c["to"], *c["units"])} | {
+            u for chain in chains.values() for step in chain for u in step}
         parents = {x["parent"] for x in [*before.values(), *after.values()] if x["parent"]}
         people = {p for c in found if c["change"] == "leader"
                   for p in (c["before"], c["after"]) if p}
@@ -191,8 +198,8 @@ def explain_diff(storage: Storage, d1: EffDate, d2: EffDate, known: EffDate | No
         diff = {"from": str(d1), "to": str(d2), "known_at": str(known) if known else None,
                 "changes": found}
         return {"diff": diff, "root": root, "before": before, "after": after,
-                "related": related,
-                "context": context(db, event_ids, units | parents, people)}
+                "related": related, "successors": chains,
+                "context": context(db, event_ids, units | parents | named, people)}
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from orgchart.application import commands, queries
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from orgchart.adapters.readmodel.connection import QueryDB
     from orgchart.adapters.store import EventStore, StoredHistory
     from orgchart.application.history_page import PageData
+    from orgchart.application.scenario import FileCheck
 
 __all__ = ["LoadReport", "OrgChartService"]
 
@@ -33,8 +34,15 @@ __all__ = ["LoadReport", "OrgChartService"]
 class OrgChartService:
     """Commands and queries on one store (a SQLite path or a PostgreSQL URL)."""
 
-    def __init__(self, db: str | None = None) -> None:
-        self.storage = Storage(db)
+    def __init__(self, db: str | None = None, with_files: Sequence[str] = ()) -> None:
+        """`with_files`: answer every query as if these event files were loaded after the
+        store's events (a what-if scenario; nothing is stored)."""
+        if with_files:
+            from orgchart.application.scenario import ScenarioStorage
+
+            self.storage: Storage = ScenarioStorage(db, with_files)
+        else:
+            self.storage = Storage(db)
 
     @property
     def db(self) -> str:
@@ -75,13 +83,41 @@ class OrgChartService:
              on_progress: ProgressFn | None = None) -> list[LoadReport]:
         return commands.load(self.storage, paths, now, on_file, on_progress)
 
+    def check_load(self, paths: Sequence[str],
+                   now: datetime | None = None) -> list[FileCheck]:
+        """`load --check`: what loading `paths` would change; nothing is written."""
+        from orgchart.application.scenario import check_load
+
+        return check_load(self.storage.db, paths, now)
+
+    def scenario_since(self, day: EffDate) -> EffDate | None:
+        """With `--with` files: the day before the earliest date they change, when it is
+        before `day` (what `render --with` highlights changes since); else None."""
+        from orgchart.application.scenario import ScenarioStorage
+        from orgchart.domain.dates import parse_day
+
+        if not isinstance(self.storage, ScenarioStorage):
+            return None
+        start = self.storage.impact_start()
+        if start is None or start > day.day:
+            return None
+        return parse_day((start - timedelta(days=1)).isoformat())
+
+    def add(self, doc: dict[str, Any], label: str,
+            now: datetime | None = None) -> commands.Added:
+        """Append the one event of `doc` (an event file's mapping), checked as `load` does."""
+        return commands.add(self.storage, doc, label, now)
+
     def retract(self, event_id: str, reason: str, now: datetime | None = None) -> str:
         return commands.retract(self.storage, event_id, reason, now)
 
-    def verify(self) -> str:
+    def verify(self, expect: str | None = None) -> str:
         from orgchart.application.audit import verify
 
-        return verify(self.storage)
+        return verify(self.storage, expect)
+
+    def rebuild(self) -> int:
+        return self.storage.rebuild()
 
     # -- queries ------------------------------------------------------------------------
 

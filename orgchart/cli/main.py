@@ -7,13 +7,16 @@ command line exits 2 (click's usage errors).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+import contextlib
+import errno
+import sys
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import click
 
 from orgchart.cli.echo import emit, say, terminal_safe
-from orgchart.cli.output import write_file
+from orgchart.cli.output import replacing, write_file
 from orgchart.domain.dates import EffDate, parse_day
 from orgchart.domain.errors import OrgchartError
 
@@ -79,6 +82,13 @@ def depth_option(f: F) -> F:
                         help="Levels to show below the top unit(s); 0 shows the top only.")(f)
 
 
+def layout_option(f: F) -> F:
+    return click.option("--layout", type=click.Choice(["compact", "wide"]), default="compact",
+                        show_default=True,
+                        help="compact: leaf units stacked in columns, about as wide as tall; "
+                             "wide: every level on one row.")(f)
+
+
 def format_option(*choices: str) -> Callable[[F], F]:
     def deco(f: F) -> F:
         return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0],
@@ -94,10 +104,18 @@ def _warn_beyond_horizon(ctx: click.Context, *days: EffDate) -> None:
         say(f"warning: no facts recorded after {horizon}", err=True)
 
 
+def with_option(f: F) -> F:
+    return click.option("--with", "with_files", multiple=True, metavar="FILE",
+                        type=click.Path(dir_okay=False),
+                        help="Answer as if this event file were loaded (a what-if scenario; "
+                             "nothing is stored). Repeatable.")(f)
+
+
 def service(ctx: click.Context) -> OrgChartService:
+    """The service on `--db`, seen with the command's `--with` files (if any)."""
     from orgchart.application.service import OrgChartService
 
-    svc = OrgChartService(ctx.obj["db"])
+    svc = OrgChartService(ctx.obj["db"], ctx.params.get("with_files") or ())
     ctx.call_on_close(svc.close)
     return svc
 
@@ -117,15 +135,34 @@ def cli(ctx: click.Context, db: str | None) -> None:
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (it shows only on a terminal).")
+@click.option("--check", "--dry-run", "check", is_flag=True,
+              help="Validate against the store and print what the load would change; "
+                   "write nothing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format of --check.")
 @click.pass_context
-def load(ctx: click.Context, files: tuple[str, ...], quiet: bool) -> None:
+def load(ctx: click.Context, files: tuple[str, ...], quiet: bool, check: bool,
+         fmt: str) -> None:
     """Validate event files and append their new events (atomic per file).
 
+    With --check (or --dry-run) nothing is written: each file is validated as
+    the load would (after the files before it), with the same errors and exit
+    codes, and the output says what it would change: the number of new events
+    and, for each distinct effective date they touch, the `diff` from the day
+    before to that date. As JSON: a list with one object per file,
+    {"file", "new_events", "diffs": [{"from", "to", "changes"}]}, the changes
+    shaped as in `diff --format json`.
+
     Example: orgchart load seeds/alibaba-2026.yaml
+
+    Example: orgchart load --check proposal.yaml
     """
     from orgchart.cli.progress import LoadProgress
 
     svc = service(ctx)
+    if check:
+        _load_check(svc, files, fmt)
+        return
 
     def report(r: Any) -> None:
         say(f"{r.path}: {r.added} new event{'s' if r.added != 1 else ''}")
@@ -134,16 +171,40 @@ def load(ctx: click.Context, files: tuple[str, ...], quiet: bool) -> None:
         svc.load(files, on_file=report, on_progress=progress.update)
 
 
+def _load_check(svc: OrgChartService, files: tuple[str, ...], fmt: str) -> None:
+    """Print what loading `files` would change (`load --check`)."""
+    from orgchart.presentation import explain_text, formats
+
+    checks = svc.check_load(files)
+    if fmt == "json":
+        emit(formats.to_json([
+            {"file": c.path, "new_events": c.new_events,
+             "diffs": [{k: d["diff"][k] for k in ("from", "to", "changes")}
+                       for d in c.diffs]} for c in checks]))
+        return
+    for c in checks:
+        say(f"{c.path}: {c.new_events} new event{'s' if c.new_events != 1 else ''} "
+            f"(checked: nothing written)")
+        for d in c.diffs:
+            say("")
+            say(explain_text.diff_text(d), nl=False)
+
+
 @cli.command()
 @click.argument("day", metavar="DATE", type=DATE)
 @known_at_option
 @root_option
 @depth_option
 @format_option("tree", "json", "csv", "dot", "mermaid")
+@layout_option
+@with_option
 @click.pass_context
 def at(ctx: click.Context, day: EffDate, known: EffDate | None, root: str | None,
-       depth: int | None, fmt: str) -> None:
-    """The chart as it stood on DATE (YYYY, YYYY-MM, YYYY-MM-DD or `today`)."""
+       depth: int | None, fmt: str, layout: str, with_files: tuple[str, ...]) -> None:
+    """The chart as it stood on DATE (YYYY, YYYY-MM, YYYY-MM-DD or `today`).
+
+    `--layout` shapes the DOT of `--format dot` (exactly what `render` draws).
+    """
     from orgchart.presentation import formats
 
     if fmt == "tree":
@@ -162,8 +223,8 @@ def at(ctx: click.Context, day: EffDate, known: EffDate | None, root: str | None
 
         if fmt == "dot":  # exactly the DOT that `render` draws
             chart = service(ctx).render_data(day, known, root, depth)["chart"]
-        emit(graph.chart_dot(chart) if fmt == "dot" else graph.chart_mermaid(chart),
-                   nl=False)
+        emit(graph.chart_dot(chart, layout=layout) if fmt == "dot"
+             else graph.chart_mermaid(chart), nl=False)
 
 
 @cli.command()
@@ -177,11 +238,16 @@ def at(ctx: click.Context, day: EffDate, known: EffDate | None, root: str | None
 @root_option
 @depth_option
 @known_at_option
+@layout_option
+@with_option
 @click.pass_context
 def render(ctx: click.Context, day: EffDate, output: str | None, fmt: str | None,
            since: EffDate | None, root: str | None, depth: int | None,
-           known: EffDate | None) -> None:
+           known: EffDate | None, layout: str, with_files: tuple[str, ...]) -> None:
     """Draw the chart as it stood on DATE with Graphviz (SVG unless told otherwise).
+
+    With --with FILE (and no --since), what the scenario changes up to DATE is
+    highlighted: the changes since the day before the earliest date it touches.
 
     Example: orgchart render 2026-04-01 --since 2026-03-31 -o chart.svg
     """
@@ -190,8 +256,10 @@ def render(ctx: click.Context, day: EffDate, output: str | None, fmt: str | None
     if fmt is None:
         suffix = output.rsplit(".", 1)[-1].lower() if output and "." in output else ""
         fmt = suffix if suffix in draw.FORMATS else "svg"
+    if since is None and with_files:  # highlight the scenario's impact
+        since = service(ctx).scenario_since(day)
     data = service(ctx).render_data(day, known, root, depth, since)
-    dot = graph.chart_dot(data["chart"], data["delta"])
+    dot = graph.chart_dot(data["chart"], data["delta"], layout=layout)
     if fmt in ("png", "pdf") and draw.has_cjk(dot):
         warning = draw.cjk_font_warning()
         if warning:
@@ -245,10 +313,22 @@ def export(ctx: click.Context, fmt: str, output: str | None) -> None:
 
 
 @cli.command()
+@click.option("--expect", metavar="HEAD", default=None,
+              help="A chain head printed by an earlier verify and kept elsewhere: check that "
+                   "the history up to it is unchanged.")
 @click.pass_context
-def verify(ctx: click.Context) -> None:
-    """Check the log and that the query tables match a replay from scratch."""
-    say(service(ctx).verify())
+def verify(ctx: click.Context, expect: str | None) -> None:
+    """Check the log, its snapshots and that the query tables match a replay from scratch;
+    print the log's chain head."""
+    say(service(ctx).verify(expect))
+
+
+@cli.command()
+@click.pass_context
+def rebuild(ctx: click.Context) -> None:
+    """Rebuild the query tables from the log (after `verify` found them damaged)."""
+    version = service(ctx).rebuild()
+    say(f"rebuilt the query tables from {version} log entries")
 
 
 # -- explaining a reorganisation: diff, history, lineage (presentation.explain_text) ------
@@ -259,9 +339,10 @@ def verify(ctx: click.Context) -> None:
 @known_at_option
 @root_option
 @format_option("text", "json")
+@with_option
 @click.pass_context
 def diff(ctx: click.Context, d1: EffDate, d2: EffDate, known: EffDate | None,
-         root: str | None, fmt: str) -> None:
+         root: str | None, fmt: str, with_files: tuple[str, ...]) -> None:
     """What changed from D1 to D2, and the events that did it (D1 after D2 reverses it).
 
     Example: orgchart diff 2026-03-31 2026-04-01
@@ -283,9 +364,12 @@ def diff(ctx: click.Context, d1: EffDate, d2: EffDate, known: EffDate | None,
 @click.argument("unit")
 @known_at_option
 @format_option("text", "json")
+@with_option
 @click.pass_context
-def history(ctx: click.Context, unit: str, known: EffDate | None, fmt: str) -> None:
-    """One unit's story: how it began, its names, parents and leaders, how it ended.
+def history(ctx: click.Context, unit: str, known: EffDate | None, fmt: str,
+            with_files: tuple[str, ...]) -> None:
+    """One unit's story: how it began, its names and kinds, parents, leaders and the
+    functions transferred to or from it, how it ended.
 
     Example: orgchart history search-rec
     """
@@ -308,7 +392,8 @@ def history(ctx: click.Context, unit: str, known: EffDate | None, fmt: str) -> N
 @click.pass_context
 def lineage(ctx: click.Context, unit: str, known: EffDate | None, fmt: str,
             output: str | None) -> None:
-    """The unit's ancestry and descendants through splits and merges, any generations.
+    """The unit's ancestry and descendants through splits and merges, any generations
+    (and, one link away, the units it transferred functions to or took them from).
 
     Example: orgchart lineage smart-algorithms
     """
@@ -401,9 +486,10 @@ def _write_image(image: bytes, target: str) -> None:
               help="Last effective date to show (default: the last event).")
 @root_option
 @known_at_option
+@with_option
 @click.pass_context
 def timeline(ctx: click.Context, output: str, start: EffDate | None, end: EffDate | None,
-             root: str | None, known: EffDate | None) -> None:
+             root: str | None, known: EffDate | None, with_files: tuple[str, ...]) -> None:
     """Write the history as one HTML page that works offline: every date with a change,
     the chart then (changes since the previous date highlighted) and the events with
     their sources. Arrow keys step through the dates; each date has a link (#DATE).
@@ -412,9 +498,30 @@ def timeline(ctx: click.Context, output: str, start: EffDate | None, end: EffDat
     """
     from orgchart.presentation import page
 
+    def warn(line: str) -> None:
+        say(line, err=True)
+
     with service(ctx).history_page(start, end, root, known) as steps:
-        data = page.timeline_data(steps)
-    _write_image(page.timeline_page(data).encode("utf-8"), output)
+        if output == "-":  # each step goes out as it is made
+            with _stdout_bytes() as out:
+                page.write_timeline(steps, out, warn=warn)
+            return
+        with replacing(output) as out:
+            page.write_timeline(steps, out, warn=warn)
+    say(f"wrote {output}")
+
+
+@contextlib.contextmanager
+def _stdout_bytes() -> Iterator[BinaryIO]:
+    """stdout as bytes; a failed write is one line on stderr, as `emit` makes it."""
+    stream: BinaryIO = sys.stdout.buffer
+    try:
+        yield stream
+        stream.flush()
+    except OSError as e:
+        if e.errno == errno.EPIPE:
+            raise
+        raise click.ClickException(f"cannot write to stdout: {e.strerror or e}") from None
 
 
 # -- HR snapshots to events (orgchart.application.snapshot) -------------------------------
@@ -493,6 +600,15 @@ def main() -> None:
     cli(obj={})
 
 
+def _add_commands() -> None:
+    from orgchart.cli.add import add_group
+
+    cli.add_command(add_group)
+
+
+_add_commands()
+
+
 # -- writing event files: the schema and a starter (orgchart.application.authoring) -------
 
 @cli.command()
@@ -500,7 +616,7 @@ def schema() -> None:
     """Print the JSON Schema of orgchart/v1 event files (for editors and validators)."""
     from orgchart.application.authoring import schema_text
 
-    click.echo(schema_text(), nl=False)
+    emit(schema_text(), nl=False)
 
 
 @cli.command()
@@ -517,7 +633,7 @@ def init(file: str) -> None:
 
     written = init_file(file)
     beside = f" and {written.schema}" if written.schema else ""
-    click.echo(f"wrote {written.path}{beside}")
+    say(f"wrote {written.path}{beside}")
 
 
 # -- exploring in a browser: a local, read-only web app (orgchart.web) -----------------------
@@ -546,8 +662,8 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     with svc.query_db():  # a missing or empty store is an error now, not on the first page
         pass
     sock = server.bind(host, port)
-    click.echo(f"orgchart: exploring {safe_db_label(svc.db)} at {server.url_of(sock)} "
-               f"(read-only; Ctrl+C to stop)")
+    say(f"orgchart: exploring {safe_db_label(svc.db)} at {server.url_of(sock)} "
+        f"(read-only; Ctrl+C to stop)")
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C: a normal way to stop
         server.run(create_app(ctx.obj["db"], allowed_hosts(host)), sock)
-    click.echo("orgchart: stopped")
+    say("orgchart: stopped")

@@ -14,10 +14,11 @@ class InvalidDate(OrgchartError):
 class RuleViolation(OrgchartError):
     """A domain rule of SPEC §2 is broken by an event (raised by the timeline replay)."""
 
-    def __init__(self, event_id: str, rule: str) -> None:
+    def __init__(self, event_id: str, rule: str, missing_unit: str | None = None) -> None:
         super().__init__(rule)
         self.event_id = event_id
         self.rule = rule
+        self.missing_unit = missing_unit  # a unit named but not alive, nothing else said
 
 
 class FileError(OrgchartError):

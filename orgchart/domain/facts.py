@@ -66,6 +66,9 @@ class Fact:
     TYPE: ClassVar[str] = ""
     STORED: ClassVar[str] = ""  # the stored class, `OrgHistory.<STORED>`: never renamed
     DATED: ClassVar[bool] = True  # has an effective `date` (required in a file)
+    #: optional fields added after events of the type were first stored: left out of the
+    #: plain (stored, hashed) form while empty, so older events keep their ids and chains
+    LATER: ClassVar[frozenset[str]] = frozenset()
 
     id: str
     date: EffDate | None
@@ -125,7 +128,7 @@ class Fact:
         plain = self.own_fields()
         out: dict[str, Any] = {}
         for f in own_fields_of(type(self)):
-            value = plain[f.name]
+            value = plain.get(f.name)
             if f.form.to_file is not None:
                 value = f.form.to_file(value)
             if f.required or not (value is None or value is False or value == {}):
@@ -141,7 +144,9 @@ class Fact:
     def from_plain(cls, own: Mapping[str, Any], **common: Any) -> Self:
         """The event of its own fields as plain data (`own_fields()`, the stored form)."""
         forms = _forms(cls)
-        values = {name: own[name] for name in forms.names}
+        values = {name: own[name] for name in forms.names if name not in cls.LATER}
+        for name in cls.LATER:
+            values[name] = own.get(name)
         for name, convert in forms.from_plain:
             values[name] = convert(values[name])
         return _make(cls, common, values)
@@ -162,7 +167,8 @@ class Fact:
         own = self.__dict__.get("_own")
         if own is None:  # computed once (the fields never change); not a dataclass field
             names = _forms(type(self)).names
-            own = self.__dict__["_own"] = {k: _plain(getattr(self, k)) for k in names}
+            own = self.__dict__["_own"] = {k: _plain(getattr(self, k)) for k in names
+                                           if k not in self.LATER or getattr(self, k) is not None}
         return dict(own)
 
     def identity(self) -> dict[str, Any]:
@@ -206,14 +212,16 @@ class Rename(Fact):
     unit: str
     name: str | None = None
     name_en: str | None = None
+    kind: str | None = None  # a change of kind (an office becoming an agency); None: unchanged
+    LATER: ClassVar[frozenset[str]] = frozenset({"kind"})
 
     def mentions(self) -> list[str]:
         return [self.unit]
 
     @classmethod
     def file_problem(cls, raw: Mapping[str, Any]) -> str | None:
-        if raw.get("name") is None and raw.get("name_en") is None:
-            return "a rename needs `name` or `name_en`"
+        if raw.get("name") is None and raw.get("name_en") is None and raw.get("kind") is None:
+            return "a rename needs `name`, `name_en` or `kind`"
         return None
 
 
@@ -325,6 +333,47 @@ class Retract(Fact):
     DATED: ClassVar[bool] = False
     event: str
     reason: str
+
+
+# -- transfer: a function moves between two units that both continue ----------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Transfer(Fact):
+    """A function or responsibility (`what`) moves from one unit to another; both continue.
+
+    In a file the two units are `from` and `to` (Python keywords, hence the stored
+    `from_unit` and `to_unit`); `function` is the optional id of the function (the
+    event's own `id` is taken); `units` are children of `from` that move under `to`.
+    """
+
+    TYPE: ClassVar[str] = "transfer"
+    STORED: ClassVar[str] = "FunctionTransferred"
+    from_unit: str
+    to_unit: str
+    what: str
+    function: str | None = None
+    units: tuple[str, ...] = ()
+
+    def mentions(self) -> list[str]:
+        return [self.from_unit, self.to_unit, *self.units]
+
+    @classmethod
+    def file_fields(cls) -> dict[str, bool]:
+        return {"from": True, "to": True, "what": True, "function": False, "units": False}
+
+    @classmethod
+    def own_from_file(cls, raw: Mapping[str, Any]) -> dict[str, Any]:
+        return {"from_unit": raw["from"], "to_unit": raw["to"], "what": raw["what"],
+                "function": raw.get("function"), "units": tuple(raw.get("units") or ())}
+
+    def own_to_file(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"from": self.from_unit, "to": self.to_unit, "what": self.what}
+        if self.function is not None:
+            out["function"] = self.function
+        if self.units:
+            out["units"] = list(self.units)
+        return out
 
 
 # -- derived from the declarations ------------------------------------------------------

@@ -117,6 +117,7 @@ def _declare_stored_classes() -> dict[type[Fact], type[OrgHistory.Recorded]]:
             "__qualname__": f"{OrgHistory.__qualname__}.{name}",
             "__doc__": f"A `{fact_cls.TYPE}` event.",
             "__annotations__": {f.name: f.form.stored for f in own_fields_of(fact_cls)},
+            **{name: None for name in fact_cls.LATER},  # absent from older stored events
         }
         stored: type[OrgHistory.Recorded] = type(name, (OrgHistory.Recorded,), namespace)
         setattr(OrgHistory, name, stored)
@@ -126,6 +127,9 @@ def _declare_stored_classes() -> dict[type[Fact], type[OrgHistory.Recorded]]:
 
 #: The stored class of each declared event type.
 STORED_CLASS = _declare_stored_classes()
+
+_LATER: dict[type[OrgHistory.Chained], frozenset[str]] = {
+    stored: fact.LATER for fact, stored in STORED_CLASS.items() if fact.LATER}
 
 
 def chain_hash(previous: str, event_type: str, fields: dict[str, Any]) -> str:
@@ -141,7 +145,9 @@ def chain_hash(previous: str, event_type: str, fields: dict[str, Any]) -> str:
 def content_fields(event: OrgHistory.Chained) -> dict[str, Any]:
     """The fields `chain_hash` covers, read back from a stored event."""
     skip = {"originator_id", "originator_version", "timestamp", "chain"}
-    return {k: v for k, v in event.__dict__.items() if k not in skip}
+    later = _LATER.get(type(event), frozenset())  # left out while empty (see Fact.LATER)
+    return {k: v for k, v in event.__dict__.items()
+            if k not in skip and not (k in later and v is None)}
 
 
 def start_history() -> OrgHistory:

@@ -49,6 +49,7 @@ class Breach:
     rule: str
     broken: Fact | None = None  # a stored event the new ones make invalid
     state: date | None = None  # the knowledge state that failed (None: the latest)
+    missing_unit: str | None = None  # a unit named but not alive then (a hint may follow)
 
 
 Lookup = Callable[[str], "tuple[Fact, str | None] | None"]
@@ -124,7 +125,7 @@ def blame(counted: Sequence[Fact], new: Sequence[Fact], e: RuleViolation,
     by_id = {f.id: f for f in [*counted, *new]}
     failing = by_id[e.event_id]
     if failing.id in {f.id for f in new}:
-        return Breach(failing, e.rule, None, k)
+        return Breach(failing, e.rule, None, k, e.missing_unit)
     # a stored event broke: blame the last new event before it in effective order,
     # else a new retraction, else the first new event
     ids = {f.id for f in counted}
@@ -135,7 +136,7 @@ def blame(counted: Sequence[Fact], new: Sequence[Fact], e: RuleViolation,
     else:
         retractions = [f for f in new if isinstance(f, Retract)]
         culprit = retractions[0] if retractions else new[0]
-    return Breach(culprit, e.rule, failing, k)
+    return Breach(culprit, e.rule, failing, k, e.missing_unit)
 
 
 def check_states(facts: Sequence[Fact]) -> tuple[Breach | None, Timeline | None]:

@@ -26,6 +26,7 @@ from orgchart.domain.facts import (
     Retract,
     Split,
     StepDown,
+    Transfer,
 )
 
 
@@ -79,7 +80,7 @@ class LineageLink:
 
     source: str
     target: str
-    how: str  # split | merge
+    how: str  # split | merge | transfer (a function moved; both units continue)
     event: str
     date: EffDate
 
@@ -183,7 +184,7 @@ class _Replay:
             if life is not None and life.ended is not None:
                 raise RuleViolation("", f"{what} '{unit}' does not exist on {d} "
                                         f"(it ended on {life.ended}, {life.ended_how})")
-            raise RuleViolation("", f"{what} '{unit}' does not exist on {d}")
+            raise RuleViolation("", f"{what} '{unit}' does not exist on {d}", missing_unit=unit)
         return cur
 
     def need_new_id(self, unit: str) -> None:
@@ -193,11 +194,13 @@ class _Replay:
     def is_within(self, unit: str, ancestor: str) -> bool:
         """True when `unit` is `ancestor` or one of its descendants."""
         cur: str | None = unit
-        while cur is not None:
+        for _ in range(len(self.alive) + 2):  # a walk longer than that is in a cycle
+            if cur is None:
+                return False
             if cur == ancestor:
                 return True
             cur = self.alive[cur].parent if cur in self.alive else None
-        return False
+        raise _cycle(unit)
 
     def set_version(self, unit: str, d: EffDate, event: str, *, name: str, name_en: str | None,
                     kind: str | None, parent: str | None) -> None:
@@ -258,7 +261,7 @@ class _Replay:
         try:
             self._apply(fact)
         except RuleViolation as e:
-            raise RuleViolation(fact.id, e.rule) from None
+            raise RuleViolation(fact.id, e.rule, e.missing_unit) from None
 
     def _apply(self, fact: Fact) -> None:
         assert fact.date is not None
@@ -271,11 +274,12 @@ class _Replay:
                 self.begin(fact, fact.parent, d, eid, "establish")
             case Rename():
                 cur = self.need_alive(fact.unit, d)
-                if fact.name is None and fact.name_en is None:
-                    raise RuleViolation("", "a rename needs `name` or `name_en`")
+                if fact.name is None and fact.name_en is None and fact.kind is None:
+                    raise RuleViolation("", "a rename needs `name`, `name_en` or `kind`")
                 self.set_version(fact.unit, d, eid, name=fact.name or cur.name,
                                  name_en=fact.name_en if fact.name_en is not None else cur.name_en,
-                                 kind=cur.kind, parent=cur.parent)
+                                 kind=fact.kind if fact.kind is not None else cur.kind,
+                                 parent=cur.parent)
             case Move():
                 self.need_alive(fact.unit, d)
                 if fact.parent is not None:
@@ -333,6 +337,8 @@ class _Replay:
                                                 f"'{fact.unit}' on {d} ({', '.join(mine)}): "
                                                 f"name the `role`")
                     self.close_tenure((fact.unit, mine[0]), d, eid)
+            case Transfer():
+                self._transfer(fact, d)
             case _:
                 raise AssertionError(f"unexpected event {fact!r}")
 
@@ -411,7 +417,7 @@ class _Replay:
                 parent: str | None = new.parent
             else:
                 parent = merge_default_parent(fact.units, lambda u: self.alive[u].parent,
-                                              self.is_within)
+                                              self.is_within, limit=len(self.alive) + 1)
             self.begin(new, parent, d, fact.id, "merge")
             target = new.unit
         for u in fact.units:
@@ -424,19 +430,52 @@ class _Replay:
         for u in sorted(fact.units, key=lambda x: -self._depth(x)):
             self.end(u, d, fact.id, "merge")
 
+    def _transfer(self, fact: Transfer, d: EffDate) -> None:
+        self.need_alive(fact.from_unit, d, "transfer source")
+        self.need_alive(fact.to_unit, d, "transfer target")
+        if fact.from_unit == fact.to_unit:
+            raise RuleViolation("", f"a transfer needs two units: '{fact.from_unit}' is both "
+                                    f"`from` and `to`")
+        if len(set(fact.units)) != len(fact.units):
+            raise RuleViolation("", "a unit is listed twice in `units`")
+        kids = self.kids(fact.from_unit)
+        for u in fact.units:
+            if u not in kids:
+                raise RuleViolation("", f"'{u}' is not a child of '{fact.from_unit}' on {d}")
+            if self.is_within(fact.to_unit, u):
+                raise RuleViolation("", f"cannot move unit '{u}' under '{fact.to_unit}', "
+                                        f"its own descendant")
+        self.tl.links.append(LineageLink(fact.from_unit, fact.to_unit, "transfer", fact.id, d))
+        for u in fact.units:
+            self.reparent(u, fact.to_unit, d, fact.id)
+
     def _depth(self, unit: str) -> int:
         n, cur = 0, self.alive[unit].parent
         while cur is not None and cur in self.alive:
+            if n > len(self.alive):
+                raise _cycle(unit)
             n, cur = n + 1, self.alive[cur].parent
         return n
 
 
 def merge_default_parent(units: Sequence[str], parent_of: Callable[[str], str | None],
-                         is_within: Callable[[str, str], bool]) -> str | None:
+                         is_within: Callable[[str, str], bool],
+                         limit: int | None = None) -> str | None:
     """Where a merge puts its new unit when the event names no parent: the first listed
     unit's parent, or its nearest ancestor that lives on outside every merging unit's
-    subtree (else the new unit would sit under a unit that moves under it)."""
+    subtree (else the new unit would sit under a unit that moves under it). A walk
+    longer than `limit` steps means the parent links loop: an error, never a hang."""
     parent = parent_of(units[0])
+    steps = 0
     while parent is not None and any(is_within(parent, u) for u in units):
+        steps += 1
+        if limit is not None and steps > limit:
+            raise _cycle(units[0])
         parent = parent_of(parent)
     return parent
+
+
+def _cycle(unit: str) -> RuleViolation:
+    """A state whose parent links loop (a corrupt store): an error, never an endless walk."""
+    return RuleViolation("", f"the parents above unit '{unit}' form a cycle "
+                             f"(the stored state is inconsistent)")

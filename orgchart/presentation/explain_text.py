@@ -13,12 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from orgchart.presentation.names import label, names_label
-from orgchart.presentation.sentences import sentences_of
+from orgchart.presentation.sentences import became, sentences_of
 
 Ctx = dict[str, Any]
 Event = dict[str, Any]
 
-ADDED, REMOVED, MOVED, RENAMED, LEADER = "+", "−", "→", "✎", "◆"
+ADDED, REMOVED, MOVED, RENAMED, LEADER, TRANSFERRED = "+", "−", "→", "✎", "◆", "⇢"
 INDENT = "      "
 
 
@@ -138,7 +138,7 @@ class Words:
 # -- diff -----------------------------------------------------------------
 
 _GROUPS = (("added", "Added"), ("removed", "Removed"), ("moved", "Moved"),
-           ("renamed", "Renamed"), ("leader", "Leaders"))
+           ("renamed", "Renamed"), ("leader", "Leaders"), ("transferred", "Transferred"))
 
 
 def diff_text(data: dict[str, Any]) -> str:
@@ -169,8 +169,12 @@ def diff_text(data: dict[str, Any]) -> str:
         if kind == "moved":
             lines.extend(_moves(group, after, days, w))
             continue
+        if kind == "transferred":
+            lines.extend(_transfers(group, days, w))
+            continue
         for c in group:
-            lines.extend(_change_lines(c, before, after, days, data.get("related", {}), w))
+            lines.extend(_change_lines(c, before, after, days, data.get("related", {}),
+                                       data.get("successors", {}), w))
     lines += w.sources_block()
     return "\n".join(lines) + "\n"
 
@@ -185,7 +189,8 @@ def _unit_label(u: dict[str, Any]) -> str:
 
 
 def _change_lines(c: dict[str, Any], before: dict[str, Any], after: dict[str, Any],
-                  days: tuple[str, str], related: dict[str, list[str]], w: Words) -> list[str]:
+                  days: tuple[str, str], related: dict[str, list[str]],
+                  successors: dict[str, list[list[str]]], w: Words) -> list[str]:
     uid, kind = c["unit"], c["change"]
     if kind == "added":
         u = after[uid]
@@ -204,6 +209,8 @@ def _change_lines(c: dict[str, Any], before: dict[str, Any], after: dict[str, An
     elif kind == "renamed":
         head = (f"  {RENAMED} {label(c['before'], c['before_en'])} → "
                 f"{label(c['after'], c['after_en'])}")
+        if "after_kind" in c:
+            head += f" ({c['before_kind'] or 'no kind'} → {c['after_kind'] or 'no kind'})"
     else:
         u = after[uid]
         head = (f"  {LEADER} {_unit_label(u)}, {c['role']}: {w.person(c['before'])} → "
@@ -211,6 +218,20 @@ def _change_lines(c: dict[str, Any], before: dict[str, Any], after: dict[str, An
     lines = [head]
     lines += [w.cause(e, uid) for e in c["events"]]
     lines += [w.cause(e, uid, "also: ") for e in related.get(uid, [])]
+    chain = successors.get(uid) if kind == "removed" else None
+    if chain:
+        steps = " → ".join(w.names(step) for step in chain)
+        lines.append(f"{INDENT}then: {w.name(uid)} → {steps}")
+    return lines
+
+
+def _transfers(group: list[dict[str, Any]], days: tuple[str, str], w: Words) -> list[str]:
+    """Functions moved between units that both continue: what, from, to, and the event."""
+    lines: list[str] = []
+    for c in group:
+        lines.append(f"  {TRANSFERRED} {c['what']}: {w.name(c['from'], days[0])} → "
+                     f"{w.name(c['to'], days[1])}")
+        lines += [w.cause(e, None) for e in c["events"]]
     return lines
 
 
@@ -283,8 +304,14 @@ def _entry(e: dict[str, Any], uid: str, day: str, w: Words) -> str:
             else ", at the top level"
         return sentences_of(e["how"]).story_began(e, w, f"{name}{kind}{where}", day)
     if what == "renamed":
+        became_kind = became(e["after_kind"]) if e.get("after_kind") else ""
+        if (e["before"], e["before_en"]) == (e["after"], e["after_en"]):
+            return became_kind or "kind no longer recorded"
         return (f"renamed from {label(e['before'], e['before_en'])} to "
-                f"{label(e['after'], e['after_en'])}")
+                f"{label(e['after'], e['after_en'])}") + (f" and {became_kind}"
+                                                          if became_kind else "")
+    if what == "transferred":
+        return w.sentence(e["event"], uid, dated=False)
     if what == "moved":
         move = f"moved from {w.name(e['before'], day)} to {w.name(e['after'], day)}"
         return f"{move} {w.occasion(e['event'])}".rstrip()

@@ -11,6 +11,11 @@ In the SVG that Graphviz makes from this DOT, each unit is a `<g>` with the id
 `unit-<id>` and the classes `oc-unit` plus one per change: `oc-added`,
 `oc-renamed`, `oc-moved`, `oc-leader`, `oc-removed` (a ghost of a unit that
 ended), so a stylesheet or a test can find them.
+
+The tree is laid out by `layout`: `compact` (the default; `orgchart.presentation.compact`:
+leaf children in columns in a box, wide rows wrapped onto a trunk whose junctions are
+nodes of class `oc-junction`, lineage arrows of class `oc-lineage` drawn over the laid-out
+chart by `draw`) or `wide` (every level on one row).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypedDict
 
+from orgchart.presentation import compact, draw
 from orgchart.presentation.text import html, mermaid, quoted
 
 Unit = Mapping[str, Any]
@@ -67,8 +73,22 @@ class Delta(TypedDict):
 # -- DOT ----------------------------------------------------------------------
 
 
-def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None) -> str:
-    """The chart as a top-down Graphviz digraph; with `delta`, changes highlighted."""
+#: The class of the compact layout's lineage arrows (`draw` routes them after the layout).
+LINEAGE_CLASS = draw.OVERLAY
+
+#: The layouts `chart_dot` knows: `compact` (leaf children stacked in columns, wide levels
+#: wrapped, about as wide as tall) and `wide` (every level on one row, as before).
+LAYOUTS = ("compact", "wide")
+
+
+def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None,
+              layout: str = "compact") -> str:
+    """The chart as a top-down Graphviz digraph; with `delta`, changes highlighted.
+
+    `layout` is one of `LAYOUTS`.
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}: choose one of {', '.join(LAYOUTS)}")
     units: list[Unit] = list(chart["units"])
     by_id = {u["id"]: u for u in units}
     before = {u["id"]: u for u in delta["before"]} if delta else {}
@@ -76,22 +96,24 @@ def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None) -> str:
     ghosts = _ghosts(by_id, before, marks)
     drawn = set(by_id) | {g["id"] for g in ghosts}
 
+    title = _title(chart, delta, units)
+    spacing = ("ordering=out, newrank=true, nodesep=0.3, ranksep=0.5" if layout == "wide"
+               else compact.SPACING)
     out = ["digraph orgchart {",
-           f"  graph [rankdir=TB, ordering=out, newrank=true, nodesep=0.3, ranksep=0.5, "
+           f"  graph [rankdir=TB, {spacing}, "
            f"splines=spline, compound=true, pad=0.3, bgcolor=\"white\", fontname={quoted(FONT)}, "
            f"fontcolor=\"{INK}\", labelloc=t, labeljust=c,",
-           f"         label=<{_title(chart, delta, units)}>];",
+           f"         label=<{title}>];",
            f"  node [shape=box, style=\"rounded,filled\", fontname={quoted(FONT)}, fontsize=11, "
            f"fontcolor=\"{INK}\", margin=\"0.14,0.07\", penwidth=1.2];",
            f"  edge [arrowhead=none, color=\"#8b98a5\", penwidth=1.2, fontname={quoted(FONT)}];"]
     if not units and not ghosts:
         out.append(f"  empty [shape=plaintext, style=\"\", label=<"
                    f"<I>{html('(no units on this date)')}</I>>];")
-    for u in units:
-        out.append(_unit_node(u, marks.get(u["id"], []), by_id, before))
-    for g in ghosts:
-        out.append(_ghost_node(g, delta["lives"].get(g["id"], {}) if delta else {},
-                               bool(delta and delta["reverse"])))
+    nodes = {u["id"]: _unit_node(u, marks.get(u["id"], []), by_id, before) for u in units}
+    nodes.update((g["id"], _ghost_node(g, delta["lives"].get(g["id"], {}) if delta else {},
+                                       bool(delta and delta["reverse"]))) for g in ghosts)
+    out.extend(nodes.values())
 
     # tree edges, siblings (ghosts among them) in id order
     kids: dict[str, list[tuple[str, bool]]] = {}
@@ -101,13 +123,43 @@ def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None) -> str:
     for g in ghosts:
         if g["parent"] in drawn:
             kids.setdefault(g["parent"], []).append((g["id"], True))
-    parents = set(kids)
     q = {x: quoted(x) for x in drawn}  # each id as DOT text, written once
-    for parent in [u["id"] for u in units] + [g["id"] for g in ghosts]:
+    if layout == "wide":
+        out.extend(_wide_tree(nodes, kids, q))
+    else:
+        out.extend(compact.tree(nodes, kids, q, compact.label_size(title)))
+
+    # where the ended units went (and what split off): dashed arrows along time; in the
+    # compact layout without labels (the ended unit's box says how it ended), so no label
+    # can lie on another, and drawn over the chart once it is laid out (`draw.OVERLAY`)
+    ghost_ids = {g["id"] for g in ghosts}
+    added = {u for u, ms in marks.items() if any(m["change"] == "added" for m in ms)}
+    for src, dst, how in _lineage(delta["links"] if delta else [], drawn):
+        if {src, dst} & (ghost_ids | added):
+            tail = (f", fontsize=9, fontcolor=\"{FAINT}\", label=<{html(how)}>"
+                    if layout == "wide" else f", {LINEAGE_CLASS}")
+            out.append(f"  {quoted(src)} -> {quoted(dst)} [style=dashed, color=\"{FAINT}\", "
+                       f"arrowhead=vee, arrowsize=0.7, constraint=false{tail}];")
+    for k in delta["links"] if delta else []:  # functions moved between drawn units
+        if k["how"] == "transfer" and k["source"] in drawn and k["target"] in drawn:
+            css = "" if layout == "wide" else f", {LINEAGE_CLASS}"
+            out.append(f"  {quoted(k['source'])} -> {quoted(k['target'])} [style=dashed, "
+                       f"color=\"{FAINT}\", arrowhead=vee, arrowsize=0.7, constraint=false, "
+                       f"fontsize=9, fontcolor=\"{FAINT}\", label=<{html(k['what'])}>{css}];")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def _wide_tree(parents_first: Iterable[str], kids: Mapping[str, list[tuple[str, bool]]],
+               q: Mapping[str, str]) -> list[str]:
+    """The tree edges of the wide layout: each level on one row; a parent's leaf children,
+    when more than `WIDE`, in rows inside a frame (`q`: each id as DOT text)."""
+    out: list[str] = []
+    for parent in parents_first:
         if parent not in kids:
             continue
         children = sorted(kids[parent])
-        leaves = [c for c, ghost in children if not ghost and c not in parents]
+        leaves = [c for c, ghost in children if not ghost and c not in kids]
         grid = leaves if len(leaves) > WIDE else []
         in_grid = set(grid)
         for child, ghost in children:
@@ -116,17 +168,7 @@ def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None) -> str:
                 out.append(f"  {q[parent]} -> {q[child]}{style};")
         if grid:
             out.extend(_grid(parent, grid, q))
-
-    # where the ended units went (and what split off): dashed arrows along time
-    ghost_ids = {g["id"] for g in ghosts}
-    added = {u for u, ms in marks.items() if any(m["change"] == "added" for m in ms)}
-    for src, dst, how in _lineage(delta["links"] if delta else [], drawn):
-        if {src, dst} & (ghost_ids | added):
-            out.append(f"  {quoted(src)} -> {quoted(dst)} [style=dashed, color=\"{FAINT}\", "
-                       f"arrowhead=vee, arrowsize=0.7, constraint=false, fontsize=9, "
-                       f"fontcolor=\"{FAINT}\", label=<{html(how)}>];")
-    out.append("}")
-    return "\n".join(out) + "\n"
+    return out
 
 
 def _grid(parent: str, leaves: Sequence[str], q: Mapping[str, str]) -> list[str]:
@@ -175,6 +217,8 @@ def _lineage(links: Sequence[Mapping[str, Any]], drawn: set[str]) -> list[tuple[
         return []
     onward: dict[str, list[tuple[str, str]]] = {}
     for k in links:
+        if k["how"] == "transfer":  # drawn on its own, labelled with the function
+            continue
         onward.setdefault(k["source"], []).append((k["target"], k["how"]))
     edges: dict[tuple[str, str], list[str]] = {}
     for start in sorted(drawn):

@@ -4,7 +4,7 @@ Input: `OrgChartService.lineage(unit)`: {"unit", "nodes": [{id, name, name_en,
 kind, began, began_how, ended, ended_how, generation}], "edges": [{source,
 target, how, event, date}], "known_at"}. Units are boxes with their lifespans;
 each split or merge event is a small node joining the units it ended to the
-units it made (or grew).
+units it made (or grew); a transfer's node names the function, with dashed arrows.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from orgchart.presentation.graph import FAINT, FONT, INK, MUTED, small, table
 from orgchart.presentation.names import later_names, names_label
 from orgchart.presentation.text import html, quoted
 
-HOW = {"split": "split", "merge": "merge"}
-EVENT_FILL = {"split": "#fff1d0", "merge": "#e4eefb"}
-EVENT_LINE = {"split": "#d98e04", "merge": "#1e63b5"}
+HOW = {"split": "split", "merge": "merge", "transfer": "transfer"}
+EVENT_FILL = {"split": "#fff1d0", "merge": "#e4eefb", "transfer": "#eef6ee"}
+EVENT_LINE = {"split": "#d98e04", "merge": "#1e63b5", "transfer": "#3f7f3f"}
 
 
 def lineage_dot(lineage: Mapping[str, Any], title: str | None = None,
@@ -58,14 +58,17 @@ def lineage_dot(lineage: Mapping[str, Any], title: str | None = None,
         node = quoted("event:" + eid)
         text = (f"<FONT POINT-SIZE=\"9\"><B>{html(HOW.get(how, how))}</B></FONT><BR/>"
                 f"<FONT POINT-SIZE=\"8\" COLOR=\"{MUTED}\">{html(str(links[0]['date']))}</FONT>")
+        if links[0].get("what"):  # a transfer: the function that moved
+            text += f"<BR/><FONT POINT-SIZE=\"8\">{html(str(links[0]['what']))}</FONT>"
+        dashed = ", style=dashed" if how == "transfer" else ""
         out.append(f"  {node} [id={quoted('event-' + eid)}, class=\"oc-event oc-{how}\", "
                    f"shape=ellipse, style=filled, margin=\"0.04,0.02\", "
                    f"fillcolor=\"{EVENT_FILL.get(how, '#eeeeee')}\", "
                    f"color=\"{EVENT_LINE.get(how, FAINT)}\", label=<{text}>];")
         for src in dict.fromkeys(k["source"] for k in links):
-            out.append(f"  {quoted(src)} -> {node} [arrowhead=none];")
+            out.append(f"  {quoted(src)} -> {node} [arrowhead=none{dashed}];")
         for dst in dict.fromkeys(k["target"] for k in links):
-            out.append(f"  {node} -> {quoted(dst)};")
+            out.append(f"  {node} -> {quoted(dst)}" + (f" [{dashed[2:]}];" if dashed else ";"))
     out.append("}")
     return "\n".join(out) + "\n"
 

@@ -1,14 +1,17 @@
 (function () {
   "use strict";
-  // Shows one step (date) at a time. The page's text is all in the HTML; this
-  // script only hides and shows sections, so it never handles untrusted data.
+  // Shows one step (date) at a time, keeps anchors clear of the sticky date bar,
+  // and lets each chart be zoomed and dragged. The page's text is all in the HTML;
+  // this script only hides and shows sections and sizes drawings, so it never
+  // handles untrusted data.
   var steps = Array.prototype.slice.call(document.querySelectorAll("section.step"));
   if (!steps.length) { return; }
   var slider = document.getElementById("slider");
   var prev = document.getElementById("prev");
   var next = document.getElementById("next");
   var status = document.getElementById("status");
-  var links = Array.prototype.slice.call(document.querySelectorAll("#dates a"));
+  var links = Array.prototype.slice.call(document.querySelectorAll("#dates a[data-step]"));
+  var bar = document.querySelector("nav.dates");
   var baseTitle = document.title;
   var current = -1;
 
@@ -33,10 +36,28 @@
     return -1;
   }
 
+  // The sticky bar's real height, so that a step's heading opened by its link is
+  // not hidden under it (CSS reads --bar for scroll-margin-top).
+  function measureBar() {
+    var sticky = bar && getComputedStyle(bar).position === "sticky";
+    var h = sticky ? Math.ceil(bar.getBoundingClientRect().height) : 0;
+    document.documentElement.style.setProperty("--bar", h + "px");
+  }
+
+  // Only the year of the current step shows its dates when they are grouped by year.
+  function openYear(i) {
+    var groups = document.querySelectorAll("#dates .year-group");
+    for (var g = 0; g < groups.length; g++) {
+      groups[g].classList.toggle("open", !!links[i] && groups[g].contains(links[i]));
+    }
+    measureBar();
+  }
+
   function show(i, remember) {
     i = Math.max(0, Math.min(steps.length - 1, i));
     if (i === current) { return; }
     current = i;
+    openYear(i);
     for (var k = 0; k < steps.length; k++) {
       steps[k].hidden = k !== i;
       steps[k].classList.toggle("current", k === i);
@@ -72,7 +93,10 @@
   });
   window.addEventListener("hashchange", function () {
     var i = find(location.hash);
-    if (i >= 0) { show(i, false); }
+    if (i >= 0) {
+      show(i, false);
+      if (steps[i].scrollIntoView) { steps[i].scrollIntoView(); }
+    }
   });
   document.addEventListener("keydown", function (ev) {
     if (ev.altKey || ev.ctrlKey || ev.metaKey || ev.defaultPrevented) { return; }
@@ -90,6 +114,81 @@
     show(to, true);
   });
 
+  // -- zoom and pan on each chart ------------------------------------------------
+  function zoomable(box) {
+    var svg = box.querySelector("svg");
+    if (!svg) { return; }
+    var scale = 1;
+    var tools = document.createElement("div");
+    tools.className = "chart-tools";
+    function button(text, title, fn) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.textContent = text;
+      b.title = title;
+      b.setAttribute("aria-label", title);
+      b.addEventListener("click", fn);
+      tools.appendChild(b);
+      return b;
+    }
+    function natural() {
+      var w = svg.width && svg.width.baseVal ? svg.width.baseVal.value : 0;
+      return w || svg.getBoundingClientRect().width || 800;
+    }
+    function zoom(to, cx, cy) {
+      var old = scale;
+      scale = Math.max(0.2, Math.min(8, to));
+      var x = (box.scrollLeft + (cx || 0)) * scale / old - (cx || 0);
+      var y = (box.scrollTop + (cy || 0)) * scale / old - (cy || 0);
+      svg.style.maxWidth = "none";
+      svg.style.width = Math.round(natural() * scale) + "px";
+      box.scrollLeft = x;
+      box.scrollTop = y;
+      box.classList.add("zoomed");
+    }
+    function fit() {
+      scale = 1;
+      svg.style.maxWidth = "";
+      svg.style.width = "";
+      box.classList.remove("zoomed");
+    }
+    button("−", "Zoom out", function () { zoom(scale / 1.25); });
+    button("+", "Zoom in", function () { zoom(scale * 1.25); });
+    button("Fit", "Fit to the width", fit);
+    button("Full size", "Open at full size", function () {
+      var fig = box.closest("figure") || box;
+      var full = fig.classList.toggle("full-size");
+      this.setAttribute("aria-pressed", full ? "true" : "false");
+      if (full) { zoom(1); } else { fit(); }
+    });
+    box.parentNode.insertBefore(tools, box);
+    box.addEventListener("wheel", function (ev) {
+      if (!ev.ctrlKey) { return; }
+      ev.preventDefault();
+      var r = box.getBoundingClientRect();
+      zoom(scale * (ev.deltaY < 0 ? 1.15 : 1 / 1.15), ev.clientX - r.left, ev.clientY - r.top);
+    }, {passive: false});
+    var drag = null;
+    box.addEventListener("pointerdown", function (ev) {
+      if (ev.button !== 0 || ev.pointerType === "touch") { return; }
+      drag = {x: ev.clientX, y: ev.clientY, left: box.scrollLeft, top: box.scrollTop};
+      box.classList.add("dragging");
+    });
+    window.addEventListener("pointermove", function (ev) {
+      if (!drag) { return; }
+      box.scrollLeft = drag.left - (ev.clientX - drag.x);
+      box.scrollTop = drag.top - (ev.clientY - drag.y);
+    });
+    window.addEventListener("pointerup", function () {
+      drag = null;
+      box.classList.remove("dragging");
+    });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll(".chart-scroll"), zoomable);
+
+  window.addEventListener("resize", measureBar);
+  measureBar();
   var start = find(location.hash);
   show(start >= 0 ? start : 0, false);
+  if (start >= 0 && steps[start].scrollIntoView) { steps[start].scrollIntoView(); }
 }());

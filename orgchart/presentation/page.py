@@ -1,25 +1,27 @@
 """`orgchart timeline`: the whole history as one self-contained, shareable HTML page.
 
-Two steps, so that the page can be tested without a store or Graphviz:
-
-* `timeline_data(page, ...)` turns the page's steps (plain data gathered by
-  `orgchart.application.history_page`: one per distinct effective date on
-  which an event in force took effect, with the chart on that date, what
-  changed since the previous step and the step's events) into what the page
-  shows: each chart drawn with the changes highlighted (as `render --since`),
-  the changes and the events in words, with their sources.
-* `timeline_page(data)` writes the page from that data with the Jinja2
-  template `page.html` and the style sheet and script next to it (`page.css`,
-  `page.js`).
+The page's steps (plain data gathered by `orgchart.application.history_page`:
+one per distinct effective date on which an event in force took effect, with
+the chart on that date, what changed since the previous step and the step's
+events) come one at a time; `write_timeline(page, out)` turns each into what
+the page shows (`step_view`: the chart around what changed, drawn as
+`render --since` would, see `orgchart.presentation.focus`; the changes and the
+events in words, with their sources; a step Graphviz cannot draw keeps its
+changes as text) and writes its section and its data to temporary files, then
+puts the page together with the Jinja2 templates `page.html` (the page around
+the steps) and `page_step.html` (one step) and the style sheet and script next
+to them (`page.css`, `page.js`). `timeline_data` + `timeline_page` do the same
+all at once, for tests.
 
 The page makes no network request: the style sheet, the script and the charts
 (inline SVG, rebuilt by `orgchart.presentation.svgclean`) are all in the file. The
 template escapes every value it is given for HTML unless it is markup orgchart
 made (the charts, the style sheet, the script, the data block); the script
-only shows and hides steps and never touches the data. Only `http(s)` source
-URLs become links. A Content-Security-Policy meta tag allows nothing but the
-page's own inline script and style sheet (by their SHA-256 hashes) and `data:`
-images (the empty favicon that stops a browser asking for one).
+only shows and hides steps and sizes the charts, and never touches the data.
+Only `http(s)` source URLs become links. A Content-Security-Policy meta tag
+allows nothing but the page's own inline script and style sheet (by their
+SHA-256 hashes) and `data:` images (the empty favicon that stops a browser
+asking for one).
 """
 
 from __future__ import annotations
@@ -29,14 +31,18 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
-from typing import Any, Protocol
+from typing import IO, Any, BinaryIO, Protocol
 
 import jinja2
 from markupsafe import Markup
 
+from orgchart.domain.errors import OrgchartError
+from orgchart.presentation.draw import GraphvizMissing
 from orgchart.presentation.graph import Delta
 from orgchart.presentation.names import label
 from orgchart.presentation.sentences import sentences_of
@@ -64,6 +70,8 @@ class StepSource(Protocol):
     def after(self) -> Mapping[str, Row]: ...
     @property
     def events(self) -> Sequence[Row]: ...
+    @property
+    def retracted(self) -> Sequence[Row]: ...
 
 
 class PageSource(Protocol):
@@ -84,30 +92,45 @@ class PageSource(Protocol):
 # -- the page's data --------------------------------------------------------------
 
 
-def timeline_data(page: PageSource, drawer: Drawer | None = None) -> dict[str, Any]:
-    """Everything the page shows, as plain data (see the module docstring).
+def write_timeline(page: PageSource, out: BinaryIO, drawer: Drawer | None = None,
+                   warn: Callable[[str], None] | None = None) -> None:
+    """Write the page of `page`'s steps to `out` as UTF-8, one step at a time.
 
-    `drawer` turns DOT text into SVG (default: Graphviz through `orgchart.presentation.draw`).
+    Only the step being drawn is in memory: each step's section and its entry in
+    the data block go to temporary files as they are made, and the page is put
+    together from them at the end. `drawer` turns DOT text into SVG (default:
+    Graphviz through `orgchart.presentation.draw`); a step it cannot draw shows
+    its changes as text, and `warn` is told in one line.
     """
     from orgchart.presentation import graph
-    from orgchart.presentation.svgclean import inline_svg
+
+    draw_svg = drawer or _graphviz
+    last: tuple[Mapping[str, Any], _Names] | None = None
+    with _page_writer() as writer:
+        for s in page.steps:  # one at a time: each holds whole charts
+            names = _Names(s.before.values(), s.after.values(), page.people)
+            writer.add(step_view(s, names, page.sources, draw_svg, warn))
+            last = s.chart, names
+        assert last is not None, "a page has at least one step"
+        chart, names = last
+        title = graph.chart_title(chart, chart["units"])
+        if page.root is not None:
+            root_name = names.unit(page.root, "after")
+            title = f"{title} — {root_name}" if chart.get("title") else root_name
+        writer.finish(out, title, page.root, page.known_at)
+
+
+def timeline_data(page: PageSource, drawer: Drawer | None = None) -> dict[str, Any]:
+    """Everything the page shows, as plain data, all steps at once (for tests and small
+    histories; the command writes the page with `write_timeline`)."""
+    from orgchart.presentation import graph
 
     draw_svg = drawer or _graphviz
     steps: list[dict[str, Any]] = []
     last: tuple[Mapping[str, Any], _Names] | None = None
-    for s in page.steps:  # one at a time: each holds whole charts
+    for s in page.steps:
         names = _Names(s.before.values(), s.after.values(), page.people)
-        label = " · ".join(dict.fromkeys(s.written))
-        svg = draw_svg(graph.chart_dot(s.chart, s.delta))
-        steps.append({
-            "date": s.date,
-            "label": label,
-            "aliases": sorted(set(s.written) - {s.date}),
-            "since": s.since,
-            "changes": change_list(s.delta["changes"], names, s.delta["lives"]),
-            "events": [_event(r, names, page.sources) for r in s.events],
-            "svg": inline_svg(svg, f"The chart on {label}"),
-        })
+        steps.append(step_view(s, names, page.sources, draw_svg, None))
         last = s.chart, names
     assert last is not None, "a page has at least one step"
     chart, names = last
@@ -115,11 +138,58 @@ def timeline_data(page: PageSource, drawer: Drawer | None = None) -> dict[str, A
     if page.root is not None:
         root_name = names.unit(page.root, "after")
         title = f"{title} — {root_name}" if chart.get("title") else root_name
-    cited = [s for step in steps for e in step["events"] for s in e["sources"]]
-    publishers = list(dict.fromkeys(s["publisher"] or s["title"] for s in cited))
     return {"title": title, "root": page.root, "known_at": page.known_at,
-            "from": steps[0]["date"], "to": steps[-1]["date"], "publishers": publishers,
-            "steps": steps}
+            "from": steps[0]["date"], "to": steps[-1]["date"],
+            "publishers": _publishers(steps), "steps": steps}
+
+
+def step_view(s: StepSource, names: _Names, sources: Mapping[str, Row], draw_svg: Drawer,
+              warn: Callable[[str], None] | None) -> dict[str, Any]:
+    """One step as the page shows it: its chart drawn around what changed (and the whole
+    chart too when it is small), its changes and its events in words."""
+    from orgchart.presentation import graph
+    from orgchart.presentation.focus import FULL_CHART_MAX_UNITS, focus
+
+    label = " · ".join(dict.fromkeys(s.written))
+    view: dict[str, Any] = {
+        "date": s.date,
+        "label": label,
+        "aliases": sorted(set(s.written) - {s.date}),
+        "since": s.since,
+        "changes": change_list(s.delta["changes"], names, s.delta["lives"]),
+        "events": [_event(r, names, sources) for r in s.events],
+        "retracted": [_retracted(r, names, sources) for r in s.retracted],
+    }
+    part = focus(s.chart, s.delta)
+    view["units_drawn"], view["units_total"] = part.shown, part.total
+    view["svg"] = view["full_svg"] = view["failed"] = None
+    try:
+        view["svg"] = _drawn(draw_svg, graph.chart_dot(part.chart, s.delta),
+                             f"The chart on {label}"
+                             + ("" if part.whole else ": what changed, in context"))
+        if not part.whole and part.total <= FULL_CHART_MAX_UNITS:
+            view["full_svg"] = _drawn(draw_svg, graph.chart_dot(s.chart, s.delta),
+                                      f"The whole chart on {label}")
+    except (OrgchartError, ValueError, SyntaxError) as e:  # SyntaxError: unreadable SVG
+        if isinstance(e, GraphvizMissing):
+            raise
+        view["svg"] = view["full_svg"] = None
+        view["failed"] = str(e)
+        if warn is not None:
+            warn(f"warning: the chart on {label} could not be drawn ({e}); "
+                 f"its changes are shown as text")
+    return view
+
+
+def _drawn(draw_svg: Drawer, dot: str, title: str) -> str:
+    from orgchart.presentation.svgclean import inline_svg
+
+    return inline_svg(draw_svg(dot), title)
+
+
+def _publishers(steps: Iterable[Mapping[str, Any]]) -> list[str]:
+    cited = [s for step in steps for e in step["events"] for s in e["sources"]]
+    return list(dict.fromkeys(s["publisher"] or s["title"] for s in cited))
 
 
 #: How the "What changed" list is ordered: ends and beginnings first, then the rest.
@@ -224,7 +294,104 @@ def _event(r: Row, names: _Names, sources: Mapping[str, Mapping[str, Any]]) -> d
             "text": event_text(r, names), "note": r.get("note"), "sources": cited}
 
 
+def _retracted(r: Row, names: _Names, sources: Mapping[str, Mapping[str, Any]]
+               ) -> dict[str, Any]:
+    """A retracted event as the page shows it (struck through), with why and when."""
+    retraction = r.get("retraction") or {}
+    return {**_event(r, names, sources), "retracted_by": r.get("retracted_by"),
+            "retracted_on": r.get("retracted_on") or retraction.get("recorded"),
+            "reason": retraction.get("reason")}
+
+
 # -- the page -------------------------------------------------------------------
+
+#: Above this many steps the date pills are grouped by year.
+YEAR_GROUPS_ABOVE = 30
+
+_MAIN, _DATA = "\x00main\x00", "\x00data\x00"  # where the streamed parts go
+
+
+@contextmanager
+def _page_writer() -> Iterator[_PageWriter]:
+    with (tempfile.TemporaryFile("w+", encoding="utf-8") as sections,
+          tempfile.TemporaryFile("w+", encoding="utf-8") as data):
+        yield _PageWriter(sections, data)
+
+
+class _PageWriter:
+    """The page put together from steps given one at a time (see `write_timeline`)."""
+
+    def __init__(self, sections: IO[str], data: IO[str]) -> None:
+        self.sections, self.data = sections, data  # temporary files
+        self.pills: list[dict[str, Any]] = []
+        self.publishers: dict[str, None] = {}
+
+    def add(self, view: Mapping[str, Any]) -> None:
+        i = len(self.pills)
+        self.sections.write(_macros().step(_marked(view), i))
+        self.data.write((", " if i else "") + json_for_script(_public_step(view)))
+        self.pills.append({"date": view["date"], "label": view["label"], "index": i})
+        self.publishers.update(dict.fromkeys(_publishers([view])))
+
+    def finish(self, out: BinaryIO, title: str, root: str | None,
+                known_at: str | None) -> None:
+        style, script = _asset("page.css"), _asset("page.js")
+        steps, publishers = self.pills, list(self.publishers)
+        span = (f"{steps[0]['label']} – {steps[-1]['label']}" if len(steps) > 1
+                else steps[0]["label"])
+        page = _template().render(
+            csp=content_security_policy(script, style),
+            style=Markup(style),  # the package's own files, hashed into the CSP
+            script=Markup(script),
+            title=title,
+            by=f" · sources: {', '.join(publishers)}" if publishers else "",
+            span=span,
+            known=f", as known on {known_at}" if known_at else "",
+            publishers=publishers,
+            steps=steps,
+            years=_years(steps) if len(steps) > YEAR_GROUPS_ABOVE else None,
+            main=Markup(_MAIN),
+            data=Markup(_DATA),
+        )
+        head, rest = page.split(_MAIN)
+        middle, tail = rest.split(_DATA)
+        out.write(head.encode())
+        _copy(self.sections, out)
+        out.write(middle.encode())
+        meta = {"from": steps[0]["date"], "known_at": known_at, "publishers": publishers,
+                "root": root, "steps": None, "title": title, "to": steps[-1]["date"]}
+        before, after = json_for_script(meta).split('"steps": null')
+        out.write(f'{before}"steps": ['.encode())
+        _copy(self.data, out)
+        out.write(f"]{after}".encode())
+        out.write(tail.encode())
+
+
+def _copy(source: IO[str], out: BinaryIO) -> None:
+    source.seek(0)
+    while chunk := source.read(1 << 16):
+        out.write(chunk.encode())
+
+
+def _years(steps: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The date pills by year: [{"year": "2025", "steps": [...]}, ...]."""
+    out: list[dict[str, Any]] = []
+    for s in steps:
+        year = s["date"][:4]
+        if not out or out[-1]["year"] != year:
+            out.append({"year": year, "steps": []})
+        out[-1]["steps"].append(s)
+    return out
+
+
+def _marked(view: Mapping[str, Any]) -> dict[str, Any]:
+    """A step's view for the template: its charts as markup (each was rebuilt from an
+    allow-list by `svgclean.inline_svg`)."""
+    return {**view, **{k: Markup(view[k]) for k in ("svg", "full_svg") if view.get(k)}}
+
+
+def _public_step(view: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in view.items() if k not in ("svg", "full_svg")}
 
 
 def _asset(name: str) -> str:
@@ -233,7 +400,7 @@ def _asset(name: str) -> str:
 
 def csp_hash(text: str) -> str:
     """A CSP source expression allowing exactly this inline script or style text."""
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    digest = hashlib.sha256(text.encode()).digest()
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
@@ -271,44 +438,42 @@ def json_for_script(data: Any) -> str:
 
 def timeline_page(data: Mapping[str, Any]) -> str:
     """The self-contained HTML page for `timeline_data(...)`'s result."""
-    style, script = _asset("page.css"), _asset("page.js")
-    steps: Sequence[Mapping[str, Any]] = data["steps"]
-    publishers = [str(p) for p in data.get("publishers") or []]
-    span = f"{steps[0]['label']} – {steps[-1]['label']}" if len(steps) > 1 else steps[0]["label"]
-    return _template().render(
-        csp=content_security_policy(script, style),
-        style=Markup(style),  # the package's own files, hashed into the CSP
-        script=Markup(script),
-        title=data["title"],
-        by=f" · sources: {', '.join(publishers)}" if publishers else "",
-        span=span,
-        known=f", as known on {data['known_at']}" if data.get("known_at") else "",
-        publishers=publishers,
-        # each chart was rebuilt from an allow-list by `svgclean.inline_svg`
-        steps=[{**s, "svg": Markup(s["svg"])} for s in steps],
-        data=Markup(json_for_script(_public_data(data))),  # it cannot end its element
-    )
+    import io
+
+    out = io.BytesIO()
+    with _page_writer() as writer:
+        for view in data["steps"]:
+            writer.add(view)
+        writer.finish(out, data["title"], data.get("root"), data.get("known_at"))
+    return out.getvalue().decode("utf-8")
 
 
 @cache
-def _template() -> jinja2.Template:
-    """`page.html`, with every value HTML-escaped unless it is `Markup`.
+def _environment() -> jinja2.Environment:
+    """The page's templates, with every value HTML-escaped unless it is `Markup`.
 
     The escaping is `esc` (the standard library's `html.escape`), applied by the
     environment's `finalize` to every value, so that the page keeps the entities it
     always had (`&quot;`, `&#x27;`); Jinja2's autoescaping then leaves it as it is.
     """
-    env = jinja2.Environment(autoescape=True, keep_trailing_newline=True, finalize=_escaped)
+    loader = jinja2.DictLoader({n: _asset(n) for n in ("page.html", "page_step.html")})
+    env = jinja2.Environment(loader=loader, autoescape=True, keep_trailing_newline=True,
+                             finalize=_escaped)
     env.filters["safe_url"] = safe_url
-    return env.from_string(_asset("page.html"))
+    return env
+
+
+def _template() -> jinja2.Template:
+    """`page.html`: the page around its steps."""
+    return _environment().get_template("page.html")
+
+
+@cache
+def _macros() -> Any:
+    """`page_step.html`'s macros: `step(view, index)` is one step's section."""
+    return _environment().get_template("page_step.html").module
 
 
 def _escaped(value: Any) -> Any:
     """A template value as HTML: markup as it is, anything else through `esc`."""
     return value if hasattr(value, "__html__") else Markup(esc(value))
-
-
-def _public_data(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The page's data without the drawings, for anyone who wants to reuse it."""
-    return {**{k: v for k, v in data.items() if k != "steps"},
-            "steps": [{k: v for k, v in s.items() if k != "svg"} for s in data["steps"]]}

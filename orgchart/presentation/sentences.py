@@ -32,6 +32,7 @@ from orgchart.domain.facts import (
     Retract,
     Split,
     StepDown,
+    Transfer,
 )
 from orgchart.presentation.names import label
 
@@ -169,17 +170,31 @@ class RenameSentences(Sentences):
 
     def log_line(self, e: Event) -> str:
         names = ", ".join(x for x in (e.get("name"), e.get("name_en")) if x)
-        return f"{e['unit']} renamed {names}"
+        if not names:
+            return f"{e['unit']} {became(e['kind'])}"
+        return f"{e['unit']} renamed {names}" + (f", {became(e['kind'])}" if e.get("kind") else "")
 
     def sentence(self, e: Event, w: Namer, subject: str | None, at: str) -> str:
+        who = "" if subject == e["unit"] else f"{w.name(e['unit'], e['day'])} "
+        if not e.get("name") and not e.get("name_en"):
+            return f"{who}{became(e['kind'])}{at}"
         to = label(e.get("name"), e.get("name_en")) if e.get("name") \
             else f"{e.get('name_en')} (in English)"
-        who = "" if subject == e["unit"] else f"{w.name(e['unit'], e['day'])} "
-        return f"{who}renamed{at} to {to}"
+        kind = f" and {became(e['kind'])}" if e.get("kind") else ""
+        return f"{who}renamed{at} to {to}{kind}"
 
     def page_line(self, r: Event, names: PageNames) -> str:
         new = ", ".join(str(x) for x in (r.get("name"), r.get("name_en")) if x)
-        return f"{names.unit(r.get('unit'))} renamed {new}"
+        if not new:
+            return f"{names.unit(r.get('unit'))} {became(r['kind'])}"
+        kind = f" and {became(r['kind'])}" if r.get("kind") else ""
+        return f"{names.unit(r.get('unit'))} renamed {new}{kind}"
+
+
+def became(kind: str) -> str:
+    """A change of kind in words: "became an executive agency"."""
+    article = ("an " if kind[:1].lower() in "aeiou" else "a ") if kind[:1].isascii() else ""
+    return f"became {article}{kind}"
 
 
 class MoveSentences(Sentences):
@@ -366,3 +381,36 @@ class RetractSentences(Sentences):
 
     def log_line(self, e: Event) -> str:
         return f"retracts {e['event']}: {e['reason']}"
+
+
+# -- transfer ----------------------------------------------------------------------------
+
+
+class TransferSentences(Sentences):
+    fact = Transfer
+
+    def log_line(self, e: Event) -> str:
+        units = f" (with {', '.join(e['units'])})" if e.get("units") else ""
+        return f"{e['what']} transferred from {e['from_unit']} to {e['to_unit']}{units}"
+
+    def sentence(self, e: Event, w: Namer, subject: str | None, at: str) -> str:
+        day, src, dst = e["day"], e["from_unit"], e["to_unit"]
+        units = list(e.get("units") or [])
+        with_units = f", with {w.names(units, day)}" if units else ""
+        if subject == src:
+            return f"transferred {e['what']}{at} to {w.name(dst, day)}{with_units}"
+        if subject == dst:
+            return f"took over {e['what']}{at} from {w.name(src, day)}{with_units}"
+        if subject is not None:
+            return f"moved{at} to {w.name(dst, day)} {self.occasion(e, w)}"
+        return (f"{e['what']} transferred{at} from {w.name(src, day)} to "
+                f"{w.name(dst, day)}{with_units}")
+
+    def occasion(self, e: Event, w: Namer) -> str:
+        return f"with {e['what']}"
+
+    def page_line(self, r: Event, names: PageNames) -> str:
+        units = r.get("units") or []
+        went = f", with {', '.join(names.unit(u) for u in units)}" if units else ""
+        return (f"{r['what']} transferred from {names.unit(r.get('from_unit'))} to "
+                f"{names.unit(r.get('to_unit'), 'after')}{went}")

@@ -43,6 +43,14 @@ rebuild  `OrgChartService.refresh(force=True)` of the large store versus reading
          time over the same log: the rebuild rate as a share of the decode rate;
          log_decode_per_s counts log entries, which include the people and
          sources records)
+timeline `orgchart timeline --from D --to D2` in a subprocess on each history over its
+         last TIMELINE_STEPS dates with changes (the same number of steps on both),
+         interleaved: s_per_step (the large history's wall time / steps),
+         small_s_per_step and ratio = large / small (the cost follows the step, not
+         the history); and the large history's page in a subprocess: peak_rss_mb
+         (os.wait4), page_s and page_steps, over its last --timeline-steps dates
+         (default 2,000; 0 = the whole page, which at 1,000,000 events is about
+         140,000 steps, hours of Graphviz)
 serve    `orgchart serve` on the large store: in Chromium (Playwright, Debian's
          /usr/bin/chromium or $ORGCHART_CHROMIUM), a fresh page of the explorer on
          the query date until its first chart is in the page (first_chart_ms: the
@@ -87,6 +95,8 @@ RENDER_UNITS = 1000
 #: warning: the full size (1,000,000) took 14 minutes with 3 repeats on the 2-CPU machine
 #: (2026-11-30), most of it the loads of the large history.
 MINUTES_PER_MILLION = 15
+#: Dates with changes in each timed `timeline --from --to` window.
+TIMELINE_STEPS = 20
 
 Results = dict[str, dict[str, Any]]
 
@@ -101,6 +111,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "render": ("units", "total_s", "dot_only_s", "overhead_ratio"),
     "cli": ("at_ms", "baseline_ms", "ratio"),
     "rebuild": ("events_per_s", "log_decode_per_s", "ratio"),
+    "timeline": ("s_per_step", "small_s_per_step", "ratio", "steps", "peak_rss_mb", "page_s",
+                 "page_steps"),
     "serve": ("first_chart_ms", "expand_ms", "at_api_ms", "at_cli_ms", "at_api_ratio"),
 }
 
@@ -195,8 +207,9 @@ def section(name: str, results: Results, errors: list[str]) -> Iterator[dict[str
 
 class Bench:
     def __init__(self, events: int, repeats: int, workdir: Path, seed: int,
-                 keep_workdir: bool = True) -> None:
+                 keep_workdir: bool = True, timeline_steps: int = 2000) -> None:
         self.events = events
+        self.timeline_steps = timeline_steps
         self.repeats = repeats
         self.work = workdir
         self.keep_workdir = keep_workdir
@@ -434,6 +447,43 @@ class Bench:
         data["from"], data["to"] = generate.DIFF_FROM, generate.QUERY_DATE
         progress(f"diff {d1} {d2}: {median(ms):.0f} ms, {changes:,} changes")
 
+    # -- timeline ----------------------------------------------------------------------
+
+    def timeline(self, data: dict[str, Any]) -> None:
+        if shutil.which("dot") is None:
+            self.notes.append("timeline: Graphviz `dot` is not installed; recorded null")
+            return
+        windows = {name: change_days(self.base[name])[-TIMELINE_STEPS:]
+                   for name in ("small", "large")}
+        per_step: dict[str, list[float]] = {"small": [], "large": []}
+        for i in range(self.repeats):  # interleaved: small, large, small, ...
+            for name in ("small", "large"):
+                days = windows[name]
+                wall, _ = run_child([*orgchart_cmd(), "--db", str(self.base[name]), "timeline",
+                                     "--from", days[0], "--to", days[-1], "-o",
+                                     str(self.work / f"timeline-{name}.html")], self.work)
+                per_step[name].append(wall / len(days))
+                progress(f"timeline {days[0]}..{days[-1]} on {name} ({i + 1}/"
+                         f"{self.repeats}): {wall / len(days):.2f} s/step")
+        data["s_per_step"] = median(per_step["large"])
+        data["small_s_per_step"] = median(per_step["small"])
+        data["ratio"] = ratio(data["s_per_step"], data["small_s_per_step"])
+        data["steps"] = len(windows["large"])
+
+        days = change_days(self.base["large"])
+        span = days[-self.timeline_steps:] if self.timeline_steps else days
+        cmd = [*orgchart_cmd(), "--db", str(self.base["large"]), "timeline", "-o",
+               str(self.work / "timeline-page.html")]
+        if len(span) < len(days):
+            cmd += ["--from", span[0]]
+            self.notes.append(f"timeline: the page's peak RSS is over the large history's "
+                              f"last {len(span):,} of {len(days):,} dates "
+                              f"(--timeline-steps 0 for the whole page)")
+        progress(f"timeline page of the large history: {len(span):,} steps")
+        data["page_s"], data["peak_rss_mb"] = run_child(cmd, self.work)
+        data["page_steps"] = len(span)
+        progress(f"timeline page: {data['page_s']:.0f} s, peak RSS {data['peak_rss_mb']:.0f} MB")
+
     # -- render ----------------------------------------------------------------------
 
     def render(self, data: dict[str, Any]) -> None:
@@ -635,10 +685,10 @@ class Bench:
         steps: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
             ("load", self.load), ("append", self.append), ("at", self.at),
             ("diff", self.diff), ("render", self.render), ("cli", self.cli),
-            ("rebuild", self.rebuild), ("serve", self.serve)]
+            ("rebuild", self.rebuild), ("timeline", self.timeline), ("serve", self.serve)]
         for name, step in steps:
             with section(name, self.results, self.errors) as data:
-                needs_base = name in ("append", "at", "diff", "render", "rebuild")
+                needs_base = name in ("append", "at", "diff", "render", "rebuild", "timeline")
                 if needs_base and len(self.base) < 2:
                     raise RuntimeError("no loaded stores (the load step failed)")
                 if name in ("render",) and self.large_chart is None:
@@ -687,6 +737,20 @@ def browser_missing() -> str | None:
     if not os.access(chromium_path(), os.X_OK):
         return f"no Chromium at {chromium_path()}"
     return None
+
+
+def change_days(db: Path) -> list[str]:
+    """The dates with changes of a loaded store (what `orgchart timeline` makes steps of),
+    read from its query tables with plain `sqlite3`."""
+    import sqlite3
+
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = con.execute("select distinct day from oc_events where day is not null and "
+                           "type != 'retract' and retracted_by is null order by day")
+        return [str(d) for (d,) in rows]
+    finally:
+        con.close()
 
 
 def render_svg(svc: Any, day: Any, root: str, out: Path) -> str:
@@ -811,6 +875,9 @@ def main(argv: list[str] | None = None) -> int:
                          "directory, removed afterwards")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--timeline-steps", type=int, default=2000,
+                    help="measure the timeline page's peak RSS over the large history's last "
+                         "N dates with changes (default 2,000; 0: the whole page)")
     args = ap.parse_args(argv)
     if args.events < 200 or args.repeats < 1:
         ap.error("--events must be at least 200 and --repeats at least 1")
@@ -825,7 +892,8 @@ def main(argv: list[str] | None = None) -> int:
     progress(f"working in {work}")
     try:
         results = Bench(args.events, args.repeats, work, args.seed,
-                        keep_workdir=not temp or args.keep).run()
+                        keep_workdir=not temp or args.keep,
+                        timeline_steps=args.timeline_steps).run()
     finally:
         if temp and not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -316,3 +316,68 @@ def test_content_security_policy_is_enforced(open_page: Any, seed_url: str) -> N
     assert w.page.locator("h1").is_visible()
     # Chromium reports the attempt, then blocks it before anything leaves the machine
     assert w.failed.get("https://example.org/pixel.png") in ("csp", "net::ERR_BLOCKED_BY_CSP")
+
+
+# -- a long history: year groups, the sticky bar, zoom ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def long_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    from tests.integration.test_timeline_steps import long_history
+
+    d = tmp_path_factory.mktemp("long")
+    return write_timeline(d / "long.db", long_history(d, 45), d / "long.html")
+
+
+def test_anchor_is_not_hidden_under_the_date_bar(open_page: Any, long_url: str) -> None:
+    w = open_page(long_url + "#2010-03-01", width=1000, height=700)
+    page = w.page
+    w.clean(long_url)
+    assert current_date(page) == "2010-03-01"
+    bar = page.locator("nav.dates").bounding_box()
+    heading = page.locator(f"{CURRENT} h2").bounding_box()
+    assert bar is not None and heading is not None
+    assert page.evaluate("window.scrollY") > 0  # the page did scroll to the step
+    assert heading["y"] >= bar["y"] + bar["height"], (heading, bar)
+    # only the current year's dates are open; its heading is in view
+    assert page.locator("#dates .year-group.open").get_attribute("data-year") == "2010"
+    assert page.locator("#dates a[data-step]:visible").count() == 1
+    # a year's link opens its first date
+    page.locator('#dates a.year[href="#1995-03-01"]').click()
+    assert current_date(page) == "1995-03-01"
+    heading = page.locator(f"{CURRENT} h2").bounding_box()
+    bar = page.locator("nav.dates").bounding_box()
+    assert heading is not None and bar is not None
+    assert heading["y"] >= bar["y"] + bar["height"]
+
+
+def test_long_history_fits_a_phone(open_page: Any, long_url: str) -> None:
+    w = open_page(long_url + "#2026-03-01", width=390, height=844)
+    page = w.page
+    w.clean(long_url)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page is {overflow}px wider than the phone"
+    svg = page.locator(f"{CURRENT} .chart-scroll svg").first.bounding_box()
+    assert svg is not None and svg["x"] >= 0 and svg["x"] + svg["width"] <= 390
+
+
+def test_charts_zoom_and_open_full_size(open_page: Any, seed_url: str) -> None:
+    w = open_page(seed_url + "#2025-01-01")
+    page = w.page
+    step = page.locator(CURRENT)
+    svg = step.locator(".chart-scroll svg").first
+    before = svg.bounding_box()
+    step.get_by_role("button", name="Zoom in").first.click()
+    step.get_by_role("button", name="Zoom in").first.click()
+    after = svg.bounding_box()
+    assert before is not None and after is not None
+    assert after["width"] == pytest.approx(before["width"] * 1.5625, rel=0.05) or \
+        after["width"] > before["width"] * 1.4
+    step.get_by_role("button", name="Fit to the width").first.click()
+    fitted = svg.bounding_box()
+    assert fitted is not None and fitted["width"] == pytest.approx(before["width"], abs=1)
+    full = step.get_by_role("button", name="Open at full size").first
+    full.click()
+    assert full.get_attribute("aria-pressed") == "true"
+    assert "full-size" in str(step.locator("figure.chart").first.get_attribute("class"))
+    w.clean(seed_url)

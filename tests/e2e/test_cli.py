@@ -78,7 +78,7 @@ def test_at_unknown_or_ended_root(seeded: Run) -> None:
                                           "'search-rec'?)\n")
     r = seeded("at", "2026-04-01", "--root", "search-rec")
     assert r.stderr == "Error: unit 'search-rec' does not exist on 2026-04-01 (it ended on " \
-                       "2026-04-01)\n"
+                       "2026-04-01, split)\n"
 
 
 def test_partial_dates_and_today(seeded: Run) -> None:
@@ -159,10 +159,15 @@ def test_export_round_trip(seeded: Run, run: Run, write: Callable[[str, str], st
         assert run2("load", path) == f"{path}: 0 new events\n"
 
 
+#: The seed's chain head: the chain covers the events' content, not when they were appended.
+SEED_HEAD = "292511784b96f6a66928901602c8d7c0aa04706d4ca1f8e65071a2cbaacc9e7c"
+
+
 def test_verify(seeded: Run) -> None:
     r = seeded("verify")
     assert (r.exit_code, r.stdout) == (0, "ok: 15 events in 21 log entries; hash chain intact; "
-                                          "query tables match a replay from scratch\n")
+                                          "query tables match a replay from scratch\n"
+                                          f"head: {SEED_HEAD}\n")
 
 
 def test_usage_error_exits_2(seeded: Run) -> None:

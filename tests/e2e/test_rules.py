@@ -84,12 +84,14 @@ CASES: list[tuple[str, list[str], str | None]] = [
     ("parent missing", ["{type: establish, date: 2021, unit: x, name: X, parent: nope}"],
      "4: event 1 (establish, 2021): parent 'nope' does not exist on 2021"),
     ("parent not yet", ["{type: establish, date: 2019, unit: x, name: X, parent: acme}"],
-     "4: event 1 (establish, 2019): parent 'acme' does not exist on 2019"),
+     "4: event 1 (establish, 2019): parent 'acme' does not exist on 2019 "
+     "(it begins on 2020-01-01)"),
     # rename
     ("rename before it exists", ["{type: rename, date: 2019-05, unit: eng, name: X}"],
-     "4: event 1 (rename, 2019-05): unit 'eng' does not exist on 2019-05"),
+     "4: event 1 (rename, 2019-05): unit 'eng' does not exist on 2019-05 "
+     "(it begins on 2020-01-01)"),
     ("rename needs a name", ["{type: rename, date: 2021, unit: eng}"],
-     "4: event 1 (rename, 2021): a rename needs `name` or `name_en`"),
+     "4: event 1 (rename, 2021): a rename needs `name`, `name_en` or `kind`"),
     # move
     ("move under own descendant", ["{type: move, date: 2021, unit: eng, parent: web}"],
      "4: event 1 (move, 2021): cannot move unit 'eng' under 'web', its own descendant"),
@@ -132,7 +134,8 @@ CASES: list[tuple[str, list[str], str | None]] = [
      "4: event 1 (dissolve, 2021): children_to 'web' is 'eng' or one of its descendants"),
     # appoint / step_down
     ("appoint in a missing unit", ["{type: appoint, date: 2019, unit: eng, person: bob}"],
-     "4: event 1 (appoint, 2019): unit 'eng' does not exist on 2019"),
+     "4: event 1 (appoint, 2019): unit 'eng' does not exist on 2019 "
+     "(it begins on 2020-01-01)"),
     ("appoint the holder again", ["{type: appoint, date: 2021, unit: eng, person: ann}"],
      "4: event 1 (appoint, 2021): 'ann' already holds role 'head' in unit 'eng' on 2021"),
     ("step down without the role", ["{type: step_down, date: 2021, unit: eng, person: bob}"],
@@ -148,6 +151,26 @@ CASES: list[tuple[str, list[str], str | None]] = [
                                  "role: head}"],
      "5: event 2 (step_down, 2022): unit 'ops' does not exist on 2022 (it ended on 2021, "
      "dissolve)"),
+    # transfer
+    ("transfer from a unit that does not exist",
+     ["{type: transfer, date: 2021, from: nope, to: ops, what: billing}"],
+     "4: event 1 (transfer, 2021): transfer source 'nope' does not exist on 2021"),
+    ("transfer to a unit that ended",
+     ["{type: dissolve, date: 2021, unit: ops}",
+      "{type: transfer, date: 2022, from: eng, to: ops, what: billing}"],
+     "5: event 2 (transfer, 2022): transfer target 'ops' does not exist on 2022 (it ended on "
+     "2021, dissolve)"),
+    ("transfer to the same unit", ["{type: transfer, date: 2021, from: eng, to: eng, what: x}"],
+     "4: event 1 (transfer, 2021): a transfer needs two units: 'eng' is both `from` and `to`"),
+    ("transfer units not a child of from",
+     ["{type: transfer, date: 2021, from: acme, to: ops, what: web, units: [web]}"],
+     "4: event 1 (transfer, 2021): 'web' is not a child of 'acme' on 2021"),
+    ("transfer a unit under its own descendant",
+     ["{type: transfer, date: 2021, from: acme, to: web, what: engineering, units: [eng]}"],
+     "4: event 1 (transfer, 2021): cannot move unit 'eng' under 'web', its own descendant"),
+    ("transfer lists a unit twice",
+     ["{type: transfer, date: 2021, from: acme, to: ops, what: x, units: [eng, eng]}"],
+     "4: event 1 (transfer, 2021): a unit is listed twice in `units`"),
     # retract
     ("retract an unknown event", ["{type: retract, event: nope, reason: typo}"],
      "4: event 1 (retract): event 'nope' does not exist"),
@@ -166,6 +189,12 @@ def test_rule(based: Run, write: Callable[[str, str], str], events: list[str],
     rejected(based, write("bad.yaml", bad_file(*events)), message)
 
 
+def cure(event_id: str) -> str:
+    """What an error about a stored event the new ones break says to do."""
+    return (f"; a stored event cannot be edited: retract it (orgchart retract {event_id} "
+            f"--reason …) and record a corrected one, or change the new event")
+
+
 def stored_id(run: Run, type_: str, unit: str) -> str:
     import json
 
@@ -175,10 +204,11 @@ def stored_id(run: Run, type_: str, unit: str) -> str:
 
 def test_retract_breaks_history(based: Run, write: Callable[[str, str], str]) -> None:
     eid = stored_id(based, "establish", "eng")
+    web = stored_id(based, "establish", "web")
     rejected(based, write("bad.yaml", bad_file(f"{{type: retract, event: {eid}, reason: x}}")),
              "4: event 1 (retract): makes stored event "
-             f"'{stored_id(based, 'establish', 'web')}' (establish, 2020-01-01) invalid: "
-             "parent 'eng' does not exist on 2020-01-01")
+             f"'{web}' (establish, 2020-01-01, recorded 2026-01-01) invalid: "
+             f"parent 'eng' does not exist on 2020-01-01{cure(web)}")
 
 
 def test_retract_a_retraction(based: Run, write: Callable[[str, str], str]) -> None:
@@ -207,8 +237,8 @@ def test_new_event_breaking_a_stored_one(based: Run, write: Callable[[str, str],
     rejected(based, write("bad.yaml", bad_file("{type: move, date: 2021, unit: web, parent: ops}",
                                                  )),
              "4: event 1 (move, 2021): makes stored event "
-             f"'{moved}' (move, 2022) invalid: cannot move unit 'ops' under 'web', "
-             "its own descendant")
+             f"'{moved}' (move, 2022, recorded 2026-02-01) invalid: cannot move unit 'ops' "
+             f"under 'web', its own descendant{cure(moved)}")
 
 
 def test_every_knowledge_state_must_be_valid(based: Run,

@@ -212,14 +212,18 @@ CASES: list[tuple[str, str, str]] = [
                               "source: [s1, s2]}\n",
      "4: tenure 1 (appoint, 2021): source 's2' is not defined under `sources`"),
     ("tenure in a unit not yet begun", "tenures:\n  - {person: bob, unit: eng, from: 2019}\n",
-     "4: tenure 1 (appoint, 2019): unit 'eng' does not exist on 2019"),
+     "4: tenure 1 (appoint, 2019): unit 'eng' does not exist on 2019 "
+     "(it begins on 2020-01-01)"),
     ("tenure ends after its unit", "tenures:\n  - person: bob\n    unit: eng\n    from: 2021\n"
                                    "    to: 2023-06\n",
      "7: tenure 1 (step_down, 2023-06): unit 'eng' does not exist on 2023-06 (it ended on "
      "2023-01-01, dissolve)"),
     ("tenure breaks a stored event", "tenures:\n  - {person: bob, unit: acme, from: 2021}\n",
      "4: tenure 1 (appoint, 2021): makes stored event 'step_down-2022-06-01-065650c77a' "
-     "(step_down, 2022-06-01) invalid: 'ann' holds no role in unit 'acme' on 2022-06-01"),
+     "(step_down, 2022-06-01, recorded 2026-01-01) invalid: 'ann' holds no role in unit "
+     "'acme' on 2022-06-01; a stored event cannot be edited: retract it (orgchart retract "
+     "step_down-2022-06-01-065650c77a --reason …) and record a corrected one, or change the "
+     "new event"),
     ("tenure duplicates an event", "events:\n  - {type: appoint, date: 2021, unit: eng, "
                                    "person: bob, role: cto}\n"
                                    "tenures:\n  - {person: bob, unit: eng, from: 2021, "
@@ -305,4 +309,4 @@ def test_the_starter_files_tenures_and_reshuffle_load(run: Run, write: Write) ->
     everything = text[:first] + re.sub(r"(?m)^  # ", "  ", text[first:retract])
     path = write("everything.yaml", everything)
     r = run("load", path)
-    assert (r.exit_code, r.output) == (0, f"{path}: 9 new events\n")  # and the 4 above
+    assert (r.exit_code, r.output) == (0, f"{path}: 10 new events\n")  # and the 4 above

@@ -206,7 +206,7 @@ def test_seed_timeline_tells_the_story(seeded: Run, tmp_path: Path) -> None:
     assert '<span class="publisher">36氪</span>' in section
     assert "阿里电商 AI 新动向" in section
     assert 'href="#2026-04-01"' in html and 'href="#2025-01-01"' in html
-    assert "Step 5 of 5" in page.all_text()
+    assert "Step 5 · changes since" in page.all_text()
 
 
 @needs_dot

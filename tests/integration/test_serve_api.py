@@ -201,7 +201,7 @@ def test_person_lists_every_role(client: TestClient) -> None:
     ("/api/history/nope", 404, "unknown unit 'nope'"),
     ("/api/lineage/search-recc", 404, "unknown unit 'search-recc' (did you mean 'search-rec'?)"),
     ("/api/children?date=2026-04-01&unit=search-rec", 404,
-     "unit 'search-rec' does not exist on 2026-04-01 (it ended on 2026-04-01)"),
+     "unit 'search-rec' does not exist on 2026-04-01 (it ended on 2026-04-01, split)"),
     ("/api/at?date=2026-04-01&root=nope", 404, "unknown unit 'nope'"),
     ("/api/person/zhang-kaifo", 404, "unknown person 'zhang-kaifo' (did you mean 'zhang-kaifu'?)"),
     ("/api/at?date=2026-13-01", 400, "parameter 'date': '2026-13-01' is not a valid calendar date"),

@@ -15,14 +15,16 @@ from pathlib import Path
 from tests.bench.run import KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
-OPTIONAL = {"diff", "render", "serve"}  # null (with a note) without the API, Graphviz, Chromium
+#: null (with a note) without the API, Graphviz, Chromium
+OPTIONAL = {"diff", "render", "timeline", "serve"}
 
 
 def test_bench_runs_at_a_tiny_size_and_reports_every_key(tmp_path: Path) -> None:
     out = tmp_path / "bench-results.json"
     done = subprocess.run(
         [sys.executable, str(ROOT / "tests" / "bench" / "run.py"), "--events", "2000",
-         "--repeats", "1", "--out", str(out), "--workdir", str(tmp_path / "work")],
+         "--repeats", "1", "--timeline-steps", "20", "--out", str(out),
+         "--workdir", str(tmp_path / "work")],
         capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads(out.read_text(encoding="utf-8"))

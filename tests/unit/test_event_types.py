@@ -24,7 +24,7 @@ COMMON_FILE_FIELDS = {"type", "id", "source", "note", "recorded"}
 #: change (a new event type adds a class; a new field needs a class version and upcasting).
 STORED_FIELDS = {
     "UnitEstablished": ["unit", "name", "name_en", "kind", "parent"],
-    "UnitRenamed": ["unit", "name", "name_en"],
+    "UnitRenamed": ["unit", "name", "name_en", "kind"],
     "UnitMoved": ["unit", "parent"],
     "UnitSplit": ["unit", "into", "children", "keep"],
     "UnitsMerged": ["units", "into", "new_unit"],
@@ -32,6 +32,7 @@ STORED_FIELDS = {
     "LeaderAppointed": ["unit", "person", "role", "title"],
     "LeaderSteppedDown": ["unit", "person", "role"],
     "EventRetracted": ["event", "reason"],
+    "FunctionTransferred": ["from_unit", "to_unit", "what", "function", "units"],
 }
 RECORDED_FIELDS = ["originator_id", "originator_version", "timestamp", "chain", "event_id",
                    "date", "recorded", "sources", "note"]
@@ -57,6 +58,9 @@ EXAMPLES: dict[str, tuple[dict[str, Any], list[str]]] = {
     "step_down": ({"type": "step_down", "date": "2025-07", "unit": "root", "person": "p",
                    "role": "cto"}, ["root"]),
     "retract": ({"type": "retract", "event": "move-1", "reason": "wrong"}, []),
+    "transfer": ({"type": "transfer", "date": "2025-08", "from": "root", "to": "a",
+                  "what": "climate change", "function": "climate", "units": ["k"]},
+                 ["root", "a", "k"]),
 }
 #: Other file forms, and the units they name.
 OTHER_FORMS: list[tuple[dict[str, Any], list[str]]] = [
@@ -155,4 +159,21 @@ def test_a_default_is_written_out_when_it_is_not_empty() -> None:
 def test_a_rename_needs_a_name() -> None:
     rename = FACT_TYPES["rename"]
     assert rename.file_problem({"type": "rename", "date": "2025", "unit": "a"}) \
-        == "a rename needs `name` or `name_en`"
+        == "a rename needs `name`, `name_en` or `kind`"
+
+
+def test_a_rename_without_kind_keeps_the_id_it_had_before_kind_existed() -> None:
+    """`kind` was added to `rename` later: left out while empty, so ids and chains of
+    renames stored before it stay the same."""
+    rename = FACT_TYPES["rename"]
+    plain = rename.from_file({"unit": "a", "name": "B"}, id="", date=None, recorded="2026")
+    assert plain.identity() == {"type": "rename", "date": None, "unit": "a", "name": "B",
+                                "name_en": None}
+    old = rename.from_plain({"unit": "a", "name": "B", "name_en": None}, id="", date=None,
+                            recorded="2026")
+    assert getattr(old, "kind") is None  # noqa: B009 (Fact has no `kind`; Rename has)
+    kinded = rename.from_file({"unit": "a", "kind": "agency"}, id="", date=None,
+                              recorded="2026")
+    assert kinded.own_fields() == {"unit": "a", "name": None, "name_en": None,
+                                   "kind": "agency"}
+    assert kinded.own_to_file() == {"unit": "a", "kind": "agency"}

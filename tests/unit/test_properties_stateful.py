@@ -3,10 +3,11 @@ against the naive reference replay in `tests/reference.py`.
 
 Every step writes one small `orgchart/v1` file (YAML or JSON) and loads it, or
 retracts an event. Steps at the newest effective date are valid by
-construction and must be accepted; steps with earlier dates and retractions
-may break the history and may be rejected, but a rejection must write nothing.
-After every step the chart on several dates and knowledge days must be a
-forest and equal the reference replay.
+construction; steps with earlier dates, late records, retractions and events
+spoiled on purpose (`tests/spoil.py`) may break the history. The reference
+replay decides: a step is accepted exactly when it finds the history valid,
+and a rejection must write nothing. After every step the chart on several
+dates and knowledge days must be a forest and equal the reference replay.
 
 `History` and `grow()` are reused by `test_properties_roundtrip.py`.
 """
@@ -36,6 +37,7 @@ from orgchart.domain.dates import EffDate
 from orgchart.domain.errors import EmptyStore, OrgchartError
 from tests import reference
 from tests.reference import Roles, Units, first_day
+from tests.spoil import spoil
 
 T = TypeVar("T")
 Draw = Callable[[st.SearchStrategy[T]], T]
@@ -54,7 +56,7 @@ KINDS = (None, "group", "business unit", "department")
 START = date(2010, 1, 1)  # effective dates start around here
 FIRST_RECORDED = date(2020, 1, 1)  # recorded days run from here, never in the future
 LAST_RECORDED = date(2025, 12, 31)
-STRUCTURE = ("split", "merge", "move", "dissolve", "rename")
+STRUCTURE = ("split", "merge", "move", "dissolve", "rename", "transfer")
 LEADERS = ("appoint", "step_down")
 KINDS_OF_EVENT = ("establish", *STRUCTURE, *LEADERS)
 
@@ -113,13 +115,30 @@ def propose(kind: str, units: Units, roles: Roles, draw: Draw[Any],
     below = subtree(units, unit)
     outside = [x for x in live if x not in below]
     if kind == "rename":
-        which = draw(st.sampled_from(["name", "name_en", "both"]))
+        which = draw(st.sampled_from(["name", "name_en", "both", "kind"]))
         ev = {"type": "rename", "unit": unit}
         tag = fresh("r")
         if which in ("name", "both"):
             ev["name"] = f"Renamed {unit} {tag}"
         if which in ("name_en", "both"):
             ev["name_en"] = f"{unit} renamed {tag}"
+        if which == "kind" or draw(st.booleans()):
+            ev["kind"] = f"kind {tag}"
+        return ev
+    if kind == "transfer":
+        others = [x for x in live if x != unit]
+        if not others:
+            return None
+        to = draw(st.sampled_from(others))
+        # children of `unit` that may move under `to`: not `to` nor one of its ancestors
+        movable = [k for k in children_of(units, unit) if to not in subtree(units, k)]
+        going = draw(st.lists(st.sampled_from(movable), max_size=2, unique=True)) \
+            if movable else []
+        ev = {"type": "transfer", "from": unit, "to": to, "what": f"function {fresh('f')}"}
+        if going:
+            ev["units"] = going
+        if draw(st.booleans()):
+            ev["function"] = fresh("f")
         return ev
     if kind == "move":
         return {"type": "move", "unit": unit, "parent": draw(st.sampled_from([None, *outside]))}
@@ -308,19 +327,29 @@ class History:
             out["note"] = "as reported"
         return out
 
+    def valid_with(self, new: list[EventDict], recorded: str) -> bool:
+        """Whether the reference replay finds the history valid with `new` appended."""
+        return reference.valid([*self.events, *({**e, "id": e.get("id", f"new-{i}"),
+                                                  "recorded": recorded}
+                                                 for i, e in enumerate(new))])
+
     def load(self, events: list[EventDict], draw: Draw[Any], must: bool,
              recorded: date | None = None) -> bool:
-        """Load one file of `events`; True if accepted. A rejection must write nothing."""
+        """Load one file of `events`; True if accepted, which it must be exactly when the
+        reference finds it valid (`must`: built to be valid). A rejection writes nothing."""
         recorded = recorded or self.today
-        before = None if must else self.snapshot()
+        valid = self.valid_with(events, recorded.isoformat())
+        assert valid or not must, f"the reference rejects events built to be valid: {events}"
+        before = None if valid else self.snapshot()
         path = self.write(events, recorded, draw)
         try:
             [report] = self.svc.load([str(path)])
         except OrgchartError as e:
-            assert not must, f"a valid file was rejected: {e}\n{path.read_text()}"
+            assert not valid, f"a valid file was rejected: {e}\n{path.read_text()}"
             assert self.snapshot() == before, f"a rejected file wrote something: {e}"
             self.count("rejected")
             return False
+        assert valid, f"an invalid file was accepted:\n{path.read_text()}"
         exported = self.svc.export()["events"]
         known = {e["id"] for e in self.events}
         new = [x for x in exported if x["id"] not in known]
@@ -395,6 +424,19 @@ class History:
         if self.load([self.dress(ev, day, draw)], draw, must=must, recorded=recorded):
             self.count(f"backdated {ev['type']} accepted")
 
+    def spoiled(self, draw: Draw[Any]) -> None:
+        """An event changed to break a rule, at any date (most are rejected)."""
+        self.advance(draw)
+        newest = self.newest_day()
+        day = draw_date(draw, START - timedelta(days=400), newest + timedelta(days=150), None)
+        units, roles = reference.replay(self.events, first_day(day))
+        ev = propose(draw(st.sampled_from(KINDS_OF_EVENT)), units, roles, draw, self.fresh)
+        if ev is None:
+            return
+        ev = spoil(ev, units, roles, reference.used(self.events), draw, self.fresh)
+        if self.load([self.dress(ev, day, draw)], draw, must=False):
+            self.count(f"spoiled {ev['type']} accepted")
+
     def retract(self, draw: Draw[Any]) -> None:
         """Retract a counted event: accepted if the rest of the history stays valid."""
         self.advance(draw)
@@ -421,15 +463,20 @@ class History:
             return
         before = self.snapshot()
         now = datetime.combine(self.today, time(12, 30), tzinfo=UTC)
+        recorded = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        valid = self.valid_with([{"type": "retract", "event": target, "reason": reason}],
+                                recorded)
+        assert not (must_fail and valid), f"the reference accepts retracting {target}"
         try:
             rid = self.svc.retract(target, reason, now=now)
         except OrgchartError as e:
+            assert not valid, f"a valid retraction of {target} was rejected: {e}"
             assert self.snapshot() == before, f"a rejected retraction wrote something: {e}"
             self.count("rejected")
             return
-        assert not must_fail, f"retracting {target} was accepted"
+        assert valid, f"retracting {target} was accepted"
         self.events.append({"type": "retract", "id": rid, "event": target, "reason": reason,
-                            "recorded": now.strftime("%Y-%m-%dT%H:%M:%SZ")})
+                            "recorded": recorded})
         self.count("retracted")
 
     def reload(self, draw: Draw[Any]) -> None:
@@ -520,6 +567,7 @@ STEPS: dict[str, Callable[[History, Draw[Any]], None]] = {
     "leaders": lambda h, draw: h.latest(LEADERS, draw),
     "earlier": History.earlier,
     "backdated": History.backdated,
+    "spoiled": History.spoiled,
     "retract": History.retract,
     "bad_retract": History.bad_retract,
     "reload": History.reload,
@@ -528,7 +576,8 @@ STEPS: dict[str, Callable[[History, Draw[Any]], None]] = {
 
 # the steps' weights: establish and reorganise most, the rest now and then
 MIX = ("structure", "establish", "leaders", "earlier", "retract", "structure", "backdated",
-       "establish", "leaders", "earlier", "structure", "retract", "bad_retract", "reload")
+       "establish", "leaders", "earlier", "structure", "retract", "bad_retract", "reload",
+       "spoiled")
 
 
 def grow(h: History, draw: Draw[Any], steps: int) -> None:

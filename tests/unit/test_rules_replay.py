@@ -8,7 +8,16 @@ import pytest
 
 from orgchart.domain.dates import EffDate
 from orgchart.domain.errors import RuleViolation
-from orgchart.domain.facts import Establish, Fact, Merge, Move, NewUnit, Split
+from orgchart.domain.facts import (
+    Establish,
+    Fact,
+    Merge,
+    Move,
+    NewUnit,
+    Rename,
+    Split,
+    Transfer,
+)
 from orgchart.domain.rules import replay
 
 
@@ -62,3 +71,29 @@ def test_the_violation_names_the_event() -> None:
         replay([est("a", "2020"), Move(id="bad", date=d("2019"), recorded="2026-01-01",
                                        unit="a", parent=None, seq=5)])
     assert (e.value.event_id, e.value.rule) == ("bad", "unit 'a' does not exist on 2019")
+
+
+def test_a_transfer_links_two_units_that_both_continue_and_moves_its_units() -> None:
+    facts: list[Fact] = [est("g", "2020"), est("a", "2020", "g"), est("b", "2020", "g"),
+                         est("t", "2020", "a"),
+                         Transfer(id="x", date=d("2021"), recorded="2026-01-01", from_unit="a",
+                                  to_unit="b", what="climate", units=("t",), seq=9)]
+    tl = replay(facts)
+    assert alive_on(facts, "2021-06-01") == {"g": None, "a": "g", "b": "g", "t": "b"}
+    assert tl.lives["a"].ended is None and tl.lives["b"].ended is None
+    assert [(k.source, k.target, k.how) for k in tl.links] == [("a", "b", "transfer")]
+
+
+def test_a_transfer_between_a_unit_and_its_own_child_is_allowed() -> None:
+    facts: list[Fact] = [est("a", "2020"), est("b", "2020", "a"),
+                         Transfer(id="x", date=d("2021"), recorded="2026-01-01", from_unit="a",
+                                  to_unit="b", what="licensing", seq=9)]
+    assert [k.how for k in replay(facts).links] == ["transfer"]
+
+
+def test_a_rename_with_kind_changes_the_kind_and_keeps_the_name() -> None:
+    facts: list[Fact] = [est("a", "2020"),
+                         Rename(id="r", date=d("2021"), recorded="2026-01-01", unit="a",
+                                kind="executive agency", seq=9)]
+    last = replay(facts).versions[-1]
+    assert (last.name, last.kind) == ("A", "executive agency")

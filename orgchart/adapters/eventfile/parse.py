@@ -41,18 +41,21 @@ class ParsedFile:
     sources: dict[str, dict[str, str]]
     facts: list[Fact]
     origins: dict[str, Written] = field(default_factory=dict)  # event id -> where it is written
-    lines: LineFinder = field(default_factory=lambda: LineFinder(""))
+    lines: LineFinder | None = field(default_factory=lambda: LineFinder(""))
     covers_to: str | None = None  # how far the file's facts reach (date text)
+
+    def where(self, p: Path_) -> str:
+        """`FILE:LINE` of a node; only the name when the events come from no file."""
+        return self.path if self.lines is None else f"{self.path}:{self.lines.line(p)}"
 
     def event_error(self, fact: Fact, rule: str) -> FileError:
         origin = self.origins.get(fact.id)
         if origin is None:
-            return FileError(f"{self.path}:1: event ? {fact.label()}: {rule}")
-        return FileError(f"{self.path}:{self.lines.line(origin.at)}: {origin.name} "
-                         f"{fact.label()}: {rule}")
+            return FileError(f"{self.where([])}: event ? {fact.label()}: {rule}")
+        return FileError(f"{self.where(origin.at)}: {origin.name} {fact.label()}: {rule}")
 
     def ref_error(self, section: str, key: str, message: str) -> FileError:
-        return FileError(f"{self.path}:{self.lines.line([section, key])}: {message}")
+        return FileError(f"{self.where([section, key])}: {message}")
 
 
 def read_document(path: str) -> tuple[Any, LineFinder]:
@@ -73,10 +76,18 @@ def read_document(path: str) -> tuple[Any, LineFinder]:
 def parse_file(path: str, now: datetime) -> ParsedFile:
     """Parse and structurally check one event file. `now` is the loading moment (UTC)."""
     doc, lines = read_document(path)
-    line = lines.line
+    return parse_document(doc, path, now, lines)
+
+
+def parse_document(doc: Any, path: str, now: datetime,
+                   lines: LineFinder | None = None) -> ParsedFile:
+    """Check a document as a file holds it (plain data), and read its events. Errors start
+    with `path` and, given `lines` (the file's text), the line; `parse_file` for a file."""
+    pf = ParsedFile(path, None, {}, {}, [], lines=lines)
+    where = pf.where
 
     def fail(p: Path_, message: str) -> FileError:
-        return FileError(f"{path}:{line(p)}: {message}")
+        return FileError(f"{where(p)}: {message}")
 
     if not isinstance(doc, dict):
         raise fail([], "an orgchart/v1 file is a mapping with `format` and `events`")
@@ -103,8 +114,9 @@ def parse_file(path: str, now: datetime) -> ParsedFile:
     else:
         default_recorded = now.strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    pf = ParsedFile(path, doc.get("title"), doc.get("people") or {}, doc.get("sources") or {}, [],
-                    lines=lines, covers_to=doc.get("covers_to"))
+    pf.title, pf.people, pf.sources = (doc.get("title"), doc.get("people") or {},
+                                       doc.get("sources") or {})
+    pf.covers_to = doc.get("covers_to")
     if pf.covers_to is not None:
         _calendar(pf.covers_to, lambda m: fail(["covers_to"], m))
     for kind, refs in (("people", pf.people), ("sources", pf.sources)):
@@ -113,7 +125,7 @@ def parse_file(path: str, now: datetime) -> ParsedFile:
                 _calendar(entry["date"], lambda m, k=key, s=kind: fail([s, k, "date"], m))
 
     def entry_fail(p: Path_, name: str, message: str) -> FileError:
-        return FileError(f"{path}:{line(p)}: {name}: {message}")
+        return FileError(f"{where(p)}: {name}: {message}")
 
     types = event_types()
     placed: tuple[list[Fact], ...] = ([], [], [])  # by `Written.place`
@@ -128,7 +140,7 @@ def parse_file(path: str, now: datetime) -> ParsedFile:
 
         def efail(p: Path_, message: str, _label: str = label,
                   _written: Written = written) -> FileError:
-            return FileError(f"{path}:{line(_written.locate(p))}: {_label}: {message}")
+            return FileError(f"{where(_written.locate(p))}: {_label}: {message}")
 
         if not isinstance(raw, dict):
             raise efail([], "an event is a mapping with `type` and `date`")

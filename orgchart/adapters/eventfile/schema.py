@@ -94,6 +94,20 @@ def error_path(error: ValidationError) -> list[str | int]:
     return path
 
 
+def _flow_comma_hint(mapping: dict[str, Any], extra: str) -> str:
+    """`{title: A, B}` reads `B` as a key without a value: in a flow mapping ', ' ends a
+    value. The cure, when the unknown field looks like the rest of the value before it."""
+    keys = list(mapping)
+    at = keys.index(extra)
+    if mapping[extra] is not None or at == 0:
+        return ""
+    before = keys[at - 1]
+    if not isinstance(mapping[before], str):
+        return ""
+    return (f" (inside {{…}}, ', ' ends a value: quote it, "
+            f"{before}: \"{cut(mapping[before])}, {cut(extra)}\")")
+
+
 def explain(error: ValidationError) -> str:
     """One sentence for a schema error."""
     path = [cut(str(p)) for p in error.absolute_path]
@@ -109,7 +123,10 @@ def explain(error: ValidationError) -> str:
         extra = [k for k in error.instance if k not in allowed] \
             if isinstance(error.instance, dict) else []
         name = cut(str(extra[0])) if extra else "?"
-        return f"unknown field '{name}'{did_you_mean(name, allowed)}"
+        hint = did_you_mean(name, allowed)
+        if not hint and extra and isinstance(error.instance, dict):
+            hint = _flow_comma_hint(error.instance, extra[0])
+        return f"unknown field '{name}'{hint}"
     if v == "required":
         missing = str(error.message).split("'")[1] if "'" in error.message else error.message
         return f"missing field '{missing}'"

@@ -105,7 +105,8 @@ def load_text(text: str, is_json: bool) -> Any:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         problem = (e.problem or str(e)).strip()
-        raise DocumentError(mark.line + 1 if mark else 1, f"not valid YAML: {problem}") from None
+        raise DocumentError(mark.line + 1 if mark else 1,
+                            f"not valid YAML: {problem}{_quote_hint(problem)}") from None
     except yaml.YAMLError as e:
         raise DocumentError(1, f"not valid YAML: {e}") from None
     except RecursionError:
@@ -113,6 +114,17 @@ def load_text(text: str, is_json: bool) -> Any:
     if _ANCHOR.search(text) and _ALIAS.search(text):
         _check_aliases(data, text)
     return data
+
+
+#: What YAML says when a value holds an unquoted `: ` (a key inside a plain value).
+_COLON_IN_VALUE = "mapping values are not allowed"
+
+
+def _quote_hint(problem: str) -> str:
+    """The cure for a syntax error an unquoted value causes, or an empty string."""
+    if problem.startswith(_COLON_IN_VALUE):
+        return " (a value that contains ': ' must be quoted: note: \"Inferred day: …\")"
+    return ""
 
 
 def _offset_line(text: str, position: int) -> int:

@@ -22,7 +22,7 @@ from orgchart.adapters.readmodel.tables import P
 from orgchart.domain.errors import UnknownUnit
 
 Change = dict[str, Any]
-KIND_ORDER = ("added", "removed", "moved", "renamed", "leader")
+KIND_ORDER = ("added", "removed", "moved", "renamed", "leader", "transferred")
 
 
 def subtree(units: dict[str, queries.Unit], root: str) -> set[str]:
@@ -35,8 +35,9 @@ def subtree(units: dict[str, queries.Unit], root: str) -> set[str]:
     out, todo = set(), [root]
     while todo:
         uid = todo.pop()
-        out.add(uid)
-        todo.extend(kids.get(uid, []))
+        if uid not in out:  # inconsistent tables may hold a cycle: never walk it twice
+            out.add(uid)
+            todo.extend(kids.get(uid, []))
     return out
 
 
@@ -96,7 +97,7 @@ def diff(db: QueryDB, d1: date, d2: date, root: str | None = None,
 
 
 def _fields(u: queries.Unit) -> tuple[Any, ...]:
-    return u["name"], u["name_en"], u["parent"]
+    return u["name"], u["name_en"], u["kind"], u["parent"]
 
 
 def _kept(db: QueryDB, u: str, a: queries.Unit, b: queries.Unit,
@@ -109,13 +110,17 @@ def _kept(db: QueryDB, u: str, a: queries.Unit, b: queries.Unit,
         out.append({"change": "moved", "unit": u, "before": a["parent"], "after": b["parent"],
                     "events": _distinct(e.event for e in effects if e.moves)})
     name_differs, en_differs = a["name"] != b["name"], a["name_en"] != b["name_en"]
-    if name_differs or en_differs:
+    kind_differs = a["kind"] != b["kind"]
+    if name_differs or en_differs or kind_differs:
         why = [e.event for e in effects if e.before is not None and (
             (name_differs and e.before.name != e.after.name)
-            or (en_differs and e.before.name_en != e.after.name_en))]
-        out.append({"change": "renamed", "unit": u, "before": a["name"], "after": b["name"],
-                    "before_en": a["name_en"], "after_en": b["name_en"],
-                    "events": _distinct(why)})
+            or (en_differs and e.before.name_en != e.after.name_en)
+            or (kind_differs and e.before.kind != e.after.kind))]
+        change = {"change": "renamed", "unit": u, "before": a["name"], "after": b["name"],
+                  "before_en": a["name_en"], "after_en": b["name_en"]}
+        if kind_differs:  # a change of kind (the names may be equal)
+            change |= {"before_kind": a["kind"], "after_kind": b["kind"]}
+        out.append({**change, "events": _distinct(why)})
     held_a, held_b = leaders_by_role(a), leaders_by_role(b)
     for role in role_order([*held_a, *held_b]):
         if held_a.get(role) != held_b.get(role):
@@ -182,3 +187,70 @@ def related_events(db: QueryDB, changes: list[Change], d1: date,
         found[c["unit"]] = [e for e in _distinct(ids) if e not in c["events"]]
     order = event_order(db, (e for ids in found.values() for e in ids))
     return {u: sort_events(ids, order) for u, ids in found.items()}
+
+
+# -- transfers of functions, and where removed units' successors went ------------------
+
+
+def transferred(db: QueryDB, d1: date, d2: date, root: str | None = None) -> list[Change]:
+    """The `transferred` entries: each transfer effective in (earlier, later], in effective
+    order, `{"change": "transferred", "from", "to", "what", "function", "units",
+    "events"}`; with `root`, those whose `from` or `to` is under it on either date.
+    Going back in time (`d1` after `d2`) `from` and `to` trade places, as a diff's
+    other changes are reversed."""
+    from orgchart.adapters.readmodel.explain import event_details
+
+    lo, hi = (d1, d2) if d1 <= d2 else (d2, d1)
+    rows = db.execute(f"select source, target, event from {P}links where how = 'transfer' "
+                      f"and day > ? and day <= ?", [lo.isoformat(), hi.isoformat()]).fetchall()
+    if not rows:
+        return []
+    if root is not None:
+        units = subtree(queries.units_on(db, d1), root) | subtree(queries.units_on(db, d2), root)
+        rows = [r for r in rows if r[0] in units or r[1] in units]
+    events = event_details(db, [r[2] for r in rows])
+    rows.sort(key=lambda r: (events[r[2]]["day"], events[r[2]]["seq"]))
+    out: list[Change] = []
+    for source, target, event in rows:
+        e = events[event]
+        a, b = (source, target) if d1 <= d2 else (target, source)
+        out.append({"change": "transferred", "from": a, "to": b, "what": e["what"],
+                    "function": e.get("function"), "units": list(e.get("units") or []),
+                    "events": [event]})
+    return out
+
+
+def successors(db: QueryDB, d1: date, d2: date,
+               changes: list[Change]) -> dict[str, list[list[str]]]:
+    """For each removed unit whose successors also ended by the later date: the chain of
+    its successors, generation by generation (split, merge and transfer links effective
+    in the span), down to the units alive on the later date. Only going forward."""
+    if d1 >= d2:
+        return {}
+    span = (d1.isoformat(), d2.isoformat())
+
+    def ended_by_then(unit: str) -> bool:
+        row = db.execute(f"select ended_day from {P}lives where unit = ?", [unit]).fetchone()
+        return row is not None and row[0] is not None and row[0] <= span[1]
+
+    def onward(unit: str) -> list[str]:
+        return _distinct(t for (t,) in db.execute(
+            f"select target from {P}links where source = ? and day > ? and day <= ? "
+            f"order by day, target", [unit, *span]).fetchall())
+
+    out: dict[str, list[list[str]]] = {}
+    for c in changes:
+        if c["change"] != "removed":
+            continue
+        seen, chain, frontier = {c["unit"]}, [], [c["unit"]]
+        while frontier:
+            nxt = [t for u in frontier if ended_by_then(u) for t in onward(u) if t not in seen]
+            nxt = _distinct(nxt)
+            if not nxt:
+                break
+            seen.update(nxt)
+            chain.append(nxt)
+            frontier = nxt
+        if len(chain) > 1:
+            out[c["unit"]] = chain
+    return out

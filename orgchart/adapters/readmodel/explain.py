@@ -62,6 +62,11 @@ class Effect:
                                             or self.before.name_en != self.after.name_en)
 
     @property
+    def rekinds(self) -> bool:
+        """The event changed the unit's kind (a `rename` with `kind`)."""
+        return self.before is not None and self.before.kind != self.after.kind
+
+    @property
     def moves(self) -> bool:
         return self.before is not None and self.before.parent != self.after.parent
 
@@ -208,27 +213,3 @@ def context(db: QueryDB, event_ids: Iterable[str],
     horizon = db.execute(f"select value from {P}meta where key = 'horizon'").fetchone()
     return {"title": title_row[0] if title_row else None, "events": events, "units": names,
             "people": who, "sources": sources, "horizon": horizon[0] if horizon else None}
-
-
-def unknown_unit_message(db: QueryDB, word: str) -> str:
-    """`unknown unit 'x'`, with a "did you mean" hint from unit ids and names."""
-    import difflib
-
-    ids = [r[0] for r in db.execute(f"select unit from {P}lives").fetchall()]
-    close = difflib.get_close_matches(word, ids, n=1, cutoff=0.6)
-    if close:
-        return f"unknown unit '{word}' (did you mean '{close[0]}'?)"
-    by_name: dict[str, str] = {}
-    for unit, name, name_en in db.execute(
-            f"select unit, name, name_en from {P}versions order by valid_from").fetchall():
-        for n in (name, name_en):
-            if n:
-                by_name.setdefault(n.casefold(), unit)
-    key = word.casefold()
-    match = by_name.get(key)
-    if match is None:
-        near = difflib.get_close_matches(key, list(by_name), n=1, cutoff=0.6)
-        match = by_name[near[0]] if near else None
-    if match is not None:
-        return f"unknown unit '{word}' (did you mean '{match}'? units are named by id)"
-    return f"unknown unit '{word}'"

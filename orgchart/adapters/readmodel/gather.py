@@ -31,12 +31,21 @@ def chart_sources(db: QueryDB, upto: date,
 
 
 def links_between(db: QueryDB, start: date, end: date) -> list[dict[str, Any]]:
-    """Split and merge links with effective days in (min, max] of the two dates."""
+    """Split, merge and transfer links with effective days in (min, max] of the two dates
+    (a transfer's with `what`, the function that moved)."""
+    from orgchart.adapters.readmodel.explain import event_details
+
     lo, hi = sorted((start, end))
-    return [dict(r) for r in named(db.execute(
+    found = [dict(r) for r in named(db.execute(
         f"select source, target, how, event, date from {P}links "
         f"where day > ? and day <= ? order by day, source, target",
         [lo.isoformat(), hi.isoformat()])).fetchall()]
+    moved = [k for k in found if k["how"] == "transfer"]
+    if moved:
+        events = event_details(db, [k["event"] for k in moved])
+        for k in moved:
+            k["what"] = events[k["event"]]["what"]
+    return found
 
 
 def lives(db: QueryDB, units: Collection[str]) -> dict[str, dict[str, Any]]:

@@ -40,8 +40,9 @@ _SPANS = {"versions": VERSION, "transient": TRANSIENT, "lives": LIFE, "tenures":
 def apply_events(db: sqlite_utils.Database, after: int, new: Sequence[Fact],
                  people: Mapping[str, Mapping[str, str]],
                  sources: Mapping[str, Mapping[str, str]], title: str | None,
-                 version: int, horizon: str | None = None) -> bool:
-    """Apply the log entries `after`+1 .. `version` (their events `new`) in one transaction.
+                 version: int, horizon: str | None = None, head: str | None = None) -> bool:
+    """Apply the log entries `after`+1 .. `version` (their events `new`) in one transaction;
+    `head`: the chain hash of entry `version`, `horizon`: the data's horizon if it moved.
 
     Returns False (and writes nothing) if the tables are no longer at
     position `after` (another process caught them up first).
@@ -71,6 +72,8 @@ def apply_events(db: sqlite_utils.Database, after: int, new: Sequence[Fact],
         if horizon is not None:
             db.table(P + "meta").upsert({"key": "horizon", "value": horizon}, pk="key")
         db.table(P + "meta").upsert({"key": "position", "value": str(version)}, pk="key")
+        if head is not None:
+            tables.set_chain_head(db, head)
         db.conn.commit()
     except BaseException:
         db.conn.rollback()

@@ -11,7 +11,7 @@ from orgchart.adapters.readmodel.damage import stored_json
 from orgchart.adapters.readmodel.intervals import COUNTS, TENURE, VERSION, alive_on, alive_rows
 from orgchart.adapters.readmodel.tables import P
 from orgchart.domain.errors import OrgchartError, UnknownUnit
-from orgchart.domain.hints import did_you_mean
+from orgchart.domain.hints import unit_hint
 
 Unit = dict[str, Any]
 
@@ -129,15 +129,14 @@ def chart(db: QueryDB, day: date, root: str | None = None,
 
 def unit_absence(db: QueryDB, unit: str, day: date) -> str:
     """Why `unit` is not in the chart on `day`, as one sentence."""
-    row = db.execute(f"select began, began_day, ended, ended_day from {P}lives where unit = ?",
+    row = db.execute(f"select began, began_day, ended, ended_how from {P}lives where unit = ?",
                      [unit]).fetchone()
     if row is None:
-        known = [r[0] for r in db.execute(f"select unit from {P}lives").fetchall()]
-        return f"unknown unit '{unit}'{did_you_mean(unit, known)}"
-    began, began_day, ended, _ended_day = row
+        return unknown_unit_message(db, unit)
+    began, began_day, ended, ended_how = row
     if began_day > day.isoformat():
         return f"unit '{unit}' does not exist on {day} (it begins on {began})"
-    return f"unit '{unit}' does not exist on {day} (it ended on {ended})"
+    return f"unit '{unit}' does not exist on {day} (it ended on {ended}, {ended_how})"
 
 
 def log_rows(db: QueryDB, start: date | None = None, end: date | None = None,
@@ -167,6 +166,40 @@ def log_rows(db: QueryDB, start: date | None = None, end: date | None = None,
                "sources": stored_json(sources, f"event '{eid}'"), "note": note,
                **stored_json(body, f"event '{eid}'"),
                "retracted_by": rby, "retracted_on": rday}
+
+
+def event_days(db: QueryDB, start: date | None = None, end: date | None = None
+               ) -> list[str]:
+    """The distinct first days (ISO) of the events that count, in order, from `start` to
+    `end`: the dates of a timeline, without reading the events themselves."""
+    where = [COUNTS, "e.day is not null"]
+    params: list[str] = []
+    if start is not None:
+        where.append("e.day >= ?")
+        params.append(start.isoformat())
+    if end is not None:
+        where.append("e.day <= ?")
+        params.append(end.isoformat())
+    sql = (f"select distinct e.day from {P}events e where {' and '.join(where)} "
+           "order by e.day")
+    return [str(d) for (d,) in db.execute(sql, params).fetchall()]
+
+
+def events_by_id(db: QueryDB, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The events with these ids (as `log_rows` gives them), by id."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    sql = (f"select e.id, e.type, e.date, e.recorded, e.sources, e.note, e.body, "
+           f"e.retracted_by, e.retracted_day from {P}events e "
+           f"where e.id in ({', '.join('?' * len(wanted))})")
+    out: dict[str, dict[str, Any]] = {}
+    for eid, typ, d, recorded, sources, note, body, rby, rday in db.execute(sql, wanted):
+        out[eid] = {"id": eid, "type": typ, "date": d, "recorded": recorded,
+                    "sources": stored_json(sources, f"event '{eid}'"), "note": note,
+                    **stored_json(body, f"event '{eid}'"),
+                    "retracted_by": rby, "retracted_on": rday}
+    return out
 
 
 def people_table(db: QueryDB) -> dict[str, dict[str, Any]]:
@@ -213,3 +246,18 @@ def names_of(db: QueryDB, units: Sequence[str],
 def named_since(db: QueryDB, day: str, units: Sequence[str]) -> dict[str, str]:
     """For the units renamed by `day`: the date text their name of that day began."""
     return {u: ns[-1]["from"] for u, ns in names_of(db, units, day).items() if len(ns) > 1}
+
+
+def unknown_unit_message(db: QueryDB, word: str) -> str:
+    """`unknown unit 'x'`, with a "did you mean" hint from unit ids and names."""
+    return f"unknown unit '{word}'{unit_hint(word, *unit_words(db))}"
+
+
+def unit_words(db: QueryDB) -> tuple[list[str], list[tuple[str, str]]]:
+    """Every unit id, and every (name, unit id) pair, the earliest first: what a "did
+    you mean" for a unit looks among."""
+    ids = [r[0] for r in db.execute(f"select unit from {P}lives").fetchall()]
+    names = [(n, unit) for unit, name, name_en in db.execute(
+        f"select unit, name, name_en from {P}versions order by valid_from").fetchall()
+        for n in (name, name_en) if n]
+    return ids, names

@@ -130,6 +130,18 @@ class StoredState:
         return {r["id"] for r in _rows_for(self.db, f"select id from {P}{section} where id in ",
                                            among)}
 
+    def unit_life(self, unit: str) -> UnitLife | None:
+        """When the unit began and ended, if it is recorded."""
+        rows = named(self.db.execute(f"select rowid, * from {P}lives where unit = ?",
+                                     [unit])).fetchall()
+        return _life(rows[0]) if rows else None
+
+    def unit_words(self) -> tuple[list[str], list[tuple[str, str]]]:
+        """What a "did you mean" for a unit looks among (`queries.unit_words`)."""
+        from orgchart.adapters.readmodel.queries import unit_words
+
+        return unit_words(self.db)
+
     def all_facts(self) -> list[Fact]:
         return facts_from_tables(self.db)
 

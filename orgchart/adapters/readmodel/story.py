@@ -8,7 +8,8 @@ made it and that event's sources:
 
 - `began`: how (establish, split, merge), `from` (the units it came out of),
   name, name_en, kind, parent;
-- `renamed`: before/after (name) and before_en/after_en;
+- `renamed`: before/after (name) and before_en/after_en, and before_kind/after_kind
+  when the kind changed (a `rename` with `kind`; the names may then be equal);
 - `moved`: before/after (parent ids; null is a root);
 - `leader`: role, person, title, `until` (end of the tenure, or null) and
   `ended_by` (the event that ended it);
@@ -16,6 +17,9 @@ made it and that event's sources:
   the unit end tenures too, and are in the leader's `until`);
 - `spun_off`: `into` (a split with `keep: true`: the unit continues);
 - `absorbed`: `from` (units merged into this one);
+- `transferred`: a function moved between this unit and another (both continue):
+  `from`, `to` (unit ids), `responsibility` (the event's `what`), `function` (its
+  optional id) and `units` (the children of `from` that went with it);
 - `ended`: how (split, merge, dissolve), `into` (parts or merge target),
   `children_to` (dissolve).
 
@@ -25,7 +29,9 @@ text the name began), so that every period is shown under the name of the day.
 A lineage is a graph: `nodes` (the unit, its ancestors and its descendants,
 each with `generation`: negative for ancestors, 0 for the unit, positive for
 descendants, by the fewest links, and its `names` as in a history) and `edges`
-(source, target, how, event, date, sources), so it can be drawn left to right.
+(source, target, how, event, date, sources, and `what` for a transfer), so it can
+be drawn left to right. Transfers ("functions from A") are followed from the unit
+itself only, one link: a function moving does not make the other unit's family this unit's.
 """
 
 from __future__ import annotations
@@ -39,16 +45,15 @@ from orgchart.adapters.readmodel.explain import (
     Effect,
     event_details,
     unit_effects,
-    unknown_unit_message,
 )
-from orgchart.adapters.readmodel.queries import names_of
+from orgchart.adapters.readmodel.queries import names_of, unknown_unit_message
 from orgchart.adapters.readmodel.tables import P
 from orgchart.domain.errors import UnknownUnit
 
 Entry = dict[str, Any]
 
-_SUB = {"began": 0, "renamed": 1, "moved": 1, "absorbed": 2, "spun_off": 2, "leader": 3,
-        "stepped_down": 3, "ended": 9}
+_SUB = {"began": 0, "renamed": 1, "moved": 1, "absorbed": 2, "spun_off": 2, "transferred": 2,
+        "leader": 3, "stepped_down": 3, "ended": 9}
 
 
 def need_unit(db: QueryDB, unit: str) -> dict[str, Any]:
@@ -105,9 +110,11 @@ def history(db: QueryDB, unit: str) -> dict[str, Any]:
     for e in mine:
         if e.before is None:
             continue
-        if e.renames:
+        if e.renames or e.rekinds:
+            kinds = {"before_kind": e.before.kind, "after_kind": e.after.kind} \
+                if e.rekinds else {}
             add(e.event, "renamed", before=e.before.name, after=e.after.name,
-                before_en=e.before.name_en, after_en=e.after.name_en)
+                before_en=e.before.name_en, after_en=e.after.name_en, **kinds)
         if e.moves:
             add(e.event, "moved", before=e.before.parent, after=e.after.parent, how=e.type)
     for event in dict.fromkeys(k["event"] for k in links if k["target"] == unit
@@ -118,6 +125,10 @@ def history(db: QueryDB, unit: str) -> dict[str, Any]:
                                and k["how"] == "split" and k["event"] != life["ended_event"]):
         add(event, "spun_off", into=[k["target"] for k in links
                                      if k["event"] == event and k["source"] == unit])
+    for event in dict.fromkeys(k["event"] for k in links if k["how"] == "transfer"):
+        ev = events[event]
+        add(event, "transferred", **{"from": ev["from_unit"], "to": ev["to_unit"]},
+            responsibility=ev["what"], function=ev.get("function"), units=ev.get("units") or [])
     for role, person, title, start_, start_event, end, end_event in tenures:
         add(start_event, "leader", role=role, person=person, title=title, since=start_,
             until=end, ended_by=end_event)
@@ -161,8 +172,13 @@ def _walk(start: str, step: Callable[[str], list[dict[str, Any]]],
 def lineage(db: QueryDB, unit: str) -> dict[str, Any]:
     """`unit`, its ancestors and descendants through splits and merges (any generations)."""
     need_unit(db, unit)
-    ancestors, up_links = _walk(unit, lambda u: _links(db, "target = ?", [u]), "source")
-    descendants, down_links = _walk(unit, lambda u: _links(db, "source = ?", [u]), "target")
+
+    def linked(where: str, u: str) -> list[dict[str, Any]]:
+        # a transfer moves a function, not the unit: followed from `unit` itself only
+        return [k for k in _links(db, where, [u]) if k["how"] != "transfer" or u == unit]
+
+    ancestors, up_links = _walk(unit, lambda u: linked("target = ?", u), "source")
+    descendants, down_links = _walk(unit, lambda u: linked("source = ?", u), "target")
     generation = {u: -n for u, n in ancestors.items()}
     for u, n in descendants.items():
         generation.setdefault(u, n)  # in a cycle (a spin-off merged back) ancestry wins
@@ -191,4 +207,6 @@ def lineage(db: QueryDB, unit: str) -> dict[str, Any]:
     return {"unit": unit, "nodes": nodes,
             "edges": [{"source": k["source"], "target": k["target"], "how": k["how"],
                        "event": k["event"], "date": k["date"],
-                       "sources": events[k["event"]]["sources"]} for k in edges]}
+                       "sources": events[k["event"]]["sources"],
+                       **({"what": events[k["event"]]["what"]} if k["how"] == "transfer"
+                          else {})} for k in edges]}

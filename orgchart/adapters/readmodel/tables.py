@@ -1,7 +1,9 @@
 """Query tables (sqlite-utils) built from the event log and a timeline replay.
 
 Everything here can be rebuilt from the log: `write_all()` replaces every
-table from the facts; `position` records the stream version they reflect.
+table from the facts; `position` records the stream version they reflect and
+`head` the chain hash of the log entry at that position, so that a log which
+no longer extends what the tables were built from is noticed (`chain_head`).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def open_db(path: str) -> sqlite_utils.Database:
 
 #: Bumped whenever what the tables hold or how it is encoded changes: tables of
 #: another layout read as absent, so the next command rebuilds them from the log.
-LAYOUT = "7"
+LAYOUT = "8"
 
 #: Each table's columns (the first of `PK` is its primary key) and indexes.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -146,15 +148,43 @@ def _create_indexes(db: sqlite_utils.Database) -> None:
 
 def position(db: QueryDB) -> int:
     """The log position the tables reflect (-1: no tables yet, or of an older layout)."""
+    return built_from(db)[0]
+
+
+def built_from(db: QueryDB) -> tuple[int, str | None]:
+    """The log position the tables reflect (-1: no tables yet, or of an older layout) and
+    the chain hash of the log entry there (None: not recorded yet), read together."""
     exists = db.execute("select 1 from sqlite_master where type = 'table' and name = ?",
                         [P + "meta"]).fetchone()
     if not exists:
-        return -1
+        return -1, None
     rows = dict(db.execute(f"select key, value from {P}meta "
-                           f"where key in ('position', 'layout')").fetchall())
+                           f"where key in ('position', 'layout', 'head')").fetchall())
     if rows.get("layout") != LAYOUT or rows.get("position") is None:
-        return -1
-    return int(rows["position"])
+        return -1, None
+    return int(rows["position"]), rows.get("head")
+
+
+def chain_head(db: QueryDB) -> str | None:
+    """The chain hash of the log entry at `position` (None: not recorded yet)."""
+    return meta(db, "head")
+
+
+def fill_chain_head(db: sqlite_utils.Database, have: int, head: str) -> None:
+    """Record `head` for tables written without one, unless they have moved on since."""
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        if built_from(db) == (have, None):
+            set_chain_head(db, head)
+        db.conn.commit()
+    except BaseException:
+        db.conn.rollback()
+        raise
+
+
+def set_chain_head(db: sqlite_utils.Database, head: str) -> None:
+    """Record the chain hash of the log entry at `position` (in the caller's transaction)."""
+    db.conn.execute(f"insert or replace into {P}meta (key, value) values ('head', ?)", [head])
 
 
 def meta(db: QueryDB, key: str) -> str | None:
@@ -223,7 +253,7 @@ def timeline_rows(tl: Timeline) -> dict[str, list[Row]]:
 def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
               people: Mapping[str, Mapping[str, str]], sources: Mapping[str, Mapping[str, str]],
               title: str | None, version: int, force: bool = False,
-              horizon: str | None = None) -> bool:
+              horizon: str | None = None, head: str | None = None) -> bool:
     """Replace every query table with the given history, in one transaction.
 
     Unless `force`, tables already at `version` or newer (another process got
@@ -250,6 +280,8 @@ def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
                                 for k, v in sources.items()])
         insert_rows(db, "meta", [("position", str(version)), ("title", title), ("layout", LAYOUT),
                                  *([("horizon", horizon)] if horizon is not None else [])])
+        if head is not None:  # else the next catch-up reads it from the log
+            set_chain_head(db, head)
         _create_indexes(db)
         db.conn.commit()
     except BaseException:

@@ -1,0 +1,423 @@
+"""The compact chart layout: the tree edges of a chart's DOT so that it comes out about as
+wide as tall.
+
+Graphviz `dot` puts every level of a tree on one row, so a unit with 25 children draws
+as a strip many times wider than tall. Here a unit's leaf children are stacked in
+columns inside one box under it (one edge from the unit to the box), and when a unit's
+children (the box and the subtrees of the children that have children of their own) are
+wider than a target width they wrap into rows, each row below the deepest part of the
+one before (invisible edges that only set ranks). The target width and the shape of the
+boxes are chosen by laying the chart out on paper first, with box sizes estimated from
+the node labels, and keeping the plan whose whole picture is closest to `ASPECT`.
+
+Pure functions from the node lines `graph.chart_dot` wrote to more DOT lines; nothing
+here changes a node or its label.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+#: Graph attributes of the compact layout (the wide one has its own).
+SPACING = "ordering=out, newrank=true, nodesep=0.25, ranksep=0.35"
+GAP_X = 0.25 * 72  # nodesep in points
+GAP_Y = 0.35 * 72  # ranksep in points
+MARGIN = 8  # the box's margin around its units, in points
+PAD = 0.3 * 72  # the graph's pad (the same in both layouts), in points
+#: The box around a unit's leaf children: a pale panel with a solid edge (an ended unit
+#: is a grey box with a dashed edge, so the two never look alike).
+BOX = ("graph [style=\"rounded,filled\", fillcolor=\"#f3f6f9\", color=\"#d5dce3\", "
+       f"penwidth=1, label=\"\", margin={MARGIN}];")
+#: The picture's width over its height that the plan aims at (a landscape screen).
+ASPECT = 1.4
+#: Shapes tried for the boxes of leaf children (their own width over height); charts of
+#: more than `MANY` units try only the middle one (the shape matters less than the time).
+BOX_SHAPES = (0.6, 1.2, 2.4, 5.0)
+MANY = 200
+
+Kids = Mapping[str, Sequence[tuple[str, bool]]]
+
+
+# -- sizes from labels ----------------------------------------------------------------
+
+_LABEL = "label=<"
+_CELL = re.compile(r"<TD[^>]*>(.*?)</TD>", re.S)
+_SIZE = re.compile(r"POINT-SIZE=\"([\d.]+)\"")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _em(c: str) -> float:
+    """About how wide one character is, in em."""
+    if unicodedata.east_asian_width(c) in "WF":
+        return 1.0
+    if c in "il.,:;'|!() ":
+        return 0.3
+    if c.isupper() or c in "mw":
+        return 0.68
+    return 0.53
+
+
+class _Ems(dict[str, float]):
+    """Each character's width in em, worked out once."""
+
+    def __missing__(self, c: str) -> float:
+        self[c] = _em(c)
+        return self[c]
+
+
+_EMS = _Ems()
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """About how wide `text` is in points at `size` (wide East Asian characters are 1 em)."""
+    return sum(map(_EMS.__getitem__, text)) * size * (1.07 if bold else 1.0)
+
+
+_TABLE = re.compile(r"<TABLE[^>]*>")
+_ROOM = re.compile(r"(CELLSPACING|CELLPADDING|BORDER)=\"(\d+)\"")
+
+
+_BREAK = re.compile(r"<BR\s*/>")
+
+
+def _text(markup: str) -> str:
+    """The text of a piece of an HTML-like label."""
+    text = _TAG.sub("", markup)
+    return html.unescape(text) if "&" in text else text
+
+
+def label_size(label: str, default: float = 14.0) -> tuple[float, float]:
+    """About the (width, height) in points of an HTML-like label whose tables have one
+    column (a row that holds a table counts as that table's rows, each with the spacing,
+    padding and border of its table)."""
+    width = height = 0.0
+    around = [0.0]  # the room each row of the innermost open table takes around its text
+    for piece in label.split("<TR>")[1:]:
+        row, closed, after = piece.partition("</TR>")
+        for table in _TABLE.findall(row) if "<TABLE" in row else ():
+            room = dict.fromkeys(("CELLSPACING", "CELLPADDING", "BORDER"), 0)
+            room.update((k, int(v)) for k, v in _ROOM.findall(table))
+            around.append(2.0 * (room["CELLSPACING"] + room["CELLPADDING"] + room["BORDER"]))
+        if not closed:
+            continue  # a row that holds a table: its rows are counted
+        row_w = row_h = 0.0
+        for cell in _CELL.findall(row):
+            size = max(map(float, _SIZE.findall(cell)), default=default)
+            lines = [_text(line) for line in
+                     (_BREAK.split(cell) if "<BR" in cell else (cell,))]
+            row_w += max(text_width(t, size, "<B>" in cell) for t in lines) + 8
+            row_h = max(row_h, len(lines) * size * 1.25 + 2 + around[-1])
+        width, height = max(width, row_w), height + row_h
+        if len(around) > 1 and "</TABLE>" in after:
+            around.pop()  # the inner table ends after this row
+    return width, height
+
+
+def node_size(line: str) -> tuple[float, float]:
+    """About the (width, height) in points of the node a DOT node line draws."""
+    at = line.find(_LABEL)
+    w, h = label_size(line[at:], 11.0) if at >= 0 else (40.0, 14.0)
+    return max(54.0, w + 20.0), max(36.0, h + 10.0)
+
+
+# -- planning -------------------------------------------------------------------------
+
+
+@dataclass
+class Part:
+    """A stack of leaf children (`columns`) or one child with its subtree (`unit`), with its
+    estimated extent: `w`, `h` in points, `ranks` deep, its nodes on its first rank
+    (`tops`) and one node on its last rank (`bottom`)."""
+
+    w: float
+    h: float
+    ranks: int
+    tops: list[str]
+    bottom: str
+    columns: list[list[str]] = field(default_factory=list)
+    unit: str | None = None
+
+
+@dataclass
+class Plan:
+    """Where every parent's children go: rows of parts, per parent ("" for the top)."""
+
+    rows: dict[str, list[list[Part]]]
+    w: float
+    h: float
+
+    @property
+    def wraps(self) -> int:
+        """How many rows of children there are beyond the first of each parent."""
+        return sum(len(r) - 1 for r in self.rows.values() if r)
+
+
+@dataclass
+class _Family:
+    """A parent's children in id order, its leaf children that have not ended (they go in
+    one stack) and the widest and tallest of those."""
+
+    children: list[tuple[str, bool]]
+    leaves: list[str]
+    cell: tuple[float, float]
+    in_stack: frozenset[str]
+
+
+def _families(order: Sequence[str], kids: Kids,
+              size: Mapping[str, tuple[float, float]]) -> dict[str, _Family]:
+    """The families of every parent, and of the top units ("")."""
+    out: dict[str, _Family] = {}
+    children = {c for cs in kids.values() for c, _ in cs}
+    for parent, mine in [("", [(u, False) for u in order if u not in children]),
+                         *((u, kids[u]) for u in order if u in kids)]:
+        ordered = sorted(mine)
+        leaves = [c for c, gone in ordered if c not in kids and not gone]
+        cell = (max((size[x][0] for x in leaves), default=0.0),
+                max((size[x][1] for x in leaves), default=0.0))
+        out[parent] = _Family(ordered, leaves, cell, frozenset(leaves))
+    return out
+
+
+def _stack(leaves: Sequence[str], cell: tuple[float, float],
+           size: Mapping[str, tuple[float, float]], width: float, shape: float,
+           boxed: bool) -> Part:
+    """Leaves in columns (column after column, in the given order): the number of columns
+    whose box is closest to `shape` (width over height) without being wider than `width`
+    (when one column is not already wider); `cell` is the widest and tallest leaf."""
+    n = len(leaves)
+    cell_w, cell_h = cell
+    pad = 2 * MARGIN if boxed else 0.0
+
+    def extent(cols: int) -> tuple[float, float]:
+        rows = math.ceil(n / cols)
+        return (cols * cell_w + GAP_X * (cols - 1) + pad,
+                rows * cell_h + GAP_Y * (rows - 1) + pad)
+
+    most = max(1, min(n, int((width - pad + GAP_X) // (cell_w + GAP_X))))
+    ideal = math.sqrt(shape * n * (cell_h + GAP_Y) / (cell_w + GAP_X))
+    tried = {max(1, min(most, c)) for c in (math.floor(ideal), math.ceil(ideal))}
+    cols = min(tried, key=lambda c: (abs(math.log(extent(c)[0] / extent(c)[1] / shape)), c))
+    rows = math.ceil(n / cols)
+    columns = [list(leaves[i:i + rows]) for i in range(0, n, rows)]
+    w = sum(max(size[x][0] for x in col) for col in columns) + GAP_X * (len(columns) - 1) + pad
+    return Part(w, extent(cols)[1], rows, [c[0] for c in columns], columns[0][-1],
+                columns=columns)
+
+
+def _wrap(parts: Sequence[Part], width: float) -> list[list[Part]]:
+    """Parts in rows left to right, a new row when the next part would pass `width`."""
+    rows: list[list[Part]] = []
+    used = 0.0
+    for p in parts:
+        if rows and used + GAP_X + p.w <= width:
+            rows[-1].append(p)
+            used += GAP_X + p.w
+        else:
+            rows.append([p])
+            used = p.w
+    return rows
+
+
+def _extent(rows: Sequence[Sequence[Part]]) -> tuple[float, float, int, str | None]:
+    """Width, height, ranks and lowest node of parts in rows."""
+    if not rows:
+        return 0.0, 0.0, 0, None
+    w = max(sum(p.w for p in row) + GAP_X * (len(row) - 1) for row in rows)
+    h = sum(max(p.h for p in row) for row in rows) + GAP_Y * (len(rows) - 1)
+    ranks = sum(max(p.ranks for p in row) for row in rows)
+    bottom = max(rows[-1], key=lambda p: p.ranks).bottom
+    return w, h, ranks, bottom
+
+
+def plan(order: Sequence[str], families: Mapping[str, _Family],
+         size: Mapping[str, tuple[float, float]], width: float, shape: float) -> Plan:
+    """Every parent's children as rows of parts no wider than `width` (when they can be),
+    boxes of leaves shaped like `shape`; `order` has every node, parents before children."""
+    parts: dict[str, Part] = {}
+    rows: dict[str, list[list[Part]]] = {}
+
+    def arrange(parent: str) -> list[list[Part]]:
+        """The children in id order; the leaves (not ended) together in one stack, where
+        the first of them is."""
+        fam = families[parent]
+        leaves = fam.leaves
+        got: list[Part] = []
+        for c, _ in fam.children:
+            if c in parts:
+                got.append(parts[c])
+            elif leaves and c == leaves[0]:
+                got.append(_stack(leaves, fam.cell, size, width, shape,
+                                  boxed=bool(parent) and len(leaves) > 1))
+            elif c not in fam.in_stack:  # an ended unit on its own, near where it went
+                w, h = size[c]
+                got.append(Part(w, h, 1, [c], c, unit=c))
+        rows = _wrap(got, width)
+        if len(rows) > 1 and leaves:  # the box on a row of its own, last, centred under
+            box = next(p for p in got if p.columns)  # the trunk (dot does not keep a box
+            rows = [*_wrap([p for p in got if p is not box], width), [box]]  # in its place
+        return rows  # in a row)
+
+    for unit in reversed(order):  # children before parents
+        if unit not in families:
+            continue
+        rows[unit] = arrange(unit)
+        w, h, ranks, bottom = _extent(rows[unit])
+        uw, uh = size[unit]
+        parts[unit] = Part(max(uw, w), uh + GAP_Y + h, 1 + ranks, [unit], bottom or unit,
+                           unit=unit)
+    rows[""] = arrange("")
+    w, h, _, _ = _extent(rows[""])
+    return Plan(rows, w, h)
+
+
+#: The estimated width over height that needs no wrapping to fix (the estimate misses by up
+#: to a quarter either way, and the chart must come out within 1:2.5 and 2.5:1).
+BAND = (0.9, 1.55)
+#: What a wrapped row costs, as a share of the picture's area (a row that need not wrap
+#: is easier to follow than one that does).
+WRAP_COST = 0.15
+
+
+def best_plan(order: Sequence[str], kids: Kids, size: Mapping[str, tuple[float, float]],
+              title: tuple[float, float]) -> Plan:
+    """Of the plans whose picture (with the title above it) is about as wide as `BAND`
+    allows, the smallest, where each wrapped row counts as `WRAP_COST` more area."""
+    area = sum((w + GAP_X) * (h + GAP_Y) for w, h in size.values())
+    widest = max((w for w, _ in size.values()), default=0.0)
+    best: tuple[tuple[float, float], Plan] | None = None
+    families = _families(order, kids, size)
+
+    def judge(p: Plan) -> float:
+        nonlocal best
+        w, h = max(p.w, title[0]) + 2 * PAD, p.h + title[1] + 2 * PAD
+        aspect = w / h
+        outside = max(0.0, math.log(BAND[0] / aspect), math.log(aspect / BAND[1]))
+        key = (round(outside, 2), w * h * (1 + WRAP_COST * p.wraps))
+        if best is None or key < best[0]:
+            best = (key, p)
+        return aspect
+
+    for shape in BOX_SHAPES if len(order) <= MANY else BOX_SHAPES[1:2]:
+        width = max(widest, math.sqrt(area * ASPECT))
+        for _ in range(6):  # towards ASPECT
+            aspect = judge(plan(order, families, size, width, shape))
+            if abs(math.log(aspect / ASPECT)) < 0.05:
+                break
+            width = max(widest, width * math.sqrt(ASPECT / aspect))
+        while aspect < BAND[1]:  # then wider while it stays in the band: fewer wraps
+            width *= 1.25
+            p = plan(order, families, size, width, shape)
+            aspect = judge(p)
+            if p.wraps == 0:
+                break
+    assert best is not None
+    return best[1]
+
+
+# -- DOT ------------------------------------------------------------------------------
+
+
+def tree(nodes: Mapping[str, str], kids: Kids, q: Mapping[str, str],
+         title: tuple[float, float]) -> list[str]:
+    """The tree edges (and the invisible ones that shape it) for the nodes `nodes` (id ->
+    node line), `kids` (parent -> (child, ended?)), `q` (each id as DOT text) and the
+    title's estimated size."""
+    if not nodes:
+        return []
+    size = {u: node_size(line) for u, line in nodes.items()}
+    order = _parents_first(nodes, kids)
+    chosen = best_plan(order, kids, size, title)
+    ended = {c for cs in kids.values() for c, gone in cs if gone}
+    out: list[str] = []
+    for parent in ["", *order]:
+        if parent in chosen.rows:
+            out.extend(_children(parent, chosen.rows[parent], q, ended))
+    return out
+
+
+def _children(parent: str, rows: Sequence[Sequence[Part]], q: Mapping[str, str],
+              ended: set[str]) -> list[str]:
+    """A parent's rows of children: the first row hangs from the parent, each later row
+    from a junction on a trunk that comes down from the parent beside the rows above
+    (at the rank of their lowest unit, set by an invisible edge)."""
+    out: list[str] = []
+    here = q[parent] if parent else ""
+    for k, row in enumerate(rows):
+        junction = _junction(q[parent], k + 1) if parent and k + 1 < len(rows) else None
+        if junction:
+            deepest = max(row, key=lambda p: p.ranks).bottom
+            out.append(f"  {junction} [shape=point, width=0.04, height=0.04, "
+                       f"color=\"#8b98a5\", id=\"junction-{junction[2:]}, "
+                       f"class=\"oc-junction\"];")
+            out.append(f"  {q[deepest]} -> {junction} [style=invis, minlen=0, weight=0];")
+        edges = [line for part in row for line in _part(here, part, q, ended)]
+        trunk = [f"  {here} -> {junction};"] if junction else []
+        middle = len(row) // 2  # the trunk leaves between the row's middle parts
+        cut = sum(len(_part(here, part, q, ended)) for part in row[:middle])
+        out.extend(edges[:cut] + trunk + edges[cut:])
+        if not parent and k + 1 < len(rows):  # the top rows: only ranks
+            deepest = max(row, key=lambda p: p.ranks).bottom
+            out.extend(f"  {q[deepest]} -> {q[p.tops[0]]} [style=invis, weight=0];"
+                       for p in rows[k + 1])
+        here = junction or here
+    return out
+
+
+def _junction(quoted_parent: str, row: int) -> str:
+    """The DOT name of the junction above a parent's `row` (no unit id starts with `~`)."""
+    return f"\"~{quoted_parent[1:-1]}~{row}\""
+
+
+def _parents_first(nodes: Iterable[str], kids: Kids) -> list[str]:
+    """Every node, each parent before its children (depth first from the top nodes)."""
+    children = {c for cs in kids.values() for c, _ in cs}
+    out: list[str] = []
+    stack = [u for u in reversed(list(nodes)) if u not in children]
+    while stack:
+        unit = stack.pop()
+        out.append(unit)
+        stack.extend(c for c, _ in sorted(kids.get(unit, ()), reverse=True))
+    return out
+
+
+def _edge(tail: str, head: str, dashed: bool, extra: str = "") -> str:
+    """A tree edge between two DOT names (dashed to an ended unit)."""
+    attrs = [*(["style=dashed", "color=\"#b3b9bf\""] if dashed else []), *filter(None, [extra])]
+    return f"  {tail} -> {head}{' [' + ', '.join(attrs) + ']' if attrs else ''};"
+
+
+def _part(here: str, part: Part, q: Mapping[str, str], ended: set[str]) -> list[str]:
+    """The lines of one part hanging from `here` (the parent's or a junction's DOT name;
+    empty for the top units)."""
+    if part.unit is not None:
+        return [_edge(here, q[part.unit], part.unit in ended)] if here else []
+    leaves = [x for col in part.columns for x in col]
+    if len(leaves) == 1:
+        return [_edge(here, q[leaves[0]], leaves[0] in ended)] if here else []
+    out: list[str] = []
+    parent = bool(here)
+    indent = "    " if parent else "  "
+    name = _cluster(here) if parent else ""
+    if parent:
+        out += [f"  subgraph {name} {{", "    " + BOX]
+    out.append(indent + " ".join(f"{q[x]};" for x in leaves))
+    out.extend(f"{indent}{' -> '.join(q[x] for x in col)} [style=invis];"
+               for col in part.columns if len(col) > 1)
+    if len(part.columns) > 1:
+        out.append(f"{indent}{{ rank=same; {' -> '.join(q[c[0]] for c in part.columns)} "
+                   f"[style=invis]; }}")
+    if parent:
+        out.append("  }")
+        middle = part.columns[len(part.columns) // 2][0]
+        out.append(_edge(here, q[middle], False, f"lhead={name}"))
+    return out
+
+
+def _cluster(quoted_parent: str) -> str:
+    """`"cluster_<id>"` from the quoted id `"<id>"`."""
+    return "\"cluster_" + quoted_parent[1:]

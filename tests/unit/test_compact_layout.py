@@ -1,0 +1,148 @@
+"""The compact layout's DOT, read back: every unit hangs from its own parent exactly once
+(directly, through a box of leaves, or through the junctions of wrapped rows), ended units
+never sit in a box, the lineage arrows join drawn units and carry no label, and the box
+does not look like an ended unit."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from orgchart.presentation import compact, draw, graph
+
+EDGE = re.compile(r'^  ("[^"]*") -> ("[^"]*")(?: \[(.*)\])?;$')
+NAME = re.compile(r'"([^"]*)"')
+
+NAMES = ["Cabinet Office", "Department for Business, Energy and Industrial Strategy",
+         "HM Treasury", "Office of the Secretary of State for Wales", "研发中心", "Met Office",
+         "Medicines and Healthcare products Regulatory Agency", "搜推智能产品事业部"]
+
+
+def unit(uid: str, parent: str | None, name: str, leaders: int = 0) -> dict[str, Any]:
+    return {"id": uid, "name": name, "name_en": None, "kind": "department", "parent": parent,
+            "since": "2020", "leaders": [{"person": f"p{i}", "name": f"Person {i}",
+                                          "role": "head", "title": "Chief Executive",
+                                          "since": "2020"} for i in range(leaders)]}
+
+
+@st.composite
+def charts(draw: st.DrawFn) -> tuple[dict[str, Any], graph.Delta | None]:
+    """A forest of up to 80 units (parents drawn from the units before, so some have many
+    children), and maybe a delta with ended units under them and split/merge links."""
+    n = draw(st.integers(1, 80))
+    hubs = draw(st.integers(1, 6))
+    units = []
+    for i in range(n):
+        parent = None if i == 0 else draw(st.sampled_from(
+            [None, *[f"u{j}" for j in range(min(i, hubs))], f"u{i - 1}"]))
+        units.append(unit(f"u{i}", parent, draw(st.sampled_from(NAMES)),
+                          draw(st.integers(0, 2))))
+    chart = {"date": "2023-02-07", "known_at": None, "title": "T", "units": units}
+    if not draw(st.booleans()):
+        return chart, None
+    ended = [unit(f"x{i}", draw(st.sampled_from([None, *[u["id"] for u in units]])),
+                  draw(st.sampled_from(NAMES))) for i in range(draw(st.integers(1, 8)))]
+    ids = [u["id"] for u in units + ended]
+    links = [{"source": draw(st.sampled_from(ids)), "target": draw(st.sampled_from(ids)),
+              "how": draw(st.sampled_from(["split", "merge"])), "date": "2023"}
+             for _ in range(draw(st.integers(0, 6)))]
+    delta: graph.Delta = {
+        "since": "2023-02-06", "reverse": False, "links": links, "lives": {},
+        "changes": [{"unit": x["id"], "change": "removed", "events": []} for x in ended],
+        "before": units + ended}
+    return chart, delta
+
+
+def read_tree(dot: str) -> tuple[dict[str, list[str]], dict[str, list[str]], list[str]]:
+    """(child -> the parents it hangs from, cluster -> its members, lineage edge lines)."""
+    clusters: dict[str, list[str]] = {}
+    inside: str | None = None
+    edges: list[tuple[str, str, str]] = []
+    arrows: list[str] = []
+    for line in dot.splitlines():
+        m = re.match(r'^  subgraph "cluster_([^"]*)" \{$', line)
+        if m:
+            inside = m.group(1)
+            clusters[inside] = []
+        elif line == "  }":
+            inside = None
+        elif inside is not None and not line.lstrip().startswith("graph ["):
+            clusters[inside].extend(x for x in NAME.findall(line) if x not in clusters[inside])
+        elif (e := EDGE.match(line)) and "style=invis" not in (e.group(3) or ""):
+            if "constraint=false" in (e.group(3) or ""):
+                arrows.append(line)
+            else:
+                edges.append((e.group(1)[1:-1], e.group(2)[1:-1], e.group(3) or ""))
+    into = {head: tail for tail, head, _ in edges if head.startswith("~")}
+
+    def owner(name: str) -> str:  # a junction belongs to the parent its trunk leaves
+        while name.startswith("~"):
+            name = into[name]
+        return name
+
+    parents: dict[str, list[str]] = {}
+    for tail, head, attrs in edges:
+        if head.startswith("~"):
+            continue
+        m = re.search(r'lhead="cluster_([^"]*)"', attrs)
+        for child in clusters[m.group(1)] if m else [head]:
+            parents.setdefault(child, []).append(owner(tail))
+    return parents, clusters, arrows
+
+
+@settings(max_examples=150, deadline=None)
+@given(charts())
+def test_every_unit_hangs_from_its_parent_once(case: tuple[dict[str, Any],
+                                                           graph.Delta | None]) -> None:
+    chart, delta = case
+    dot = graph.chart_dot(chart, delta)
+    parents, clusters, arrows = read_tree(dot)
+    ended = {x["id"] for x in delta["before"]} - {u["id"] for u in chart["units"]} \
+        if delta else set()
+    drawn = {u["id"]: u["parent"] for u in chart["units"]}
+    for x in delta["before"] if delta else []:  # the ended units under drawn ones
+        if x["id"] in ended and (x["parent"] in drawn or x["parent"] is None):
+            drawn[x["id"]] = x["parent"]
+    want = {u: [p] for u, p in drawn.items() if p in drawn}
+    assert parents == want
+    boxed = [m for members in clusters.values() for m in members]
+    assert len(boxed) == len(set(boxed))  # no unit in two boxes
+    assert not set(boxed) & ended  # an ended unit is never boxed
+    assert all(len(m) > 1 for m in clusters.values())  # a box holds several units
+    for line in arrows:
+        assert "label" not in line
+        tail, head = (x[1:-1] for x in EDGE.match(line).groups()[:2])  # type: ignore[union-attr]
+        assert tail in drawn and head in drawn
+    wide_arrows = [re.sub(r", fontsize=9, .*label=<[^>]*>", f", {draw.OVERLAY}", line)
+                   for line in graph.chart_dot(chart, delta, layout="wide").splitlines()
+                   if "constraint=false" in line]
+    assert arrows == wide_arrows  # the wide layout's arrows, without labels, drawn over
+
+
+def test_box_does_not_look_like_an_ended_unit() -> None:
+    ended = graph.STYLES["removed"]
+    assert "dashed" not in compact.BOX
+    assert f'"{ended["fill"]}"' not in compact.BOX and f'"{ended["line"]}"' not in compact.BOX
+    assert 'STYLE="dashed"' in graph._legend("2026-03-31", False)  # the legend's "ended"
+
+
+def test_unknown_layout_is_refused() -> None:
+    chart = {"date": "2023", "known_at": None, "units": [unit("a", None, "A")]}
+    try:
+        graph.chart_dot(chart, layout="tall")
+    except ValueError as e:
+        assert "compact, wide" in str(e)
+    else:
+        raise AssertionError("a layout that does not exist was accepted")
+
+
+def test_label_size_reads_rows_and_font_sizes() -> None:
+    one = compact.label_size('<TABLE><TR><TD><FONT POINT-SIZE="12"><B>Met Office</B></FONT>'
+                             '</TD></TR></TABLE>')
+    two = compact.label_size('<TABLE><TR><TD><FONT POINT-SIZE="12"><B>Met Office</B></FONT>'
+                             '</TD></TR><TR><TD><FONT POINT-SIZE="9">x</FONT></TD></TR></TABLE>')
+    assert two[0] == one[0] and two[1] > one[1]
+    assert compact.text_width("研发中心", 10) > compact.text_width("Met", 10)
