@@ -102,7 +102,6 @@ def write_timeline(page: PageSource, out: BinaryIO, drawer: Drawer | None = None
     Graphviz through `orgchart.presentation.draw`); a step it cannot draw shows
     its changes as text, and `warn` is told in one line.
     """
-    from orgchart.presentation import graph
 
     draw_svg = drawer or _graphviz
     last: tuple[Mapping[str, Any], _Names] | None = None
@@ -112,18 +111,23 @@ def write_timeline(page: PageSource, out: BinaryIO, drawer: Drawer | None = None
             writer.add(step_view(s, names, page.sources, draw_svg, warn))
             last = s.chart, names
         assert last is not None, "a page has at least one step"
-        chart, names = last
-        title = graph.chart_title(chart, chart["units"])
-        if page.root is not None:
-            root_name = names.unit(page.root, "after")
-            title = f"{title} — {root_name}" if chart.get("title") else root_name
-        writer.finish(out, title, page.root, page.known_at)
+        writer.finish(out, _page_title(*last, page.root), page.root, page.known_at)
+
+
+def _page_title(chart: Mapping[str, Any], names: _Names, root: str | None) -> str:
+    """The page's title: the last step's chart title, and the `--root` unit's name."""
+    from orgchart.presentation import graph
+
+    title = graph.chart_title(chart, chart["units"])
+    if root is None:
+        return title
+    root_name = names.unit(root, "after")
+    return f"{title} — {root_name}" if chart.get("title") else root_name
 
 
 def timeline_data(page: PageSource, drawer: Drawer | None = None) -> dict[str, Any]:
     """Everything the page shows, as plain data, all steps at once (for tests and small
     histories; the command writes the page with `write_timeline`)."""
-    from orgchart.presentation import graph
 
     draw_svg = drawer or _graphviz
     steps: list[dict[str, Any]] = []
@@ -133,12 +137,7 @@ def timeline_data(page: PageSource, drawer: Drawer | None = None) -> dict[str, A
         steps.append(step_view(s, names, page.sources, draw_svg, None))
         last = s.chart, names
     assert last is not None, "a page has at least one step"
-    chart, names = last
-    title = graph.chart_title(chart, chart["units"])
-    if page.root is not None:
-        root_name = names.unit(page.root, "after")
-        title = f"{title} — {root_name}" if chart.get("title") else root_name
-    return {"title": title, "root": page.root, "known_at": page.known_at,
+    return {"title": _page_title(*last, page.root), "root": page.root, "known_at": page.known_at,
             "from": steps[0]["date"], "to": steps[-1]["date"],
             "publishers": _publishers(steps), "steps": steps}
 

@@ -333,7 +333,8 @@ def test_retracting_what_later_events_need_is_rejected_and_blames_the_retraction
 def test_a_stored_event_broken_by_new_ones_blames_the_last_new_event_before_it() -> None:
     stored = facts_of(with_ids(BASE))
     early = to_fact(ev("dissolve", "2019", id="d0", unit="g"), 99)  # g does not exist yet
-    assert check_append(stored, [early]) == Breach(early, "unit 'g' does not exist on 2019")
+    assert check_append(stored, [early]) == Breach(early, "unit 'g' does not exist on 2019",
+                                                   missing_unit="g")
     # a11 dissolved in 2020-03 breaks the stored rename of 2024; of the two new events
     # before it, the later one in effective order is named (it came last in the story)
     stored = facts_of(with_ids([*BASE, ev("rename", "2024", unit="a11", name="late")], "s"))

@@ -64,9 +64,9 @@ def test_names_kinds_and_english_names(tmp_path: Path) -> None:
     s = snap(tmp_path, "id,name,name_en,kind,parent\na,New A,A-en,group,\n"
                        "b,Name b,,department,a\n")
     step = plan_step(s, before, DAY)
-    assert events(step) == [{"type": "rename", "unit": "a", "name": "New A"}]
+    assert events(step) == [{"type": "rename", "unit": "a", "name": "New A"},
+                            {"type": "rename", "unit": "b", "kind": "department"}]
     assert any("b (" in n and "no English name" in n for n in step.notes)
-    assert any("kind 'department' in the snapshot but 'team'" in n for n in step.notes)
 
 
 def test_heads_appointed_replaced_and_vacated(tmp_path: Path) -> None:

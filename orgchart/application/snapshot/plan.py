@@ -10,7 +10,7 @@ returns the events, all dated `day`, that make the chart equal the snapshot:
   moved to new units; new units that appeared under its parent on the same
   date count as parts too) and `merge` (vanished units whose children moved
   to one new unit). Many-to-many changes stay plain events, with a note.
-* names: `rename` (name, and English name when the snapshot has the column).
+* names: `rename` (name, and English name and kind when the snapshot has the column).
 * leaders: `appoint` and `step_down` for the roles the snapshot describes.
 
 The structural events are ordered by a small scheduler over a model of the
@@ -403,12 +403,17 @@ class _Ctx:
                     self.notes.append(f"{u} ({a.at}) has no English name in the snapshot but "
                                       f"'{b.name_en}' in the history: no event removes a name, "
                                       f"so it stays")
+            kind = None
             if self.snap.has_kind and a.kind != b.kind:
-                self.notes.append(f"{u} ({a.at}) is of kind '{a.kind or ''}' in the snapshot but "
-                                  f"'{b.kind or ''}' in the history: no event changes a unit's "
-                                  f"kind, so it stays")
-            if name is not None or name_en is not None:
-                out.append(Planned(self.event("rename", unit=u, name=name, name_en=name_en)))
+                if a.kind:  # a rename may carry the unit's new kind
+                    kind = a.kind
+                else:
+                    self.notes.append(f"{u} ({a.at}) has no kind in the snapshot but "
+                                      f"'{b.kind}' in the history: no event removes a kind, "
+                                      f"so it stays")
+            if name is not None or name_en is not None or kind is not None:
+                out.append(Planned(self.event("rename", unit=u, name=name, name_en=name_en,
+                                              kind=kind)))
         return out
 
     def described(self, roles: Iterable[str]) -> list[str]:
@@ -714,7 +719,7 @@ def _check(ctx: _Ctx, planned: list[Planned]) -> str | None:
         b = ctx.before.get(uid)
         name_en = a.name_en if ctx.snap.has_name_en and a.name_en else (
             b.name_en if b is not None else None)
-        kind = b.kind if b is not None else (a.kind if ctx.snap.has_kind else None)
+        kind = a.kind if ctx.snap.has_kind and a.kind else (b.kind if b is not None else None)
         want[uid] = (a.name, name_en, kind, a.parent)
         described = set(ctx.described([*a.leaders, *(b.leaders if b else {})]))
         for role, held in (b.leaders if b else {}).items():
