@@ -145,12 +145,7 @@ def log_rows(db: QueryDB, start: date | None = None, end: date | None = None,
     only those that count in the knowledge state `db` sees."""
     where: list[str] = [COUNTS] if counted else []
     params: list[str] = []
-    if start is not None:
-        where.append("e.day >= ?")
-        params.append(start.isoformat())
-    if end is not None:
-        where.append("e.day <= ?")
-        params.append(end.isoformat())
+    _day_window(where, params, start, end)
     if unit is not None:
         where.append(f"e.seq in (select seq from {P}event_units where unit = ?)")
         params.append(unit)
@@ -168,18 +163,24 @@ def log_rows(db: QueryDB, start: date | None = None, end: date | None = None,
                "retracted_by": rby, "retracted_on": rday}
 
 
-def event_days(db: QueryDB, start: date | None = None, end: date | None = None
-               ) -> list[str]:
-    """The distinct first days (ISO) of the events that count, in order, from `start` to
-    `end`: the dates of a timeline, without reading the events themselves."""
-    where = [COUNTS, "e.day is not null"]
-    params: list[str] = []
+def _day_window(where: list[str], params: list[str], start: date | None,
+                end: date | None) -> None:
+    """Add `start <= e.day <= end` (either end open) to a query's conditions."""
     if start is not None:
         where.append("e.day >= ?")
         params.append(start.isoformat())
     if end is not None:
         where.append("e.day <= ?")
         params.append(end.isoformat())
+
+
+def event_days(db: QueryDB, start: date | None = None, end: date | None = None
+               ) -> list[str]:
+    """The distinct first days (ISO) of the events that count, in order, from `start` to
+    `end`: the dates of a timeline, without reading the events themselves."""
+    where = [COUNTS, "e.day is not null"]
+    params: list[str] = []
+    _day_window(where, params, start, end)
     sql = (f"select distinct e.day from {P}events e where {' and '.join(where)} "
            "order by e.day")
     return [str(d) for (d,) in db.execute(sql, params).fetchall()]
