@@ -65,6 +65,7 @@ class World:
     units: Units = field(default_factory=dict)
     roles: Roles = field(default_factory=dict)  # the running tenures
     used: set[str] = field(default_factory=set)  # every unit id ever begun
+    aliases: dict[str, str] = field(default_factory=dict)  # alias, lower-cased -> its unit
     # unit, valid_from, valid_to (days), name, name_en, kind, parent, event
     versions: list[dict[str, Any]] = field(default_factory=list)
     current: dict[str, dict[str, Any]] = field(default_factory=dict)  # unit -> its open version
@@ -197,17 +198,28 @@ def apply(world: World, e: Event) -> None:
 
     def new_id(unit: str) -> None:
         rule(unit not in world.used, f"unit id {unit} was used before")
+        rule(world.aliases.get(unit, unit) == unit, f"unit id {unit} is another unit's alias")
+
+    def aliases(unit: str) -> None:
+        """An alias is never another unit's id or alias, whatever their dates (any case)."""
+        for alias in e.get("aliases") or []:
+            key = alias.casefold()
+            rule(key == unit or key not in world.used, f"alias {alias} is another unit's id")
+            rule(world.aliases.get(key, unit) == unit, f"alias {alias} is another unit's alias")
+            world.aliases[key] = unit
 
     if t == "establish":
         new_id(e["unit"])
         if e.get("parent") is not None:
             alive(e["parent"])
         _begin(world, e, e.get("parent"), e, "establish")
+        aliases(e["unit"])
     elif t == "rename":
         alive(e["unit"])
         rule(any(e.get(f) is not None for f in ("name", "name_en", "kind")), "renames nothing")
         _change(world, e["unit"], e, **{f: e[f] for f in ("name", "name_en", "kind")
                                         if e.get(f) is not None})
+        aliases(e["unit"])
     elif t == "move":
         alive(e["unit"])
         if e["parent"] is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from orgchart.adapters.readmodel import browse, queries
+from orgchart.application.queries import resolve_root
 from orgchart.application.service import OrgChartService
 from orgchart.domain.dates import EffDate
 from orgchart.domain.errors import OrgchartError, UnknownUnit
@@ -31,6 +32,7 @@ def children(svc: OrgChartService, day: EffDate, unit: str | None = None,
     """The units directly under `unit` on `day` (the top-level units when None), each shaped
     like a unit of `at --format json` plus `children`: how many units are under it."""
     with svc.view(known) as db:
+        unit = resolve_root(db, unit)
         if unit is not None and browse.unit_on(db, day.day, unit) is None:
             raise UnknownUnit(queries.unit_absence(db, unit, day.day))
         return {"date": str(day), "known_at": str(known) if known else None, "unit": unit,
@@ -41,6 +43,7 @@ def parents(svc: OrgChartService, day: EffDate, unit: str,
             known: EffDate | None = None) -> dict[str, Any]:
     """The ids above `unit` on `day`, from its top-level unit down to its parent."""
     with svc.view(known) as db:
+        unit = queries.resolve_unit(db, unit)
         chain = browse.parents_on(db, day.day, unit)
         if chain is None:
             raise UnknownUnit(queries.unit_absence(db, unit, day.day))

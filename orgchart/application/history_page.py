@@ -36,6 +36,7 @@ from orgchart.application.queries import (
     chart_or_nothing,
     drawing_on,
     need_unit,
+    resolve_root,
 )
 from orgchart.application.storage import Storage
 from orgchart.domain.dates import EffDate
@@ -80,6 +81,7 @@ def history_page(storage: Storage, start: EffDate | None = None, end: EffDate | 
     if start is not None and end is not None and start.day > end.day:
         raise OrgchartError(f"--from {start} is after --to {end}")
     with storage.query_db() as latest:
+        root = resolve_root(latest, root)
         if root is not None:  # an unknown unit fails here, with a "did you mean"
             need_unit(latest, root)
     with storage.view(known) as db:  # one view (one connection) for the whole page

@@ -50,7 +50,7 @@ def at(storage: Storage, day: EffDate, known: EffDate | None = None, root: str |
        depth: int | None = None) -> Chart:
     """The chart on `day` (SPEC §3 `at --format json`)."""
     with storage.view(known) as db:
-        return chart_on(db, day, known, root, depth)
+        return chart_on(db, day, known, resolve_root(db, root), depth)
 
 
 def at_tree(storage: Storage, day: EffDate, known: EffDate | None = None,
@@ -58,7 +58,7 @@ def at_tree(storage: Storage, day: EffDate, known: EffDate | None = None,
     """`at` plus `named_since`: for each unit renamed by `day`, the date its name of that
     day began (the text tree shows it; JSON keeps the SPEC's shape)."""
     with storage.view(known) as db:
-        chart = chart_on(db, day, known, root, depth)
+        chart = chart_on(db, day, known, resolve_root(db, root), depth)
         return {**chart, "named_since": queries.named_since(
             db, day.day.isoformat(), [u["id"] for u in chart["units"]])}
 
@@ -87,6 +87,12 @@ def chart_on(db: QueryDB, day: EffDate, known: EffDate | None, root: str | None,
             "units": queries.chart(db, day.day, root, depth), "title": tables.meta(db, "title")}
 
 
+def resolve_root(db: QueryDB, unit: str | None) -> str | None:
+    """The id of the unit a command's unit argument names, by id, alias or name (the one
+    resolver: `orgchart.adapters.readmodel.queries.resolve_unit`); None stays None."""
+    return None if unit is None else queries.resolve_unit(db, unit)
+
+
 def need_unit(db: QueryDB, unit: str) -> None:
     """UnknownUnit (with a "did you mean") unless `unit` ever existed."""
     if not queries.unit_exists(db, unit):
@@ -97,6 +103,7 @@ def log(storage: Storage, start: EffDate | None = None, end: EffDate | None = No
         unit: str | None = None) -> list[dict[str, Any]]:
     """The events in effective order (SPEC §3 `log --format json`)."""
     with storage.query_db() as db:
+        unit = resolve_root(db, unit)
         if unit is not None:
             need_unit(db, unit)
         return list(queries.log_rows(db, start.day if start else None,
@@ -121,7 +128,7 @@ def render_data(storage: Storage, day: EffDate, known: EffDate | None = None,
     """What `render` draws: the chart of `at` plus its `sources`, and with `since` the
     changes since then."""
     with storage.view(known) as db:  # one view (one connection) for it all
-        return drawing_on(db, day, known, root, depth, since)
+        return drawing_on(db, day, known, resolve_root(db, root), depth, since)
 
 
 def drawing_on(db: QueryDB, day: EffDate, known: EffDate | None, root: str | None,
@@ -166,6 +173,7 @@ def diff(storage: Storage, d1: EffDate, d2: EffDate, known: EffDate | None = Non
     from orgchart.adapters.readmodel import changes
 
     with storage.view(known) as db:
+        root = resolve_root(db, root)
         found = changes.diff(db, d1.day, d2.day, root, (str(d1), str(d2)))
         found += changes.transferred(db, d1.day, d2.day, root)
         return {"from": str(d1), "to": str(d2), "known_at": str(known) if known else None,
@@ -180,6 +188,7 @@ def explain_diff(storage: Storage, d1: EffDate, d2: EffDate, known: EffDate | No
     from orgchart.adapters.readmodel.explain import context
 
     with storage.view(known) as db:
+        root = resolve_root(db, root)
         found = changes.diff(db, d1.day, d2.day, root, (str(d1), str(d2)))
         units = {c["unit"] for c in found}
         before = {u: x for u, x in queries.units_on(db, d1.day).items() if u in units}
@@ -203,28 +212,32 @@ def explain_diff(storage: Storage, d1: EffDate, d2: EffDate, known: EffDate | No
 
 
 @contextmanager
-def _unit_view(storage: Storage, unit: str, known: EffDate | None) -> Iterator[QueryDB]:
-    """`storage.view(known)`, once `unit` is known there (else a clear UnknownUnit)."""
+def _unit_view(storage: Storage, word: str,
+               known: EffDate | None) -> Iterator[tuple[QueryDB, str]]:
+    """`storage.view(known)` and the id of the unit `word` names (by id, alias or name),
+    once that unit is known there (else a clear UnknownUnit)."""
     from orgchart.adapters.readmodel.story import need_unit as need_story_unit
 
     with storage.view(known) as db:
+        unit = queries.resolve_unit(db, word)
         try:
             need_story_unit(db, unit)
         except UnknownUnit:
             if known is not None:
                 with storage.query_db() as full:
+                    unit = queries.resolve_unit(full, word)
                     if queries.unit_exists(full, unit):
                         raise UnknownUnit(f"unit '{unit}' was not yet recorded "
                                           f"on {known} (--known-at)") from None
             raise
-        yield db
+        yield db, unit
 
 
 def history(storage: Storage, unit: str, known: EffDate | None = None) -> dict[str, Any]:
     """One unit's story in effective order (see orgchart.adapters.readmodel.story)."""
     from orgchart.adapters.readmodel import story
 
-    with _unit_view(storage, unit, known) as db:
+    with _unit_view(storage, unit, known) as (db, unit):
         return _known_first(story.history(db, unit), known)
 
 
@@ -234,7 +247,7 @@ def explain_history(storage: Storage, unit: str,
     from orgchart.adapters.readmodel import story
     from orgchart.adapters.readmodel.explain import context
 
-    with _unit_view(storage, unit, known) as db:
+    with _unit_view(storage, unit, known) as (db, unit):
         h = _known_first(story.history(db, unit), known)
         units = {unit} | {x for e in h["story"] if e["what"] != "renamed"
                           for key in ("from", "into", "before", "after", "parent",
@@ -249,7 +262,7 @@ def lineage(storage: Storage, unit: str, known: EffDate | None = None) -> dict[s
     """The unit's ancestry and descendants through splits and merges (nodes and edges)."""
     from orgchart.adapters.readmodel import story
 
-    with _unit_view(storage, unit, known) as db:
+    with _unit_view(storage, unit, known) as (db, unit):
         return _known_first(story.lineage(db, unit), known)
 
 
@@ -259,7 +272,7 @@ def explain_lineage(storage: Storage, unit: str,
     from orgchart.adapters.readmodel import story
     from orgchart.adapters.readmodel.explain import context
 
-    with _unit_view(storage, unit, known) as db:
+    with _unit_view(storage, unit, known) as (db, unit):
         g = _known_first(story.lineage(db, unit), known)
         return {"lineage": g, "context": context(db, [e["event"] for e in g["edges"]],
                                                  [n["id"] for n in g["nodes"]])}

@@ -29,6 +29,10 @@ class UnknownUnit(OrgchartError):
     """A command named a unit the store does not know."""
 
 
+class AmbiguousUnit(OrgchartError):
+    """A command named a unit by an alias or name that several units have."""
+
+
 class UnknownEvent(OrgchartError):
     """A command named an event id the store does not know."""
 

@@ -197,6 +197,10 @@ class Establish(Fact):
     name_en: str | None = None
     kind: str | None = None
     parent: str | None = None
+    #: other names the unit is known by (short names, old spellings): any command that
+    #: takes a unit accepts them; None when the event gives none
+    aliases: tuple[str, ...] | None = None
+    LATER: ClassVar[frozenset[str]] = frozenset({"aliases"})
 
     def mentions(self) -> list[str]:
         return [self.unit] + ([self.parent] if self.parent else [])
@@ -213,7 +217,8 @@ class Rename(Fact):
     name: str | None = None
     name_en: str | None = None
     kind: str | None = None  # a change of kind (an office becoming an agency); None: unchanged
-    LATER: ClassVar[frozenset[str]] = frozenset({"kind"})
+    aliases: tuple[str, ...] | None = None  # more names the unit is known by (see Establish)
+    LATER: ClassVar[frozenset[str]] = frozenset({"kind", "aliases"})
 
     def mentions(self) -> list[str]:
         return [self.unit]
@@ -448,6 +453,10 @@ def _new_unit_or_none(value: Any) -> NewUnit | None:
     return NewUnit(**value) if value else None
 
 
+def _names_or_none(value: Any) -> tuple[str, ...] | None:
+    return tuple(value) if value else None  # an empty list is the same as none
+
+
 def _pairs(pairs: Any) -> tuple[tuple[str, str], ...]:
     return tuple((a, b) for a, b in pairs)
 
@@ -462,6 +471,8 @@ VALUE_FORMS: dict[Any, ValueForm] = {
     str | None: ValueForm("str | None"),
     bool: ValueForm("bool"),
     tuple[str, ...]: ValueForm("list[str]", tuple, tuple),
+    # a LATER list (`aliases`): None, never empty, so that leaving it out changes nothing
+    tuple[str, ...] | None: ValueForm("list[str] | None", _names_or_none, _names_or_none),
     NewUnit | None: ValueForm("dict[str, Any] | None", _new_unit_or_none, _new_unit_or_none),
     tuple[NewUnit, ...]: ValueForm("list[dict[str, Any]]", _new_units, _new_units),
     # a mapping (child -> part) in a file; a list of pairs in the store

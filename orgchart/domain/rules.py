@@ -85,6 +85,22 @@ class LineageLink:
     date: EffDate
 
 
+@dataclass(frozen=True)
+class UnitAlias:
+    """`alias` names `unit` (from `event`, effective `date`): an alias belongs to one unit
+    for good, and is neither another unit's id nor another unit's alias (case-insensitively)."""
+
+    unit: str
+    alias: str
+    event: str
+    date: EffDate
+
+
+def alias_key(alias: str) -> str:
+    """What aliases and ids are compared by: case-insensitively."""
+    return alias.casefold()
+
+
 @dataclass
 class Timeline:
     """The replayed history as valid-time intervals."""
@@ -96,6 +112,7 @@ class Timeline:
     #: versions replaced on the day they were made: no day's chart shows them, but they
     #: say which event made which change (a rename and a move of one unit on one day)
     transient: list[UnitVersion] = field(default_factory=list)
+    aliases: list[UnitAlias] = field(default_factory=list)
 
 
 @dataclass
@@ -105,7 +122,8 @@ class Seed:
     Lets a replay cover only the events from some date on: `versions` are the
     units alive then (their current versions), `lives` their lives, `tenures`
     the roles held then; `id_used` and `life_of` answer for units outside the
-    window (ids are never reused; error messages say when a unit ended).
+    window (ids are never reused; error messages say when a unit ended);
+    `alias_owner` for aliases given before the window (by `alias_key`): their unit.
     """
 
     versions: list[UnitVersion]
@@ -113,6 +131,7 @@ class Seed:
     tenures: list[Tenure]
     id_used: Callable[[str], bool]
     life_of: Callable[[str], UnitLife | None]
+    alias_owner: Callable[[str], str | None] = lambda key: None
 
 
 @dataclass
@@ -149,6 +168,7 @@ class _Replay:
         self.children: dict[str, set[str]] = {}
         self.roles: dict[tuple[str, str], Tenure] = {}
         self.unit_roles: dict[str, set[str]] = {}  # unit -> roles held in it
+        self.alias_owners: dict[str, str] = {}  # alias_key -> unit, given in this replay
         self.seed = seed
         if seed is not None:
             for life in seed.lives:
@@ -190,6 +210,33 @@ class _Replay:
     def need_new_id(self, unit: str) -> None:
         if unit in self.tl.lives or (self.seed is not None and self.seed.id_used(unit)):
             raise RuleViolation("", f"unit id '{unit}' is already used (unit ids are never reused)")
+        owner = self.alias_owner(alias_key(unit))
+        if owner is not None and owner != unit:
+            raise RuleViolation("", f"unit id '{unit}' is already an alias of unit '{owner}' "
+                                    f"({_ALIAS_RULE})")
+
+    def alias_owner(self, key: str) -> str | None:
+        owner = self.alias_owners.get(key)
+        if owner is None and self.seed is not None:
+            owner = self.seed.alias_owner(key)
+        return owner
+
+    def id_used(self, unit: str) -> bool:
+        return unit in self.tl.lives or (self.seed is not None and self.seed.id_used(unit))
+
+    def add_aliases(self, unit: str, aliases: Sequence[str] | None, d: EffDate,
+                    event: str) -> None:
+        for alias in aliases or ():
+            key = alias_key(alias)
+            if key != unit and self.id_used(key):
+                raise RuleViolation("", f"alias '{alias}' of unit '{unit}' is the id of unit "
+                                        f"'{key}' ({_ALIAS_RULE})")
+            owner = self.alias_owner(key)
+            if owner is not None and owner != unit:
+                raise RuleViolation("", f"alias '{alias}' of unit '{unit}' is already an "
+                                        f"alias of unit '{owner}' ({_ALIAS_RULE})")
+            self.alias_owners[key] = unit
+            self.tl.aliases.append(UnitAlias(unit, alias, event, d))
 
     def is_within(self, unit: str, ancestor: str) -> bool:
         """True when `unit` is `ancestor` or one of its descendants."""
@@ -272,6 +319,7 @@ class _Replay:
                 if fact.parent is not None:
                     self.need_parent(fact.parent, d)
                 self.begin(fact, fact.parent, d, eid, "establish")
+                self.add_aliases(fact.unit, fact.aliases, d, eid)
             case Rename():
                 cur = self.need_alive(fact.unit, d)
                 if fact.name is None and fact.name_en is None and fact.kind is None:
@@ -280,6 +328,7 @@ class _Replay:
                                  name_en=fact.name_en if fact.name_en is not None else cur.name_en,
                                  kind=fact.kind if fact.kind is not None else cur.kind,
                                  parent=cur.parent)
+                self.add_aliases(fact.unit, fact.aliases, d, eid)
             case Move():
                 self.need_alive(fact.unit, d)
                 if fact.parent is not None:
@@ -473,6 +522,9 @@ def merge_default_parent(units: Sequence[str], parent_of: Callable[[str], str | 
             raise _cycle(units[0])
         parent = parent_of(parent)
     return parent
+
+
+_ALIAS_RULE = "an alias may not be another unit's id or alias"
 
 
 def _cycle(unit: str) -> RuleViolation:

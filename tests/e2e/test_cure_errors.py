@@ -73,8 +73,11 @@ def test_a_unit_begun_later_the_same_day_is_told(run: Run, write: Write) -> None
 
 COMMANDS = [
     (("history", "dbtt"), "Error: unknown unit 'dbtt' (did you mean 'dbt'?)\n"),
-    (("at", "2023", "--root", "Education"),
-     "Error: unknown unit 'Education' (did you mean 'dfe'? units are named by id)\n"),
+    # a command takes a unit's name (or alias) too: a near one is suggested as it is
+    (("at", "2023", "--root", "Educaton"),
+     "Error: unknown unit 'Educaton' (did you mean 'Education'?)\n"),
+    (("at", "2023", "--root", "education"),
+     "Error: unit 'dfe' does not exist on 2023-01-01 (it ended on 2021-01-01, merge)\n"),
     (("at", "2021-06", "--root", "later"),
      "Error: unit 'later' does not exist on 2021-06-01 (it begins on 2022-05-01)\n"),
     (("at", "2023", "--root", "dfe"),

@@ -23,8 +23,8 @@ COMMON_FILE_FIELDS = {"type", "id", "source", "note", "recorded"}
 #: The stored schema: logs already written name these classes and fields, so they never
 #: change (a new event type adds a class; a new field needs a class version and upcasting).
 STORED_FIELDS = {
-    "UnitEstablished": ["unit", "name", "name_en", "kind", "parent"],
-    "UnitRenamed": ["unit", "name", "name_en", "kind"],
+    "UnitEstablished": ["unit", "name", "name_en", "kind", "parent", "aliases"],
+    "UnitRenamed": ["unit", "name", "name_en", "kind", "aliases"],
     "UnitMoved": ["unit", "parent"],
     "UnitSplit": ["unit", "into", "children", "keep"],
     "UnitsMerged": ["units", "into", "new_unit"],
@@ -41,8 +41,10 @@ RECORDED_FIELDS = ["originator_id", "originator_version", "timestamp", "chain", 
 #: a type has any), and the units it names.
 EXAMPLES: dict[str, tuple[dict[str, Any], list[str]]] = {
     "establish": ({"type": "establish", "date": "2025-01", "unit": "a", "name": "甲",
-                   "name_en": "A", "kind": "team", "parent": "root"}, ["a", "root"]),
-    "rename": ({"type": "rename", "date": "2025", "unit": "a", "name_en": "A2"}, ["a"]),
+                   "name_en": "A", "kind": "team", "parent": "root",
+                   "aliases": ["AT", "A team"]}, ["a", "root"]),
+    "rename": ({"type": "rename", "date": "2025", "unit": "a", "name_en": "A2",
+                "aliases": ["A2T"]}, ["a"]),
     "move": ({"type": "move", "date": "2025-02-03", "unit": "a", "parent": None}, ["a"]),
     "split": ({"type": "split", "date": "2025-03", "unit": "a",
                "into": [{"unit": "b", "name": "B"},
@@ -68,6 +70,7 @@ OTHER_FORMS: list[tuple[dict[str, Any], list[str]]] = [
     ({"type": "split", "date": "2025-03", "unit": "a",
       "into": [{"unit": "b", "name": "B"}, {"unit": "c", "name": "C"}]}, ["a", "b", "c"]),
     ({"type": "establish", "date": "2025", "unit": "a", "name": "甲"}, ["a"]),
+    ({"type": "rename", "date": "2025", "unit": "a", "name_en": "A2"}, ["a"]),
 ]
 
 
@@ -177,3 +180,33 @@ def test_a_rename_without_kind_keeps_the_id_it_had_before_kind_existed() -> None
     assert kinded.own_fields() == {"unit": "a", "name": None, "name_en": None,
                                    "kind": "agency"}
     assert kinded.own_to_file() == {"unit": "a", "kind": "agency"}
+
+
+@pytest.mark.parametrize("type_name", ["establish", "rename"])
+def test_an_event_without_aliases_keeps_the_id_it_had_before_aliases_existed(
+        type_name: str) -> None:
+    """`aliases` was added to `establish` and `rename` later: left out of the stored and
+    hashed form while empty (an empty list is the same as none), so ids and chains of the
+    events stored before it stay the same."""
+    from orgchart.domain.facts import derive_id
+
+    cls = FACT_TYPES[type_name]
+    raw = {"type": type_name, "date": "2025", "unit": "a", "name": "B"}
+    day = EffDate.parse("2025")
+    plain = cls.from_file(raw, id="", date=day, recorded="2026")
+    empty = cls.from_file({**raw, "aliases": []}, id="", date=day, recorded="2026")
+    assert "aliases" not in plain.own_fields() and empty.own_fields() == plain.own_fields()
+    assert derive_id(empty) == derive_id(plain)
+    # the ids these events had before `aliases` existed (computed with the code before it)
+    assert derive_id(plain) == {"establish": "establish-2025-0670ab0d06",
+                                "rename": "rename-2025-56e1db0df7"}[type_name]
+    stored_class, fields = to_stored(plain)
+    assert "aliases" not in fields
+    old = cls.from_plain({k: v for k, v in plain.own_fields().items()}, id="", date=day,
+                         recorded="2026")
+    assert getattr(old, "aliases") is None  # noqa: B009 (Fact has no `aliases`)
+    named = cls.from_file({**raw, "aliases": ["BB", "Bee"]}, id="", date=day,
+                          recorded="2026")
+    assert named.own_fields()["aliases"] == ["BB", "Bee"]
+    assert named.own_to_file()["aliases"] == ["BB", "Bee"]
+    assert derive_id(named) != derive_id(plain)

@@ -18,6 +18,7 @@ import sqlite_utils
 
 from orgchart.adapters.readmodel import tables
 from orgchart.adapters.readmodel.intervals import (
+    ALIAS,
     LIFE,
     LINK,
     TENURE,
@@ -34,7 +35,7 @@ from orgchart.domain.validation import replay_window
 
 #: The tables of valid-time rows a window replay says again, with their spans.
 _SPANS = {"versions": VERSION, "transient": TRANSIENT, "lives": LIFE, "tenures": TENURE,
-          "links": LINK}
+          "links": LINK, "aliases": ALIAS}
 
 
 def apply_events(db: sqlite_utils.Database, after: int, new: Sequence[Fact],
@@ -113,3 +114,4 @@ def _write_window(db: sqlite_utils.Database, tl: Timeline) -> None:
         tables.insert_rows(db, name, new_rows)
     tables.insert_rows(db, "transient", rows["transient"])
     tables.insert_rows(db, "links", rows["links"])
+    tables.insert_rows(db, "aliases", rows["aliases"])

@@ -46,6 +46,7 @@ TENURE = Span("start_day", "end_day")
 LIFE = Span("began_day", "ended_day")
 LINK = Span("day", "day")  # an instant
 TRANSIENT = Span("day", "day")  # a version replaced on the day it was made
+ALIAS = Span("day", "day")  # an alias given to a unit: an instant (it then holds for good)
 
 
 def alive_on(span: Span, day: str = "?") -> str:

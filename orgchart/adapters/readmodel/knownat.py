@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from orgchart.adapters.readmodel import tables
 from orgchart.adapters.readmodel.connection import QueryDB, ReadDB, named
 from orgchart.adapters.readmodel.intervals import (
+    ALIAS,
     LIFE,
     LINK,
     TENURE,
@@ -112,7 +113,7 @@ def open_view(path: str, state: State) -> ReadDB:
         f"where seq in (select seq from main.{P}events where {recorded_by(k)})")
     kept = {"versions": ended_before(VERSION, d0), "transient": ended_before(TRANSIENT, d0),
             "lives": ended_before(LIFE, d0), "tenures": ended_before(TENURE, d0),
-            "links": ended_before(LINK, d0)}
+            "links": ended_before(LINK, d0), "aliases": ended_before(ALIAS, d0)}
     for name, before in kept.items():
         c = ", ".join(cols[name])
         db.execute(

@@ -10,7 +10,7 @@ from orgchart.adapters.readmodel.connection import QueryDB, named
 from orgchart.adapters.readmodel.damage import stored_json
 from orgchart.adapters.readmodel.intervals import COUNTS, TENURE, VERSION, alive_on, alive_rows
 from orgchart.adapters.readmodel.tables import P
-from orgchart.domain.errors import OrgchartError, UnknownUnit
+from orgchart.domain.errors import AmbiguousUnit, OrgchartError, UnknownUnit
 from orgchart.domain.hints import unit_hint
 
 Unit = dict[str, Any]
@@ -250,15 +250,51 @@ def named_since(db: QueryDB, day: str, units: Sequence[str]) -> dict[str, str]:
 
 
 def unknown_unit_message(db: QueryDB, word: str) -> str:
-    """`unknown unit 'x'`, with a "did you mean" hint from unit ids and names."""
-    return f"unknown unit '{word}'{unit_hint(word, *unit_words(db))}"
+    """`unknown unit 'x'`, with a "did you mean" hint from unit ids, aliases and names (a
+    command takes any of them, see `resolve_unit`)."""
+    return f"unknown unit '{word}'{unit_hint(word, *unit_words(db), by_name=True)}"
 
 
 def unit_words(db: QueryDB) -> tuple[list[str], list[tuple[str, str]]]:
-    """Every unit id, and every (name, unit id) pair, the earliest first: what a "did
-    you mean" for a unit looks among."""
+    """Every unit id, and every (alias or name, unit id) pair, aliases first, then names
+    the earliest first: what a "did you mean" for a unit looks among."""
     ids = [r[0] for r in db.execute(f"select unit from {P}lives").fetchall()]
+    aliases = [(alias, unit) for unit, alias in db.execute(
+        f"select unit, alias from {P}aliases order by day, alias").fetchall()]
     names = [(n, unit) for unit, name, name_en in db.execute(
         f"select unit, name, name_en from {P}versions order by valid_from").fetchall()
         for n in (name, name_en) if n]
-    return ids, names
+    return ids, aliases + names
+
+
+def resolve_unit(db: QueryDB, word: str) -> str:
+    """The id of the unit `word` names, wherever a command takes a unit: a unit id as it
+    is; else the one unit that has `word` as an alias or as a name it ever bore (its name
+    or English name, on any date), compared case-insensitively. AmbiguousUnit (naming the
+    candidates) when several units do; `word` unchanged when none does, so that the
+    caller's "unknown unit" says so, with a "did you mean"."""
+    from orgchart.domain.rules import alias_key
+
+    if unit_exists(db, word):
+        return word
+    key = alias_key(word.strip())
+    found: dict[str, None] = dict.fromkeys(r[0] for r in db.execute(
+        f"select unit from {P}aliases where key = ? order by day, unit", [key]).fetchall())
+    for unit, name, name_en in db.execute(
+            f"select unit, name, name_en from {P}versions order by valid_from").fetchall():
+        if alias_key(name) == key or (name_en is not None and alias_key(name_en) == key):
+            found[unit] = None
+    if len(found) == 1:
+        return next(iter(found))
+    if found:
+        raise AmbiguousUnit(f"'{word}' names {len(found)} units: "
+                            f"{', '.join(_candidate(db, u) for u in sorted(found))}; "
+                            f"give one of these ids")
+    return word
+
+
+def _candidate(db: QueryDB, unit: str) -> str:
+    """`id (began–ended)` of a unit, for telling units with one alias or name apart."""
+    began, ended = db.execute(f"select began, ended from {P}lives where unit = ?",
+                              [unit]).fetchone()
+    return f"{unit} ({began}–{ended})" if ended else f"{unit} (since {began})"

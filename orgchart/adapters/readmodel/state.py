@@ -17,6 +17,7 @@ import sqlite_utils
 from orgchart.adapters.readmodel import tables
 from orgchart.adapters.readmodel.connection import QueryDB, named
 from orgchart.adapters.readmodel.intervals import (
+    ALIAS,
     LIFE,
     TENURE,
     VERSION,
@@ -68,7 +69,12 @@ def load_seed(db: QueryDB, d0: date) -> Seed:
                                 f"and {began_before(LIFE)}", [unit, d0.isoformat()])).fetchall()
         return _life(rows[0]) if rows else None
 
-    return Seed(versions, lives, tenures, id_used, life_of)
+    def alias_owner(key: str) -> str | None:
+        row = db.execute(f"select unit from {P}aliases where key = ? and {began_before(ALIAS)} "
+                         f"limit 1", [key, d0.isoformat()]).fetchone()
+        return str(row[0]) if row is not None else None
+
+    return Seed(versions, lives, tenures, id_used, life_of, alias_owner)
 
 
 def _rows_for(db: QueryDB, sql: str, keys: set[str]) -> list[sqlite3.Row]:

@@ -27,8 +27,8 @@ if TYPE_CHECKING:  # the domain's classes are imported where used: queries need 
     from orgchart.domain.rules import Timeline
 
 P = "oc_"  # table prefix: the event store's own tables share a SQLite file
-TABLES = ("events", "event_units", "versions", "transient", "lives", "tenures", "links", "people",
-          "sources", "meta")
+TABLES = ("events", "event_units", "versions", "transient", "lives", "tenures", "links", "aliases",
+          "people", "sources", "meta")
 
 
 def open_db(path: str) -> sqlite_utils.Database:
@@ -42,7 +42,7 @@ def open_db(path: str) -> sqlite_utils.Database:
 
 #: Bumped whenever what the tables hold or how it is encoded changes: tables of
 #: another layout read as absent, so the next command rebuilds them from the log.
-LAYOUT = "8"
+LAYOUT = "9"
 
 #: Each table's columns (the first of `PK` is its primary key) and indexes.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -62,6 +62,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "tenures": ("unit", "role", "person", "title", "start", "start_day", "start_event", "end",
                 "end_day", "end_event"),
     "links": ("source", "target", "how", "event", "date", "day"),
+    # the aliases units were given (`establish`, `rename`); `key`: the alias compared by
+    # (`orgchart.domain.rules.alias_key`), `day`: when the event giving it takes effect
+    "aliases": ("unit", "alias", "key", "event", "date", "day"),
     "people": ("id", "name", "name_en"),
     "sources": ("id", "title", "publisher", "date", "url"),
     # earlier knowledge states, each kept as its difference from the latest (`knownat`)
@@ -74,8 +77,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "k_tenures": ("known", "unit", "role", "person", "title", "start", "start_day",
                   "start_event", "end", "end_day", "end_event"),
     "k_links": ("known", "source", "target", "how", "event", "date", "day"),
+    "k_aliases": ("known", "unit", "alias", "key", "event", "date", "day"),
 }
-OVERLAYS = ("k_states", "k_versions", "k_transient", "k_lives", "k_tenures", "k_links")
+OVERLAYS = ("k_states", "k_versions", "k_transient", "k_lives", "k_tenures", "k_links",
+            "k_aliases")
 PK = {"meta": "key", "events": "seq", "lives": "unit", "people": "id", "sources": "id",
       "k_states": "known"}
 INTEGER = {("events", "seq"), ("event_units", "seq"), ("k_states", "position")}
@@ -98,6 +103,9 @@ INDEXES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("lives", ("ended_day",), False),
     ("tenures", ("start_day",), False),
     ("links", ("day",), False),
+    ("aliases", ("key",), False),
+    ("aliases", ("unit",), False),
+    ("aliases", ("day",), False),
     ("events", ("recorded_day",), False),
     ("events", ("retracted_day",), False),
     ("k_versions", ("known", "valid_from"), False),
@@ -111,6 +119,7 @@ INDEXES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("k_tenures", ("known", "person"), False),
     ("k_links", ("known", "source"), False),
     ("k_links", ("known", "target"), False),
+    ("k_aliases", ("known", "key"), False),
 )
 
 
@@ -228,8 +237,10 @@ def event_rows(facts: Sequence[Fact]) -> tuple[list[Row], list[Row]]:
 
 
 def timeline_rows(tl: Timeline) -> dict[str, list[Row]]:
-    """Rows of `versions`, `transient`, `lives`, `tenures` and `links` (columns as in
-    COLUMNS)."""
+    """Rows of `versions`, `transient`, `lives`, `tenures`, `links` and `aliases` (columns
+    as in COLUMNS)."""
+    from orgchart.domain.rules import alias_key
+
     def day(x: Any) -> str | None:
         return x.isoformat() if x is not None else None
 
@@ -247,6 +258,8 @@ def timeline_rows(tl: Timeline) -> dict[str, list[Row]]:
                      t.end.iso if t.end else None, t.end_event) for t in tl.tenures],
         "links": [(k.source, k.target, k.how, k.event, str(k.date), k.date.iso)
                   for k in tl.links],
+        "aliases": [(a.unit, a.alias, alias_key(a.alias), a.event, str(a.date), a.date.iso)
+                    for a in tl.aliases],
     }
 
 
