@@ -66,6 +66,8 @@ class World:
     roles: Roles = field(default_factory=dict)  # the running tenures
     used: set[str] = field(default_factory=set)  # every unit id ever begun
     aliases: dict[str, str] = field(default_factory=dict)  # alias, lower-cased -> its unit
+    given: list[tuple[str, str, str, str]] = field(default_factory=list)  # unit, alias, event,
+    # date: every alias as given
     # unit, valid_from, valid_to (days), name, name_en, kind, parent, event
     versions: list[dict[str, Any]] = field(default_factory=list)
     current: dict[str, dict[str, Any]] = field(default_factory=dict)  # unit -> its open version
@@ -90,6 +92,7 @@ class World:
                               if held(t["since"], t["end"])),
             "lives": sorted((u, *life.values()) for u, life in self.lives.items()),
             "links": sorted(self.links),
+            "aliases": sorted(self.given),
         }
 
 
@@ -207,6 +210,7 @@ def apply(world: World, e: Event) -> None:
             rule(key == unit or key not in world.used, f"alias {alias} is another unit's id")
             rule(world.aliases.get(key, unit) == unit, f"alias {alias} is another unit's alias")
             world.aliases[key] = unit
+            world.given.append((unit, alias, e["id"], d))
 
     if t == "establish":
         new_id(e["unit"])

@@ -33,6 +33,8 @@ def spoil(ev: EventDict, units: reference.Units, roles: reference.Roles, used: l
     how = draw(st.integers(0, 3))
     if how == 0 and "unit" in ev:  # a unit that does not exist on the date
         return {**ev, "unit": draw(st.sampled_from(gone))}
+    if t in ("establish", "rename") and how == 3:
+        return spoil_aliases(ev, used, draw)
     if t == "establish":
         if how == 1:
             return {**ev, "unit": draw(st.sampled_from(used or [ev["unit"]]))}
@@ -67,6 +69,16 @@ def spoil(ev: EventDict, units: reference.Units, roles: reference.Roles, used: l
     if how == 2:
         return {k: v for k, v in ev.items() if k != "role"}
     return {**ev, "person": draw(st.sampled_from(PEOPLE))}
+
+
+def spoil_aliases(ev: EventDict, used: list[str], draw: Draw) -> EventDict:
+    """An alias that is another unit's id (in capitals), or one that another unit may have
+    been given already (the stateful test's aliases are `Alias N`; any case matches)."""
+    if used and draw(st.booleans()):
+        alias = draw(st.sampled_from(used)).upper()
+    else:
+        alias = f"{draw(st.sampled_from(['ALIAS', 'alias', 'Alias']))} {draw(st.integers(1, 40))}"
+    return {**ev, "aliases": [*ev.get("aliases", []), alias]}
 
 
 def spoil_split(ev: EventDict, units: reference.Units, used: list[str],

@@ -7,7 +7,7 @@ at once. Each option is a field of the file form:
 
 - text and ids: `--unit fcdo`, `--name-en "…"`; a required field that may be
   null (move's `parent`) takes `''` for null;
-- lists of ids: repeat the option (`--units a --units b`);
+- lists: repeat the option (`--units a --units b`, `--alias BEIS --alias "Dept B"`);
 - flags: `--keep`;
 - new units (split's `into`, merge's new `into`): `unit=ID,name=NAME[,kind=…]`,
   or a JSON object; repeat for a list;
@@ -48,7 +48,9 @@ def interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-_UNIT_FLAGS = {"from": "--from-unit", "to": "--to-unit"}
+#: Fields whose option is not `--<field>`: a transfer's units (`--to FILE` is the command's
+#: own), and `aliases`, given one at a time (`--alias BEIS --alias "Business Dept"`).
+_FLAGS = {"from": "--from-unit", "to": "--to-unit", "aliases": "--alias"}
 
 
 @dataclass(frozen=True)
@@ -61,15 +63,14 @@ class FieldOption:
 
     @property
     def flag(self) -> str:
-        # `--to FILE` is the command's own: a transfer's `from` and `to` are --from-unit
-        # and --to-unit
-        if self.name in _UNIT_FLAGS:
-            return _UNIT_FLAGS[self.name]
+        if self.name in _FLAGS:
+            return _FLAGS[self.name]
         return "--" + self.name.replace("_", "-")
 
     def metavar(self) -> str:
         return {NEW_UNITS: "unit=ID,name=NAME", UNIT_OR_NEW: "ID|unit=ID,name=NAME",
-                MAPPING: "KEY=VALUE", FLAG: ""}.get(self.shape, self.name.upper())
+                MAPPING: "KEY=VALUE", FLAG: ""}.get(
+                    self.shape, "ALIAS" if self.name == "aliases" else self.name.upper())
 
     def help(self) -> str:
         need = "required" if self.required else "optional"

@@ -200,9 +200,9 @@ def test_an_event_without_aliases_keeps_the_id_it_had_before_aliases_existed(
     # the ids these events had before `aliases` existed (computed with the code before it)
     assert derive_id(plain) == {"establish": "establish-2025-0670ab0d06",
                                 "rename": "rename-2025-56e1db0df7"}[type_name]
-    stored_class, fields = to_stored(plain)
+    _, fields = to_stored(plain)
     assert "aliases" not in fields
-    old = cls.from_plain({k: v for k, v in plain.own_fields().items()}, id="", date=day,
+    old = cls.from_plain(plain.own_fields(), id="", date=day,
                          recorded="2026")
     assert getattr(old, "aliases") is None  # noqa: B009 (Fact has no `aliases`)
     named = cls.from_file({**raw, "aliases": ["BB", "Bee"]}, id="", date=day,

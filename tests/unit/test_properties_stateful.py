@@ -89,6 +89,18 @@ def new_unit_fields(draw: Draw[Any], uid: str) -> EventDict:
     return fields
 
 
+def with_aliases(ev: EventDict, draw: Draw[Any], fresh: Callable[[str], str]) -> EventDict:
+    """`ev` (an establish or rename), sometimes with aliases: new ones (`Alias N`), and
+    sometimes the unit's own id in capitals (an alias may be its own unit's id)."""
+    how = draw(st.sampled_from(["none", "none", "new", "own"]))
+    if how == "none":
+        return ev
+    aliases = [fresh("Alias ")]
+    if how == "own":
+        aliases.append(ev["unit"].upper())
+    return {**ev, "aliases": aliases}
+
+
 def propose(kind: str, units: Units, roles: Roles, draw: Draw[Any],
             fresh: Callable[[str], str]) -> EventDict | None:
     """A valid event of `kind` for the state (`units`, `roles`), or None if there is none."""
@@ -98,7 +110,7 @@ def propose(kind: str, units: Units, roles: Roles, draw: Draw[Any],
         parent = draw(st.sampled_from([None, *live]))
         if parent is not None:
             ev["parent"] = parent
-        return ev
+        return with_aliases(ev, draw, fresh)
     if kind == "step_down":
         if not roles:
             return None
@@ -124,7 +136,7 @@ def propose(kind: str, units: Units, roles: Roles, draw: Draw[Any],
             ev["name_en"] = f"{unit} renamed {tag}"
         if which == "kind" or draw(st.booleans()):
             ev["kind"] = f"kind {tag}"
-        return ev
+        return with_aliases(ev, draw, fresh)
     if kind == "transfer":
         others = [x for x in live if x != unit]
         if not others:
@@ -544,7 +556,7 @@ class History:
         from orgchart.domain.knowledge import known_at
         from orgchart.domain.rules import replay
 
-        names = ("events", "event_units", "versions", "lives", "tenures", "links")
+        names = ("events", "event_units", "versions", "lives", "tenures", "links", "aliases")
 
         def rows(db: Any) -> dict[str, list[tuple[str, ...]]]:
             return {n: sorted(tuple("" if x is None else str(x) for x in r) for r in db.execute(

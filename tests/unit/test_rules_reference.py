@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from orgchart.domain.dates import EffDate
 from orgchart.domain.facts import FACT_TYPES, Fact
 from orgchart.domain.knowledge import Breach, check_append, check_states, known_at
-from orgchart.domain.rules import Seed, Timeline, replay
+from orgchart.domain.rules import Seed, Timeline, alias_key, replay
 from tests import reference
 from tests.conftest import examples, unshrunk
 from tests.reference import first_day
@@ -72,6 +72,7 @@ def intervals(tl: Timeline) -> dict[str, list[tuple[Any, ...]]]:
                          x.began_event, x.began_how, text(x.ended), x.ended_event, x.ended_how)
                         for u, x in tl.lives.items()),
         "links": sorted((k.source, k.target, k.how, k.event, str(k.date)) for k in tl.links),
+        "aliases": sorted((a.unit, a.alias, a.event, str(a.date)) for a in tl.aliases),
     }
 
 
@@ -83,7 +84,8 @@ def seed_from(facts: list[Fact], d0: date) -> Seed:
     alive = {v.unit for v in versions}
     return Seed(versions, [replace(before.lives[u]) for u in sorted(alive)],
                 [replace(t) for t in before.tenures if t.end is None],
-                lambda u: u in before.lives, before.lives.get)
+                lambda u: u in before.lives, before.lives.get,
+                {alias_key(a.alias): a.unit for a in before.aliases}.get)
 
 
 def failing(breach: Breach) -> tuple[str, date | None]:
@@ -217,7 +219,8 @@ class Story:
             lives={u: x for u, x in full.lives.items() if x.ended is None or x.ended.day >= d0},
             versions=[v for v in full.versions if v.valid_to is None or v.valid_to >= d0],
             tenures=[t for t in full.tenures if t.end is None or t.end.day >= d0],
-            links=[k for k in full.links if k.date.day >= d0])
+            links=[k for k in full.links if k.date.day >= d0],
+            aliases=[a for a in full.aliases if a.date.day >= d0])
         assert intervals(seeded) == intervals(reach), f"seeded from {d0}"
 
     def compare_whole_loads(self) -> None:

@@ -85,8 +85,9 @@ def search(db: QueryDB, text: str, day: date, limit: int = 20) -> dict[str, list
     Units match on any name they ever had; each comes with its name on `day` (or its last
     name), `alive` (on `day`) and `matched` (the name that matched, when it is another).
     People come with the units they led on `day`. Best first: an exact match, then a
-    prefix, then anywhere; units alive on `day` before the others. This is the one place
-    search looks, so more ways to match (e.g. aliases) belong here.
+    prefix, then anywhere; units alive on `day` before the others. Units match on their
+    aliases too (`matched`: the alias). This is the one place search looks, so more ways
+    to match belong here.
     """
     needle = text.strip()
     if not needle:
@@ -143,6 +144,16 @@ def _search_units(db: QueryDB, needle: str, day: date, limit: int) -> list[dict[
         rank = _rank(needle, unit, name, name_en)
         if unit not in hits and (unit not in other or rank < other[unit][0]):
             other[unit] = (rank, name)
+    # the aliases units were given (short names, old spellings): matched like names
+    for unit, alias in db.execute(f"select unit, alias from {P}aliases "
+                                  f"where alias like ? escape '\\' limit ?",
+                                  [like, PAST_ROWS]).fetchall():
+        rank = _rank(needle, alias)
+        if unit in hits:
+            if rank < hits[unit]["rank"]:
+                hits[unit].update(rank=rank, matched=alias)
+        elif unit not in other or rank < other[unit][0]:
+            other[unit] = (rank, alias)
     for unit, (rank, matched) in sorted(other.items(), key=lambda x: (x[1][0], x[0])):
         if len(hits) >= 4 * limit:
             break
