@@ -283,7 +283,10 @@ def history_text(data: dict[str, Any]) -> str:
                                           w.ctx.get("horizon"))) if x]
     if h.get("known_at"):
         facts.append(f"as known on {h['known_at']}")
-    lines += [", ".join(facts), ""]
+    lines.append(", ".join(facts))
+    if h.get("aliases"):
+        lines.append(f"also known as {', '.join(h['aliases'])}")
+    lines.append("")
     width = max((len(e["date"]) for e in h["story"]), default=10)
     width = max(width, 10)
     for e in h["story"]:

@@ -57,13 +57,18 @@ def ok(run: Run, *args: str) -> str:
 def test_history_by_alias(uk: Run) -> None:
     assert ok(uk, "history", "BEIS") == (
         "Department for Business, Energy and Industrial Strategy  [beis]\n"
-        "since 2016-07-14\n\n"
+        "since 2016-07-14\n"
+        "also known as BEIS\n\n"
         "2016-07-14  established as Department for Business, Energy and Industrial Strategy, "
         "at the top level\n"
         "            establish-2016-07-14-609a76132a\n"
         "2016-07-14  absorbed Department for Business, Innovation and Skills\n"
         "            merge-2016-07-14-834e79bcba\n")
-    assert '"unit": "beis"' in ok(uk, "history", "BEIS", "--format", "json")
+    as_json = ok(uk, "history", "BEIS", "--format", "json")
+    assert '"unit": "beis"' in as_json and as_json.endswith('  "aliases": [\n    "BEIS"\n  ]\n}\n')
+    # a unit without aliases: no `aliases` key, no line (as before aliases existed)
+    assert '"aliases"' not in ok(uk, "history", "sta", "--format", "json")
+    assert ok(uk, "history", "sta").splitlines()[1:3] == ["since 2010-05-12", ""]
 
 
 #: Each command with a unit given by id, and the same by alias or name (any case).

@@ -144,10 +144,17 @@ def history(db: QueryDB, unit: str) -> dict[str, Any]:
     entries.sort(key=lambda x: (events[x["event"]]["day"] or "", events[x["event"]]["seq"],
                                 _SUB[x["what"]]))
     latest = _latest_names(db, unit)
+    aliases = aliases_of(db, unit)
     return {"unit": unit, "name": latest["name"], "name_en": latest["name_en"],
             "kind": latest["kind"], "began": life["began"], "began_how": life["began_how"],
             "ended": life["ended"], "ended_how": life["ended_how"], "story": entries,
-            "names": names_of(db, [unit])[unit]}
+            "names": names_of(db, [unit])[unit], **({"aliases": aliases} if aliases else {})}
+
+
+def aliases_of(db: QueryDB, unit: str) -> list[str]:
+    """The aliases `unit` was given, in the order given, each once."""
+    return list(dict.fromkeys(r[0] for r in db.execute(
+        f"select alias from {P}aliases where unit = ? order by day, rowid", [unit]).fetchall()))
 
 
 def _walk(start: str, step: Callable[[str], list[dict[str, Any]]],
