@@ -202,6 +202,7 @@ def test_a_retracted_alias_no_longer_names_the_unit(uk: Run) -> None:
     assert (r.exit_code, r.stderr) == (1, "Error: unknown unit 'DCMS'\n")
     r = uk("history", "DCMS", "--known-at", "2026-01-01")
     assert r.exit_code == 0 and r.stdout.startswith("Department of National Heritage → ")
+    assert ok(uk, "verify").startswith("ok: ")  # the tables kept up equal a rebuild
 
 
 def test_add_alias_is_the_file_field(uk: Run, write: Write, tmp_path: Path) -> None:
@@ -250,5 +251,12 @@ def test_serve_finds_a_unit_by_alias(uk: Run, db_path: str) -> None:
         assert (r.status_code, r.json()) == (400, {
             "error": "'Department for Education' names 2 units: dfe (since 2010-05-12), "
                      "dfe-1992 (1992-04-11–1995-07-05); give one of these ids"})
+        found = c.get("/api/parents?unit=Standards%20and%20testing%20agency&date=2020").json()
+        assert (found["unit"], found["parents"]) == ("sta", ["dfe"])
+        found = c.get("/api/children?unit=DfE&date=2020").json()
+        assert (found["unit"], [u["id"] for u in found["units"]]) == ("dfe", ["sta"])
+        assert c.get("/api/at?date=2020&root=dfe").text == \
+            c.get("/api/at?date=2020&root=DFE").text
+        assert "Department for Education" in c.get("/unit/DfE").text
         page = c.get("/search?q=dcms&date=2020-01-01").text
         assert '<span class="matched">named DCMS</span>' in page
