@@ -149,13 +149,19 @@ def test_did_you_mean_looks_among_aliases(uk: Run, args: list[str], message: str
     assert (r.exit_code, r.stdout, r.stderr) == (1, "", message)
 
 
-def test_a_file_naming_a_unit_by_alias_gets_the_id(uk: Run, write: Write) -> None:
+@pytest.mark.parametrize(("word", "hint"), [
+    ("beiss", "(did you mean 'beis'?)"),
+    ("dcms", "(did you mean 'dnh'? units are named by id)"),  # an alias of dnh
+])
+def test_a_file_naming_a_unit_by_alias_gets_the_id(uk: Run, write: Write, word: str,
+                                                   hint: str) -> None:
+    """Event files name units by id only: a "did you mean" there names the id."""
     path = write("x.yaml", "format: orgchart/v1\nrecorded: 2026-01-02\nevents:\n"
-                           "  - {type: rename, date: 2020, unit: beiss, name: X}\n")
+                           f"  - {{type: rename, date: 2020, unit: {word}, name: X}}\n")
     r = uk("load", path)
     assert (r.exit_code, r.stderr) == (
-        1, f"Error: {path}:4: event 1 (rename, 2020): unit 'beiss' does not exist on 2020 "
-           f"(did you mean 'beis'?)\n")
+        1, f"Error: {path}:4: event 1 (rename, 2020): unit '{word}' does not exist on 2020 "
+           f"{hint}\n")
 
 
 RULE = "(an alias may not be another unit's id or alias)"
