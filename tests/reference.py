@@ -203,27 +203,18 @@ def apply(world: World, e: Event) -> None:
         rule(unit not in world.used, f"unit id {unit} was used before")
         rule(world.aliases.get(unit, unit) == unit, f"unit id {unit} is another unit's alias")
 
-    def aliases(unit: str) -> None:
-        """An alias is never another unit's id or alias, whatever their dates (any case)."""
-        for alias in e.get("aliases") or []:
-            key = alias.casefold()
-            rule(key == unit or key not in world.used, f"alias {alias} is another unit's id")
-            rule(world.aliases.get(key, unit) == unit, f"alias {alias} is another unit's alias")
-            world.aliases[key] = unit
-            world.given.append((unit, alias, e["id"], d))
-
     if t == "establish":
         new_id(e["unit"])
         if e.get("parent") is not None:
             alive(e["parent"])
         _begin(world, e, e.get("parent"), e, "establish")
-        aliases(e["unit"])
+        _aliases(world, e["unit"], e, e, rule)
     elif t == "rename":
         alive(e["unit"])
         rule(any(e.get(f) is not None for f in ("name", "name_en", "kind")), "renames nothing")
         _change(world, e["unit"], e, **{f: e[f] for f in ("name", "name_en", "kind")
                                         if e.get(f) is not None})
-        aliases(e["unit"])
+        _aliases(world, e["unit"], e, e, rule)
     elif t == "move":
         alive(e["unit"])
         if e["parent"] is not None:
@@ -232,8 +223,12 @@ def apply(world: World, e: Event) -> None:
         _change(world, e["unit"], e, parent=e["parent"])
     elif t == "split":
         _split(world, e, rule, alive, new_id)
+        for part in e["into"]:  # once every part has begun
+            _aliases(world, part["unit"], part, e, rule)
     elif t == "merge":
         _merge(world, e, rule, alive, new_id)
+        if not isinstance(e["into"], str):
+            _aliases(world, e["into"]["unit"], e["into"], e, rule)
     elif t == "dissolve":
         unit, to = e["unit"], e.get("children_to")
         alive(unit)
@@ -280,6 +275,17 @@ def apply(world: World, e: Event) -> None:
         _step_down(world, e["unit"], role, e)
     else:
         raise AssertionError(f"unknown event type {t!r}")
+
+
+def _aliases(world: World, unit: str, spec: Mapping[str, Any], e: Event, rule: Any) -> None:
+    """The aliases `spec` (an event, or a new unit in one) gives `unit`: never another unit's
+    id or alias, whatever their dates, in any case."""
+    for alias in spec.get("aliases") or []:
+        key = alias.casefold()
+        rule(key == unit or key not in world.used, f"alias {alias} is another unit's id")
+        rule(world.aliases.get(key, unit) == unit, f"alias {alias} is another unit's alias")
+        world.aliases[key] = unit
+        world.given.append((unit, alias, e["id"], str(e["date"])))
 
 
 def _split(world: World, e: Event, rule: Any, alive: Any, new_id: Any) -> None:

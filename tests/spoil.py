@@ -91,7 +91,7 @@ def spoil_split(ev: EventDict, units: reference.Units, used: list[str],
     kids = reference.children(units, source)
     how = draw(st.sampled_from(["under moving", "under moving", "under source", "unmapped",
                                 "not a child", "not a part", "one part", "later part", "id used",
-                                "twice"]))
+                                "twice", "alias used"]))
     part = draw(st.sampled_from(parts))
     if how == "under moving":  # under a unit that moves under a part
         with_kids = sorted({v["parent"] for v in units.values() if v["parent"] is not None})
@@ -118,6 +118,8 @@ def spoil_split(ev: EventDict, units: reference.Units, used: list[str],
         part["parent"] = ids[-1]
     elif how == "id used":
         part["unit"] = draw(st.sampled_from(used))
+    elif how == "alias used":  # another unit's id (or another part's), in capitals
+        part["aliases"] = [draw(st.sampled_from([*used, *ids])).upper()]
     else:
         parts.append(dict(parts[0]))
     return {**ev, "unit": source, "into": parts, "children": mapping, "keep": keep}

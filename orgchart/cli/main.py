@@ -74,7 +74,8 @@ def known_at_option(f: F) -> F:
 
 def root_option(f: F) -> F:
     return click.option("--root", metavar="UNIT", default=None,
-                        help="Show only this unit and what is under it.")(f)
+                        help="Show only this unit (its id, an alias or a name) and what is "
+                             "under it.")(f)
 
 
 def depth_option(f: F) -> F:
@@ -270,7 +271,8 @@ def render(ctx: click.Context, day: EffDate, output: str | None, fmt: str | None
 @cli.command()
 @click.option("--from", "start", type=DATE, default=None, help="First effective date.")
 @click.option("--to", "end", type=DATE, default=None, help="Last effective date.")
-@click.option("--unit", default=None, help="Only events that name this unit.")
+@click.option("--unit", default=None,
+              help="Only events that name this unit (its id, an alias or a name).")
 @format_option("text", "json")
 @click.pass_context
 def log(ctx: click.Context, start: EffDate | None, end: EffDate | None, unit: str | None,
@@ -369,7 +371,8 @@ def diff(ctx: click.Context, d1: EffDate, d2: EffDate, known: EffDate | None,
 def history(ctx: click.Context, unit: str, known: EffDate | None, fmt: str,
             with_files: tuple[str, ...]) -> None:
     """One unit's story: how it began, its names and kinds, parents, leaders and the
-    functions transferred to or from it, how it ended.
+    functions transferred to or from it, how it ended. UNIT is the unit's id, one of its
+    aliases or a name it bore (any case).
 
     Example: orgchart history search-rec
     """
@@ -394,6 +397,7 @@ def lineage(ctx: click.Context, unit: str, known: EffDate | None, fmt: str,
             output: str | None) -> None:
     """The unit's ancestry and descendants through splits and merges, any generations
     (and, one link away, the units it transferred functions to or took them from).
+    UNIT is the unit's id, one of its aliases or a name it bore (any case).
 
     Example: orgchart lineage smart-algorithms
     """

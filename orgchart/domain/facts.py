@@ -47,9 +47,17 @@ class NewUnit:
     name_en: str | None = None
     kind: str | None = None
     parent: str | None = None  # None: the default place (see split and merge)
+    aliases: tuple[str, ...] | None = None  # as on `establish`; None when none are given
+
+    def __post_init__(self) -> None:
+        # a list read from a file or the store; empty is the same as none (and left out of
+        # the stored form, so a new unit without aliases is stored as before they existed)
+        if self.aliases is not None:
+            object.__setattr__(self, "aliases", tuple(self.aliases) or None)
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in _field_items(self) if v is not None}
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in _field_items(self)
+                if v is not None}
 
 
 #: Every declared event type by its name in files, in declaration order.

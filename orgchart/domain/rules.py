@@ -432,6 +432,8 @@ class _Replay:
         for p in fact.into:
             self.begin(p, p.parent if p.parent is not None else src.parent, d, fact.id, "split")
             self.tl.links.append(LineageLink(fact.unit, p.unit, "split", fact.id, d))
+        for p in fact.into:  # once every part has begun: an alias may not be a part's id
+            self.add_aliases(p.unit, p.aliases, d, fact.id)
         for child, part in fact.children:
             self.reparent(child, part, d, fact.id)
         if not fact.keep:
@@ -468,6 +470,7 @@ class _Replay:
                 parent = merge_default_parent(fact.units, lambda u: self.alive[u].parent,
                                               self.is_within, limit=len(self.alive) + 1)
             self.begin(new, parent, d, fact.id, "merge")
+            self.add_aliases(new.unit, new.aliases, d, fact.id)
             target = new.unit
         for u in fact.units:
             self.tl.links.append(LineageLink(u, target, "merge", fact.id, d))

@@ -49,7 +49,7 @@ EXAMPLES: dict[str, tuple[dict[str, Any], list[str]]] = {
     "split": ({"type": "split", "date": "2025-03", "unit": "a",
                "into": [{"unit": "b", "name": "B"},
                         {"unit": "c", "name": "C", "name_en": "Cee", "kind": "team",
-                         "parent": "root"}],
+                         "parent": "root", "aliases": ["Cee team"]}],
                "children": {"k": "c"}, "keep": True}, ["a", "b", "c", "k"]),
     "merge": ({"type": "merge", "date": "2025-04", "units": ["b", "c"],
                "into": {"unit": "d", "name": "D"}}, ["b", "c", "d"]),
@@ -210,3 +210,29 @@ def test_an_event_without_aliases_keeps_the_id_it_had_before_aliases_existed(
     assert named.own_fields()["aliases"] == ["BB", "Bee"]
     assert named.own_to_file()["aliases"] == ["BB", "Bee"]
     assert derive_id(named) != derive_id(plain)
+
+
+SPLIT_ID = "split-2025-e58243cc8b"
+
+
+def test_a_new_unit_without_aliases_is_stored_as_before() -> None:
+    """A split's or merge's new unit may carry `aliases` too: left out while empty, so
+    splits and merges stored before it keep their ids and chains."""
+    from orgchart.domain.facts import derive_id
+
+    plain = NewUnit(unit="b", name="B")
+    assert plain.to_dict() == {"unit": "b", "name": "B"}
+    assert NewUnit(unit="b", name="B", aliases=[]) == plain  # type: ignore[arg-type]
+    named = NewUnit(unit="b", name="B", aliases=["BB"])  # type: ignore[arg-type]
+    assert named.aliases == ("BB",) and named.to_dict()["aliases"] == ["BB"]
+    split = FACT_TYPES["split"]
+    raw: dict[str, Any] = {"unit": "a", "into": [{"unit": "b", "name": "B"},
+                                                {"unit": "c", "name": "C"}]}
+    day = EffDate.parse("2025")
+    fact = split.from_file(raw, id="", date=day, recorded="2026")
+    # the id this split had before new units could have aliases (computed with that code)
+    assert derive_id(fact) == SPLIT_ID
+    with_empty = split.from_file({**raw, "into": [{**raw["into"][0], "aliases": []},
+                                                  raw["into"][1]]},
+                                 id="", date=day, recorded="2026")
+    assert derive_id(with_empty) == SPLIT_ID

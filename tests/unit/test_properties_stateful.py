@@ -86,6 +86,8 @@ def new_unit_fields(draw: Draw[Any], uid: str) -> EventDict:
     kind = draw(st.sampled_from(KINDS))
     if kind is not None:
         fields["kind"] = kind
+    if draw(st.integers(0, 3)) == 0:  # a short name of its own (uid is new, so is this)
+        fields["aliases"] = [f"{uid.upper()} short"]
     return fields
 
 
