@@ -266,3 +266,25 @@ def test_serve_finds_a_unit_by_alias(uk: Run, db_path: str) -> None:
         assert "Department for Education" in c.get("/unit/DfE").text
         page = c.get("/search?q=dcms&date=2020-01-01").text
         assert '<span class="matched">named DCMS</span>' in page
+
+
+def test_new_units_of_a_split_or_merge_take_aliases(uk: Run, write: Write) -> None:
+    path = write("split.yaml", "format: orgchart/v1\nrecorded: 2026-01-02\nevents:\n"
+                 "  - {type: split, date: 2023-02-07, unit: beis, into: ["
+                 "{unit: desnz, name: Energy Security and Net Zero, aliases: [DESNZ]}, "
+                 "{unit: dbt, name: Business and Trade, aliases: [DBT, Trade]}]}\n"
+                 "  - {type: merge, date: 2024, units: [dbt], "
+                 "into: {unit: dbt2, name: Trade Two, aliases: [DBT2]}}\n")
+    assert ok(uk, "load", path) == f"{path}: 2 new events\n"
+    assert ok(uk, "history", "desnz") == ok(uk, "history", "DESNZ")
+    assert ok(uk, "history", "trade").splitlines()[:3] == [
+        "Business and Trade  [dbt]", "2023-02-07 – 2024 (merge)", "also known as DBT, Trade"]
+    assert ok(uk, "lineage", "dbt2") == ok(uk, "lineage", "Dbt2")
+    assert ok(uk, "verify").startswith("ok: ")
+    clash = write("clash.yaml", "format: orgchart/v1\nrecorded: 2026-01-02\nevents:\n"
+                  "  - {type: split, date: 2025, unit: desnz, into: ["
+                  "{unit: e1, name: E1, aliases: [E2]}, {unit: e2, name: E2}]}\n")
+    r = uk("load", clash)
+    assert (r.exit_code, r.stderr) == (
+        1, f"Error: {clash}:4: event 1 (split, 2025): alias 'E2' of unit 'e1' is the id of "
+           f"unit 'e2' {RULE}\n")
