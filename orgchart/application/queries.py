@@ -95,12 +95,17 @@ def need_unit(db: QueryDB, unit: str) -> None:
 
 def log(storage: Storage, start: EffDate | None = None, end: EffDate | None = None,
         unit: str | None = None) -> list[dict[str, Any]]:
-    """The events in effective order (SPEC §3 `log --format json`)."""
+    """The events in effective order (SPEC §3 `log --format json`), each with the
+    `annotations` that count (`{id, recorded, note, sources}`, as recorded)."""
+    from orgchart.adapters.readmodel import annotations
+
     with storage.query_db() as db:
         if unit is not None:
             need_unit(db, unit)
-        return list(queries.log_rows(db, start.day if start else None,
+        rows = list(queries.log_rows(db, start.day if start else None,
                                      end.day if end else None, unit))
+        notes = annotations.by_event(db)
+        return [{**r, "annotations": notes.get(r["id"], [])} for r in rows]
 
 
 def export(storage: Storage) -> dict[str, Any]:
