@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from orgchart.adapters.readmodel import tables
+from orgchart.adapters.readmodel import corrections, tables
 from orgchart.adapters.readmodel.queries import (
     Unit,
     event_days,
@@ -58,7 +58,7 @@ class PageStep:
     delta: Delta  # what changed since the previous step (or the day before)
     before: dict[str, Unit]  # the units on the previous step's date, by id
     after: dict[str, Unit]  # the units on the date, by id
-    events: list[Row]  # the step's events (as `log` gives them)
+    events: list[Row]  # the step's events (as `log` gives them, with their `annotations`)
     retracted: list[Row]  # the step's retracted events, each with its `retraction` (a row)
 
 
@@ -92,10 +92,11 @@ def _steps(db: QueryDB, start: EffDate | None, end: EffDate | None, root: str | 
            known: EffDate | None) -> Iterator[PageStep]:
     """The steps in date order; OrgchartError when there is none."""
     days = event_days(db, start.day if start else None, end.day if end else None)
+    notes = corrections.by_event(db)
     prev: EffDate | None = None
     for iso in days:  # one date's events at a time
         day = date.fromisoformat(iso)
-        rows = list(log_rows(db, day, day))
+        rows = [{**r, "annotations": notes.get(r["id"], [])} for r in log_rows(db, day, day)]
         counted = [r for r in rows if r["type"] != "retract" and r["retracted_by"] is None]
         retracted = [r for r in rows if r["type"] != "retract" and r["retracted_by"]]
         since = prev or EffDate(day - timedelta(days=1) if day > date.min else day)

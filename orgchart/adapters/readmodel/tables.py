@@ -138,7 +138,7 @@ def _create_tables(db: sqlite_utils.Database) -> None:
         db.conn.execute(f'CREATE TABLE IF NOT EXISTS "{P}{name}" ({defs})')
 
 
-#: The annotations (few), found without reading every event (`annotations.by_event`).
+#: The annotations (few), found without reading every event (`corrections.by_event`).
 ANNOTATIONS_INDEX = (f'CREATE INDEX IF NOT EXISTS "idx_{P}events_annotate" ON "{P}events" '
                      f"(seq) WHERE type = 'annotate'")
 
