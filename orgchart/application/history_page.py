@@ -91,7 +91,9 @@ def history_page(storage: Storage, start: EffDate | None = None, end: EffDate | 
 def _steps(db: QueryDB, start: EffDate | None, end: EffDate | None, root: str | None,
            known: EffDate | None) -> Iterator[PageStep]:
     """The steps in date order; OrgchartError when there is none."""
-    days = event_days(db, start.day if start else None, end.day if end else None)
+    # a date whose events are all retracted is a step too: its corrections are shown there
+    days = event_days(db, start.day if start else None, end.day if end else None,
+                      retracted=True)
     notes = corrections.by_event(db)
     prev: EffDate | None = None
     for iso in days:  # one date's events at a time
@@ -100,7 +102,7 @@ def _steps(db: QueryDB, start: EffDate | None, end: EffDate | None, root: str | 
         counted = [r for r in rows if r["type"] != "retract" and r["retracted_by"] is None]
         retracted = [r for r in rows if r["type"] != "retract" and r["retracted_by"]]
         since = prev or EffDate(day - timedelta(days=1) if day > date.min else day)
-        when = _finest(r["date"] for r in counted)
+        when = _finest(r["date"] for r in counted or retracted)
         step = _step(db, since, when, known, root, counted)
         if step is None:
             continue  # nothing under `root` changed on this date
