@@ -105,7 +105,9 @@ def log(storage: Storage, start: EffDate | None = None, end: EffDate | None = No
         rows = list(queries.log_rows(db, start.day if start else None,
                                      end.day if end else None, unit))
         notes = corrections.by_event(db)
-        return [{**r, "annotations": notes.get(r["id"], [])} for r in rows]
+        for r in rows:
+            r["annotations"] = notes.get(r["id"], [])
+        return rows
 
 
 def export(storage: Storage) -> dict[str, Any]:

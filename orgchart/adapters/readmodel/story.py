@@ -23,11 +23,11 @@ made it and that event's sources:
 - `ended`: how (split, merge, dissolve), `into` (parts or merge target),
   `children_to` (dissolve).
 
-After the story, `names`: the names the unit bore, each `{name, name_en, from}` (the date
-text the name began), so that every period is shown under the name of the day; then the
-corrections: `annotations` (by the id of a story event it annotates: `{id, recorded,
-note, sources}` each) and `retracted` (the retracted events that named the unit, as
-`log` gives them, with the retraction's `reason`).
+After the story, its corrections: `annotations` (by the id of a story event it
+annotates: `{id, recorded, note, sources}` each) and `retracted` (the retracted events
+that named the unit, as `log` gives them, with the retraction's `reason`); last, `names`:
+the names the unit bore, each `{name, name_en, from}` (the date text the name began), so
+that every period is shown under the name of the day.
 
 A lineage is a graph: `nodes` (the unit, its ancestors and its descendants,
 each with `generation`: negative for ancestors, 0 for the unit, positive for
@@ -151,9 +151,9 @@ def history(db: QueryDB, unit: str) -> dict[str, Any]:
     return {"unit": unit, "name": latest["name"], "name_en": latest["name_en"],
             "kind": latest["kind"], "began": life["began"], "began_how": life["began_how"],
             "ended": life["ended"], "ended_how": life["ended_how"], "story": entries,
-            "names": names_of(db, [unit])[unit],
             "annotations": corrections.by_event(db, [x["event"] for x in entries]),
-            "retracted": corrections.retracted_naming(db, unit)}
+            "retracted": corrections.retracted_naming(db, unit),
+            "names": names_of(db, [unit])[unit]}
 
 
 def _walk(start: str, step: Callable[[str], list[dict[str, Any]]],
