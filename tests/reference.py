@@ -3,7 +3,7 @@
 Written apart from `orgchart` (it imports nothing from it) so the property
 tests can compare the two: it decides on its own whether a history is valid
 (every rule of each event type, every knowledge state, the rules of
-`retract`) and what the chart is on a day as known on a day. It favours
+`retract` and `annotate`) and what the chart is on a day as known on a day. It favours
 plain code over speed: each question is answered by scanning the units.
 
 An event is a plain dict in the file form (`type`, `date`, the type's fields),
@@ -38,14 +38,31 @@ def first_day(text: str) -> date:
     return date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
 
 
+#: The event types without an effective date: they change no chart.
+UNDATED = ("retract", "annotate")
+
+
 def counted(events: Sequence[Event], known: date | None = None) -> list[Event]:
-    """The non-retraction events that count at the end of day `known` (None: all).
+    """The dated events that count at the end of day `known` (None: all).
 
     A retraction counts from the end of the day it is recorded on, like any event.
     """
     seen = [e for e in events if known is None or first_day(e["recorded"]) <= known]
     retracted = {e["event"] for e in seen if e["type"] == "retract"}
-    return [e for e in seen if e["type"] != "retract" and e["id"] not in retracted]
+    return [e for e in seen if e["type"] not in UNDATED and e["id"] not in retracted]
+
+
+def annotated(events: Sequence[Event], known: date | None = None) -> dict[str, list[str]]:
+    """The ids of the annotations that count at the end of day `known` (None: all), by the
+    id of the event each annotates, in append order. An annotation counts like any event:
+    recorded by then and not retracted by then."""
+    seen = [e for e in events if known is None or first_day(e["recorded"]) <= known]
+    retracted = {e["event"] for e in seen if e["type"] == "retract"}
+    out: dict[str, list[str]] = {}
+    for e in seen:
+        if e["type"] == "annotate" and e["id"] not in retracted:
+            out.setdefault(e["event"], []).append(e["id"])
+    return out
 
 
 def in_effective_order(events: Sequence[Event]) -> list[Event]:
@@ -126,13 +143,24 @@ def days(events: Sequence[Event], known: date | None = None) -> Iterator[tuple[d
 def check(events: Sequence[Event]) -> None:
     """Raise Invalid unless the whole history is valid.
 
-    First the rules of `retract`, then every knowledge state: the latest, then
-    each earlier recorded day from the newest down (the order the engine
-    reports them in, so both name the same first failure).
+    First the rules of `retract` and `annotate`, then every knowledge state: the
+    latest, then each earlier recorded day from the newest down (the order the
+    engine reports them in, so both name the same first failure).
     """
     by_id = {e["id"]: e for e in events}
     retracted_by: dict[str, str] = {}
     for e in events:
+        if e["type"] == "annotate":
+            target = by_id.get(e["event"])
+            if target is None:
+                raise Invalid(e["id"], "annotates an event that is not recorded")
+            if target["type"] in UNDATED:
+                raise Invalid(e["id"], "annotates a retraction or an annotation")
+            if e["event"] in retracted_by:
+                raise Invalid(e["id"], "annotates an event already retracted")
+            if first_day(e["recorded"]) < first_day(target["recorded"]):
+                raise Invalid(e["id"], "is recorded before the event it annotates")
+            continue
         if e["type"] != "retract":
             continue
         target = by_id.get(e["event"])

@@ -261,10 +261,31 @@ def _new_facts(pf: ParsedFile, state: StoredState, first: int) -> list[Fact]:
         if found is None:
             new.append(with_seq(f, first + len(new)))
         elif found.content() != f.content():
-            raise pf.event_error(f, f"event id '{f.id}' is already recorded with different "
-                                    f"content; history is append-only: retract it and record "
-                                    f"the corrected event under a new id")
+            raise pf.event_error(f, f"event id '{f.id}' is already recorded with "
+                                    f"{_changed(found, f)}")
     return new
+
+
+def _changed(stored: Fact, new: Fact) -> str:
+    """What differs between a stored event and a file's event of the same id, and the cure:
+    an annotation when the file only changes the note or adds sources, else a retraction."""
+    import shlex
+
+    added = [s for s in new.sources if s not in stored.sources]
+    removed = [s for s in stored.sources if s not in new.sources]
+    note = new.note if new.note != stored.note else None
+    if stored.identity() != new.identity() or removed or (new.note is None and stored.note):
+        return ("different content; history is append-only: retract it and record the "
+                "corrected event under a new id")
+    what = " and ".join(x for x in ("a different note" if note is not None else "",
+                                    "more sources" if added else "") if x)
+    command = " ".join(["orgchart add annotate --event", shlex.quote(new.id),
+                        *(["--note", shlex.quote(note)] if note is not None else []),
+                        *(f"--source {shlex.quote(s)}" for s in added)])
+    return (f"{what}; history is append-only: keep the event as recorded and add "
+            f"{'the note' if note is not None else 'the sources'}"
+            f"{' and sources' if note is not None and added else ''} with an annotation: "
+            f"{command}" + (" (or an `annotate` event in this file)" if added else ""))
 
 
 def _explain(pf: ParsedFile, b: Breach, state: StoredState, new: list[Fact]) -> FileError:

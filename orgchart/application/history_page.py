@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from orgchart.adapters.readmodel import tables
+from orgchart.adapters.readmodel import corrections, tables
 from orgchart.adapters.readmodel.queries import (
     Unit,
     event_days,
@@ -59,7 +59,7 @@ class PageStep:
     delta: Delta  # what changed since the previous step (or the day before)
     before: dict[str, Unit]  # the units on the previous step's date, by id
     after: dict[str, Unit]  # the units on the date, by id
-    events: list[Row]  # the step's events (as `log` gives them)
+    events: list[Row]  # the step's events (as `log` gives them, with their `annotations`)
     retracted: list[Row]  # the step's retracted events, each with its `retraction` (a row)
 
 
@@ -93,15 +93,18 @@ def history_page(storage: Storage, start: EffDate | None = None, end: EffDate | 
 def _steps(db: QueryDB, start: EffDate | None, end: EffDate | None, root: str | None,
            known: EffDate | None) -> Iterator[PageStep]:
     """The steps in date order; OrgchartError when there is none."""
-    days = event_days(db, start.day if start else None, end.day if end else None)
+    # a date whose events are all retracted is a step too: its corrections are shown there
+    days = event_days(db, start.day if start else None, end.day if end else None,
+                      retracted=True)
+    notes = corrections.by_event(db)
     prev: EffDate | None = None
     for iso in days:  # one date's events at a time
         day = date.fromisoformat(iso)
-        rows = list(log_rows(db, day, day))
+        rows = [{**r, "annotations": notes.get(r["id"], [])} for r in log_rows(db, day, day)]
         counted = [r for r in rows if r["type"] != "retract" and r["retracted_by"] is None]
         retracted = [r for r in rows if r["type"] != "retract" and r["retracted_by"]]
         since = prev or EffDate(day - timedelta(days=1) if day > date.min else day)
-        when = _finest(r["date"] for r in counted)
+        when = _finest(r["date"] for r in counted or retracted)
         step = _step(db, since, when, known, root, counted)
         if step is None:
             continue  # nothing under `root` changed on this date

@@ -101,13 +101,20 @@ def need_unit(db: QueryDB, unit: str) -> None:
 
 def log(storage: Storage, start: EffDate | None = None, end: EffDate | None = None,
         unit: str | None = None) -> list[dict[str, Any]]:
-    """The events in effective order (SPEC §3 `log --format json`)."""
+    """The events in effective order (SPEC §3 `log --format json`), each with the
+    `annotations` that count (`{id, recorded, note, sources}`, as recorded)."""
+    from orgchart.adapters.readmodel import corrections
+
     with storage.query_db() as db:
         unit = resolve_root(db, unit)
         if unit is not None:
             need_unit(db, unit)
-        return list(queries.log_rows(db, start.day if start else None,
+        rows = list(queries.log_rows(db, start.day if start else None,
                                      end.day if end else None, unit))
+        notes = corrections.by_event(db)
+        for r in rows:
+            r["annotations"] = notes.get(r["id"], [])
+        return rows
 
 
 def export(storage: Storage) -> dict[str, Any]:
@@ -169,15 +176,25 @@ def chart_or_nothing(db: QueryDB, day: EffDate, root: str | None,
 
 def diff(storage: Storage, d1: EffDate, d2: EffDate, known: EffDate | None = None,
          root: str | None = None) -> dict[str, Any]:
-    """What changed from the chart on `d1` to the chart on `d2` (SPEC §3 `diff` JSON)."""
+    """What changed from the chart on `d1` to the chart on `d2` (SPEC §3 `diff` JSON), and
+    the `annotations` of the events that did it (by event id, see `corrections.by_event`)."""
     from orgchart.adapters.readmodel import changes
 
     with storage.view(known) as db:
         root = resolve_root(db, root)
         found = changes.diff(db, d1.day, d2.day, root, (str(d1), str(d2)))
         found += changes.transferred(db, d1.day, d2.day, root)
-        return {"from": str(d1), "to": str(d2), "known_at": str(known) if known else None,
-                "changes": found}
+        return _diff_answer(db, d1, d2, known, found)
+
+
+def _diff_answer(db: QueryDB, d1: EffDate, d2: EffDate, known: EffDate | None,
+                 found: list[dict[str, Any]]) -> dict[str, Any]:
+    """`diff`'s JSON form of the changes `found`, with the annotations of their events."""
+    from orgchart.adapters.readmodel import corrections
+
+    return {"from": str(d1), "to": str(d2), "known_at": str(known) if known else None,
+            "changes": found,
+            "annotations": corrections.by_event(db, (e for c in found for e in c["events"]))}
 
 
 def explain_diff(storage: Storage, d1: EffDate, d2: EffDate, known: EffDate | None = None,
@@ -204,8 +221,7 @@ def explain_diff(storage: Storage, d1: EffDate, d2: EffDate, known: EffDate | No
                   for p in (c["before"], c["after"]) if p}
         event_ids = {e for c in found for e in c["events"]} | {
             e for ids in related.values() for e in ids}
-        diff = {"from": str(d1), "to": str(d2), "known_at": str(known) if known else None,
-                "changes": found}
+        diff = _diff_answer(db, d1, d2, known, found)
         return {"diff": diff, "root": root, "before": before, "after": after,
                 "related": related, "successors": chains,
                 "context": context(db, event_ids, units | parents | named, people)}

@@ -78,15 +78,17 @@ class ScenarioStorage(Storage):
 
     def touched_days(self, facts: Sequence[Fact]) -> list[date]:
         """The distinct effective dates `facts` change, in order (a retraction changes its
-        event's date)."""
+        event's date; an annotation none)."""
         from orgchart.adapters.readmodel.state import StoredState
         from orgchart.domain.facts import Retract
 
         state = StoredState(self.scenario())
         days: set[date] = set()
         for f in facts:
-            if not isinstance(f, Retract):
+            if f.DATED:
                 days.add(f.day)
+                continue
+            if not isinstance(f, Retract):
                 continue
             found = state.fact(f.event)
             if found is not None and found[0].date is not None:

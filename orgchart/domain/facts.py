@@ -348,6 +348,32 @@ class Retract(Fact):
     reason: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class Annotate(Fact):
+    """A `note` and/or `sources` added to an event already recorded (`event`, its id).
+
+    Like a retraction it has no effective date: it changes no chart, only what is
+    shown with the event it annotates, from its recorded time on (a retraction of
+    the annotation takes it back). The note and sources are the common fields;
+    being the annotation's content, they count in its derived id, so two
+    different annotations of one event get two ids.
+    """
+
+    TYPE: ClassVar[str] = "annotate"
+    STORED: ClassVar[str] = "EventAnnotated"
+    DATED: ClassVar[bool] = False
+    event: str
+
+    @classmethod
+    def file_problem(cls, raw: Mapping[str, Any]) -> str | None:
+        if raw.get("note") is None and not raw.get("source"):
+            return "an annotation needs `note` and/or `source`"
+        return None
+
+    def identity(self) -> dict[str, Any]:
+        return {**super().identity(), "sources": list(self.sources), "note": self.note}
+
+
 # -- transfer: a function moves between two units that both continue ----------------
 
 

@@ -2,7 +2,9 @@
 
 Each distinct recorded day is a knowledge state: the events recorded up to
 the end of that day, less those retracted by then. Every state must be a
-valid history on its own.
+valid history on its own. Retractions and annotations have no effective date:
+they are never replayed (an annotation changes no chart, only what is shown
+with the event it annotates, while it counts).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from orgchart.domain.errors import RuleViolation
-from orgchart.domain.facts import Appoint, Fact, Rename, Retract, StepDown
+from orgchart.domain.facts import Annotate, Appoint, Fact, Rename, Retract, StepDown
 from orgchart.domain.rules import Timeline, replay
 
 
@@ -31,10 +33,21 @@ def retraction_days(facts: Iterable[Fact]) -> dict[str, date]:
 
 
 def known_at(facts: Sequence[Fact], k: date | None) -> list[Fact]:
-    """The non-retraction events that count at the end of day `k` (None: everything)."""
+    """The dated events (those a replay reads) that count at the end of day `k` (None:
+    everything)."""
     retracted = retraction_days(facts).get
-    return [f for f in facts if not isinstance(f, Retract)
-            and counts_at(f.recorded_day, retracted(f.id), k)]
+    return [f for f in facts if f.DATED and counts_at(f.recorded_day, retracted(f.id), k)]
+
+
+def annotations_at(facts: Sequence[Fact], k: date | None) -> dict[str, list[Annotate]]:
+    """The annotations that count at the end of day `k` (None: the latest state), by the
+    id of the event each annotates, in append order."""
+    retracted = retraction_days(facts).get
+    out: dict[str, list[Annotate]] = {}
+    for f in facts:
+        if isinstance(f, Annotate) and counts_at(f.recorded_day, retracted(f.id), k):
+            out.setdefault(f.event, []).append(f)
+    return out
 
 
 def timeline_at(facts: Sequence[Fact], k: date | None) -> Timeline:
@@ -56,7 +69,7 @@ Lookup = Callable[[str], "tuple[Fact, str | None] | None"]
 
 
 def check_retractions(stored: Sequence[Fact], new: Sequence[Fact]) -> Breach | None:
-    """The rules of `retract` that need no replay."""
+    """The rules of `retract` and `annotate`, which need no replay."""
     by_id = {f.id: f for f in stored}
     retracted_by = {f.event: f.id for f in stored if isinstance(f, Retract)}
 
@@ -68,25 +81,49 @@ def check_retractions(stored: Sequence[Fact], new: Sequence[Fact]) -> Breach | N
 
 
 def check_retractions_with(lookup: Lookup, new: Sequence[Fact]) -> Breach | None:
-    """The rules of `retract`, finding stored events (and who retracted them) by id."""
+    """The rules of `retract` and `annotate`, finding stored events (and who retracted
+    them) by id. An annotation names an event that exists, is neither a retraction nor
+    an annotation, is not retracted (before it, in the new events) and was not recorded
+    after it."""
     new_by_id = {f.id: f for f in new}
     claimed: dict[str, str] = {}
     for f in new:
-        if not isinstance(f, Retract):
+        if not isinstance(f, (Retract, Annotate)):
             continue
         found = lookup(f.event)
         target, by = found if found is not None else (new_by_id.get(f.event), None)
         if target is None:
             return Breach(f, f"event '{f.event}' does not exist")
+        by = by or claimed.get(f.event)
+        if isinstance(f, Annotate):
+            breach = _annotation_breach(f, target, by)
+            if breach is not None:
+                return breach
+            continue
         if isinstance(target, Retract):
             return Breach(f, f"event '{f.event}' is a retraction; a retraction cannot be retracted")
-        by = by or claimed.get(f.event)
         if by is not None:
             return Breach(f, f"event '{f.event}' is already retracted by '{by}'")
         if f.recorded_day < target.recorded_day:
             return Breach(f, f"a retraction cannot be recorded ({f.recorded_day}) before the "
                              f"event it retracts ({target.recorded_day})")
         claimed[f.event] = f.id
+    return None
+
+
+def _annotation_breach(f: Annotate, target: Fact, retracted_by: str | None) -> Breach | None:
+    if isinstance(target, Retract):
+        return Breach(f, f"event '{f.event}' is a retraction; a retraction cannot be "
+                         f"annotated (its reason says why)")
+    if isinstance(target, Annotate):
+        return Breach(f, f"event '{f.event}' is an annotation; annotate the event it "
+                         f"annotates ('{target.event}') instead")
+    if retracted_by is not None:
+        return Breach(f, f"event '{f.event}' is retracted by '{retracted_by}'; a retracted "
+                         f"event cannot be annotated")
+    if f.recorded_day < target.recorded_day:
+        return Breach(f, f"an annotation cannot be recorded ({f.recorded_day}) before the "
+                         f"event it annotates ({target.recorded_day})")
     return None
 
 
@@ -129,7 +166,7 @@ def blame(counted: Sequence[Fact], new: Sequence[Fact], e: RuleViolation,
     # a stored event broke: blame the last new event before it in effective order,
     # else a new retraction, else the first new event
     ids = {f.id for f in counted}
-    before = [f for f in new if f.id in ids and not isinstance(f, Retract)
+    before = [f for f in new if f.id in ids and f.DATED
               and (f.day, f.seq) <= (failing.day, failing.seq)]
     if before:
         culprit = max(before, key=lambda f: (f.day, f.seq))

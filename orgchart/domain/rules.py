@@ -23,7 +23,6 @@ from orgchart.domain.facts import (
     Move,
     NewUnit,
     Rename,
-    Retract,
     Split,
     StepDown,
     Transfer,
@@ -144,8 +143,9 @@ class _Current:
 
 
 def effective_order(facts: Iterable[Fact]) -> list[Fact]:
-    """Events sorted by effective date, then append position (retractions dropped)."""
-    return sorted((f for f in facts if not isinstance(f, Retract)), key=lambda f: (f.day, f.seq))
+    """Events sorted by effective date, then append position (retractions and annotations,
+    which have no effective date, dropped)."""
+    return sorted((f for f in facts if f.DATED), key=lambda f: (f.day, f.seq))
 
 
 def replay(facts: Iterable[Fact], seed: Seed | None = None) -> Timeline:

@@ -1,7 +1,8 @@
 """Validating new events against the history recorded so far, without replaying all of it.
 
 New events change the timeline only from their earliest effective date `d0`
-on (or, for a retraction, from the retracted event's date). So the replay
+on (or, for a retraction, from the retracted event's date; an annotation, or a
+retraction of one, changes no timeline). So the replay
 starts from the state at the end of the day before `d0` (a `Seed`) and covers
 only the counted events effective on or after `d0`: its cost follows the size
 of the chart and the number of events in that window, not the length of the
@@ -53,8 +54,8 @@ class Window:
 
 def window_start(history: HistorySoFar, new: Sequence[Fact]) -> date | None:
     """The earliest effective date the new events change (None: they change no timeline)."""
-    days = [f.day for f in new if not isinstance(f, Retract)]
-    new_days = {f.id: f.day for f in new if not isinstance(f, Retract)}
+    days = [f.day for f in new if f.DATED]
+    new_days = {f.id: f.day for f in new if f.DATED}
     for f in new:
         if not isinstance(f, Retract):
             continue
@@ -87,7 +88,7 @@ def replay_window(history: HistorySoFar, new: Sequence[Fact]) -> Window | None:
         return None
     dropped = _dropped(new)
     facts = [*_stored_from(history, d0, dropped),
-             *(f for f in new if not isinstance(f, Retract) and f.id not in dropped)]
+             *(f for f in new if f.DATED and f.id not in dropped)]
     return Window(d0, replay(facts, history.seed(d0)), facts)
 
 

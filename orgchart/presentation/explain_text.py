@@ -13,7 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from orgchart.presentation.names import label, names_label
-from orgchart.presentation.sentences import became, sentences_of
+from orgchart.presentation.sentences import (
+    annotation_line,
+    became,
+    retraction_line,
+    sentences_of,
+)
 
 Ctx = dict[str, Any]
 Event = dict[str, Any]
@@ -103,6 +108,15 @@ class Words:
             lines.append(line)
         return lines
 
+    def annotations(self, event_id: str) -> list[str]:
+        """The event's annotations as corrections, each cited (`ctx["annotations"]`, or a
+        history's, by the annotated event's id)."""
+        lines = []
+        for a in self.ctx.get("annotations", {}).get(event_id, ()):
+            cite = self.cite(a["id"])
+            lines.append(annotation_line(a) + (f"  {cite}" if cite else ""))
+        return lines
+
     # -- events in words ----------------------------------------------------
 
     def event(self, event_id: str) -> Event:
@@ -127,6 +141,11 @@ class Words:
         """Why a unit changed parent in a split, merge or dissolution: "when … split into …"."""
         e = self.event(event_id)
         return sentences_of(e["type"]).occasion(e, self)
+
+    def causes(self, event_id: str, subject: str | None, prefix: str = "") -> list[str]:
+        """`cause`, then the event's annotations below it."""
+        return [self.cause(event_id, subject, prefix),
+                *(f"{INDENT}  {line}" for line in self.annotations(event_id))]
 
     def cause(self, event_id: str, subject: str | None, prefix: str = "") -> str:
         """An indented cause line: the event in words, then its citation."""
@@ -216,8 +235,8 @@ def _change_lines(c: dict[str, Any], before: dict[str, Any], after: dict[str, An
         head = (f"  {LEADER} {_unit_label(u)}, {c['role']}: {w.person(c['before'])} → "
                 f"{w.person(c['after'])}")
     lines = [head]
-    lines += [w.cause(e, uid) for e in c["events"]]
-    lines += [w.cause(e, uid, "also: ") for e in related.get(uid, [])]
+    lines += [line for e in c["events"] for line in w.causes(e, uid)]
+    lines += [line for e in related.get(uid, []) for line in w.causes(e, uid, "also: ")]
     chain = successors.get(uid) if kind == "removed" else None
     if chain:
         steps = " → ".join(w.names(step) for step in chain)
@@ -231,7 +250,7 @@ def _transfers(group: list[dict[str, Any]], days: tuple[str, str], w: Words) -> 
     for c in group:
         lines.append(f"  {TRANSFERRED} {c['what']}: {w.name(c['from'], days[0])} → "
                      f"{w.name(c['to'], days[1])}")
-        lines += [w.cause(e, None) for e in c["events"]]
+        lines += [line for e in c["events"] for line in w.causes(e, None)]
     return lines
 
 
@@ -252,7 +271,7 @@ def _moves(group: list[dict[str, Any]], after: dict[str, Any], days: tuple[str, 
             lines.append(f"  {MOVED} {names[0]},")
             lines += [f"    {n}," for n in names[1:-1]]
             lines += [f"    {names[-1]}:", f"    {move}"]
-        lines += [w.cause(e, cs[0]["unit"]) for e in events]
+        lines += [line for e in events for line in w.causes(e, cs[0]["unit"])]
     return lines
 
 
@@ -294,6 +313,9 @@ def history_text(data: dict[str, Any]) -> str:
         lines.append(f"{e['date']:<{width}}  {_entry(e, uid, day, w)}")
         cite = w.cite(e["event"])
         lines.append(f"{'':<{width}}  {e['event']}" + (f"  {cite}" if cite else ""))
+        lines += [f"{'':<{width}}  {line}" for line in w.annotations(e["event"])]
+    if h.get("retracted"):
+        lines += ["", "Corrections"] + [f"  {retraction_line(r)}" for r in h["retracted"]]
     lines += w.sources_block()
     return "\n".join(lines) + "\n"
 

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from orgchart.presentation.names import label
-from orgchart.presentation.sentences import sentences_of
+from orgchart.presentation.sentences import annotation_line, sentences_of
 
 
 def to_json(data: Any) -> str:
@@ -111,4 +111,10 @@ def log_text(rows: list[dict[str, Any]]) -> str:
         lines.append(meta)
         if e["note"]:
             lines.append(f"{'':<10}  note: {e['note']}")
+        lines += [f"{'':<10}  {annotation_line(a)} ({a['id']})" + _cited(a["sources"])
+                  for a in e.get("annotations") or ()]
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _cited(sources: list[str]) -> str:
+    return f"  [{', '.join(sources)}]" if sources else ""

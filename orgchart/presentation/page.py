@@ -45,7 +45,7 @@ from orgchart.domain.errors import OrgchartError
 from orgchart.presentation.draw import GraphvizMissing
 from orgchart.presentation.graph import Delta
 from orgchart.presentation.names import label
-from orgchart.presentation.sentences import sentences_of
+from orgchart.presentation.sentences import annotation_line, sentences_of
 
 Row = Mapping[str, Any]
 Drawer = Callable[[str], bytes]
@@ -284,13 +284,25 @@ def change_list(changes: Iterable[Row], names: _Names,
 
 
 def _event(r: Row, names: _Names, sources: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    return {"id": r["id"], "type": r["type"], "date": r["date"], "recorded": r["recorded"],
+            "text": event_text(r, names), "note": r.get("note"),
+            "sources": _cited(r.get("sources") or [], sources),
+            "annotations": [{"id": a["id"], "text": _capital(annotation_line(a)),
+                             "sources": _cited(a["sources"], sources)}
+                            for a in r.get("annotations") or ()]}
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _cited(ids: Sequence[str], sources: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
     cited = []
-    for sid in r.get("sources") or []:
+    for sid in ids:
         s = sources.get(sid) or {}
         cited.append({"id": sid, "title": s.get("title") or sid, "publisher": s.get("publisher"),
                       "date": s.get("date"), "url": s.get("url")})
-    return {"id": r["id"], "type": r["type"], "date": r["date"], "recorded": r["recorded"],
-            "text": event_text(r, names), "note": r.get("note"), "sources": cited}
+    return cited
 
 
 def _retracted(r: Row, names: _Names, sources: Mapping[str, Mapping[str, Any]]

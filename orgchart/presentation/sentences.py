@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol
 
 from orgchart.domain.facts import (
+    Annotate,
     Appoint,
     Dissolve,
     Establish,
@@ -381,6 +382,34 @@ class RetractSentences(Sentences):
 
     def log_line(self, e: Event) -> str:
         return f"retracts {e['event']}: {e['reason']}"
+
+
+class AnnotateSentences(Sentences):
+    fact = Annotate
+
+    def log_line(self, e: Event) -> str:
+        return f"annotates {e['event']}"
+
+
+def recorded_on(recorded: str) -> str:
+    """The day of a recorded time (an ISO timestamp, or a date as written)."""
+    return recorded[:10] if len(recorded) > 10 else recorded
+
+
+def annotation_line(a: Event) -> str:
+    """An annotation (`{recorded, note, sources}`) beside the event it annotates, as a
+    correction: "corrected on 2026-11-15: the merger took effect on 2 September" (the
+    caller cites its sources)."""
+    when = recorded_on(str(a["recorded"]))
+    return f"corrected on {when}: {a['note']}" if a.get("note") else f"sources added on {when}"
+
+
+def retraction_line(r: Event) -> str:
+    """A retracted event (as `log` gives it, with its retraction's `reason`) as a correction:
+    "retracted on 2026-11-30: appoint-… (2025, appoint: …): wrong year"."""
+    when = recorded_on(str(r.get("retraction_recorded") or r.get("retracted_on") or ""))
+    what = f"{r['id']} ({r['date']}, {r['type']}: {sentences_of(r['type']).log_line(r)})"
+    return f"retracted on {when}: {what}" + (f": {r['reason']}" if r.get("reason") else "")
 
 
 # -- transfer ----------------------------------------------------------------------------

@@ -88,6 +88,10 @@ CASES: dict[str, tuple[list[str], str, str, str]] = {
         ["--event", ANN, "--reason", "Never appointed"],
         f"{{type: retract, event: {ANN}, reason: Never appointed}}",
         "", "retract-575a1916d0"),
+    "annotate": (
+        ["--event", ANN, "--note", "Took office: 24 July", "--source", "govuk"],
+        f"{{type: annotate, event: {ANN}, note: 'Took office: 24 July', source: govuk}}",
+        "", "annotate-d2c82b534c"),
 }
 
 Write = Callable[[str, str], str]

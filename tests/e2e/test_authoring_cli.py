@@ -79,10 +79,14 @@ def test_every_commented_example_loads_and_every_event_type_has_one(tmp_path: Pa
     first.write_text(uncommented[:retract_at], encoding="utf-8")
     r = run("load", str(first))
     assert r.exit_code == 0, r.output
-    assert r.output == f"{first}: {len(enum) + 1} new events\n"  # two establish examples
+    # two establish examples; the retraction and the annotation come in the second file
+    assert r.output == f"{first}: {len(enum)} new events\n"
     step_down = next(e for e in json.loads(run("log", "--format", "json").output)
                      if e["type"] == "step_down")
-    second = tmp_path / "retract.yaml"
-    second.write_text(uncommented.replace("EVENT-ID", step_down["id"]), encoding="utf-8")
+    transfer = next(e for e in json.loads(run("log", "--format", "json").output)
+                    if e["type"] == "transfer")
+    second = tmp_path / "retract.yaml"  # the retraction's EVENT-ID, then the annotation's
+    second.write_text(uncommented.replace("EVENT-ID", step_down["id"], 1)
+                      .replace("EVENT-ID", transfer["id"], 1), encoding="utf-8")
     r = run("load", str(second))
-    assert (r.exit_code, r.output) == (0, f"{second}: 1 new event\n")
+    assert (r.exit_code, r.output) == (0, f"{second}: 2 new events\n")

@@ -84,6 +84,7 @@ DIFF_JSON: dict[str, Any] = {
          "events": [SPLIT]},
         moved("user-algo"),
     ],
+    "annotations": {},  # the annotations of the events listed, by event id
 }
 
 
@@ -108,7 +109,8 @@ def test_diff_backwards_reverses_the_story(seeded: Run) -> None:
     assert back == {
         "from": "2026-04-01", "to": "2026-03-31", "known_at": None,
         "changes": [{**c, "change": flip[c["change"]], "before": c["after"],
-                     "after": c["before"]} for c in DIFF_JSON["changes"]]}
+                     "after": c["before"]} for c in DIFF_JSON["changes"]],
+        "annotations": {}}
     text = ok(seeded, "diff", "2026-04-01", "2026-03-31")
     assert "(going back in time: the events below are undone)" in text
     assert "  + 搜推智能产品事业部 (Intelligent Search & Recommendation Products BU)" in text
@@ -144,7 +146,7 @@ def test_diff_known_at(seeded: Run) -> None:
     d = json.loads(ok(seeded, "diff", "2026-03-31", "2026-04-01", "--known-at", "2026-04-01",
                       "--format", "json"))
     assert d == {"from": "2026-03-31", "to": "2026-04-01", "known_at": "2026-04-01",
-                 "changes": []}
+                 "changes": [], "annotations": {}}
     d = json.loads(ok(seeded, "diff", "2026-03-31", "2026-04-01", "--known-at", "2026-04-02",
                       "--format", "json"))
     assert d["changes"] == DIFF_JSON["changes"] and d["known_at"] == "2026-04-02"
@@ -183,7 +185,8 @@ def test_history_json(seeded: Run) -> None:
         "name_en": "Intelligent Search & Recommendation Products BU", "kind": "business unit",
         "began": "2025-01", "began_how": "establish", "ended": "2026-04-01", "ended_how": "split",
         "names": [{"name": "搜推智能产品事业部", "from": "2025-01",  # names of the day (issue 14)
-                   "name_en": "Intelligent Search & Recommendation Products BU"}]}
+                   "name_en": "Intelligent Search & Recommendation Products BU"}],
+        "annotations": {}, "retracted": []}
     assert [(x["date"], x["what"], x["event"]) for x in h["story"]] == [
         ("2025-01", "began", "establish-2025-01-1a73bfc467"),
         ("2025-01", "leader", "appoint-2025-01-880acec069"),

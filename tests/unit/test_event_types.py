@@ -13,7 +13,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 from orgchart.adapters.eventfile.schema import first_error, schema
 from orgchart.domain.codec import to_fact, to_stored
 from orgchart.domain.dates import EffDate
-from orgchart.domain.facts import FACT_TYPES, NewUnit, units_in
+from orgchart.domain.facts import FACT_TYPES, NewUnit, derive_id, units_in
 from orgchart.domain.history import STORED_CLASS, OrgHistory, start_history
 from orgchart.presentation.sentences import declared_types
 
@@ -32,6 +32,7 @@ STORED_FIELDS = {
     "LeaderAppointed": ["unit", "person", "role", "title"],
     "LeaderSteppedDown": ["unit", "person", "role"],
     "EventRetracted": ["event", "reason"],
+    "EventAnnotated": ["event"],
     "FunctionTransferred": ["from_unit", "to_unit", "what", "function", "units"],
 }
 RECORDED_FIELDS = ["originator_id", "originator_version", "timestamp", "chain", "event_id",
@@ -60,6 +61,8 @@ EXAMPLES: dict[str, tuple[dict[str, Any], list[str]]] = {
     "step_down": ({"type": "step_down", "date": "2025-07", "unit": "root", "person": "p",
                    "role": "cto"}, ["root"]),
     "retract": ({"type": "retract", "event": "move-1", "reason": "wrong"}, []),
+    "annotate": ({"type": "annotate", "event": "move-1", "note": "it was a Tuesday",
+                  "source": ["src"]}, []),
     "transfer": ({"type": "transfer", "date": "2025-08", "from": "root", "to": "a",
                   "what": "climate change", "function": "climate", "units": ["k"]},
                  ["root", "a", "k"]),
@@ -142,7 +145,7 @@ def test_an_event_reads_and_writes_back_unchanged(raw: dict[str, Any], units: li
                               "sources": ("src",), "note": "n", "seq": 7}
     fact = cls.from_file(raw, **common)
     assert fact == cls(**common, **cls.own_from_file(raw))  # as the dataclass would build it
-    own_in_file = {k: v for k, v in raw.items() if k not in ("type", "date")}
+    own_in_file = {k: v for k, v in raw.items() if k not in COMMON_FILE_FIELDS | {"date"}}
     assert fact.own_to_file() == own_in_file
     assert cls.from_plain(fact.own_fields(), **common) == fact
     stored_class, fields = to_stored(fact)
@@ -151,6 +154,27 @@ def test_an_event_reads_and_writes_back_unchanged(raw: dict[str, Any], units: li
     assert back == fact and back is not None and back.seq == 7
     assert fact.mentions() == units
     assert units_in(raw["type"], {"id": "x-1", **fact.own_fields()}) == units
+
+
+def test_an_annotation_needs_a_note_or_a_source() -> None:
+    annotate = FACT_TYPES["annotate"]
+    assert annotate.file_problem({"type": "annotate", "event": "e"}) \
+        == "an annotation needs `note` and/or `source`"
+    assert annotate.file_problem({"type": "annotate", "event": "e", "note": "n"}) is None
+    assert annotate.file_problem({"type": "annotate", "event": "e", "source": "s"}) is None
+
+
+def test_two_annotations_of_one_event_get_two_derived_ids() -> None:
+    """An annotation's note and sources are its content: they count in its derived id."""
+    annotate = FACT_TYPES["annotate"]
+
+    def make(note: str | None, sources: tuple[str, ...] = ()) -> str:
+        return derive_id(annotate.from_file({"event": "e"}, id="", date=None,
+                                            recorded="2026", note=note, sources=sources))
+
+    ids = {make("a"), make("b"), make(None, ("s",)), make("a", ("s",))}
+    assert len(ids) == 4 and all(i.startswith("annotate-") for i in ids)
+    assert make("a") == make("a")
 
 
 def test_a_default_is_written_out_when_it_is_not_empty() -> None:

@@ -2,7 +2,7 @@
 against the naive reference replay in `tests/reference.py`.
 
 Every step writes one small `orgchart/v1` file (YAML or JSON) and loads it, or
-retracts an event. Steps at the newest effective date are valid by
+retracts an event (an annotation, too). Steps at the newest effective date are valid by
 construction; steps with earlier dates, late records, retractions and events
 spoiled on purpose (`tests/spoil.py`) may break the history. The reference
 replay decides: a step is accepted exactly when it finds the history valid,
@@ -289,7 +289,7 @@ class History:
     # -- the model --
 
     def effective_days(self) -> list[date]:
-        return sorted({first_day(e["date"]) for e in self.events if e["type"] != "retract"})
+        return sorted({first_day(e["date"]) for e in self.events if "date" in e})
 
     def recorded_days(self) -> list[date]:
         return sorted({first_day(e["recorded"]) for e in self.events})
@@ -493,6 +493,26 @@ class History:
                             "recorded": recorded})
         self.count("retracted")
 
+    def annotate(self, draw: Draw[Any]) -> None:
+        """Annotate an event (any: a retraction, an annotation or a retracted event is
+        refused), or retract an annotation: accepted exactly when the reference accepts."""
+        self.advance(draw)
+        annotations = [a for found in reference.annotated(self.events).values() for a in found]
+        if annotations and draw(st.integers(0, 2)) == 0:
+            self.attempt_retraction(draw(st.sampled_from(annotations)), draw, must_fail=False)
+            return
+        if not self.events:
+            return
+        ev: EventDict = {"type": "annotate",
+                         "event": draw(st.sampled_from([e["id"] for e in self.events]))}
+        what = draw(st.sampled_from(["note", "source", "both"]))
+        if what != "source":
+            ev["note"] = f"corrected: {self.fresh('note-')}"
+        if what != "note":
+            ev["source"] = "press"
+        if self.load([ev], draw, must=False):
+            self.count("annotated")
+
     def reload(self, draw: Draw[Any]) -> None:
         """Loading an accepted file again writes nothing."""
         if self.accepted_files:
@@ -538,7 +558,7 @@ class History:
         candidates = sorted({*eff, *(d - timedelta(days=1) for d in eff), *between,
                              eff[0] - timedelta(days=1000), eff[-1] + timedelta(days=1000)})
         last = self.events[-1]
-        if last["type"] == "retract":  # the date of the retracted event
+        while "date" not in last:  # the date of the retracted (or annotated) event
             last = next(e for e in self.events if e["id"] == last["event"])
         newest = first_day(last["date"])
         for day in sorted({newest, newest - timedelta(days=1), *rng.sample(candidates, 2)}):
@@ -548,6 +568,16 @@ class History:
         for day in sorted({newest, *rng.sample(candidates, 2)}):
             self.check_on(day, known)
         self.check_known_tables(known)
+        self.check_annotations(None)
+        self.check_annotations(known)
+
+    def check_annotations(self, known: date | None) -> None:
+        """The annotations that count as known at `known` are the reference's."""
+        from orgchart.adapters.readmodel import corrections
+
+        with self.svc.view(EffDate(known) if known else None) as db:
+            got = {t: [a["id"] for a in found] for t, found in corrections.by_event(db).items()}
+        assert got == reference.annotated(self.events, known), f"annotations at {known}"
 
     def check_known_tables(self, known: date) -> None:
         """The rows `--known-at` queries see (latest tables + overlay) equal the tables a
@@ -585,13 +615,14 @@ STEPS: dict[str, Callable[[History, Draw[Any]], None]] = {
     "retract": History.retract,
     "bad_retract": History.bad_retract,
     "reload": History.reload,
+    "annotate": History.annotate,
 }
 
 
 # the steps' weights: establish and reorganise most, the rest now and then
 MIX = ("structure", "establish", "leaders", "earlier", "retract", "structure", "backdated",
        "establish", "leaders", "earlier", "structure", "retract", "bad_retract", "reload",
-       "spoiled")
+       "spoiled", "annotate")
 
 
 def grow(h: History, draw: Draw[Any], steps: int) -> None:

@@ -6,7 +6,8 @@ day or late (an earlier recorded day, which changes past knowledge states);
 about half are spoiled on purpose to break one rule (a move under the unit's
 own descendant, a split part under a unit that moves under a part, a merge's
 new unit placed inside a merging unit, an unknown or ended unit, ...), and
-retractions target any event, some twice or before it was recorded.
+retractions target any event, some twice or before it was recorded; annotations
+too (a retraction, an annotation, a retracted event: all refused).
 `tests/reference.py` decides on its own whether the history with the append
 is valid; the engine (`knowledge.check_append`) must agree, and name the same
 event and knowledge state when both reject. The append is kept when valid.
@@ -29,7 +30,13 @@ from hypothesis import strategies as st
 
 from orgchart.domain.dates import EffDate
 from orgchart.domain.facts import FACT_TYPES, Fact
-from orgchart.domain.knowledge import Breach, check_append, check_states, known_at
+from orgchart.domain.knowledge import (
+    Breach,
+    annotations_at,
+    check_append,
+    check_states,
+    known_at,
+)
 from orgchart.domain.rules import Seed, Timeline, alias_key, replay
 from tests import reference
 from tests.conftest import examples, unshrunk
@@ -109,7 +116,7 @@ class Story:
         return f"{prefix}{self.counter}"
 
     def effective_days(self) -> list[date]:
-        return sorted({first_day(e["date"]) for e in self.events if e["type"] != "retract"})
+        return sorted({first_day(e["date"]) for e in self.events if "date" in e})
 
     # -- drawing an append ----------------------------------------------------------------
 
@@ -144,6 +151,8 @@ class Story:
         """One or two events to append, valid or not."""
         if self.events and draw(st.integers(0, 7)) == 0:
             return [self.draw_retraction(draw)]
+        if self.events and draw(st.integers(0, 9)) == 0:
+            return [self.draw_annotation(draw)]
         day = self.draw_day(draw)
         units, roles = reference.replay(self.events, first_day(day))
         ev = propose(draw(st.sampled_from(KINDS)), units, roles, draw, self.fresh) or \
@@ -170,6 +179,22 @@ class Story:
             recorded = max(day, FIRST_RECORDED).isoformat()
         event("retraction")
         return {"type": "retract", "id": self.fresh("r"), "event": target, "reason": "wrong",
+                "recorded": recorded}
+
+    def draw_annotation(self, draw: Draw[Any]) -> EventDict:
+        """An annotation of a counted event mostly; else of anything (a retraction, an
+        annotation, a retracted event, an unknown id), or recorded before its target."""
+        counted = [e["id"] for e in reference.counted(self.events)]
+        anything = [e["id"] for e in self.events]
+        target = draw(st.sampled_from(counted or anything)) if draw(st.integers(0, 3)) else \
+            draw(st.sampled_from([*anything, GHOST]))
+        recorded = self.draw_recorded(draw)
+        found = [e for e in self.events if e["id"] == target]
+        if found and draw(st.integers(0, 3)) == 0:  # on the target's day, or the day before
+            day = first_day(found[0]["recorded"]) - timedelta(days=draw(st.integers(0, 1)))
+            recorded = max(day, FIRST_RECORDED).isoformat()
+        event("annotation")
+        return {"type": "annotate", "id": self.fresh("a"), "event": target, "note": "more",
                 "recorded": recorded}
 
     # -- the property ---------------------------------------------------------------------
@@ -206,6 +231,9 @@ class Story:
                 reference.apply(world, e)
             got = intervals(replay(known_at(self.facts, known)))
             assert got == world.intervals(), f"known at {known}:\n{self.events}"
+            notes = {t: [a.id for a in found]
+                     for t, found in annotations_at(self.facts, known).items()}
+            assert notes == reference.annotated(self.events, known), f"known at {known}"
 
     def compare_seeded(self) -> None:
         """Replayed from the state of the day before a date (an incremental load), the

@@ -15,7 +15,14 @@ import pytest
 from orgchart.domain.dates import EffDate
 from orgchart.domain.errors import RuleViolation
 from orgchart.domain.facts import Fact, Move
-from orgchart.domain.knowledge import Breach, check_append, check_states, known_at, timeline_at
+from orgchart.domain.knowledge import (
+    Breach,
+    annotations_at,
+    check_append,
+    check_states,
+    known_at,
+    timeline_at,
+)
 from orgchart.domain.rules import Seed, UnitLife, UnitVersion, replay
 from tests import reference
 from tests.unit.test_rules_reference import seed_from, to_fact
@@ -320,6 +327,66 @@ def test_the_rules_of_retract() -> None:
         assert not reference.valid(events)
         found, _ = check_states(facts_of(events))
         assert found is not None
+
+
+def test_the_rules_of_annotate() -> None:
+    base = with_ids([*BASE, ev("retract", None, id="r1", event="e9", reason="wrong"),
+                     ev("annotate", None, id="a1", event="e10", note="as cto")], "e")
+    stored = facts_of(base)
+
+    def breach(*new: EventDict) -> tuple[str, str] | None:
+        b = check_append(stored, [to_fact(e, 100 + i) for i, e in enumerate(new)])
+        return None if b is None else (b.culprit.id, b.rule)
+
+    def annotate(target: str, aid: str = "a2", recorded: str = RECORDED) -> EventDict:
+        return ev("annotate", None, id=aid, event=target, note="more", recorded=recorded)
+
+    def retract(target: str, rid: str = "r2") -> EventDict:
+        return ev("retract", None, id=rid, event=target, reason="wrong")
+
+    assert breach(annotate("ghost")) == ("a2", "event 'ghost' does not exist")
+    assert breach(annotate("r1")) == \
+        ("a2", "event 'r1' is a retraction; a retraction cannot be annotated (its reason "
+               "says why)")
+    assert breach(annotate("a1")) == \
+        ("a2", "event 'a1' is an annotation; annotate the event it annotates ('e10') instead")
+    assert breach(annotate("e9")) == \
+        ("a2", "event 'e9' is retracted by 'r1'; a retracted event cannot be annotated")
+    assert breach(retract("e11"), annotate("e11")) == \
+        ("a2", "event 'e11' is retracted by 'r2'; a retracted event cannot be annotated")
+    assert breach(annotate("e11"), retract("e11")) is None  # retracted after it: allowed
+    assert breach(annotate("e10", recorded="2025-12-31")) == \
+        ("a2", "an annotation cannot be recorded (2025-12-31) before the event it annotates "
+               "(2026-01-01)")
+    assert breach(annotate("e10")) is None  # a second annotation of one event
+    late = ev("establish", id="n", unit="n", name="N", recorded="2026-02-01")
+    assert breach(late, annotate("n", recorded="2026-02-01")) is None  # in the same append
+    assert breach(retract("a1")) is None  # an annotation can be retracted
+    assert breach(retract("a1"), annotate("a2x", "a3")) == ("a3", "event 'a2x' does not exist")
+    for new in ([annotate("ghost")], [annotate("r1")], [annotate("a1")], [annotate("e9")]):
+        events = [*base, *new]
+        assert not reference.valid(events)
+        found, _ = check_states(facts_of(events))
+        assert found is not None
+
+
+def test_an_annotation_changes_no_chart_and_counts_from_the_day_it_is_recorded() -> None:
+    events = with_ids([
+        ev("establish", "2020", unit="g", name="G", recorded="2026-01-01"),
+        ev("annotate", None, event="e1", note="founded in May", recorded="2026-01-03"),
+        ev("annotate", None, event="e1", source="press", recorded="2026-01-04"),
+        ev("retract", None, event="e2", reason="wrong", recorded="2026-01-05T09:00:00Z"),
+    ])
+    facts = facts_of(events)
+    assert [f.id for f in known_at(facts, None)] == ["e1"]
+    assert replay(known_at(facts, None)) == replay(facts_of(events[:1]))
+    state = {k: [a.id for a in annotations_at(facts, date.fromisoformat(k)).get("e1", [])]
+             for k in ("2026-01-02", "2026-01-03", "2026-01-04", "2026-01-05", "2026-01-06")}
+    assert state == {"2026-01-02": [], "2026-01-03": ["e2"], "2026-01-04": ["e2", "e3"],
+                     "2026-01-05": ["e3"], "2026-01-06": ["e3"]}
+    assert [a.id for a in annotations_at(facts, None)["e1"]] == ["e3"]
+    assert {k: reference.annotated(events, date.fromisoformat(k)).get("e1", [])
+            for k in state} == state
 
 
 def test_retracting_what_later_events_need_is_rejected_and_blames_the_retraction() -> None:

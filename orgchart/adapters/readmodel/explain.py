@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from orgchart.adapters.readmodel import corrections
 from orgchart.adapters.readmodel.connection import QueryDB, named
 from orgchart.adapters.readmodel.damage import damaged, stored_json
 from orgchart.adapters.readmodel.intervals import VERSION, alive_on, day_before
@@ -178,9 +179,13 @@ def context(db: QueryDB, event_ids: Iterable[str],
 
     `units` maps each unit id to its versions `[{"from": day, "name", "name_en"}]`
     in valid-time order; `people` and `sources` hold the reference data used;
-    `horizon` how far the recorded facts reach (the latest `covers_to`, or None).
+    `horizon` how far the recorded facts reach (the latest `covers_to`, or None);
+    `annotations` the annotations of these events that count (see
+    `corrections.by_event`), whose own events are in `events` too (to cite them).
     """
-    events = event_details(db, event_ids)
+    ids = list(event_ids)
+    notes = corrections.by_event(db, ids)
+    events = event_details(db, [*ids, *(a["id"] for found in notes.values() for a in found)])
     units = set(unit_ids)
     people = set(person_ids)
     for e in events.values():
@@ -211,5 +216,6 @@ def context(db: QueryDB, event_ids: Iterable[str],
             sources[sid] = {"title": title, "publisher": publisher, "date": d, "url": url}
     title_row = db.execute(f"select value from {P}meta where key = 'title'").fetchone()
     horizon = db.execute(f"select value from {P}meta where key = 'horizon'").fetchone()
-    return {"title": title_row[0] if title_row else None, "events": events, "units": names,
+    return {"title": title_row[0] if title_row else None, "events": events,
+            "annotations": notes, "units": names,
             "people": who, "sources": sources, "horizon": horizon[0] if horizon else None}

@@ -49,7 +49,10 @@ class State:
 
     known: date  # as asked
     key: str  # the last recorded day on or before `known` ("" if none)
-    d0: date  # the first effective day where it differs from the latest state
+    #: the first effective day where it differs from the latest state; None: its
+    #: timeline is the latest one, only its events differ (annotations, or retractions
+    #: of them, recorded after K change no chart)
+    d0: date | None
 
 
 def departure(db: QueryDB, known: date) -> State | None:
@@ -60,16 +63,21 @@ def departure(db: QueryDB, known: date) -> State | None:
         f"where {recorded_after()} and type != 'retract' "
         f"union all select min(day) from {P}events where {retracted_after()})",
         [k, k]).fetchone()
-    if row is None or row[0] is None:
+    d0 = row[0] if row is not None else None
+    if d0 is None and db.execute(f"select 1 from {P}events where {recorded_after()} "
+                                 f"or {retracted_after()} limit 1", [k, k]).fetchone() is None:
         return None
     last = db.execute(f"select max(recorded_day) from {P}events where {recorded_by()}",
                       [k]).fetchone()
     key = (last[0] if last else None) or ""
-    return State(known, key, date.fromisoformat(row[0]))
+    return State(known, key, date.fromisoformat(d0) if d0 is not None else None)
 
 
 def ensure_overlay(db: sqlite_utils.Database, state: State) -> None:
-    """Compute and store `state`'s overlay unless it is there for the current log position."""
+    """Compute and store `state`'s overlay unless it is there for the current log position
+    (a state whose timeline is the latest one needs none)."""
+    if state.d0 is None:
+        return
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         position = tables.position(db)
@@ -98,9 +106,9 @@ def open_view(path: str, state: State) -> ReadDB:
     """A read connection to the tables at `path` that sees `state` instead of the latest."""
     db = ReadDB(path)
     # literals, not parameters (views cannot take them): ISO dates made here, never user text
-    k, d0, key = state.known.isoformat(), state.d0.isoformat(), state.key
-    assert all(c.isdigit() or c == "-" for c in k + d0 + key)
-    k, d0 = f"'{k}'", f"'{d0}'"
+    k, key = state.known.isoformat(), state.key
+    assert all(c.isdigit() or c == "-" for c in k + key)
+    k = f"'{k}'"
     cols = tables.COLUMNS
     ev = [c for c in cols["events"] if c not in ("retracted_by", "retracted_day")]
     db.execute(
@@ -111,6 +119,11 @@ def open_view(path: str, state: State) -> ReadDB:
     db.execute(
         f"create temp view {P}event_units as select seq, unit from main.{P}event_units "
         f"where seq in (select seq from main.{P}events where {recorded_by(k)})")
+    if state.d0 is None:
+        return db
+    d0 = state.d0.isoformat()
+    assert all(c.isdigit() or c == "-" for c in d0)
+    d0 = f"'{d0}'"
     kept = {"versions": ended_before(VERSION, d0), "transient": ended_before(TRANSIENT, d0),
             "lives": ended_before(LIFE, d0), "tenures": ended_before(TENURE, d0),
             "links": ended_before(LINK, d0), "aliases": ended_before(ALIAS, d0)}

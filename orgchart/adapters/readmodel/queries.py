@@ -174,11 +174,12 @@ def _day_window(where: list[str], params: list[str], start: date | None,
         params.append(end.isoformat())
 
 
-def event_days(db: QueryDB, start: date | None = None, end: date | None = None
-               ) -> list[str]:
-    """The distinct first days (ISO) of the events that count, in order, from `start` to
-    `end`: the dates of a timeline, without reading the events themselves."""
-    where = [COUNTS, "e.day is not null"]
+def event_days(db: QueryDB, start: date | None = None, end: date | None = None,
+               retracted: bool = False) -> list[str]:
+    """The distinct first days (ISO) of the events that count (with `retracted`, of the
+    retracted ones too), in order, from `start` to `end`: the dates of a timeline, without
+    reading the events themselves."""
+    where = ["e.type != 'retract'" if retracted else COUNTS, "e.day is not null"]
     params: list[str] = []
     _day_window(where, params, start, end)
     sql = (f"select distinct e.day from {P}events e where {' and '.join(where)} "

@@ -23,8 +23,11 @@ made it and that event's sources:
 - `ended`: how (split, merge, dissolve), `into` (parts or merge target),
   `children_to` (dissolve).
 
-After the story, `names`: the names the unit bore, each `{name, name_en, from}` (the date
-text the name began), so that every period is shown under the name of the day.
+After the story, its corrections: `annotations` (by the id of a story event it
+annotates: `{id, recorded, note, sources}` each) and `retracted` (the retracted events
+that named the unit, as `log` gives them, with the retraction's `reason`); last, `names`:
+the names the unit bore, each `{name, name_en, from}` (the date text the name began), so
+that every period is shown under the name of the day.
 
 A lineage is a graph: `nodes` (the unit, its ancestors and its descendants,
 each with `generation`: negative for ancestors, 0 for the unit, positive for
@@ -40,6 +43,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from orgchart.adapters.readmodel import corrections
 from orgchart.adapters.readmodel.connection import QueryDB, named
 from orgchart.adapters.readmodel.explain import (
     Effect,
@@ -148,6 +152,8 @@ def history(db: QueryDB, unit: str) -> dict[str, Any]:
     return {"unit": unit, "name": latest["name"], "name_en": latest["name_en"],
             "kind": latest["kind"], "began": life["began"], "began_how": life["began_how"],
             "ended": life["ended"], "ended_how": life["ended_how"], "story": entries,
+            "annotations": corrections.by_event(db, [x["event"] for x in entries]),
+            "retracted": corrections.retracted_naming(db, unit),
             "names": names_of(db, [unit])[unit], **({"aliases": aliases} if aliases else {})}
 
 

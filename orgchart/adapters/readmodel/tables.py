@@ -42,7 +42,7 @@ def open_db(path: str) -> sqlite_utils.Database:
 
 #: Bumped whenever what the tables hold or how it is encoded changes: tables of
 #: another layout read as absent, so the next command rebuilds them from the log.
-LAYOUT = "9"
+LAYOUT = "10"
 
 #: Each table's columns (the first of `PK` is its primary key) and indexes.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -147,12 +147,18 @@ def _create_tables(db: sqlite_utils.Database) -> None:
         db.conn.execute(f'CREATE TABLE IF NOT EXISTS "{P}{name}" ({defs})')
 
 
+#: The annotations (few), found without reading every event (`corrections.by_event`).
+ANNOTATIONS_INDEX = (f'CREATE INDEX IF NOT EXISTS "idx_{P}events_annotate" ON "{P}events" '
+                     f"(seq) WHERE type = 'annotate'")
+
+
 def _create_indexes(db: sqlite_utils.Database) -> None:
     for name, cols, unique in INDEXES:
         db.conn.execute(
             f'CREATE {"UNIQUE " if unique else ""}INDEX IF NOT EXISTS '
             f'"idx_{P}{name}_{"_".join(cols)}" ON "{P}{name}" '
             f'({", ".join(chr(34) + c + chr(34) for c in cols)})')
+    db.conn.execute(ANNOTATIONS_INDEX)
 
 
 def position(db: QueryDB) -> int:
