@@ -17,9 +17,15 @@ from datetime import date
 from typing import Protocol
 
 from orgchart.domain.errors import RuleViolation
-from orgchart.domain.facts import Fact, Retract
-from orgchart.domain.knowledge import Breach, blame, check_append, check_retractions_with
-from orgchart.domain.rules import Seed, Timeline, replay
+from orgchart.domain.facts import Appoint, Fact, Rename, Retract, StepDown
+from orgchart.domain.knowledge import (
+    Breach,
+    blame,
+    check_append,
+    check_retractions_with,
+    check_state,
+)
+from orgchart.domain.rules import Seed, Timeline, UnitEnd, replay, replay_unit
 
 
 class HistorySoFar(Protocol):
@@ -39,6 +45,24 @@ class HistorySoFar(Protocol):
 
     def seed(self, d0: date) -> Seed:
         """The state at the end of the day before `d0`."""
+
+    def unit_seed(self, unit: str, day: date) -> Seed:
+        """`unit` alone as it stood at the end of `day`: its version and leaders then, its
+        life if it had begun (its end kept only if it ended by then)."""
+
+    def unit_end(self, unit: str, after: date) -> UnitEnd | None:
+        """How `unit` ended, if it was alive at the end of `after` and ended later."""
+
+    def leader_events(self, unit: str, after: date) -> list[Fact]:
+        """The appointments and step-downs in `unit` that count now and take effect after
+        `after`, in effective order."""
+
+    def recorded_days_from(self, first: date) -> list[date]:
+        """The distinct recorded days of stored events, from `first` on."""
+
+    def changed_after(self, units: set[str], k: date) -> bool:
+        """Whether an event naming one of `units` was recorded, or retracted, after day `k`:
+        whether their own stories differ between the state known on `k` and the latest."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +115,99 @@ def replay_window(history: HistorySoFar, new: Sequence[Fact]) -> Window | None:
     return Window(d0, replay(facts, history.seed(d0)), facts)
 
 
+#: The event types that change only their unit's own state, which no rule of another
+#: unit reads: a rename (no rule reads names or kinds), an appointment and a step-down
+#: (a unit's leaders are read only by its own later appointments and step-downs).
+OWN_STATE = (Rename, Appoint, StepDown)
+
+
+def own_state_only(new: Sequence[Fact]) -> bool:
+    """Whether every new event changes only its unit's own state (`OWN_STATE`)."""
+    return bool(new) and all(isinstance(f, OWN_STATE) for f in new)
+
+
+@dataclass(frozen=True)
+class UnitWindow:
+    """New events of one unit replayed on their own from the end of day `start`: one
+    rename, or the unit's appointments and step-downs (`leaders`), with the unit's stored
+    ones after `start`."""
+
+    unit: str
+    start: date
+    facts: list[Fact]
+    leaders: bool
+
+
+def unit_windows(new: Sequence[Fact]) -> list[UnitWindow]:
+    """The unit windows of new events that change only their unit's own state (renames
+    in effective order: each one's window starts from the rows the earlier ones wrote)."""
+    out: list[UnitWindow] = []
+    leaders: dict[str, list[Fact]] = {}
+    for f in sorted(new, key=lambda f: (f.day, f.seq)):
+        if isinstance(f, Rename):
+            out.append(UnitWindow(f.unit, f.day, [f], False))
+        elif isinstance(f, Appoint | StepDown):
+            leaders.setdefault(f.unit, []).append(f)
+    out += [UnitWindow(u, min(f.day for f in fs), fs, True) for u, fs in leaders.items()]
+    return out
+
+
+def window_stored(history: HistorySoFar, w: UnitWindow) -> list[Fact]:
+    """The stored events a unit window replays again (the unit's later leader events)."""
+    return history.leader_events(w.unit, w.start) if w.leaders else []
+
+
+def replay_unit_window(history: HistorySoFar, w: UnitWindow, stored: list[Fact]) -> Timeline:
+    """Replay a unit window with its stored events (`window_stored`): the unit from the
+    end of `w.start` on. Raises RuleViolation as `replay` does."""
+    return replay_unit(w.unit, [*stored, *w.facts], history.unit_seed(w.unit, w.start),
+                       history.unit_end(w.unit, w.start))
+
+
+def check_own_state(history: HistorySoFar, new: Sequence[Fact],
+                    k: date | None = None) -> Breach | None:
+    """`check_new` for events that change only their unit's own state, in a state whose
+    stored events agree with the latest on every unit they name: each unit window is
+    replayed on its own, and the first event (in effective order) that fails in any of
+    them is the one a replay of the whole history would fail at."""
+    first: tuple[tuple[date, int], RuleViolation, list[Fact]] | None = None
+    for w in unit_windows(new):
+        stored = window_stored(history, w)
+        try:
+            replay_unit_window(history, w, stored)
+        except RuleViolation as e:
+            failing = next(f for f in [*stored, *w.facts] if f.id == e.event_id)
+            if first is None or (failing.day, failing.seq) < first[0]:
+                first = ((failing.day, failing.seq), e, stored)
+    if first is None:
+        return None
+    _, violation, stored = first
+    return blame([*stored, *new], new, violation, k)
+
+
+def _check_own_states(history: HistorySoFar, new: Sequence[Fact],
+                      last: date | None) -> Breach | None:
+    """Every knowledge state that `new` (changing only their units' own states) is in,
+    the latest first. A state whose stored events differ from the latest on a unit the
+    new events name is replayed in full; any other is decided by its unit windows."""
+    first = min(f.recorded_day for f in new)
+    stored_days = history.recorded_days_from(first) if last is not None and first < last \
+        else []
+    days = sorted({*stored_days, *(f.recorded_day for f in new)})
+    units = {f.unit for f in new if isinstance(f, OWN_STATE)}
+    every: list[Fact] | None = None
+    for k in [None, *reversed(days[:-1])]:
+        subset = [f for f in new if k is None or f.recorded_day <= k]
+        if k is None or last is None or k >= last or not history.changed_after(units, k):
+            breach = check_own_state(history, subset, k)
+        else:
+            every = every if every is not None else [*history.all_facts(), *new]
+            breach = check_state(every, new, k)
+        if breach is not None:
+            return breach
+    return None
+
+
 def check_new(history: HistorySoFar, new: Sequence[Fact]) -> Breach | None:
     """Would the history stay valid, in every knowledge state, with `new` appended?
 
@@ -105,6 +222,8 @@ def check_new(history: HistorySoFar, new: Sequence[Fact]) -> Breach | None:
     if breach is not None:
         return breach
     last = history.last_recorded_day()
+    if own_state_only(new):  # no replay of the rest of the history
+        return _check_own_states(history, new, last)
     if last is not None and min(f.recorded_day for f in new) < last:
         return check_append(history.all_facts(), new)
     # the new events may span several recorded days: each is a knowledge state

@@ -17,6 +17,7 @@ from typing import Any
 import sqlite_utils
 
 from orgchart.adapters.readmodel import tables
+from orgchart.adapters.readmodel.connection import named
 from orgchart.adapters.readmodel.intervals import (
     LIFE,
     LINK,
@@ -28,9 +29,16 @@ from orgchart.adapters.readmodel.intervals import (
 )
 from orgchart.adapters.readmodel.state import StoredState
 from orgchart.adapters.readmodel.tables import P
-from orgchart.domain.facts import Fact, Retract
-from orgchart.domain.rules import Timeline
-from orgchart.domain.validation import replay_window
+from orgchart.domain.facts import Fact, Rename, Retract
+from orgchart.domain.rules import Names, Timeline, UnitVersion, renamed
+from orgchart.domain.validation import (
+    UnitWindow,
+    own_state_only,
+    replay_unit_window,
+    replay_window,
+    unit_windows,
+    window_stored,
+)
 
 #: The tables of valid-time rows a window replay says again, with their spans.
 _SPANS = {"versions": VERSION, "transient": TRANSIENT, "lives": LIFE, "tenures": TENURE,
@@ -52,7 +60,11 @@ def apply_events(db: sqlite_utils.Database, after: int, new: Sequence[Fact],
         if tables.position(db) != after:
             db.conn.rollback()
             return False
-        window = replay_window(StoredState(db), new)
+        window = None
+        if own_state_only(new):  # no replay: each unit's own rows are said again
+            _apply_own_state(db, new)
+        else:
+            window = replay_window(StoredState(db), new)
         ev_rows, unit_rows = tables.event_rows(new)
         tables.insert_rows(db, "events", ev_rows)
         tables.insert_rows(db, "event_units", unit_rows)
@@ -113,3 +125,75 @@ def _write_window(db: sqlite_utils.Database, tl: Timeline) -> None:
         tables.insert_rows(db, name, new_rows)
     tables.insert_rows(db, "transient", rows["transient"])
     tables.insert_rows(db, "links", rows["links"])
+
+
+# -- events that change only their unit's own state (`validation.OWN_STATE`) -------------
+
+def _apply_own_state(db: sqlite_utils.Database, new: Sequence[Fact]) -> None:
+    """Say again the rows of each unit the new events change, from their window on: its
+    leaders' tenures, or (for a rename) its version that day and the names of its later
+    versions. Run before the new events are in `events` (the windows read the stored ones)."""
+    state = StoredState(db)
+    for w in unit_windows(new):  # each window reads the rows the previous ones wrote
+        tl = replay_unit_window(state, w, window_stored(state, w))
+        if w.leaders:
+            _write_leaders(db, w, tl)
+        else:
+            _write_rename(db, w, tl)
+
+
+def _write_leaders(db: sqlite_utils.Database, w: UnitWindow, tl: Timeline) -> None:
+    """The unit's tenures held at the end of `w.start` or begun later, as replayed."""
+    db.execute(f"delete from {P}tenures where unit = ? and (end_day is null or end_day > ?)",
+               [w.unit, w.start.isoformat()])
+    tables.insert_rows(db, "tenures", tables.timeline_rows(tl)["tenures"])
+
+
+def _write_rename(db: sqlite_utils.Database, w: UnitWindow, tl: Timeline) -> None:
+    """The renamed unit's version at the end of `w.start` ends there (or, made that same
+    day, becomes transient), the rename's version follows it up to where it ended, and
+    the names carry on into the later versions up to the next rename of each field."""
+    (old,) = [v for v in [*tl.versions, *tl.transient] if v.rowid is not None]
+    (made,) = [v for v in tl.versions if v.rowid is None]
+    valid_to, since = db.execute(f"select valid_to, since from {P}versions where rowid = ?",
+                                 [old.rowid]).fetchone()
+    if old in tl.transient:
+        db.execute(f"delete from {P}versions where rowid = ?", [old.rowid])
+        tables.insert_rows(db, "transient", [(old.unit, old.valid_from.isoformat(), old.name,
+                                              old.name_en, old.kind, old.parent, old.event)])
+    else:
+        db.execute(f"update {P}versions set valid_to = ? where rowid = ?",
+                   [made.valid_from.isoformat(), old.rowid])
+    tables.insert_rows(db, "versions", [(made.unit, made.valid_from.isoformat(), valid_to,
+                                         made.name, made.name_en, made.kind, made.parent,
+                                         made.event, since)])
+    _carry_names(db, made, (old.name, old.name_en, old.kind))
+
+
+def _carry_names(db: sqlite_utils.Database, made: UnitVersion, was: Names) -> None:
+    """Carry the names of version `made` (which had been `was`) into the unit's later
+    versions and transient versions: each keeps its predecessor's names but for the fields
+    its own rename gives. Stops where the names come out as they were."""
+    from orgchart.adapters.readmodel.tables import fact_from_row
+
+    d = made.valid_from.isoformat()
+    rows = named(db.execute(
+        f"select 'versions' as tbl, x.rowid as rid, x.valid_from as day, x.name as n, "
+        f"x.name_en as n_en, x.kind as k, e.seq, e.id, e.type, e.date, e.recorded, "
+        f"e.sources, e.note, e.body from {P}versions x join {P}events e on e.id = x.event "
+        f"where x.unit = ? and x.valid_from > ? union all "
+        f"select 'transient', x.rowid, x.day, x.name, x.name_en, x.kind, e.seq, e.id, "
+        f"e.type, e.date, e.recorded, e.sources, e.note, e.body from {P}transient x "
+        f"join {P}events e on e.id = x.event where x.unit = ? and x.day > ? "
+        f"order by 3, 7", [made.unit, d, made.unit, d])).fetchall()
+    before_old: Names = was
+    before_new: Names = (made.name, made.name_en, made.kind)
+    for r in rows:
+        if before_old == before_new:
+            return
+        own: Names = (r["n"], r["n_en"], r["k"])
+        fact = fact_from_row(r) if r["type"] == Rename.TYPE else None
+        now = renamed(before_new, fact) if isinstance(fact, Rename) else before_new
+        db.execute(f"update {P}{r['tbl']} set name = ?, name_en = ?, kind = ? where rowid = ?",
+                   [*now, r["rid"]])
+        before_old, before_new = own, now

@@ -17,12 +17,17 @@ import sqlite_utils
 from orgchart.adapters.readmodel import tables
 from orgchart.adapters.readmodel.connection import QueryDB, named
 from orgchart.adapters.readmodel.intervals import (
+    COUNTS,
     LIFE,
     TENURE,
     VERSION,
+    alive_on,
     alive_rows,
+    began_after,
     began_before,
     day_before,
+    recorded_after,
+    retracted_after,
 )
 from orgchart.adapters.readmodel.tables import (
     FACT_COLUMNS,
@@ -33,7 +38,7 @@ from orgchart.adapters.readmodel.tables import (
 )
 from orgchart.domain.dates import EffDate
 from orgchart.domain.facts import Fact
-from orgchart.domain.rules import Seed, Tenure, UnitLife, UnitVersion
+from orgchart.domain.rules import Seed, Tenure, UnitEnd, UnitLife, UnitVersion
 
 
 def load_seed(db: QueryDB, d0: date) -> Seed:
@@ -67,6 +72,40 @@ def load_seed(db: QueryDB, d0: date) -> Seed:
         rows = named(db.execute(f"select rowid, * from {P}lives where unit = ? "
                                 f"and {began_before(LIFE)}", [unit, d0.isoformat()])).fetchall()
         return _life(rows[0]) if rows else None
+
+    return Seed(versions, lives, tenures, id_used, life_of)
+
+
+def load_unit_seed(db: QueryDB, unit: str, day: date) -> Seed:
+    """`unit` alone as it stood at the end of `day`, from the tables (its version and
+    leaders then; its life if it had begun, its end kept only if it ended by then)."""
+    d = day.isoformat()
+    versions = [
+        UnitVersion(unit=r["unit"], valid_from=date.fromisoformat(r["valid_from"]),
+                    valid_to=None, name=r["name"], name_en=r["name_en"], kind=r["kind"],
+                    parent=r["parent"], event=r["event"], rowid=r["rowid"])
+        for r in named(db.execute(
+            f"select rowid, unit, valid_from, name, name_en, kind, parent, event "
+            f"from {P}versions where unit = ? and {alive_on(VERSION)}", [unit, d, d])).fetchall()]
+    tenures = [
+        Tenure(unit=r["unit"], role=r["role"], person=r["person"], title=r["title"],
+               start=EffDate.parse(r["start"]), start_event=r["start_event"], rowid=r["rowid"])
+        for r in named(db.execute(
+            f"select rowid, unit, role, person, title, start, start_event from {P}tenures "
+            f"where unit = ? and {alive_on(TENURE)}", [unit, d, d])).fetchall()]
+    rows = named(db.execute(f"select rowid, * from {P}lives where unit = ? and "
+                            f"not ({began_after(LIFE)})", [unit, d])).fetchall()
+    life = _life(rows[0]) if rows else None
+    if life is not None and life.ended is not None and life.ended.day > day:
+        life = replace(life, ended=None, ended_event=None, ended_how=None)
+    lives = [life] if life is not None else []
+
+    def id_used(other: str) -> bool:
+        return db.execute(f"select 1 from {P}lives where unit = ? and not ({began_after(LIFE)})",
+                          [other, d]).fetchone() is not None
+
+    def life_of(other: str) -> UnitLife | None:
+        return life if other == unit else None
 
     return Seed(versions, lives, tenures, id_used, life_of)
 
@@ -150,6 +189,40 @@ class StoredState:
 
     def seed(self, d0: date) -> Seed:
         return load_seed(self.db, d0)
+
+    def unit_seed(self, unit: str, day: date) -> Seed:
+        return load_unit_seed(self.db, unit, day)
+
+    def unit_end(self, unit: str, after: date) -> UnitEnd | None:
+        a = after.isoformat()
+        row = self.db.execute(
+            f"select l.ended, e.seq, l.ended_event, l.ended_how from {P}lives l "
+            f"join {P}events e on e.id = l.ended_event where l.unit = ? and "
+            f"{alive_on(LIFE.of('l'))}", [unit, a, a]).fetchone()
+        return UnitEnd(EffDate.parse(row[0]), row[1], row[2], row[3]) if row else None
+
+    def leader_events(self, unit: str, after: date) -> list[Fact]:
+        return [fact_from_row(row) for row in named(self.db.execute(
+            f"select {FACT_COLUMNS} from {P}events where seq in (select seq from "
+            f"{P}event_units where unit = ?) and type in ('appoint', 'step_down') "
+            f"and day > ? and {COUNTS} order by day, seq", [unit, after.isoformat()])).fetchall()]
+
+    def recorded_days_from(self, first: date) -> list[date]:
+        return [date.fromisoformat(d) for (d,) in self.db.execute(
+            f"select distinct recorded_day from {P}events where recorded_day >= ?",
+            [first.isoformat()]).fetchall()]
+
+    def changed_after(self, units: set[str], k: date) -> bool:
+        items = sorted(units)
+        for i in range(0, len(items), 500):
+            chunk = items[i:i + 500]
+            if self.db.execute(
+                    f"select 1 from {P}events where seq in (select seq from {P}event_units "
+                    f"where unit in ({', '.join('?' for _ in chunk)})) and "
+                    f"({recorded_after()} or {retracted_after()}) limit 1",
+                    [*chunk, k.isoformat(), k.isoformat()]).fetchone() is not None:
+                return True
+        return False
 
     def last_recorded_day(self) -> date | None:
         row = self.db.execute(f"select max(recorded_day) from {P}events").fetchone()
