@@ -12,7 +12,7 @@ history. Whoever keeps the history so far (the query tables,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Protocol
 
@@ -60,9 +60,14 @@ class HistorySoFar(Protocol):
     def recorded_days_from(self, first: date) -> list[date]:
         """The distinct recorded days of stored events, from `first` on."""
 
-    def changed_after(self, units: set[str], k: date) -> bool:
-        """Whether an event naming one of `units` was recorded, or retracted, after day `k`:
-        whether their own stories differ between the state known on `k` and the latest."""
+    def leader_events_known(self, unit: str, k: date) -> list[Fact]:
+        """Every appointment and step-down in `unit` that counts in the state known at the
+        end of day `k`, in effective order."""
+
+    def others_changed_after(self, units: set[str], k: date) -> bool:
+        """Whether an event naming one of `units`, other than a rename, an appointment or
+        a step-down, was recorded or retracted after day `k` (their lives may then differ
+        between the state known on `k` and the latest)."""
 
 
 @dataclass(frozen=True)
@@ -164,17 +169,32 @@ def replay_unit_window(history: HistorySoFar, w: UnitWindow, stored: list[Fact])
                        history.unit_end(w.unit, w.start))
 
 
-def check_own_state(history: HistorySoFar, new: Sequence[Fact],
-                    k: date | None = None) -> Breach | None:
-    """`check_new` for events that change only their unit's own state, in a state whose
-    stored events agree with the latest on every unit they name: each unit window is
-    replayed on its own, and the first event (in effective order) that fails in any of
-    them is the one a replay of the whole history would fail at."""
+def check_own_state(history: HistorySoFar, new: Sequence[Fact], k: date | None = None,
+                    earlier: bool = False) -> Breach | None:
+    """`check_new` for events that change only their unit's own state, in knowledge state
+    `k` (None: the latest): each unit window is replayed on its own, and the first event
+    (in effective order) that fails in any of them is the one a replay of the whole
+    history would fail at.
+
+    `earlier`: state `k` is older than the latest, whose check passed, and differs from it
+    on the new events' units by renames, appointments and step-downs only, so the units'
+    lives are the same in both: a rename passes there too, and a unit's leaders are
+    replayed from its beginning with the leader events that count in state `k`.
+    """
     first: tuple[tuple[date, int], RuleViolation, list[Fact]] | None = None
     for w in unit_windows(new):
-        stored = window_stored(history, w)
+        if earlier and not w.leaders:
+            continue
         try:
-            replay_unit_window(history, w, stored)
+            if earlier:
+                assert k is not None
+                stored = history.leader_events_known(w.unit, k)
+                seed = history.unit_seed(w.unit, w.start)
+                seed = replace(seed, tenures=[])
+                replay_unit(w.unit, [*stored, *w.facts], seed, history.unit_end(w.unit, w.start))
+            else:
+                stored = window_stored(history, w)
+                replay_unit_window(history, w, stored)
         except RuleViolation as e:
             failing = next(f for f in [*stored, *w.facts] if f.id == e.event_id)
             if first is None or (failing.day, failing.seq) < first[0]:
@@ -189,7 +209,8 @@ def _check_own_states(history: HistorySoFar, new: Sequence[Fact],
                       last: date | None) -> Breach | None:
     """Every knowledge state that `new` (changing only their units' own states) is in,
     the latest first. A state whose stored events differ from the latest on a unit the
-    new events name is replayed in full; any other is decided by its unit windows."""
+    new events name by more than renames, appointments and step-downs is replayed in
+    full; any other is decided by its unit windows."""
     first = min(f.recorded_day for f in new)
     stored_days = history.recorded_days_from(first) if last is not None and first < last \
         else []
@@ -198,8 +219,10 @@ def _check_own_states(history: HistorySoFar, new: Sequence[Fact],
     every: list[Fact] | None = None
     for k in [None, *reversed(days[:-1])]:
         subset = [f for f in new if k is None or f.recorded_day <= k]
-        if k is None or last is None or k >= last or not history.changed_after(units, k):
+        if k is None or last is None or k >= last:
             breach = check_own_state(history, subset, k)
+        elif not history.others_changed_after(units, k):
+            breach = check_own_state(history, subset, k, earlier=True)
         else:
             every = every if every is not None else [*history.all_facts(), *new]
             breach = check_state(every, new, k)

@@ -25,6 +25,7 @@ from orgchart.adapters.readmodel.intervals import (
     alive_rows,
     began_after,
     began_before,
+    counts_at,
     day_before,
     recorded_after,
     retracted_after,
@@ -212,13 +213,21 @@ class StoredState:
             f"select distinct recorded_day from {P}events where recorded_day >= ?",
             [first.isoformat()]).fetchall()]
 
-    def changed_after(self, units: set[str], k: date) -> bool:
+    def leader_events_known(self, unit: str, k: date) -> list[Fact]:
+        return [fact_from_row(row) for row in named(self.db.execute(
+            f"select {FACT_COLUMNS} from {P}events where seq in (select seq from "
+            f"{P}event_units where unit = ?) and type in ('appoint', 'step_down') "
+            f"and {counts_at()} order by day, seq", [unit, k.isoformat(), k.isoformat()]))
+            .fetchall()]
+
+    def others_changed_after(self, units: set[str], k: date) -> bool:
         items = sorted(units)
         for i in range(0, len(items), 500):
             chunk = items[i:i + 500]
             if self.db.execute(
                     f"select 1 from {P}events where seq in (select seq from {P}event_units "
-                    f"where unit in ({', '.join('?' for _ in chunk)})) and "
+                    f"where unit in ({', '.join('?' for _ in chunk)})) and type not in "
+                    f"('rename', 'appoint', 'step_down', 'retract') and "
                     f"({recorded_after()} or {retracted_after()}) limit 1",
                     [*chunk, k.isoformat(), k.isoformat()]).fetchone() is not None:
                 return True
