@@ -499,6 +499,19 @@ def replay_unit(unit: str, facts: Iterable[Fact], seed: Seed, end: UnitEnd | Non
     return r.finish()
 
 
+def reads_children(fact: Fact) -> list[str]:
+    """The units whose children an event's rules read (`_Replay.kids`): the unit a split
+    or a dissolve ends, the units a merge ends, a transfer's source."""
+    match fact:
+        case Split() | Dissolve():
+            return [fact.unit]
+        case Merge():
+            return list(fact.units)
+        case Transfer():
+            return [fact.from_unit]
+    return []
+
+
 def merge_default_parent(units: Sequence[str], parent_of: Callable[[str], str | None],
                          is_within: Callable[[str, str], bool],
                          limit: int | None = None) -> str | None:

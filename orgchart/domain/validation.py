@@ -17,7 +17,7 @@ from datetime import date
 from typing import Protocol
 
 from orgchart.domain.errors import RuleViolation
-from orgchart.domain.facts import Appoint, Fact, Rename, Retract, StepDown
+from orgchart.domain.facts import Appoint, Fact, Move, Rename, Retract, StepDown
 from orgchart.domain.knowledge import (
     Breach,
     blame,
@@ -25,7 +25,7 @@ from orgchart.domain.knowledge import (
     check_retractions_with,
     check_state,
 )
-from orgchart.domain.rules import Seed, Timeline, UnitEnd, replay, replay_unit
+from orgchart.domain.rules import Seed, Timeline, UnitEnd, reads_children, replay, replay_unit
 
 
 class HistorySoFar(Protocol):
@@ -46,6 +46,9 @@ class HistorySoFar(Protocol):
     def seed(self, d0: date) -> Seed:
         """The state at the end of the day before `d0`."""
 
+    def units_seed(self, units: set[str], day: date) -> Seed:
+        """`unit_seed` of several units together."""
+
     def unit_seed(self, unit: str, day: date) -> Seed:
         """`unit` alone as it stood at the end of `day`: its version and leaders then, its
         life if it had begun (its end kept only if it ended by then)."""
@@ -59,6 +62,28 @@ class HistorySoFar(Protocol):
 
     def recorded_days_from(self, first: date) -> list[date]:
         """The distinct recorded days of stored events, from `first` on."""
+
+    def ancestors(self, unit: str, day: date) -> list[str]:
+        """The units above `unit` at the end of `day`, nearest first."""
+
+    def descendants(self, unit: str, day: date) -> set[str]:
+        """The units below `unit` at the end of `day`."""
+
+    def next_parent_change(self, unit: str, after: date) -> tuple[date, str, str] | None:
+        """After day `after`, the first change of `unit` that is not a rename: its day, the
+        event and what it was (`version <type>` for a version that event made, `end <how>`
+        for the unit's end); None: none."""
+
+    def structure_between(self, units: set[str], after: date,
+                          until: date | None) -> list[Fact]:
+        """The counted events other than renames, appointments and step-downs, effective
+        after `after` (up to the end of `until`), that name one of `units`."""
+
+    def placed_under_between(self, units: set[str], after: date,
+                             until: date | None) -> set[str]:
+        """The ids of the events other than renames, appointments and step-downs,
+        effective after `after` (up to the end of `until`), that made a version of a unit
+        under one of `units`."""
 
     def leader_events_known(self, unit: str, k: date) -> list[Fact]:
         """Every appointment and step-down in `unit` that counts in the state known at the
@@ -231,6 +256,55 @@ def _check_own_states(history: HistorySoFar, new: Sequence[Fact],
     return None
 
 
+@dataclass(frozen=True)
+class LocalMove:
+    """A back-dated move checked from the units it involves: its own rules at its date
+    (`breach`), else the moved unit replayed on its own (`timeline`)."""
+
+    fact: Move
+    timeline: Timeline | None
+    breach: Breach | None
+
+
+def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
+    """One move that no later rule can tell from the history without it, else None (the
+    window replay decides).
+
+    A move of X from O to P on day D changes X's parent until X's next change that is not
+    a rename (D1). Its own rules read X, P and P's ancestors on D. Later, only events that
+    read the children of O or P, or walk up from a unit in X's subtree (naming it, or
+    placing a unit under it), can tell the difference; if there are none up to D1, and X
+    changes there by a move or ends by a dissolve (which read neither its parent nor O's
+    or P's children), everything else replays as before.
+    """
+    if len(new) != 1 or not isinstance(new[0], Move):
+        return None
+    m = new[0]
+    d = m.day
+    units = {m.unit, *([m.parent, *history.ancestors(m.parent, d)] if m.parent else [])}
+    seed = history.units_seed(units, d)
+    try:
+        tl = replay([m], seed)
+    except RuleViolation as e:
+        return LocalMove(m, None, blame([m], new, e))
+    (was,) = [v for v in [*tl.versions, *tl.transient] if v.rowid is not None
+              and v.unit == m.unit]
+    change = history.next_parent_change(m.unit, d)
+    if change is not None and change[2] not in ("version move", "end dissolve"):
+        return None
+    below = {m.unit, *history.descendants(m.unit, d)}
+    parents = {p for p in (was.parent, m.parent) if p is not None}
+    until = change[0] if change else None
+    for f in history.structure_between(below | parents, d, until):
+        if change is not None and f.id == change[1]:
+            continue
+        if set(f.mentions()) & below or set(reads_children(f)) & parents:
+            return None
+    if history.placed_under_between(below, d, until) - {change[1] if change else ""}:
+        return None
+    return LocalMove(m, tl, None)
+
+
 def check_new(history: HistorySoFar, new: Sequence[Fact]) -> Breach | None:
     """Would the history stay valid, in every knowledge state, with `new` appended?
 
@@ -247,7 +321,11 @@ def check_new(history: HistorySoFar, new: Sequence[Fact]) -> Breach | None:
     last = history.last_recorded_day()
     if own_state_only(new):  # no replay of the rest of the history
         return _check_own_states(history, new, last)
-    if last is not None and min(f.recorded_day for f in new) < last:
+    late = last is not None and min(f.recorded_day for f in new) < last
+    move = None if late else local_move(history, new)
+    if move is not None:
+        return move.breach
+    if late:
         return check_append(history.all_facts(), new)
     # the new events may span several recorded days: each is a knowledge state
     days = sorted({f.recorded_day for f in new})

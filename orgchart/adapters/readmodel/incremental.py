@@ -29,10 +29,11 @@ from orgchart.adapters.readmodel.intervals import (
 )
 from orgchart.adapters.readmodel.state import StoredState
 from orgchart.adapters.readmodel.tables import P
-from orgchart.domain.facts import Fact, Rename, Retract
+from orgchart.domain.facts import Fact, Move, Rename, Retract
 from orgchart.domain.rules import Names, Timeline, UnitVersion, renamed
 from orgchart.domain.validation import (
     UnitWindow,
+    local_move,
     own_state_only,
     replay_unit_window,
     replay_window,
@@ -61,8 +62,11 @@ def apply_events(db: sqlite_utils.Database, after: int, new: Sequence[Fact],
             db.conn.rollback()
             return False
         window = None
+        move = None if own_state_only(new) else local_move(StoredState(db), new)
         if own_state_only(new):  # no replay: each unit's own rows are said again
             _apply_own_state(db, new)
+        elif move is not None and move.timeline is not None:  # the moved unit's rows
+            _write_move(db, move.fact, move.timeline)
         else:
             window = replay_window(StoredState(db), new)
         ev_rows, unit_rows = tables.event_rows(new)
@@ -150,11 +154,37 @@ def _write_leaders(db: sqlite_utils.Database, w: UnitWindow, tl: Timeline) -> No
 
 
 def _write_rename(db: sqlite_utils.Database, w: UnitWindow, tl: Timeline) -> None:
-    """The renamed unit's version at the end of `w.start` ends there (or, made that same
-    day, becomes transient), the rename's version follows it up to where it ended, and
-    the names carry on into the later versions up to the next rename of each field."""
-    (old,) = [v for v in [*tl.versions, *tl.transient] if v.rowid is not None]
-    (made,) = [v for v in tl.versions if v.rowid is None]
+    """The renamed unit's new version (`_split_version`), and its names carried on into
+    the later versions up to the next rename of each field."""
+    made, old = _split_version(db, tl, w.unit)
+    _carry_names(db, made, (old.name, old.name_en, old.kind))
+
+
+def _write_move(db: sqlite_utils.Database, fact: Move, tl: Timeline) -> None:
+    """The moved unit's new version (`_split_version`), and its new parent carried on into
+    its later versions up to its next change that is not a rename (`local_move`)."""
+    made, _ = _split_version(db, tl, fact.unit)
+    d = made.valid_from.isoformat()
+    rows = db.execute(
+        f"select tbl, rid, type from (select 'versions' as tbl, x.rowid as rid, "
+        f"x.valid_from as day, e.seq as seq, e.type as type from {P}versions x join {P}events e "
+        f"on e.id = x.event where x.unit = ? and x.valid_from > ? union all "
+        f"select 'transient', x.rowid, x.day, e.seq, e.type from {P}transient x join "
+        f"{P}events e on e.id = x.event where x.unit = ? and x.day > ?) order by day, seq",
+        [fact.unit, d, fact.unit, d]).fetchall()
+    for table, rowid, kind in rows:
+        if kind != Rename.TYPE:
+            return
+        db.execute(f"update {P}{table} set parent = ? where rowid = ?", [fact.parent, rowid])
+
+
+def _split_version(db: sqlite_utils.Database, tl: Timeline,
+                   unit: str) -> tuple[UnitVersion, UnitVersion]:
+    """Write a one-event replay on a seed (`tl`): `unit`'s version at the end of the
+    event's day ends there (or, made that same day, becomes transient), and the event's
+    version follows it up to where it ended. Returns the new version and the old one."""
+    (old,) = [v for v in [*tl.versions, *tl.transient] if v.rowid is not None and v.unit == unit]
+    (made,) = [v for v in tl.versions if v.rowid is None and v.unit == unit]
     valid_to, since = db.execute(f"select valid_to, since from {P}versions where rowid = ?",
                                  [old.rowid]).fetchone()
     if old in tl.transient:
@@ -167,7 +197,7 @@ def _write_rename(db: sqlite_utils.Database, w: UnitWindow, tl: Timeline) -> Non
     tables.insert_rows(db, "versions", [(made.unit, made.valid_from.isoformat(), valid_to,
                                          made.name, made.name_en, made.kind, made.parent,
                                          made.event, since)])
-    _carry_names(db, made, (old.name, old.name_en, old.kind))
+    return made, old
 
 
 def _carry_names(db: sqlite_utils.Database, made: UnitVersion, was: Names) -> None:
