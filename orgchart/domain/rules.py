@@ -512,6 +512,21 @@ def reads_children(fact: Fact) -> list[str]:
     return []
 
 
+def ends_apart_from_parent(fact: Fact, unit: str, below: set[str]) -> bool:
+    """Whether `fact`, which ends `unit`, does so without reading the parent of `unit` (whose
+    subtree is `below`): a dissolve; a merge whose new unit's place is not found by walking
+    up from `unit` (`merge_default_parent`); a split whose parts all name their parent."""
+    match fact:
+        case Dissolve():
+            return True
+        case Merge():
+            return fact.new_unit is None or fact.new_unit.parent is not None \
+                or fact.units[0] not in below
+        case Split():
+            return all(p.parent is not None for p in fact.into)
+    return False
+
+
 def merge_default_parent(units: Sequence[str], parent_of: Callable[[str], str | None],
                          is_within: Callable[[str, str], bool],
                          limit: int | None = None) -> str | None:

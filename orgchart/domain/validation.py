@@ -25,7 +25,15 @@ from orgchart.domain.knowledge import (
     check_retractions_with,
     check_state,
 )
-from orgchart.domain.rules import Seed, Timeline, UnitEnd, reads_children, replay, replay_unit
+from orgchart.domain.rules import (
+    Seed,
+    Timeline,
+    UnitEnd,
+    ends_apart_from_parent,
+    reads_children,
+    replay,
+    replay_unit,
+)
 
 
 class HistorySoFar(Protocol):
@@ -274,8 +282,8 @@ def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
     a rename (D1). Its own rules read X, P and P's ancestors on D. Later, only events that
     read the children of O or P, or walk up from a unit in X's subtree (naming it, or
     placing a unit under it), can tell the difference; if there are none up to D1, and X
-    changes there by a move or ends by a dissolve (which read neither its parent nor O's
-    or P's children), everything else replays as before.
+    changes there by a move or ends without reading its parent (`ends_apart_from_parent`),
+    everything else replays as before.
     """
     if len(new) != 1 or not isinstance(new[0], Move):
         return None
@@ -290,13 +298,15 @@ def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
     (was,) = [v for v in [*tl.versions, *tl.transient] if v.rowid is not None
               and v.unit == m.unit]
     change = history.next_parent_change(m.unit, d)
-    if change is not None and change[2] not in ("version move", "end dissolve"):
+    if change is not None and change[2] != "version move" and not change[2].startswith("end "):
         return None
     below = {m.unit, *history.descendants(m.unit, d)}
     parents = {p for p in (was.parent, m.parent) if p is not None}
     until = change[0] if change else None
     for f in history.structure_between(below | parents, d, until):
         if change is not None and f.id == change[1]:
+            if change[2].startswith("end ") and not ends_apart_from_parent(f, m.unit, below):
+                return None
             continue
         if set(f.mentions()) & below or set(reads_children(f)) & parents:
             return None

@@ -206,3 +206,26 @@ def test_a_merge_placing_its_new_unit_by_the_moved_unit_takes_the_window_replay(
     move = Move(id="n0", seq=5, recorded=NEW_RECORDED[-1], date=_day(10), unit="x", parent="p")
     assert apply_events(db, 4, [move], {}, {}, None, 5)
     assert tables.dump(db) == tables.dump(stored([*facts, move]))
+
+
+def test_a_move_ended_by_a_merge_or_split_that_ignore_its_parent_stays_local() -> None:
+    # x moves under p on day 10; on day 20 it ends in a merge into q, or a split whose
+    # parts name their parents: neither reads where x was, so nothing else is replayed
+    start = [(Establish, 0, {"unit": "o", "name": "O"}),
+             (Establish, 0, {"unit": "p", "name": "P"}),
+             (Establish, 0, {"unit": "q", "name": "Q", "parent": "o"}),
+             (Establish, 1, {"unit": "x", "name": "X", "parent": "o"}),
+             (Rename, 15, {"unit": "x", "name": "X2"})]
+    ends = [(Merge, 20, {"units": ("x",), "into": "q"}),
+            (Split, 20, {"unit": "x", "into": (NewUnit(unit="a", name="A", parent="q"),
+                                               NewUnit(unit="b", name="B", parent="p"))})]
+    for end in ends:
+        facts = _history(*start, end)
+        db = stored(facts)
+        move = Move(id="n0", seq=len(facts) + 1, recorded=NEW_RECORDED[-1], date=_day(10),
+                    unit="x", parent="p")
+        local = local_move(StoredState(db), [move])
+        assert local is not None and local.breach is None
+        assert check_append(facts, [move]) is None
+        assert apply_events(db, len(facts), [move], {}, {}, None, len(facts) + 1)
+        assert tables.dump(db) == tables.dump(stored([*facts, move]))
