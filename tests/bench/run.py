@@ -30,7 +30,9 @@ append   `OrgChartService.load` of a 10-event file onto a fresh copy of each
          and an appointment recorded today (backdated_<kind>_ms: each one's median over
          the repeats; backdated_ms: the slowest of the three), a rename and an
          appointment recorded on the store's first recorded day, before its latest
-         (late_report_ms: the slower one's median),
+         (late_report_ms: the slower one's median), and the first move that stays
+         local (`validation.local_move`: no later rule can tell it apart, so no window
+         replay; backdated_local_move_ms, not in backdated_ms),
          each onto a fresh copy, interleaved with the 10-event append;
          backdated_history_ratio = large / small, backdated_vs_head = the large
          history's backdated_ms / its 10-event append
@@ -121,6 +123,7 @@ KEYS: dict[str, tuple[str, ...]] = {
              "json_events_per_s", "yaml_vs_json"),
     "append": ("small_ms", "large_ms", "ratio", "backdated_ms", "small_backdated_ms",
                "backdated_rename_ms", "backdated_move_ms", "backdated_appoint_ms",
+               "backdated_local_move_ms",
                "backdated_history_ratio", "backdated_vs_head", "late_report_ms",
                "small_late_report_ms", "late_report_history_ratio"),
     "history": ("small_ms", "large_ms", "history_ratio", "entries", "lineage_small_ms",
@@ -380,8 +383,8 @@ class Bench:
                                              for k in ("rename", "move", "appoint"))
             data[f"{pre}late_report_ms"] = max(median(ms[f"{name}-{k}"])
                                                for k in ("late-rename", "late-appoint"))
-        for k in ("rename", "move", "appoint"):
-            data[f"backdated_{k}_ms"] = median(ms[f"large-{k}"])
+        for k in ("rename", "move", "appoint", "local-move"):
+            data[f"backdated_{k.replace('-', '_')}_ms"] = median(ms[f"large-{k}"])
         data["ratio"] = ratio(data["large_ms"], data["small_ms"])
         data["backdated_history_ratio"] = ratio(data["backdated_ms"], data["small_backdated_ms"])
         data["backdated_vs_head"] = ratio(data["backdated_ms"], data["large_ms"])
@@ -412,6 +415,23 @@ class Bench:
         from orgchart.application.service import OrgChartService
         from orgchart.domain.errors import OrgchartError
 
+        def local(path: Path) -> bool:
+            from orgchart.adapters.readmodel.state import StoredState
+            from orgchart.adapters.readmodel.tables import open_db
+            from orgchart.domain.dates import EffDate
+            from orgchart.domain.facts import Move
+            from orgchart.domain.validation import local_move
+
+            ev = json.loads(path.read_text(encoding="utf-8"))["events"][0]
+            m = Move(id="bench", seq=1 << 40, recorded="9999-12-31",
+                     date=EffDate.parse(ev["date"]), unit=ev["unit"], parent=ev["parent"])
+            db = open_db(str(self.base[name]))
+            try:
+                found = local_move(StoredState(db), [m])
+            finally:
+                db.close()
+            return found is not None and found.breach is None and accepts(path)
+
         def accepts(path: Path) -> bool:
             db = self.work / f"pick-{name}.db"
             copy_store(self.base[name], db)
@@ -434,6 +454,8 @@ class Bench:
             progress(f"picking a {key} dated mid-history for {name}")
             out[key] = backdated.pick_valid(backdated.candidates(base, kind, recorded),
                                             accepts, self.work / f"{key}-{name}.json")
+        out["local-move"] = backdated.pick_valid(backdated.candidates(base, "move"), local,
+                                                 self.work / f"local-move-{name}.json", 40)
         return out
 
     # -- history ---------------------------------------------------------------------
