@@ -7,6 +7,11 @@ only the counted events effective on or after `d0`: its cost follows the size
 of the chart and the number of events in that window, not the length of the
 history. Whoever keeps the history so far (the query tables,
 `orgchart.adapters.readmodel.state`) supplies it through `HistorySoFar`.
+
+Events that change only their unit's own state (renames, appointments, step-downs:
+`OWN_STATE`) replay no window at all: each is replayed on its unit alone
+(`unit_windows`), in every knowledge state it enters. A single back-dated move that
+no later rule can tell apart (`local_move`) is checked from the units it involves.
 """
 
 from __future__ import annotations
