@@ -51,7 +51,8 @@ def _doc(event: Doc, people: bool = False) -> Doc:
 
 
 def candidates(db: Path, kind: str, recorded: str | None = None) -> Iterator[Doc]:
-    """Files of one event of `kind` (rename, appoint, move) on the middle day, best first."""
+    """Files of one event of `kind` (rename, appoint, move, any-move) on the middle day, best
+    first (`any-move`: every pair of units alive that day)."""
     con = _read(db)
     try:
         day = middle_day(con)
@@ -68,6 +69,12 @@ def candidates(db: Path, kind: str, recorded: str | None = None) -> Iterator[Doc
                 yield _doc({"type": "appoint", "date": day, "unit": u,
                             "person": "bench-backdated-p", "role": "bench-advisor",
                             "title": "顾问", **extra}, people=True)
+        elif kind == "any-move":  # every unit alive that day under every other one
+            for x in order:
+                for p in order:
+                    if p != x:
+                        yield _doc({"type": "move", "date": day, "unit": x, "parent": p,
+                                    **extra})
         else:
             lasting = [u for (u,) in con.execute(
                 "select unit from oc_lives where ended is null and began_day <= ? "

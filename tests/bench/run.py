@@ -83,6 +83,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -454,8 +455,10 @@ class Bench:
             progress(f"picking a {key} dated mid-history for {name}")
             out[key] = backdated.pick_valid(backdated.candidates(base, kind, recorded),
                                             accepts, self.work / f"{key}-{name}.json")
-        out["local-move"] = backdated.pick_valid(backdated.candidates(base, "move"), local,
-                                                 self.work / f"local-move-{name}.json", 40)
+        out["local-move"] = backdated.pick_valid(
+            itertools.chain(backdated.candidates(base, "move"),
+                            backdated.candidates(base, "any-move")),
+            local, self.work / f"local-move-{name}.json", 5000)
         return out
 
     # -- history ---------------------------------------------------------------------
