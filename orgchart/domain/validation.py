@@ -59,6 +59,10 @@ class HistorySoFar(Protocol):
     def seed(self, d0: date) -> Seed:
         """The state at the end of the day before `d0`."""
 
+    def state_key(self) -> object | None:
+        """What identifies this history exactly (a store and its log position and chain
+        hash), for keeping a window replay until the tables are updated; None: nothing."""
+
     def units_seed(self, units: set[str], day: date) -> Seed:
         """`unit_seed` of several units together."""
 
@@ -149,13 +153,29 @@ def replay_window(history: HistorySoFar, new: Sequence[Fact]) -> Window | None:
 
     Raises RuleViolation for the first event (stored or new) that breaks a rule.
     """
+    key = history.state_key()
+    memo = (key, tuple((f.id, f.seq) for f in new)) if key is not None else None
+    if memo is not None and memo in _WINDOWS:
+        return _WINDOWS.pop(memo)
     d0 = window_start(history, new)
     if d0 is None:
         return None
     dropped = _dropped(new)
     facts = [*_stored_from(history, d0, dropped),
              *(f for f in new if not isinstance(f, Retract) and f.id not in dropped)]
-    return Window(d0, replay(facts, history.seed(d0)), facts)
+    window = Window(d0, replay(facts, history.seed(d0)), facts)
+    if memo is not None:
+        while len(_WINDOWS) >= _KEEP:
+            del _WINDOWS[next(iter(_WINDOWS))]
+        _WINDOWS[memo] = window
+    return window
+
+
+#: Window replays that validated new events, kept for the table update that follows
+#: (which would otherwise replay the same window again), by the history's state and the
+#: new events' ids and positions; each is taken out when used.
+_WINDOWS: dict[tuple[object, tuple[tuple[str, int], ...]], Window] = {}
+_KEEP = 2
 
 
 #: The event types that change only their unit's own state, which no rule of another

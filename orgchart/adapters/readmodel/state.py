@@ -198,6 +198,14 @@ class StoredState:
     def seed(self, d0: date) -> Seed:
         return load_seed(self.db, d0)
 
+    def state_key(self) -> object | None:
+        position, head = tables.built_from(self.db)
+        rows = self.db.execute("pragma database_list").fetchall()
+        path = next((r[2] for r in rows if r[1] == "main"), "")
+        if not path or head is None:  # a database in memory, or no chain hash yet
+            return None
+        return (path, position, head)
+
     def unit_seed(self, unit: str, day: date) -> Seed:
         return load_unit_seed(self.db, {unit}, day)
 
