@@ -139,21 +139,23 @@ def check_append(stored: Sequence[Fact], new: Sequence[Fact]) -> Breach | None:
     if breach is not None:
         return breach
     facts = [*stored, *new]
-    new_ids = {f.id for f in new}
     first = min(f.recorded_day for f in new)
     days = sorted({f.recorded_day for f in facts if f.recorded_day >= first})
     # the latest state first: its error is the one a user expects to see
     for k in [None, *reversed(days[:-1])]:
-        try:
-            timeline_at(facts, k)
-        except RuleViolation as e:
-            return _blame(facts, new, new_ids, e, k)
+        breach = check_state(facts, new, k)
+        if breach is not None:
+            return breach
     return None
 
 
-def _blame(facts: Sequence[Fact], new: Sequence[Fact], new_ids: set[str], e: RuleViolation,
-           k: date | None) -> Breach:
-    return blame(known_at(facts, k), new, e, k)
+def check_state(facts: Sequence[Fact], new: Sequence[Fact], k: date | None) -> Breach | None:
+    """Replay the knowledge state `k` of `facts` (stored and `new` events) in full."""
+    try:
+        timeline_at(facts, k)
+    except RuleViolation as e:
+        return blame(known_at(facts, k), new, e, k)
+    return None
 
 
 def blame(counted: Sequence[Fact], new: Sequence[Fact], e: RuleViolation,

@@ -324,9 +324,8 @@ class _Replay:
                 cur = self.need_alive(fact.unit, d)
                 if fact.name is None and fact.name_en is None and fact.kind is None:
                     raise RuleViolation("", "a rename needs `name`, `name_en` or `kind`")
-                self.set_version(fact.unit, d, eid, name=fact.name or cur.name,
-                                 name_en=fact.name_en if fact.name_en is not None else cur.name_en,
-                                 kind=fact.kind if fact.kind is not None else cur.kind,
+                name, name_en, kind = renamed((cur.name, cur.name_en, cur.kind), fact)
+                self.set_version(fact.unit, d, eid, name=name, name_en=name_en, kind=kind,
                                  parent=cur.parent)
                 self.add_aliases(fact.unit, fact.aliases, d, eid)
             case Move():
@@ -508,6 +507,76 @@ class _Replay:
                 raise _cycle(unit)
             n, cur = n + 1, self.alive[cur].parent
         return n
+
+
+#: A unit's name fields: (name, name_en, kind).
+Names = tuple[str, str | None, str | None]
+
+
+def renamed(before: Names, fact: Rename) -> Names:
+    """A unit's name fields after `fact`: each field it gives, the others as `before`."""
+    name, name_en, kind = before
+    return (fact.name or name, fact.name_en if fact.name_en is not None else name_en,
+            fact.kind if fact.kind is not None else kind)
+
+
+@dataclass(frozen=True)
+class UnitEnd:
+    """How a unit's life ended: on `date`, by event `event` at append position `seq`."""
+
+    date: EffDate
+    seq: int
+    event: str
+    how: str
+
+
+def replay_unit(unit: str, facts: Iterable[Fact], seed: Seed, end: UnitEnd | None) -> Timeline:
+    """Replay events that read and change only `unit`'s own state (its names, its leaders)
+    from `seed` (the unit as it stood at the end of some day), ending the unit where `end`
+    falls among them in effective order, as the full replay would.
+
+    The rules of a rename, an appointment and a step-down read nothing but the unit's
+    life, names and leaders, and no other rule reads names or leaders, so these events
+    succeed or fail here exactly as in a replay of the whole history.
+    """
+    r = _Replay(seed)
+    ended = end is None
+    for fact in effective_order(facts):
+        if not ended and end is not None and (end.date.day, end.seq) < (fact.day, fact.seq):
+            r.end(unit, end.date, end.event, end.how)
+            ended = True
+        r.apply(fact)
+    if not ended and end is not None:
+        r.end(unit, end.date, end.event, end.how)
+    return r.finish()
+
+
+def reads_children(fact: Fact) -> list[str]:
+    """The units whose children an event's rules read (`_Replay.kids`): the unit a split
+    or a dissolve ends, the units a merge ends, a transfer's source."""
+    match fact:
+        case Split() | Dissolve():
+            return [fact.unit]
+        case Merge():
+            return list(fact.units)
+        case Transfer():
+            return [fact.from_unit]
+    return []
+
+
+def ends_apart_from_parent(fact: Fact, unit: str, below: set[str]) -> bool:
+    """Whether `fact`, which ends `unit`, does so without reading the parent of `unit` (whose
+    subtree is `below`): a dissolve; a merge whose new unit's place is not found by walking
+    up from `unit` (`merge_default_parent`); a split whose parts all name their parent."""
+    match fact:
+        case Dissolve():
+            return True
+        case Merge():
+            return fact.new_unit is None or fact.new_unit.parent is not None \
+                or fact.units[0] not in below
+        case Split():
+            return all(p.parent is not None for p in fact.into)
+    return False
 
 
 def merge_default_parent(units: Sequence[str], parent_of: Callable[[str], str | None],

@@ -8,19 +8,38 @@ only the counted events effective on or after `d0`: its cost follows the size
 of the chart and the number of events in that window, not the length of the
 history. Whoever keeps the history so far (the query tables,
 `orgchart.adapters.readmodel.state`) supplies it through `HistorySoFar`.
+
+Events that change only their unit's own state (renames, appointments, step-downs:
+`OWN_STATE`) replay no window at all: each is replayed on its unit alone
+(`unit_windows`), in every knowledge state it enters. A single back-dated move that
+no later rule can tell apart (`local_move`) is checked from the units it involves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Protocol
 
 from orgchart.domain.errors import RuleViolation
-from orgchart.domain.facts import Fact, Retract
-from orgchart.domain.knowledge import Breach, blame, check_append, check_retractions_with
-from orgchart.domain.rules import Seed, Timeline, replay
+from orgchart.domain.facts import Appoint, Fact, Move, Rename, Retract, StepDown
+from orgchart.domain.knowledge import (
+    Breach,
+    blame,
+    check_append,
+    check_retractions_with,
+    check_state,
+)
+from orgchart.domain.rules import (
+    Seed,
+    Timeline,
+    UnitEnd,
+    ends_apart_from_parent,
+    reads_children,
+    replay,
+    replay_unit,
+)
 
 
 class HistorySoFar(Protocol):
@@ -40,6 +59,58 @@ class HistorySoFar(Protocol):
 
     def seed(self, d0: date) -> Seed:
         """The state at the end of the day before `d0`."""
+
+    def state_key(self) -> object | None:
+        """What identifies this history exactly (a store and its log position and chain
+        hash), for keeping a window replay until the tables are updated; None: nothing."""
+
+    def units_seed(self, units: set[str], day: date) -> Seed:
+        """`unit_seed` of several units together."""
+
+    def unit_seed(self, unit: str, day: date) -> Seed:
+        """`unit` alone as it stood at the end of `day`: its version and leaders then, its
+        life if it had begun (its end kept only if it ended by then)."""
+
+    def unit_end(self, unit: str, after: date) -> UnitEnd | None:
+        """How `unit` ended, if it was alive at the end of `after` and ended later."""
+
+    def leader_events(self, unit: str, after: date) -> list[Fact]:
+        """The appointments and step-downs in `unit` that count now and take effect after
+        `after`, in effective order."""
+
+    def recorded_days_from(self, first: date) -> list[date]:
+        """The distinct recorded days of stored events, from `first` on."""
+
+    def ancestors(self, unit: str, day: date) -> list[str]:
+        """The units above `unit` at the end of `day`, nearest first."""
+
+    def descendants(self, unit: str, day: date) -> set[str]:
+        """The units below `unit` at the end of `day`."""
+
+    def next_parent_change(self, unit: str, after: date) -> tuple[date, str, str] | None:
+        """After day `after`, the first change of `unit` that is not a rename: its day, the
+        event and what it was (`version <type>` for a version that event made, `end <how>`
+        for the unit's end); None: none."""
+
+    def structure_between(self, units: set[str], after: date,
+                          until: date | None) -> list[Fact]:
+        """The counted events other than renames, appointments and step-downs, effective
+        after `after` (up to the end of `until`), that name one of `units`."""
+
+    def placed_under_between(self, units: set[str], after: date,
+                             until: date | None) -> set[str]:
+        """The ids of the events other than renames, appointments and step-downs,
+        effective after `after` (up to the end of `until`), that made a version of a unit
+        under one of `units`."""
+
+    def leader_events_known(self, unit: str, k: date) -> list[Fact]:
+        """Every appointment and step-down in `unit` that counts in the state known at the
+        end of day `k`, in effective order."""
+
+    def others_changed_after(self, units: set[str], k: date) -> bool:
+        """Whether an event naming one of `units`, other than a rename, an appointment or
+        a step-down, was recorded or retracted after day `k` (their lives may then differ
+        between the state known on `k` and the latest)."""
 
 
 @dataclass(frozen=True)
@@ -83,13 +154,194 @@ def replay_window(history: HistorySoFar, new: Sequence[Fact]) -> Window | None:
 
     Raises RuleViolation for the first event (stored or new) that breaks a rule.
     """
+    key = history.state_key()
+    memo = (key, tuple((f.id, f.seq) for f in new)) if key is not None else None
+    if memo is not None and memo in _WINDOWS:
+        return _WINDOWS.pop(memo)
     d0 = window_start(history, new)
     if d0 is None:
         return None
     dropped = _dropped(new)
     facts = [*_stored_from(history, d0, dropped),
              *(f for f in new if f.DATED and f.id not in dropped)]
-    return Window(d0, replay(facts, history.seed(d0)), facts)
+    window = Window(d0, replay(facts, history.seed(d0)), facts)
+    if memo is not None:
+        while len(_WINDOWS) >= _KEEP:
+            del _WINDOWS[next(iter(_WINDOWS))]
+        _WINDOWS[memo] = window
+    return window
+
+
+#: Window replays that validated new events, kept for the table update that follows
+#: (which would otherwise replay the same window again), by the history's state and the
+#: new events' ids and positions; each is taken out when used.
+_WINDOWS: dict[tuple[object, tuple[tuple[str, int], ...]], Window] = {}
+_KEEP = 2
+
+
+#: The event types that change only their unit's own state, which no rule of another
+#: unit reads: a rename (no rule reads names or kinds), an appointment and a step-down
+#: (a unit's leaders are read only by its own later appointments and step-downs).
+#: A rename that gives aliases is not one of them: the rule that an alias is no other
+#: unit's id or alias reads every unit's aliases.
+OWN_STATE = (Rename, Appoint, StepDown)
+
+
+def own_state_only(new: Sequence[Fact]) -> bool:
+    """Whether every new event changes only its unit's own state (`OWN_STATE`)."""
+    return bool(new) and all(isinstance(f, OWN_STATE)
+                             and not (isinstance(f, Rename) and f.aliases) for f in new)
+
+
+@dataclass(frozen=True)
+class UnitWindow:
+    """New events of one unit replayed on their own from the end of day `start`: one
+    rename, or the unit's appointments and step-downs (`leaders`), with the unit's stored
+    ones after `start`."""
+
+    unit: str
+    start: date
+    facts: list[Fact]
+    leaders: bool
+
+
+def unit_windows(new: Sequence[Fact]) -> list[UnitWindow]:
+    """The unit windows of new events that change only their unit's own state (renames
+    in effective order: each one's window starts from the rows the earlier ones wrote)."""
+    out: list[UnitWindow] = []
+    leaders: dict[str, list[Fact]] = {}
+    for f in sorted(new, key=lambda f: (f.day, f.seq)):
+        if isinstance(f, Rename):
+            out.append(UnitWindow(f.unit, f.day, [f], False))
+        elif isinstance(f, Appoint | StepDown):
+            leaders.setdefault(f.unit, []).append(f)
+    out += [UnitWindow(u, min(f.day for f in fs), fs, True) for u, fs in leaders.items()]
+    return out
+
+
+def window_stored(history: HistorySoFar, w: UnitWindow) -> list[Fact]:
+    """The stored events a unit window replays again (the unit's later leader events)."""
+    return history.leader_events(w.unit, w.start) if w.leaders else []
+
+
+def replay_unit_window(history: HistorySoFar, w: UnitWindow, stored: list[Fact]) -> Timeline:
+    """Replay a unit window with its stored events (`window_stored`): the unit from the
+    end of `w.start` on. Raises RuleViolation as `replay` does."""
+    return replay_unit(w.unit, [*stored, *w.facts], history.unit_seed(w.unit, w.start),
+                       history.unit_end(w.unit, w.start))
+
+
+def check_own_state(history: HistorySoFar, new: Sequence[Fact], k: date | None = None,
+                    earlier: bool = False) -> Breach | None:
+    """`check_new` for events that change only their unit's own state, in knowledge state
+    `k` (None: the latest): each unit window is replayed on its own, and the first event
+    (in effective order) that fails in any of them is the one a replay of the whole
+    history would fail at.
+
+    `earlier`: state `k` is older than the latest, whose check passed, and differs from it
+    on the new events' units by renames, appointments and step-downs only, so the units'
+    lives are the same in both: a rename passes there too, and a unit's leaders are
+    replayed from its beginning with the leader events that count in state `k`.
+    """
+    first: tuple[tuple[date, int], RuleViolation, list[Fact]] | None = None
+    for w in unit_windows(new):
+        if earlier and not w.leaders:
+            continue
+        try:
+            if earlier:
+                assert k is not None
+                stored = history.leader_events_known(w.unit, k)
+                seed = history.unit_seed(w.unit, w.start)
+                seed = replace(seed, tenures=[])
+                replay_unit(w.unit, [*stored, *w.facts], seed, history.unit_end(w.unit, w.start))
+            else:
+                stored = window_stored(history, w)
+                replay_unit_window(history, w, stored)
+        except RuleViolation as e:
+            failing = next(f for f in [*stored, *w.facts] if f.id == e.event_id)
+            if first is None or (failing.day, failing.seq) < first[0]:
+                first = ((failing.day, failing.seq), e, stored)
+    if first is None:
+        return None
+    _, violation, stored = first
+    return blame([*stored, *new], new, violation, k)
+
+
+def _check_own_states(history: HistorySoFar, new: Sequence[Fact],
+                      last: date | None) -> Breach | None:
+    """Every knowledge state that `new` (changing only their units' own states) is in,
+    the latest first. A state whose stored events differ from the latest on a unit the
+    new events name by more than renames, appointments and step-downs is replayed in
+    full; any other is decided by its unit windows."""
+    first = min(f.recorded_day for f in new)
+    stored_days = history.recorded_days_from(first) if last is not None and first < last \
+        else []
+    days = sorted({*stored_days, *(f.recorded_day for f in new)})
+    units = {f.unit for f in new if isinstance(f, OWN_STATE)}
+    every: list[Fact] | None = None
+    for k in [None, *reversed(days[:-1])]:
+        subset = [f for f in new if k is None or f.recorded_day <= k]
+        if k is None or last is None or k >= last:
+            breach = check_own_state(history, subset, k)
+        elif not history.others_changed_after(units, k):
+            breach = check_own_state(history, subset, k, earlier=True)
+        else:
+            every = every if every is not None else [*history.all_facts(), *new]
+            breach = check_state(every, new, k)
+        if breach is not None:
+            return breach
+    return None
+
+
+@dataclass(frozen=True)
+class LocalMove:
+    """A back-dated move checked from the units it involves: its own rules at its date
+    (`breach`), else the moved unit replayed on its own (`timeline`)."""
+
+    fact: Move
+    timeline: Timeline | None
+    breach: Breach | None
+
+
+def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
+    """One move that no later rule can tell from the history without it, else None (the
+    window replay decides).
+
+    A move of X from O to P on day D changes X's parent until X's next change that is not
+    a rename (D1). Its own rules read X, P and P's ancestors on D. Later, only events that
+    read the children of O or P, or walk up from a unit in X's subtree (naming it, or
+    placing a unit under it), can tell the difference; if there are none up to D1, and X
+    changes there by a move or ends without reading its parent (`ends_apart_from_parent`),
+    everything else replays as before.
+    """
+    if len(new) != 1 or not isinstance(new[0], Move):
+        return None
+    m = new[0]
+    d = m.day
+    units = {m.unit, *([m.parent, *history.ancestors(m.parent, d)] if m.parent else [])}
+    seed = history.units_seed(units, d)
+    try:
+        tl = replay([m], seed)
+    except RuleViolation as e:
+        return LocalMove(m, None, blame([m], new, e))
+    (was,) = [v for v in [*tl.versions, *tl.transient] if v.rowid is not None
+              and v.unit == m.unit]
+    change = history.next_parent_change(m.unit, d)
+    if change is not None and change[2] != "version move" and not change[2].startswith("end "):
+        return None
+    below = {m.unit, *history.descendants(m.unit, d)}
+    parents = {p for p in (was.parent, m.parent) if p is not None}
+    until = change[0] if change else None
+    for f in history.structure_between(below | parents, d, until):
+        if change is not None and f.id == change[1]:
+            if change[2].startswith("end ") and not ends_apart_from_parent(f, m.unit, below):
+                return None
+            continue
+        if set(f.mentions()) & below or set(reads_children(f)) & parents:
+            return None
+    if history.placed_under_between(below, d, until) - {change[1] if change else ""}:
+        return None
+    return LocalMove(m, tl, None)
 
 
 def check_new(history: HistorySoFar, new: Sequence[Fact]) -> Breach | None:
@@ -106,7 +358,13 @@ def check_new(history: HistorySoFar, new: Sequence[Fact]) -> Breach | None:
     if breach is not None:
         return breach
     last = history.last_recorded_day()
-    if last is not None and min(f.recorded_day for f in new) < last:
+    if own_state_only(new):  # no replay of the rest of the history
+        return _check_own_states(history, new, last)
+    late = last is not None and min(f.recorded_day for f in new) < last
+    move = None if late else local_move(history, new)
+    if move is not None:
+        return move.breach
+    if late:
         return check_append(history.all_facts(), new)
     # the new events may span several recorded days: each is a knowledge state
     days = sorted({f.recorded_day for f in new})

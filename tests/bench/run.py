@@ -25,7 +25,23 @@ load     `orgchart load` of each history's JSON file in a subprocess: events/s o
          small history from YAML and from JSON (the same events), interleaved:
          the YAML rate / the JSON rate
 append   `OrgChartService.load` of a 10-event file onto a fresh copy of each
-         loaded store (ratio = large / small)
+         loaded store (ratio = large / small); and of one-event files dated on the
+         middle day of each history (`tests/bench/backdated.py`): a rename, a move
+         and an appointment recorded today (backdated_<kind>_ms: each one's median over
+         the repeats; backdated_ms: the slowest of the three), a rename and an
+         appointment recorded on the store's first recorded day, before its latest
+         (late_report_ms: the slower one's median), and the first move that stays
+         local (`validation.local_move`: no later rule can tell it apart, so no window
+         replay; backdated_local_move_ms, not in backdated_ms),
+         each onto a fresh copy, interleaved with the 10-event append;
+         backdated_history_ratio = large / small, backdated_vs_head = the large
+         history's backdated_ms / its 10-event append
+history  `orgchart history U` and `orgchart lineage U` in-process (the text form's data,
+         `explain_history` / `explain_lineage`) for a unit with the same number of story
+         entries in both histories (the most the small one has that the large one
+         matches), interleaved: history_ratio = large / small, lineage_ratio likewise for
+         the unit with the most lineage nodes of the small history and a unit of the
+         large one with as many
 at       `OrgChartService.at` on the query date + its JSON text, in-process, after
          one untimed call; the raw baseline reads as many rows from an indexed
          table with plain `sqlite3` (ratio_to_raw = large / raw)
@@ -67,6 +83,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -86,7 +103,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.bench import generate  # noqa: E402
+from tests.bench import backdated, generate  # noqa: E402
 
 SEED_FILE = ROOT / "seeds" / "alibaba-2026.yaml"
 SEED_QUERY = "2026-04-01"
@@ -105,7 +122,13 @@ KEYS: dict[str, tuple[str, ...]] = {
              "same_rows_events_per_s", "ratio_to_same_rows", "peak_rss_mb",
              "small_peak_rss_mb", "rss_ratio", "peak_rss_ratio", "yaml_events_per_s",
              "json_events_per_s", "yaml_vs_json"),
-    "append": ("small_ms", "large_ms", "ratio"),
+    "append": ("small_ms", "large_ms", "ratio", "backdated_ms", "small_backdated_ms",
+               "backdated_rename_ms", "backdated_move_ms", "backdated_appoint_ms",
+               "backdated_local_move_ms",
+               "backdated_history_ratio", "backdated_vs_head", "late_report_ms",
+               "small_late_report_ms", "late_report_history_ratio"),
+    "history": ("small_ms", "large_ms", "history_ratio", "entries", "lineage_small_ms",
+                "lineage_large_ms", "lineage_ratio", "lineage_nodes"),
     "at": ("small_ms", "large_ms", "history_ratio", "raw_read_ms", "ratio_to_raw", "units"),
     "diff": ("ms", "changes"),
     "render": ("units", "total_s", "dot_only_s", "overhead_ratio"),
@@ -343,25 +366,139 @@ class Bench:
         finally:
             svc.close()
             remove_store(warm)
-        ms: dict[str, list[float]] = {"small": [], "large": []}
+        files = {name: self.backdated_files(name) for name in ("small", "large")}
+        ms: dict[str, list[float]] = {}
         for i in range(self.repeats):  # interleaved: small, large, small, ...
             for name in ("small", "large"):
-                db = self.work / f"append-{name}.db"
-                copy_store(self.base[name], db)
-                svc = OrgChartService(str(db))
-                try:
-                    dt, reports = timed(partial(svc.load, [str(self.paths[f"append-{name}"])]))
-                finally:
-                    svc.close()
-                added = sum(r.added for r in reports)
-                if added != 10:
-                    raise RuntimeError(f"the append file added {added} events, not 10")
-                ms[name].append(dt * 1000)
-                progress(f"append to {name} ({i + 1}/{self.repeats}): {dt * 1000:.0f} ms")
-                remove_store(db)
-        for name in ms:
-            data[f"{name}_ms"] = median(ms[name])
+                for kind, path, added in [("head", self.paths[f"append-{name}"], 10),
+                                          *((k, p, 1) for k, p in files[name].items())]:
+                    dt = self.append_once(name, path, added)
+                    ms.setdefault(f"{name}-{kind}", []).append(dt * 1000)
+                    progress(f"append {kind} to {name} ({i + 1}/{self.repeats}): "
+                             f"{dt * 1000:.0f} ms")
+        for name in ("small", "large"):
+            data[f"{name}_ms"] = median(ms[f"{name}-head"])
+            pre = "" if name == "large" else "small_"
+            # the slowest kind's median: a median over the kinds would hide one
+            data[f"{pre}backdated_ms"] = max(median(ms[f"{name}-{k}"])
+                                             for k in ("rename", "move", "appoint"))
+            data[f"{pre}late_report_ms"] = max(median(ms[f"{name}-{k}"])
+                                               for k in ("late-rename", "late-appoint"))
+        for k in ("rename", "move", "appoint", "local-move"):
+            data[f"backdated_{k.replace('-', '_')}_ms"] = median(ms[f"large-{k}"])
         data["ratio"] = ratio(data["large_ms"], data["small_ms"])
+        data["backdated_history_ratio"] = ratio(data["backdated_ms"], data["small_backdated_ms"])
+        data["backdated_vs_head"] = ratio(data["backdated_ms"], data["large_ms"])
+        data["late_report_history_ratio"] = ratio(data["late_report_ms"],
+                                                  data["small_late_report_ms"])
+
+    def append_once(self, name: str, path: Path, added: int) -> float:
+        """Seconds to load `path` onto a fresh copy of the `name` store (it must add
+        `added` events)."""
+        from orgchart.application.service import OrgChartService
+
+        db = self.work / f"append-{name}.db"
+        copy_store(self.base[name], db)
+        svc = OrgChartService(str(db))
+        try:
+            dt, reports = timed(partial(svc.load, [str(path)]))
+        finally:
+            svc.close()
+            remove_store(db)
+        got = sum(r.added for r in reports)
+        if got != added:
+            raise RuntimeError(f"{path.name} added {got} events, not {added}")
+        return dt
+
+    def backdated_files(self, name: str) -> dict[str, Path]:
+        """The one-event files dated mid-history (`tests/bench/backdated.py`), each checked
+        to be accepted by a load into a scratch copy (untimed)."""
+        from orgchart.application.service import OrgChartService
+        from orgchart.domain.errors import OrgchartError
+
+        def local(path: Path) -> bool:
+            from orgchart.adapters.readmodel.state import StoredState
+            from orgchart.adapters.readmodel.tables import open_db
+            from orgchart.domain.dates import EffDate
+            from orgchart.domain.facts import Move
+            from orgchart.domain.validation import local_move
+
+            ev = json.loads(path.read_text(encoding="utf-8"))["events"][0]
+            m = Move(id="bench", seq=1 << 40, recorded="9999-12-31",
+                     date=EffDate.parse(ev["date"]), unit=ev["unit"], parent=ev["parent"])
+            db = open_db(str(self.base[name]))
+            try:
+                found = local_move(StoredState(db), [m])
+            finally:
+                db.close()
+            return found is not None and found.breach is None and accepts(path)
+
+        def accepts(path: Path) -> bool:
+            db = self.work / f"pick-{name}.db"
+            copy_store(self.base[name], db)
+            svc = OrgChartService(str(db))
+            try:
+                return sum(r.added for r in svc.load([str(path)])) == 1
+            except OrgchartError:
+                return False
+            finally:
+                svc.close()
+                remove_store(db)
+
+        base = self.base[name]
+        late = backdated.first_recorded(base)
+        plan = {"rename": ("rename", None), "move": ("move", None),
+                "appoint": ("appoint", None), "late-rename": ("rename", late),
+                "late-appoint": ("appoint", late)}
+        out = {}
+        for key, (kind, recorded) in plan.items():
+            progress(f"picking a {key} dated mid-history for {name}")
+            out[key] = backdated.pick_valid(backdated.candidates(base, kind, recorded),
+                                            accepts, self.work / f"{key}-{name}.json")
+        out["local-move"] = backdated.pick_valid(
+            itertools.chain(backdated.candidates(base, "move"),
+                            backdated.candidates(base, "any-move")),
+            local, self.work / f"local-move-{name}.json", 5000)
+        return out
+
+    # -- history ---------------------------------------------------------------------
+
+    def history(self, data: dict[str, Any]) -> None:
+        from orgchart.application import queries
+        from orgchart.application.service import OrgChartService
+
+        svcs = {name: OrgChartService(str(self.base[name])) for name in ("small", "large")}
+        try:
+            story = {name: story_sizes(svc, "history") for name, svc in svcs.items()}
+            nodes = {name: story_sizes(svc, "lineage") for name, svc in svcs.items()}
+            units, size = same_size(story["small"], story["large"])
+            lunits, lsize = same_size(nodes["small"], nodes["large"])
+            ms: dict[str, list[float]] = {}
+            for i in range(max(15, 3 * self.repeats)):  # interleaved: small, large, ...
+                for name, svc in svcs.items():
+                    for what, fn, unit in (("history", queries.explain_history, units[name]),
+                                           ("lineage", queries.explain_lineage,
+                                            lunits[name])):
+                        fn(svc.storage, unit)  # untimed: the page cache
+                        dt, _ = timed(partial(fn, svc.storage, unit))
+                        ms.setdefault(f"{what}-{name}", []).append(dt * 1000)
+                progress(f"history {units['small']}/{units['large']} ({size} entries), "
+                         f"lineage {lunits['small']}/{lunits['large']} ({lsize} nodes) "
+                         f"({i + 1}): {ms['history-small'][-1]:.1f}/"
+                         f"{ms['history-large'][-1]:.1f} ms, {ms['lineage-small'][-1]:.1f}/"
+                         f"{ms['lineage-large'][-1]:.1f} ms")
+        finally:
+            for svc in svcs.values():
+                svc.close()
+        data["small_ms"], data["large_ms"] = median(ms["history-small"]), median(
+            ms["history-large"])
+        data["history_ratio"] = ratio(data["large_ms"], data["small_ms"])
+        data["entries"] = size
+        data["lineage_small_ms"] = median(ms["lineage-small"])
+        data["lineage_large_ms"] = median(ms["lineage-large"])
+        data["lineage_ratio"] = ratio(data["lineage_large_ms"], data["lineage_small_ms"])
+        data["lineage_nodes"] = lsize
+        data["units"] = {"history": units, "lineage": lunits}
 
     # -- at --------------------------------------------------------------------------
 
@@ -683,12 +820,14 @@ class Bench:
         t0 = time.perf_counter()
         meta["generated"] = self.generate()
         steps: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
-            ("load", self.load), ("append", self.append), ("at", self.at),
+            ("load", self.load), ("append", self.append), ("history", self.history),
+            ("at", self.at),
             ("diff", self.diff), ("render", self.render), ("cli", self.cli),
             ("rebuild", self.rebuild), ("timeline", self.timeline), ("serve", self.serve)]
         for name, step in steps:
             with section(name, self.results, self.errors) as data:
-                needs_base = name in ("append", "at", "diff", "render", "rebuild", "timeline")
+                needs_base = name in ("append", "history", "at", "diff", "render", "rebuild",
+                                      "timeline")
                 if needs_base and len(self.base) < 2:
                     raise RuntimeError("no loaded stores (the load step failed)")
                 if name in ("render",) and self.large_chart is None:
@@ -698,6 +837,28 @@ class Bench:
         meta["loadavg_end"] = list(os.getloadavg())
         meta["notes"], meta["errors"] = self.notes, self.errors
         return {**self.results, "meta": meta}
+
+
+def story_sizes(svc: Any, what: str) -> dict[str, int]:
+    """The number of story entries (`history`) or lineage nodes (`lineage`) of each of the
+    200 units most events name."""
+    with svc.storage.query_db() as db:  # the busiest units: the long stories
+        units = [u for (u,) in db.execute(
+            "select unit from oc_event_units group by unit order by count(*) desc, unit "
+            "limit 200")]
+    fn = svc.history if what == "history" else svc.lineage
+    key = "story" if what == "history" else "nodes"
+    return {u: len(fn(u)[key]) for u in units}
+
+
+def same_size(small: dict[str, int], large: dict[str, int]) -> tuple[dict[str, str], int]:
+    """A unit of each history with the same size: the largest the small history has that
+    the large one has too (else the large one's nearest)."""
+    common = set(small.values()) & set(large.values())
+    size = max(common) if common else max(small.values())
+    u_small = min(u for u, n in small.items() if n == size)
+    u_large = min(large, key=lambda u: (abs(large[u] - size), u))
+    return {"small": u_small, "large": u_large}, size
 
 
 def _at_json(svc: Any, day: Any) -> tuple[dict[str, Any], str]:

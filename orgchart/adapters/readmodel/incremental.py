@@ -17,6 +17,7 @@ from typing import Any
 import sqlite_utils
 
 from orgchart.adapters.readmodel import tables
+from orgchart.adapters.readmodel.connection import named
 from orgchart.adapters.readmodel.intervals import (
     ALIAS,
     LIFE,
@@ -29,9 +30,17 @@ from orgchart.adapters.readmodel.intervals import (
 )
 from orgchart.adapters.readmodel.state import StoredState
 from orgchart.adapters.readmodel.tables import P
-from orgchart.domain.facts import Fact, Retract
-from orgchart.domain.rules import Timeline
-from orgchart.domain.validation import replay_window
+from orgchart.domain.facts import Fact, Move, Rename, Retract
+from orgchart.domain.rules import Names, Timeline, UnitVersion, renamed
+from orgchart.domain.validation import (
+    UnitWindow,
+    local_move,
+    own_state_only,
+    replay_unit_window,
+    replay_window,
+    unit_windows,
+    window_stored,
+)
 
 #: The tables of valid-time rows a window replay says again, with their spans.
 _SPANS = {"versions": VERSION, "transient": TRANSIENT, "lives": LIFE, "tenures": TENURE,
@@ -53,7 +62,14 @@ def apply_events(db: sqlite_utils.Database, after: int, new: Sequence[Fact],
         if tables.position(db) != after:
             db.conn.rollback()
             return False
-        window = replay_window(StoredState(db), new)
+        window = None
+        move = None if own_state_only(new) else local_move(StoredState(db), new)
+        if own_state_only(new):  # no replay: each unit's own rows are said again
+            _apply_own_state(db, new)
+        elif move is not None and move.timeline is not None:  # the moved unit's rows
+            _write_move(db, move.fact, move.timeline)
+        else:
+            window = replay_window(StoredState(db), new)
         ev_rows, unit_rows = tables.event_rows(new)
         tables.insert_rows(db, "events", ev_rows)
         tables.insert_rows(db, "event_units", unit_rows)
@@ -115,3 +131,101 @@ def _write_window(db: sqlite_utils.Database, tl: Timeline) -> None:
     tables.insert_rows(db, "transient", rows["transient"])
     tables.insert_rows(db, "links", rows["links"])
     tables.insert_rows(db, "aliases", rows["aliases"])
+
+
+# -- events that change only their unit's own state (`validation.OWN_STATE`) -------------
+
+def _apply_own_state(db: sqlite_utils.Database, new: Sequence[Fact]) -> None:
+    """Say again the rows of each unit the new events change, from their window on: its
+    leaders' tenures, or (for a rename) its version that day and the names of its later
+    versions. Run before the new events are in `events` (the windows read the stored ones)."""
+    state = StoredState(db)
+    for w in unit_windows(new):  # each window reads the rows the previous ones wrote
+        tl = replay_unit_window(state, w, window_stored(state, w))
+        if w.leaders:
+            _write_leaders(db, w, tl)
+        else:
+            _write_rename(db, w, tl)
+
+
+def _write_leaders(db: sqlite_utils.Database, w: UnitWindow, tl: Timeline) -> None:
+    """The unit's tenures held at the end of `w.start` or begun later, as replayed."""
+    db.execute(f"delete from {P}tenures where unit = ? and (end_day is null or end_day > ?)",
+               [w.unit, w.start.isoformat()])
+    tables.insert_rows(db, "tenures", tables.timeline_rows(tl)["tenures"])
+
+
+def _write_rename(db: sqlite_utils.Database, w: UnitWindow, tl: Timeline) -> None:
+    """The renamed unit's new version (`_split_version`), and its names carried on into
+    the later versions up to the next rename of each field."""
+    made, old = _split_version(db, tl, w.unit)
+    _carry_names(db, made, (old.name, old.name_en, old.kind))
+
+
+def _write_move(db: sqlite_utils.Database, fact: Move, tl: Timeline) -> None:
+    """The moved unit's new version (`_split_version`), and its new parent carried on into
+    its later versions up to its next change that is not a rename (`local_move`)."""
+    made, _ = _split_version(db, tl, fact.unit)
+    d = made.valid_from.isoformat()
+    rows = db.execute(
+        f"select tbl, rid, type from (select 'versions' as tbl, x.rowid as rid, "
+        f"x.valid_from as day, e.seq as seq, e.type as type from {P}versions x join {P}events e "
+        f"on e.id = x.event where x.unit = ? and x.valid_from > ? union all "
+        f"select 'transient', x.rowid, x.day, e.seq, e.type from {P}transient x join "
+        f"{P}events e on e.id = x.event where x.unit = ? and x.day > ?) order by day, seq",
+        [fact.unit, d, fact.unit, d]).fetchall()
+    for table, rowid, kind in rows:
+        if kind != Rename.TYPE:
+            return
+        db.execute(f"update {P}{table} set parent = ? where rowid = ?", [fact.parent, rowid])
+
+
+def _split_version(db: sqlite_utils.Database, tl: Timeline,
+                   unit: str) -> tuple[UnitVersion, UnitVersion]:
+    """Write a one-event replay on a seed (`tl`): `unit`'s version at the end of the
+    event's day ends there (or, made that same day, becomes transient), and the event's
+    version follows it up to where it ended. Returns the new version and the old one."""
+    (old,) = [v for v in [*tl.versions, *tl.transient] if v.rowid is not None and v.unit == unit]
+    (made,) = [v for v in tl.versions if v.rowid is None and v.unit == unit]
+    valid_to, since = db.execute(f"select valid_to, since from {P}versions where rowid = ?",
+                                 [old.rowid]).fetchone()
+    if old in tl.transient:
+        db.execute(f"delete from {P}versions where rowid = ?", [old.rowid])
+        tables.insert_rows(db, "transient", [(old.unit, old.valid_from.isoformat(), old.name,
+                                              old.name_en, old.kind, old.parent, old.event)])
+    else:
+        db.execute(f"update {P}versions set valid_to = ? where rowid = ?",
+                   [made.valid_from.isoformat(), old.rowid])
+    tables.insert_rows(db, "versions", [(made.unit, made.valid_from.isoformat(), valid_to,
+                                         made.name, made.name_en, made.kind, made.parent,
+                                         made.event, since)])
+    return made, old
+
+
+def _carry_names(db: sqlite_utils.Database, made: UnitVersion, was: Names) -> None:
+    """Carry the names of version `made` (which had been `was`) into the unit's later
+    versions and transient versions: each keeps its predecessor's names but for the fields
+    its own rename gives. Stops where the names come out as they were."""
+    from orgchart.adapters.readmodel.tables import fact_from_row
+
+    d = made.valid_from.isoformat()
+    rows = named(db.execute(
+        f"select 'versions' as tbl, x.rowid as rid, x.valid_from as day, x.name as n, "
+        f"x.name_en as n_en, x.kind as k, e.seq, e.id, e.type, e.date, e.recorded, "
+        f"e.sources, e.note, e.body from {P}versions x join {P}events e on e.id = x.event "
+        f"where x.unit = ? and x.valid_from > ? union all "
+        f"select 'transient', x.rowid, x.day, x.name, x.name_en, x.kind, e.seq, e.id, "
+        f"e.type, e.date, e.recorded, e.sources, e.note, e.body from {P}transient x "
+        f"join {P}events e on e.id = x.event where x.unit = ? and x.day > ? "
+        f"order by 3, 7", [made.unit, d, made.unit, d])).fetchall()
+    before_old: Names = was
+    before_new: Names = (made.name, made.name_en, made.kind)
+    for r in rows:
+        if before_old == before_new:
+            return
+        own: Names = (r["n"], r["n_en"], r["k"])
+        fact = fact_from_row(r) if r["type"] == Rename.TYPE else None
+        now = renamed(before_new, fact) if isinstance(fact, Rename) else before_new
+        db.execute(f"update {P}{r['tbl']} set name = ?, name_en = ?, kind = ? where rowid = ?",
+                   [*now, r["rid"]])
+        before_old, before_new = own, now

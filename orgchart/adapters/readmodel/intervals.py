@@ -76,6 +76,11 @@ def began_before(span: Span, d0: str = "?") -> str:
     return f"{span.start} < {d0}"
 
 
+def began_after(span: Span, day: str = "?") -> str:
+    """Rows that began after `day`: not yet there at its end (binds `day` once)."""
+    return f"{span.start} > {day}"
+
+
 def begins_from(span: Span, d0: str = "?") -> str:
     """Rows that begin on `d0` or later (binds `d0` once)."""
     return f"{span.start} >= {d0}"

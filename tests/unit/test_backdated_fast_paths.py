@@ -1,0 +1,231 @@
+"""Back-dated and late-reported appends: the fast paths equal a full replay.
+
+A random valid history is written to the query tables; then a few new events,
+dated anywhere in it and recorded on any day (before the store's latest
+recorded day: a late report), are checked against the tables
+(`validation.check_new`, which takes the fast paths) and against every
+knowledge state replayed in full (`knowledge.check_append`): the same
+accept or reject, the same event to blame, the same rule and the same
+knowledge state. When accepted, the tables kept up incrementally
+(`incremental.apply_events`) equal tables written from a full replay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import sqlite_utils
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from orgchart.adapters.readmodel import tables
+from orgchart.adapters.readmodel.incremental import apply_events
+from orgchart.adapters.readmodel.state import StoredState
+from orgchart.domain.dates import EffDate
+from orgchart.domain.facts import (
+    Appoint,
+    Establish,
+    Fact,
+    Merge,
+    Move,
+    NewUnit,
+    Rename,
+    Retract,
+    Split,
+    StepDown,
+    with_seq,
+)
+from orgchart.domain.knowledge import Breach, check_append, check_states, known_at
+from orgchart.domain.rules import replay
+from orgchart.domain.validation import check_new, local_move, own_state_only
+from tests.unit.test_knowledge_states import PEOPLE, RECORDED, ROLES, START, UNITS, histories
+
+
+@st.composite
+def valid_histories(draw: Any) -> list[Fact]:
+    """A history valid in every knowledge state: drawn as `histories()` draws them (units
+    sometimes recorded late too), keeping each event only if the history stays valid."""
+    drawn = draw(histories())
+    facts: list[Fact] = []
+    for f in drawn:
+        if not isinstance(f, Retract) and draw(st.booleans()):
+            f = replace(f, recorded=draw(st.sampled_from(RECORDED)))
+        candidate = [*facts, with_seq(f, len(facts) + 1)]
+        if check_states(candidate)[0] is None:
+            facts = candidate
+    return facts
+
+
+#: Recorded days of new events: the stored ones (late reports) and a later one.
+NEW_RECORDED = [*RECORDED, "2026-05-01"]
+
+
+@st.composite
+def new_events(draw: Any, n: int) -> list[Fact]:
+    """One to three events that change only their unit's own state (now and then a move,
+    which takes the window replay), anywhere in the history, recorded on any day."""
+    out: list[Fact] = []
+    for i in range(draw(st.sampled_from([1, 1, 2, 3]))):
+        d = EffDate(START + timedelta(days=draw(st.integers(-2, 34))))
+        rec = draw(st.sampled_from(NEW_RECORDED))
+        unit = draw(st.sampled_from([*UNITS[:2], *UNITS, "nowhere"]))
+        kind = draw(st.sampled_from(["rename", "rename", "appoint", "appoint", "step_down",
+                                     "move"]))
+        common: dict[str, Any] = {"id": f"n{i}", "seq": n + i + 1, "date": d, "recorded": rec}
+        if kind == "rename":
+            fields = draw(st.sampled_from([("name",), ("name_en",), ("kind",),
+                                           ("name", "kind"), ()]))
+            out.append(Rename(unit=unit, **common, **{f: draw(st.sampled_from("ABC"))
+                                                      for f in fields}))
+        elif kind == "appoint":
+            out.append(Appoint(unit=unit, person=draw(st.sampled_from(PEOPLE)),
+                               role=draw(st.sampled_from(ROLES)),
+                               title=draw(st.sampled_from([None, "CEO"])), **common))
+        elif kind == "step_down":
+            out.append(StepDown(unit=unit, person=draw(st.sampled_from(PEOPLE)),
+                                role=draw(st.sampled_from([None, *ROLES])), **common))
+        else:
+            out.append(Move(unit=unit, parent=draw(st.sampled_from([None, *UNITS])), **common))
+    return out
+
+
+def stored(facts: list[Fact]) -> sqlite_utils.Database:
+    """Query tables written from a full replay of `facts` (their latest state)."""
+    db = sqlite_utils.Database(memory=True)
+    tables.write_all(db, facts, replay(known_at(facts, None)), {}, {}, None, len(facts))
+    return db
+
+
+def said(b: Breach | None) -> tuple[Any, ...] | None:
+    """What a rejection tells the user: the event to blame, the rule, the stored event it
+    breaks, the knowledge state, the unit a hint is about."""
+    if b is None:
+        return None
+    return (b.culprit.id, b.rule, b.broken.id if b.broken else None, b.state, b.missing_unit)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), facts=valid_histories())
+def test_fast_paths_equal_a_full_replay_in_every_state(data: st.DataObject,
+                                                       facts: list[Fact]) -> None:
+    new = data.draw(new_events(len(facts)))
+    db = stored(facts)
+    expected = check_append(facts, new)
+    got = check_new(StoredState(db), new)
+    path = "own state" if own_state_only(new) else "window"
+    if local_move(StoredState(db), new) is not None:
+        path = "local move"
+    event(f"{path}: {'rejected' if expected else 'accepted'}")
+    if min(f.recorded_day for f in new) < max(f.recorded_day for f in facts):
+        event("late report")
+    assert said(got) == said(expected), f"new: {new}\nafter: {facts}"
+    if expected is not None:
+        return
+    position = len(facts)
+    assert apply_events(db, position, new, {}, {}, None, position + len(new))
+    assert tables.dump(db) == tables.dump(stored([*facts, *new])), f"new: {new}\nafter: {facts}"
+
+
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), facts=valid_histories())
+def test_a_backdated_move_equals_a_full_replay(data: st.DataObject, facts: list[Fact]) -> None:
+    """One move dated anywhere in the history (recorded now): `local_move` when no later
+    rule can tell, else the window replay; either way as a full replay says."""
+    move = Move(id="n0", seq=len(facts) + 1, recorded=NEW_RECORDED[-1],
+                date=EffDate(START + timedelta(days=data.draw(st.integers(-2, 34)))),
+                unit=data.draw(st.sampled_from(UNITS)),
+                parent=data.draw(st.sampled_from([None, *UNITS])))
+    db = stored(facts)
+    expected = check_append(facts, [move])
+    local = local_move(StoredState(db), [move])
+    event(f"{'local' if local is not None else 'window'}: "
+          f"{'rejected' if expected else 'accepted'}")
+    assert said(check_new(StoredState(db), [move])) == said(expected), f"{move}\n{facts}"
+    if expected is None:
+        assert apply_events(db, len(facts), [move], {}, {}, None, len(facts) + 1)
+        assert tables.dump(db) == tables.dump(stored([*facts, move])), f"{move}\n{facts}"
+
+
+def _day(n: int) -> EffDate:
+    return EffDate(START + timedelta(days=n))
+
+
+def _history(*made: Any) -> list[Fact]:
+    """Facts from (class, day, fields) triples, recorded on the first day, in this order."""
+    return [cls(id=f"e{i + 1}", seq=i + 1, date=_day(day), recorded=RECORDED[0], **kw)
+            for i, (cls, day, kw) in enumerate(made)]
+
+
+def _moved_back(facts: list[Fact], unit: str, parent: str, day: int) -> Breach | None:
+    """Check a move of `unit` under `parent` dated `day` against the tables of `facts`; it
+    must take the window replay and agree with a full replay. Returns the breach."""
+    move = Move(id="n0", seq=len(facts) + 1, recorded=NEW_RECORDED[-1], date=_day(day),
+                unit=unit, parent=parent)
+    db = stored(facts)
+    assert local_move(StoredState(db), [move]) is None
+    got = check_new(StoredState(db), [move])
+    assert said(got) == said(check_append(facts, [move]))
+    return got
+
+
+def test_a_move_under_a_unit_moved_back_under_it_takes_the_window_replay() -> None:
+    # x moves under p on day 10; on day 20 p moved under x: a loop, found by a replay
+    facts = _history((Establish, 0, {"unit": "o", "name": "O"}),
+                     (Establish, 0, {"unit": "p", "name": "P"}),
+                     (Establish, 1, {"unit": "x", "name": "X", "parent": "o"}),
+                     (Move, 20, {"unit": "p", "parent": "x"}))
+    breach = _moved_back(facts, "x", "p", 10)
+    assert breach is not None and breach.broken is not None and breach.broken.id == "e4"
+
+
+def test_a_part_placed_under_the_moved_unit_takes_the_window_replay() -> None:
+    # x moves under p (under g) on day 10; on day 20 g splits, placing a part under x:
+    # with x now below g, that part would sit under a unit that ends in the split
+    facts = _history((Establish, 0, {"unit": "g", "name": "G"}),
+                     (Establish, 0, {"unit": "o", "name": "O"}),
+                     (Establish, 1, {"unit": "p", "name": "P", "parent": "g"}),
+                     (Establish, 1, {"unit": "x", "name": "X", "parent": "o"}),
+                     (Split, 20, {"unit": "g", "children": (("p", "a"),),
+                                  "into": (NewUnit(unit="a", name="A"),
+                                           NewUnit(unit="b", name="B", parent="x"))}))
+    breach = _moved_back(facts, "x", "p", 10)
+    assert breach is not None and breach.broken is not None and breach.broken.id == "e5"
+
+
+def test_a_merge_placing_its_new_unit_by_the_moved_unit_takes_the_window_replay() -> None:
+    # x moves under p on day 10; on day 20 x merges into a new unit placed where x was
+    facts = _history((Establish, 0, {"unit": "o", "name": "O"}),
+                     (Establish, 0, {"unit": "p", "name": "P"}),
+                     (Establish, 1, {"unit": "x", "name": "X", "parent": "o"}),
+                     (Merge, 20, {"units": ("x",), "into": "m",
+                                  "new_unit": NewUnit(unit="m", name="M")}))
+    assert _moved_back(facts, "x", "p", 10) is None
+    db = stored(facts)
+    move = Move(id="n0", seq=5, recorded=NEW_RECORDED[-1], date=_day(10), unit="x", parent="p")
+    assert apply_events(db, 4, [move], {}, {}, None, 5)
+    assert tables.dump(db) == tables.dump(stored([*facts, move]))
+
+
+def test_a_move_ended_by_a_merge_or_split_that_ignore_its_parent_stays_local() -> None:
+    # x moves under p on day 10; on day 20 it ends in a merge into q, or a split whose
+    # parts name their parents: neither reads where x was, so nothing else is replayed
+    start = [(Establish, 0, {"unit": "o", "name": "O"}),
+             (Establish, 0, {"unit": "p", "name": "P"}),
+             (Establish, 0, {"unit": "q", "name": "Q", "parent": "o"}),
+             (Establish, 1, {"unit": "x", "name": "X", "parent": "o"}),
+             (Rename, 15, {"unit": "x", "name": "X2"})]
+    ends = [(Merge, 20, {"units": ("x",), "into": "q"}),
+            (Split, 20, {"unit": "x", "into": (NewUnit(unit="a", name="A", parent="q"),
+                                               NewUnit(unit="b", name="B", parent="p"))})]
+    for end in ends:
+        facts = _history(*start, end)
+        db = stored(facts)
+        move = Move(id="n0", seq=len(facts) + 1, recorded=NEW_RECORDED[-1], date=_day(10),
+                    unit="x", parent="p")
+        local = local_move(StoredState(db), [move])
+        assert local is not None and local.breach is None
+        assert check_append(facts, [move]) is None
+        assert apply_events(db, len(facts), [move], {}, {}, None, len(facts) + 1)
+        assert tables.dump(db) == tables.dump(stored([*facts, move]))
