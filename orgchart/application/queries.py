@@ -50,7 +50,15 @@ def at(storage: Storage, day: EffDate, known: EffDate | None = None, root: str |
        depth: int | None = None) -> Chart:
     """The chart on `day` (SPEC §3 `at --format json`)."""
     with storage.view(known) as db:
-        return chart_on(db, day, known, root, depth)
+        return with_notes(db, chart_on(db, day, known, root, depth), day)
+
+
+def with_notes(db: QueryDB, chart: Chart, day: EffDate) -> Chart:
+    """`chart` with `notes`: the notes of the events behind what it shows (see
+    `queries.chart_notes`)."""
+    ids = [u["id"] for u in chart["units"]]
+    chart["notes"] = queries.chart_notes(queries.shown_events(db, day.day, ids), ids)
+    return chart
 
 
 def at_tree(storage: Storage, day: EffDate, known: EffDate | None = None,
@@ -58,7 +66,7 @@ def at_tree(storage: Storage, day: EffDate, known: EffDate | None = None,
     """`at` plus `named_since`: for each unit renamed by `day`, the date its name of that
     day began (the text tree shows it; JSON keeps the SPEC's shape)."""
     with storage.view(known) as db:
-        chart = chart_on(db, day, known, root, depth)
+        chart = with_notes(db, chart_on(db, day, known, root, depth), day)
         return {**chart, "named_since": queries.named_since(
             db, day.day.isoformat(), [u["id"] for u in chart["units"]])}
 
@@ -169,7 +177,8 @@ def diff(storage: Storage, d1: EffDate, d2: EffDate, known: EffDate | None = Non
         found = changes.diff(db, d1.day, d2.day, root, (str(d1), str(d2)))
         found += changes.transferred(db, d1.day, d2.day, root)
         return {"from": str(d1), "to": str(d2), "known_at": str(known) if known else None,
-                "changes": found}
+                "changes": found,
+                "notes": queries.notes_of(db, (e for c in found for e in c["events"]))}
 
 
 def explain_diff(storage: Storage, d1: EffDate, d2: EffDate, known: EffDate | None = None,
@@ -225,7 +234,10 @@ def history(storage: Storage, unit: str, known: EffDate | None = None) -> dict[s
     from orgchart.adapters.readmodel import story
 
     with _unit_view(storage, unit, known) as db:
-        return _known_first(story.history(db, unit), known)
+        h = _known_first(story.history(db, unit), known)
+        notes = queries.notes_of(db, (e["event"] for e in h["story"]))
+        names = h.pop("names", None)  # the names stay last
+        return {**h, "notes": notes, **({"names": names} if names is not None else {})}
 
 
 def explain_history(storage: Storage, unit: str,

@@ -262,3 +262,66 @@ def unit_words(db: QueryDB) -> tuple[list[str], list[tuple[str, str]]]:
         f"select unit, name, name_en from {P}versions order by valid_from").fetchall()
         for n in (name, name_en) if n]
     return ids, names
+
+
+def notes_of(db: QueryDB, ids: Iterable[str]) -> list[dict[str, str]]:
+    """The notes of these events: `{"event", "note"}` for each that has one, in the order
+    of `ids` (each once)."""
+    wanted = list(dict.fromkeys(ids))
+    found: dict[str, str] = {}
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i:i + 500]
+        found.update(db.execute(
+            f"select id, note from {P}events where id in ({', '.join('?' for _ in chunk)}) "
+            f"and note is not null and note != ''", chunk).fetchall())
+    return [{"event": e, "note": found[e]} for e in wanted if e in found]
+
+
+def shown_events(db: QueryDB, day: date, units: Sequence[str]) -> list[dict[str, Any]]:
+    """The events behind what a chart on `day` shows of `units`: for each unit the event
+    that made its version of that day and the one that began it, and for each leader the
+    event that appointed them. Rows `{"unit", "person", "role", "event", "note",
+    "sources"}` (person and role None for a unit's own events), unordered. The cost
+    follows the chart (index lookups per unit), not the history."""
+    d = day.isoformat()
+    out: list[dict[str, Any]] = []
+    for i in range(0, len(units), 500):
+        chunk = list(units[i:i + 500])
+        marks = ", ".join("?" for _ in chunk)
+        rows = db.execute(
+            f"select x.unit, x.person, x.role, e.id, e.note, e.sources from ("
+            f"select v.unit as unit, null as person, null as role, v.event as event "
+            f"from {P}versions v where v.unit in ({marks}) and {alive_on(VERSION.of('v'))} "
+            f"union select l.unit, null, null, l.began_event from {P}lives l "
+            f"where l.unit in ({marks}) "
+            f"union select t.unit, t.person, t.role, t.start_event from {P}tenures t "
+            f"where t.unit in ({marks}) and {alive_on(TENURE.of('t'))}"
+            f") x join {P}events e on e.id = x.event",
+            [*chunk, d, d, *chunk, *chunk, d, d]).fetchall()
+        out.extend({"unit": unit, "person": person, "role": role, "event": eid, "note": note,
+                    "sources": stored_json(sources, f"event '{eid}'")}
+                   for unit, person, role, eid, note, sources in rows)
+    return out
+
+
+def chart_notes(shown: Iterable[dict[str, Any]], order: Sequence[str]) -> list[dict[str, Any]]:
+    """The notes of the events in `shown` (see `shown_events`) as a chart gives them: one
+    entry per event `{"event", "note", "units", "leaders"}` (the units whose line rests on
+    it, and the leaders `{"unit", "role", "person"}` it appointed), in the order of
+    the units in `order` (the chart's), a unit's own events before its leaders'."""
+    rank = {u: i for i, u in enumerate(order)}
+    noted = sorted((r for r in shown if r["note"]),
+                   key=lambda r: (rank.get(r["unit"], len(rank)), r["person"] is not None,
+                                  r["role"] != "head", r["role"] or "", r["person"] or "",
+                                  r["event"]))
+    out: dict[str, dict[str, Any]] = {}
+    for r in noted:
+        entry = out.setdefault(r["event"], {"event": r["event"], "note": r["note"],
+                                            "units": [], "leaders": []})
+        if r["person"] is None:
+            if r["unit"] not in entry["units"]:
+                entry["units"].append(r["unit"])
+        else:
+            entry["leaders"].append({"unit": r["unit"], "role": r["role"],
+                                     "person": r["person"]})
+    return list(out.values())
