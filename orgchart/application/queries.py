@@ -8,7 +8,7 @@ like the JSON forms of SPEC §3.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -140,20 +140,52 @@ def drawing_on(db: QueryDB, day: EffDate, known: EffDate | None, root: str | Non
     from orgchart.adapters.readmodel import changes, gather
 
     chart = chart_on(db, day, known, root, depth)
-    shown = {u["id"] for u in chart["units"]}
     delta: Delta | None = None
     if since is not None:
         if found is None:
             found = changes.diff(db, since.day, day.day, root, (str(since), str(day)))
         removed = {c["unit"] for c in found if c["change"] == "removed"}
-        shown |= removed
         delta = {"since": str(since), "reverse": since.day > day.day, "changes": found,
                  "before": chart_or_nothing(db, since, root, depth),
                  "links": gather.links_between(db, since.day, day.day),
                  "lives": gather.lives(db, removed)}
-    upto = max(day.day, since.day) if since is not None else day.day
-    chart["sources"] = gather.chart_sources(db, upto, shown)
+    _cite_shown(db, chart, day, delta)
     return {"chart": chart, "delta": delta}
+
+
+#: The changes whose units a note names first: ends and beginnings, then the rest.
+_FIRST = {"removed": 0, "added": 1, "renamed": 2, "moved": 3, "leader": 4}
+
+
+def _cite_shown(db: QueryDB, chart: Chart, day: EffDate, delta: Delta | None) -> None:
+    """`chart["sources"]` and `chart["notes"]`: the sources and notes of the events behind
+    what the chart shows (see `queries.shown_events`); with `delta`, those of the events
+    of the highlighted changes come first (and the notes are theirs). The cost follows
+    what is drawn, not the history."""
+    ids = [u["id"] for u in chart["units"]]
+    behind = queries.shown_events(db, day.day, ids)
+    changed: dict[str, list[str]] = {}  # event -> the units it changed, ends first
+    for c in sorted(delta["changes"] if delta else [], key=lambda c: _FIRST.get(c["change"], 5)):
+        for e in c["events"]:
+            units = changed.setdefault(e, [])
+            if c["unit"] not in units:
+                units.append(c["unit"])
+    events = queries.notes_and_sources(db, changed)
+    first = [s for e in changed for s in events.get(e, {}).get("sources", [])]
+    rest = [s for r in behind for s in r["sources"]]
+    known = queries.sources_of(db, [*first, *rest])
+
+    def by_date(sids: Iterable[str]) -> list[str]:
+        return sorted(set(sids) & set(known), key=lambda s: (known[s]["date"] or "", s))
+
+    top = by_date(first)
+    chart["sources"] = [known[s] for s in [*top, *(s for s in by_date(rest) if s not in top)]]
+    if delta is None:
+        chart["notes"] = queries.chart_notes(behind, ids)
+    else:
+        chart["notes"] = [{"event": e, "note": events[e]["note"], "units": units,
+                           "leaders": []}
+                          for e, units in changed.items() if events.get(e, {}).get("note")]
 
 
 def chart_or_nothing(db: QueryDB, day: EffDate, root: str | None,

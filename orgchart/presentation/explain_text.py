@@ -12,7 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from orgchart.presentation.names import citation, citation_labels, label, names_label
+from orgchart.presentation.names import (
+    citation,
+    citation_labels,
+    label,
+    names_label,
+    source_line,
+)
 from orgchart.presentation.notes import Footnotes
 from orgchart.presentation.sentences import became, sentences_of
 
@@ -101,7 +107,7 @@ class Words:
         lines = ["", "Sources"]
         for sid in self.cited:
             s = self.ctx["sources"].get(sid) or {}
-            line = f"  {citation(self.labels, [sid])} {s.get('title') or sid}"
+            line = f"  {source_line(self.labels, sid, s)}"
             if s.get("url"):
                 line += f"  {s['url']}"
             lines.append(line)

@@ -78,3 +78,8 @@ def citation(labels: Mapping[str, str], ids: Iterable[str]) -> str:
     """`[label; label]` for these source ids (see `citation_labels`), or "" for none."""
     parts = [labels.get(sid, sid) for sid in ids]
     return f"[{'; '.join(parts)}]" if parts else ""
+
+
+def source_line(labels: Mapping[str, str], sid: str, s: Mapping[str, Any]) -> str:
+    """A source in a list of sources: `[label] title` (see `citation_labels`)."""
+    return f"{citation(labels, [sid])} {s.get('title') or sid}"

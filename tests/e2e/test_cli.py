@@ -33,7 +33,7 @@ Notes
   [8] One of the teams Zhang Kaifu integrated into search-rec over the past year; recording it as a child unit from 2025-01 is inferred.  (establish-2025-01-0f265bb492)
   [9] One of the teams Zhang Kaifu integrated into search-rec over the past year; recording it as a child unit from 2025-01 is inferred.  (establish-2025-01-3ddd5de6de)
   [10] One of the teams Zhang Kaifu integrated into search-rec over the past year; recording it as a child unit from 2025-01 is inferred.  (establish-2025-01-62ccb8ef44)
-"""
+"""  # noqa: E501
 
 
 def test_load_reports_new_events_and_is_idempotent(run: Run) -> None:

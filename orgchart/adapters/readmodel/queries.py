@@ -325,3 +325,28 @@ def chart_notes(shown: Iterable[dict[str, Any]], order: Sequence[str]) -> list[d
             entry["leaders"].append({"unit": r["unit"], "role": r["role"],
                                      "person": r["person"]})
     return list(out.values())
+
+
+def notes_and_sources(db: QueryDB, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Each of these events' `note` and `sources` (a list of source ids), by event id."""
+    wanted = sorted(set(ids))
+    out: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i:i + 500]
+        for eid, note, sources in db.execute(
+                f"select id, note, sources from {P}events "
+                f"where id in ({', '.join('?' for _ in chunk)})", chunk).fetchall():
+            out[eid] = {"note": note, "sources": stored_json(sources, f"event '{eid}'")}
+    return out
+
+
+def sources_of(db: QueryDB, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """These sources' `id`, `title`, `publisher`, `date` and `url`, by id."""
+    wanted = sorted(set(ids))
+    out: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i:i + 500]
+        out.update((r["id"], dict(r)) for r in named(db.execute(
+            f"select id, title, publisher, date, url from {P}sources "
+            f"where id in ({', '.join('?' for _ in chunk)})", chunk)).fetchall())
+    return out
