@@ -60,18 +60,20 @@ def citation_labels(sources: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
 
     A source is cited as `publisher, date` (its title when it has no publisher, its id
     when it has neither). Sources that would share that label carry their title too
-    (`Wikipedia: Secretary of State for Energy`); any still alike, their id as well. Every
-    output computes the labels once over the sources it cites and uses them throughout.
+    (`Wikipedia: Secretary of State for Energy`); any still alike, their id as well (ids
+    hold no parentheses, so those labels differ). Every output computes the labels once
+    over the sources it cites and uses them throughout.
     """
-    labels = {sid: _cite_base(s, sid) for sid, s in sources.items()}
-    for step in (_cite_titled, lambda s, sid: f"{_cite_titled(s, sid)} ({sid})"):
+    forms = (_cite_base, _cite_titled, lambda s, sid: f"{_cite_titled(s, sid)} ({sid})")
+    level = dict.fromkeys(sources, 0)
+    while True:
+        labels = {sid: forms[n](sources[sid], sid) for sid, n in level.items()}
         counts = Counter(labels.values())
-        clash = [sid for sid, text in labels.items() if counts[text] > 1]
+        clash = [sid for sid, text in labels.items() if counts[text] > 1 and level[sid] < 2]
         if not clash:
-            break
+            return labels
         for sid in clash:
-            labels[sid] = step(sources[sid], sid)
-    return labels
+            level[sid] += 1
 
 
 def citation(labels: Mapping[str, str], ids: Iterable[str]) -> str:
@@ -81,5 +83,9 @@ def citation(labels: Mapping[str, str], ids: Iterable[str]) -> str:
 
 
 def source_line(labels: Mapping[str, str], sid: str, s: Mapping[str, Any]) -> str:
-    """A source in a list of sources: `[label] title` (see `citation_labels`)."""
-    return f"{citation(labels, [sid])} {s.get('title') or sid}"
+    """A source in a list of sources: `[label] title` (see `citation_labels`), or just
+    `[label]` when the label already carries the title."""
+    title = str(s.get("title") or sid)
+    cite = citation(labels, [sid])
+    return cite if title in labels.get(sid, "") and labels.get(sid) != s.get("publisher") \
+        else f"{cite} {title}"

@@ -278,30 +278,31 @@ def notes_of(db: QueryDB, ids: Iterable[str]) -> list[dict[str, str]]:
 
 
 def shown_events(db: QueryDB, day: date, units: Sequence[str]) -> list[dict[str, Any]]:
-    """The events behind what a chart on `day` shows of `units`: for each unit the event
-    that made its version of that day and the one that began it, and for each leader the
-    event that appointed them. Rows `{"unit", "person", "role", "event", "note",
-    "sources"}` (person and role None for a unit's own events), unordered. The cost
-    follows the chart (index lookups per unit), not the history."""
+    """The events behind what a chart on `day` shows of `units` (units alive on `day`):
+    for each unit the event that began it and the one that made its version of that day,
+    and for each leader the event that appointed them. Rows `{"unit", "person", "role",
+    "event", "note", "sources"}` (person and role None for a unit's own events),
+    unordered. A few index lookups per unit: the cost follows the chart, not the history."""
     d = day.isoformat()
-    out: list[dict[str, Any]] = []
+    behind: list[tuple[str, str | None, str | None, str]] = []
     for i in range(0, len(units), 500):
         chunk = list(units[i:i + 500])
         marks = ", ".join("?" for _ in chunk)
-        rows = db.execute(
-            f"select x.unit, x.person, x.role, e.id, e.note, e.sources from ("
-            f"select v.unit as unit, null as person, null as role, v.event as event "
-            f"from {P}versions v where v.unit in ({marks}) and {alive_on(VERSION.of('v'))} "
-            f"union select l.unit, null, null, l.began_event from {P}lives l "
-            f"where l.unit in ({marks}) "
-            f"union select t.unit, t.person, t.role, t.start_event from {P}tenures t "
-            f"where t.unit in ({marks}) and {alive_on(TENURE.of('t'))}"
-            f") x join {P}events e on e.id = x.event",
-            [*chunk, d, d, *chunk, *chunk, d, d]).fetchall()
-        out.extend({"unit": unit, "person": person, "role": role, "event": eid, "note": note,
-                    "sources": stored_json(sources, f"event '{eid}'")}
-                   for unit, person, role, eid, note, sources in rows)
-    return out
+        # a unit alive on `day` is in its latest version begun by then
+        for unit, began, made in db.execute(
+                f"select l.unit, l.began_event, (select v.event from {P}versions v "
+                f"where v.unit = l.unit and v.valid_from <= ? order by v.valid_from desc "
+                f"limit 1) from {P}lives l where l.unit in ({marks})", [d, *chunk]):
+            behind.append((unit, None, None, began))
+            if made and made != began:
+                behind.append((unit, None, None, made))
+        behind.extend(db.execute(
+            f"select t.unit, t.person, t.role, t.start_event from {P}tenures t "
+            f"where t.unit in ({marks}) and {alive_on(TENURE.of('t'))}", [*chunk, d, d]))
+    events = notes_and_sources(db, (x[3] for x in behind))
+    return [{"unit": unit, "person": person, "role": role, "event": eid,
+             "note": events[eid]["note"], "sources": events[eid]["sources"]}
+            for unit, person, role, eid in behind if eid in events]
 
 
 def chart_notes(shown: Iterable[dict[str, Any]], order: Sequence[str]) -> list[dict[str, Any]]:
