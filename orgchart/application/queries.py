@@ -50,14 +50,16 @@ def at(storage: Storage, day: EffDate, known: EffDate | None = None, root: str |
        depth: int | None = None) -> Chart:
     """The chart on `day` (SPEC §3 `at --format json`)."""
     with storage.view(known) as db:
-        return with_notes(db, chart_on(db, day, known, root, depth), day)
+        behind: queries.Behind = []
+        return with_notes(db, chart_on(db, day, known, root, depth, behind), behind)
 
 
-def with_notes(db: QueryDB, chart: Chart, day: EffDate) -> Chart:
-    """`chart` with `notes`: the notes of the events behind what it shows (see
-    `queries.chart_notes`)."""
+def with_notes(db: QueryDB, chart: Chart, behind: queries.Behind) -> Chart:
+    """`chart` with `notes`: the notes of the events behind what it shows (`behind`, as
+    its query read them; see `queries.chart_notes`)."""
     ids = [u["id"] for u in chart["units"]]
-    chart["notes"] = queries.chart_notes(queries.shown_events(db, day.day, ids), ids)
+    chart["notes"] = queries.chart_notes(
+        queries.shown_events(db, set(ids), behind, sources=False), ids)
     return chart
 
 
@@ -66,7 +68,8 @@ def at_tree(storage: Storage, day: EffDate, known: EffDate | None = None,
     """`at` plus `named_since`: for each unit renamed by `day`, the date its name of that
     day began (the text tree shows it; JSON keeps the SPEC's shape)."""
     with storage.view(known) as db:
-        chart = with_notes(db, chart_on(db, day, known, root, depth), day)
+        behind: queries.Behind = []
+        chart = with_notes(db, chart_on(db, day, known, root, depth, behind), behind)
         return {**chart, "named_since": queries.named_since(
             db, day.day.isoformat(), [u["id"] for u in chart["units"]])}
 
@@ -89,10 +92,11 @@ def beyond_horizon(storage: Storage, *days: EffDate) -> str | None:
 
 
 def chart_on(db: QueryDB, day: EffDate, known: EffDate | None, root: str | None,
-             depth: int | None) -> Chart:
-    """`at`'s answer from the query tables in `db`."""
+             depth: int | None, behind: queries.Behind | None = None) -> Chart:
+    """`at`'s answer from the query tables in `db` (with `behind`: see `queries.chart`)."""
     return {"date": str(day), "known_at": str(known) if known else None,
-            "units": queries.chart(db, day.day, root, depth), "title": tables.meta(db, "title")}
+            "units": queries.chart(db, day.day, root, depth, behind),
+            "title": tables.meta(db, "title")}
 
 
 def need_unit(db: QueryDB, unit: str) -> None:
@@ -139,7 +143,8 @@ def drawing_on(db: QueryDB, day: EffDate, known: EffDate | None, root: str | Non
     to `day`, when already known)."""
     from orgchart.adapters.readmodel import changes, gather
 
-    chart = chart_on(db, day, known, root, depth)
+    behind: queries.Behind = []
+    chart = chart_on(db, day, known, root, depth, behind)
     delta: Delta | None = None
     if since is not None:
         if found is None:
@@ -149,7 +154,7 @@ def drawing_on(db: QueryDB, day: EffDate, known: EffDate | None, root: str | Non
                  "before": chart_or_nothing(db, since, root, depth),
                  "links": gather.links_between(db, since.day, day.day),
                  "lives": gather.lives(db, removed)}
-    _cite_shown(db, chart, day, delta)
+    _cite_shown(db, chart, behind, delta)
     return {"chart": chart, "delta": delta}
 
 
@@ -157,13 +162,14 @@ def drawing_on(db: QueryDB, day: EffDate, known: EffDate | None, root: str | Non
 _FIRST = {"removed": 0, "added": 1, "renamed": 2, "moved": 3, "leader": 4}
 
 
-def _cite_shown(db: QueryDB, chart: Chart, day: EffDate, delta: Delta | None) -> None:
+def _cite_shown(db: QueryDB, chart: Chart, behind_rows: queries.Behind,
+                delta: Delta | None) -> None:
     """`chart["sources"]` and `chart["notes"]`: the sources and notes of the events behind
     what the chart shows (see `queries.shown_events`); with `delta`, those of the events
     of the highlighted changes come first (and the notes are theirs). The cost follows
     what is drawn, not the history."""
     ids = [u["id"] for u in chart["units"]]
-    behind = queries.shown_events(db, day.day, ids)
+    behind = queries.shown_events(db, set(ids), behind_rows)
     changed: dict[str, list[str]] = {}  # event -> the units it changed, ends first
     for c in sorted(delta["changes"] if delta else [], key=lambda c: _FIRST.get(c["change"], 5)):
         for e in c["events"]:
