@@ -8,7 +8,7 @@ like the JSON forms of SPEC §3.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -50,7 +50,18 @@ def at(storage: Storage, day: EffDate, known: EffDate | None = None, root: str |
        depth: int | None = None) -> Chart:
     """The chart on `day` (SPEC §3 `at --format json`)."""
     with storage.view(known) as db:
-        return chart_on(db, day, known, resolve_root(db, root), depth)
+        behind: queries.Behind = []
+        return with_notes(db, chart_on(db, day, known, resolve_root(db, root), depth, behind),
+                          behind)
+
+
+def with_notes(db: QueryDB, chart: Chart, behind: queries.Behind) -> Chart:
+    """`chart` with `notes`: the notes of the events behind what it shows (`behind`, as
+    its query read them; see `queries.chart_notes`)."""
+    ids = [u["id"] for u in chart["units"]]
+    chart["notes"] = queries.chart_notes(
+        queries.shown_events(db, set(ids), behind, sources=False), ids)
+    return chart
 
 
 def at_tree(storage: Storage, day: EffDate, known: EffDate | None = None,
@@ -58,7 +69,9 @@ def at_tree(storage: Storage, day: EffDate, known: EffDate | None = None,
     """`at` plus `named_since`: for each unit renamed by `day`, the date its name of that
     day began (the text tree shows it; JSON keeps the SPEC's shape)."""
     with storage.view(known) as db:
-        chart = chart_on(db, day, known, resolve_root(db, root), depth)
+        behind: queries.Behind = []
+        chart = with_notes(db, chart_on(db, day, known, resolve_root(db, root), depth, behind),
+                           behind)
         return {**chart, "named_since": queries.named_since(
             db, day.day.isoformat(), [u["id"] for u in chart["units"]])}
 
@@ -81,10 +94,11 @@ def beyond_horizon(storage: Storage, *days: EffDate) -> str | None:
 
 
 def chart_on(db: QueryDB, day: EffDate, known: EffDate | None, root: str | None,
-             depth: int | None) -> Chart:
-    """`at`'s answer from the query tables in `db`."""
+             depth: int | None, behind: queries.Behind | None = None) -> Chart:
+    """`at`'s answer from the query tables in `db` (with `behind`: see `queries.chart`)."""
     return {"date": str(day), "known_at": str(known) if known else None,
-            "units": queries.chart(db, day.day, root, depth), "title": tables.meta(db, "title")}
+            "units": queries.chart(db, day.day, root, depth, behind),
+            "title": tables.meta(db, "title")}
 
 
 def resolve_root(db: QueryDB, unit: str | None) -> str | None:
@@ -145,21 +159,55 @@ def drawing_on(db: QueryDB, day: EffDate, known: EffDate | None, root: str | Non
     to `day`, when already known)."""
     from orgchart.adapters.readmodel import changes, gather
 
-    chart = chart_on(db, day, known, root, depth)
-    shown = {u["id"] for u in chart["units"]}
+    behind: queries.Behind = []
+    chart = chart_on(db, day, known, root, depth, behind)
     delta: Delta | None = None
     if since is not None:
         if found is None:
             found = changes.diff(db, since.day, day.day, root, (str(since), str(day)))
         removed = {c["unit"] for c in found if c["change"] == "removed"}
-        shown |= removed
         delta = {"since": str(since), "reverse": since.day > day.day, "changes": found,
                  "before": chart_or_nothing(db, since, root, depth),
                  "links": gather.links_between(db, since.day, day.day),
                  "lives": gather.lives(db, removed)}
-    upto = max(day.day, since.day) if since is not None else day.day
-    chart["sources"] = gather.chart_sources(db, upto, shown)
+    _cite_shown(db, chart, behind, delta)
     return {"chart": chart, "delta": delta}
+
+
+#: The changes whose units a note names first: ends and beginnings, then the rest.
+_FIRST = {"removed": 0, "added": 1, "renamed": 2, "moved": 3, "leader": 4}
+
+
+def _cite_shown(db: QueryDB, chart: Chart, behind_rows: queries.Behind,
+                delta: Delta | None) -> None:
+    """`chart["sources"]` and `chart["notes"]`: the sources and notes of the events behind
+    what the chart shows (see `queries.shown_events`); with `delta`, those of the events
+    of the highlighted changes come first (and the notes are theirs). The cost follows
+    what is drawn, not the history."""
+    ids = [u["id"] for u in chart["units"]]
+    behind = queries.shown_events(db, set(ids), behind_rows)
+    changed: dict[str, list[str]] = {}  # event -> the units it changed, ends first
+    for c in sorted(delta["changes"] if delta else [], key=lambda c: _FIRST.get(c["change"], 5)):
+        for e in c["events"]:
+            units = changed.setdefault(e, [])
+            if c["unit"] not in units:
+                units.append(c["unit"])
+    events = queries.notes_and_sources(db, changed)
+    first = [s for e in changed for s in events.get(e, {}).get("sources", [])]
+    rest = [s for r in behind for s in r["sources"]]
+    known = queries.sources_of(db, [*first, *rest])
+
+    def by_date(sids: Iterable[str]) -> list[str]:
+        return sorted(set(sids) & set(known), key=lambda s: (known[s]["date"] or "", s))
+
+    top = by_date(first)
+    chart["sources"] = [known[s] for s in [*top, *(s for s in by_date(rest) if s not in top)]]
+    if delta is None:
+        chart["notes"] = queries.chart_notes(behind, ids)
+    else:
+        chart["notes"] = [{"event": e, "note": events[e]["note"], "units": units,
+                           "leaders": []}
+                          for e, units in changed.items() if events.get(e, {}).get("note")]
 
 
 def chart_or_nothing(db: QueryDB, day: EffDate, root: str | None,
@@ -189,12 +237,14 @@ def diff(storage: Storage, d1: EffDate, d2: EffDate, known: EffDate | None = Non
 
 def _diff_answer(db: QueryDB, d1: EffDate, d2: EffDate, known: EffDate | None,
                  found: list[dict[str, Any]]) -> dict[str, Any]:
-    """`diff`'s JSON form of the changes `found`, with the annotations of their events."""
+    """`diff`'s JSON form of the changes `found`, with the annotations and notes of their
+    events."""
     from orgchart.adapters.readmodel import corrections
 
+    events = [e for c in found for e in c["events"]]
     return {"from": str(d1), "to": str(d2), "known_at": str(known) if known else None,
-            "changes": found,
-            "annotations": corrections.by_event(db, (e for c in found for e in c["events"]))}
+            "changes": found, "annotations": corrections.by_event(db, events),
+            "notes": queries.notes_of(db, events)}
 
 
 def explain_diff(storage: Storage, d1: EffDate, d2: EffDate, known: EffDate | None = None,
@@ -254,7 +304,10 @@ def history(storage: Storage, unit: str, known: EffDate | None = None) -> dict[s
     from orgchart.adapters.readmodel import story
 
     with _unit_view(storage, unit, known) as (db, unit):
-        return _known_first(story.history(db, unit), known)
+        h = _known_first(story.history(db, unit), known)
+        notes = queries.notes_of(db, (e["event"] for e in h["story"]))
+        names = h.pop("names", None)  # the names stay last
+        return {**h, "notes": notes, **({"names": names} if names is not None else {})}
 
 
 def explain_history(storage: Storage, unit: str,

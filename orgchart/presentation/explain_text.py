@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from orgchart.presentation.names import label, names_label
+from orgchart.presentation.names import (
+    citation,
+    citation_labels,
+    label,
+    names_label,
+    source_line,
+)
+from orgchart.presentation.notes import Footnotes
 from orgchart.presentation.sentences import (
     annotation_line,
     became,
@@ -37,6 +44,8 @@ class Words:
     def __init__(self, ctx: Ctx) -> None:
         self.ctx = ctx
         self.cited: list[str] = []  # source ids in the order they were first cited
+        self._labels: dict[str, str] | None = None
+        self.notes = Footnotes()
 
     # -- names ------------------------------------------------------------
 
@@ -81,18 +90,21 @@ class Words:
     # -- sources ----------------------------------------------------------
 
     def cite(self, event_id: str) -> str:
-        """`[publisher, date]` for each source of the event, or "" when it has none."""
+        """`[label]` for the sources of the event (see `names.citation_labels`), or ""
+        when it has none."""
         ev = self.ctx["events"].get(event_id)
         if not ev or not ev["sources"]:
             return ""
-        parts = []
         for sid in ev["sources"]:
             if sid not in self.cited:
                 self.cited.append(sid)
-            s = self.ctx["sources"].get(sid) or {}
-            who = s.get("publisher") or s.get("title") or sid
-            parts.append(f"{who}, {s['date']}" if s.get("date") else str(who))
-        return f"[{'; '.join(parts)}]"
+        return citation(self.labels, ev["sources"])
+
+    @property
+    def labels(self) -> dict[str, str]:
+        if self._labels is None:
+            self._labels = citation_labels(self.ctx["sources"])
+        return self._labels
 
     def sources_block(self) -> list[str]:
         if not self.cited:
@@ -100,9 +112,7 @@ class Words:
         lines = ["", "Sources"]
         for sid in self.cited:
             s = self.ctx["sources"].get(sid) or {}
-            who = s.get("publisher") or sid
-            head = f"{who}, {s['date']}" if s.get("date") else str(who)
-            line = f"  [{head}] {s.get('title') or sid}"
+            line = f"  {source_line(self.labels, sid, s)}"
             if s.get("url"):
                 line += f"  {s['url']}"
             lines.append(line)
@@ -116,6 +126,17 @@ class Words:
             cite = self.cite(a["id"])
             lines.append(annotation_line(a) + (f"  {cite}" if cite else ""))
         return lines
+    # -- notes --------------------------------------------------------------
+
+    def mark(self, event_id: str) -> str:
+        """The footnote marker of the event's note (`[1]`), or "" when it has none."""
+        ev = self.ctx["events"].get(event_id)
+        return self.notes.mark(event_id, ev.get("note") if ev else None)
+
+    def cited_and_marked(self, event_id: str) -> str:
+        """The event's citation and note marker, `  [36氪, 2026-04-01] [1]`, or ""."""
+        tail = " ".join(x for x in (self.cite(event_id), self.mark(event_id)) if x)
+        return f"  {tail}" if tail else ""
 
     # -- events in words ----------------------------------------------------
 
@@ -149,9 +170,8 @@ class Words:
 
     def cause(self, event_id: str, subject: str | None, prefix: str = "") -> str:
         """An indented cause line: the event in words, then its citation."""
-        cite = self.cite(event_id)
-        text = f"{INDENT}{prefix}{self.sentence(event_id, subject)}"
-        return f"{text}  {cite}" if cite else text
+        return f"{INDENT}{prefix}{self.sentence(event_id, subject)}" \
+            + self.cited_and_marked(event_id)
 
 
 # -- diff -----------------------------------------------------------------
@@ -194,6 +214,7 @@ def diff_text(data: dict[str, Any]) -> str:
         for c in group:
             lines.extend(_change_lines(c, before, after, days, data.get("related", {}),
                                        data.get("successors", {}), w))
+    lines += w.notes.block()
     lines += w.sources_block()
     return "\n".join(lines) + "\n"
 
@@ -311,11 +332,11 @@ def history_text(data: dict[str, Any]) -> str:
     for e in h["story"]:
         day = w.event(e["event"])["day"]
         lines.append(f"{e['date']:<{width}}  {_entry(e, uid, day, w)}")
-        cite = w.cite(e["event"])
-        lines.append(f"{'':<{width}}  {e['event']}" + (f"  {cite}" if cite else ""))
+        lines.append(f"{'':<{width}}  {e['event']}" + w.cited_and_marked(e["event"]))
         lines += [f"{'':<{width}}  {line}" for line in w.annotations(e["event"])]
     if h.get("retracted"):
         lines += ["", "Corrections"] + [f"  {retraction_line(r)}" for r in h["retracted"]]
+    lines += w.notes.block()
     lines += w.sources_block()
     return "\n".join(lines) + "\n"
 
@@ -378,9 +399,8 @@ def lineage_text(data: dict[str, Any]) -> str:
             lines.append(f"  ({none})")
         for event in dict.fromkeys(k["event"] for k in edges):
             e = w.event(event)
-            cite = w.cite(event)
             lines.append(f"  {e['date']:<10}  {w.sentence(event, None, dated=False)}"
-                         + (f"  {cite}" if cite else ""))
+                         + w.cited_and_marked(event))
             lines.append(f"  {'':<10}  {event}")
     lines += ["", "Units by generation"]
     for n in g["nodes"]:
@@ -389,6 +409,7 @@ def lineage_text(data: dict[str, Any]) -> str:
                      f"{names_label(n.get('names'), n['name'], n['name_en'])}  "
                      f"[{n['id']}]  "
                      f"{_span(n['began'], n['ended'], n['ended_how'], w.ctx.get('horizon'))}")
+    lines += w.notes.block()
     lines += w.sources_block()
     return "\n".join(lines) + "\n"
 

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from orgchart.presentation.names import label
+from orgchart.presentation.notes import Footnotes
 from orgchart.presentation.sentences import annotation_line, sentences_of
 
 
@@ -40,6 +41,15 @@ def chart_tree(chart: dict[str, Any]) -> str:
         lines.append("(no units on this date)")
         return "\n".join(lines) + "\n"
     by_id = {u["id"]: u for u in units}
+    notes = Footnotes()
+    own: dict[str, list[tuple[str, str]]] = {}  # unit -> (event, note) behind its line
+    led: dict[tuple[str, str, str], list[tuple[str, str]]] = {}  # (unit, role, person) -> ...
+    for n in chart.get("notes") or []:
+        for uid in n["units"]:
+            own.setdefault(uid, []).append((n["event"], n["note"]))
+        for x in n["leaders"]:
+            led.setdefault((x["unit"], x["role"], x["person"]), []).append(
+                (n["event"], n["note"]))
     kids: dict[str | None, list[str]] = {}
     for u in units:
         parent = u["parent"] if u["parent"] in by_id else None
@@ -51,12 +61,14 @@ def chart_tree(chart: dict[str, Any]) -> str:
         facts = [x for x in (u["kind"], f"since {u['since']}") if x]
         if uid in named_since:
             facts.append(f"named so since {named_since[uid]}")
-        lines.append(f"{prefix}{branch}{label(u['name'], u['name_en'])}  [{', '.join(facts)}]")
+        lines.append(f"{prefix}{branch}{label(u['name'], u['name_en'])}  [{', '.join(facts)}]"
+                     + notes.marks(own.get(uid, ())))
         child_prefix = prefix + ("" if top else ("    " if last else "│   "))
         children = kids.get(uid, [])
         for leader in u["leaders"]:
             bar = "│   " if children else "    "
-            lines.append(f"{child_prefix}{bar}◆ {leader_text(leader)}")
+            lines.append(f"{child_prefix}{bar}◆ {leader_text(leader)}" + notes.marks(
+                led.get((uid, leader["role"], leader["person"]), ())))
         for i, k in enumerate(children):
             walk(k, child_prefix, i == len(children) - 1, False)
 
@@ -65,6 +77,7 @@ def chart_tree(chart: dict[str, Any]) -> str:
         walk(r, "", True, True)
         if i < len(roots) - 1:
             lines.append("")
+    lines += notes.block()
     return "\n".join(lines) + "\n"
 
 
@@ -95,8 +108,12 @@ def chart_csv(chart: dict[str, Any]) -> str:
 
 
 def chart_json(chart: dict[str, Any]) -> str:
-    return to_json({"date": chart["date"], "known_at": chart["known_at"],
-                    "units": chart["units"]}) + "\n"
+    """`at --format json`: date, known_at, units, and (when the chart has them) the notes
+    of the events behind what it shows."""
+    out = {"date": chart["date"], "known_at": chart["known_at"], "units": chart["units"]}
+    if "notes" in chart:
+        out["notes"] = chart["notes"]
+    return to_json(out) + "\n"
 
 
 def log_text(rows: list[dict[str, Any]]) -> str:

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypedDict
 
 from orgchart.presentation import compact, draw
+from orgchart.presentation.names import citation_labels, source_line
 from orgchart.presentation.text import html, mermaid, quoted
 
 Unit = Mapping[str, Any]
@@ -96,7 +97,10 @@ def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None,
     ghosts = _ghosts(by_id, before, marks)
     drawn = set(by_id) | {g["id"] for g in ghosts}
 
-    title = _title(chart, delta, units)
+    nodes = {u["id"]: _unit_node(u, marks.get(u["id"], []), by_id, before) for u in units}
+    nodes.update((g["id"], _ghost_node(g, delta["lives"].get(g["id"], {}) if delta else {},
+                                       bool(delta and delta["reverse"]))) for g in ghosts)
+    title = _title(chart, delta, units, _shown_styles(marks, by_id, ghosts))
     spacing = ("ordering=out, newrank=true, nodesep=0.3, ranksep=0.5" if layout == "wide"
                else compact.SPACING)
     out = ["digraph orgchart {",
@@ -110,9 +114,6 @@ def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None,
     if not units and not ghosts:
         out.append(f"  empty [shape=plaintext, style=\"\", label=<"
                    f"<I>{html('(no units on this date)')}</I>>];")
-    nodes = {u["id"]: _unit_node(u, marks.get(u["id"], []), by_id, before) for u in units}
-    nodes.update((g["id"], _ghost_node(g, delta["lives"].get(g["id"], {}) if delta else {},
-                                       bool(delta and delta["reverse"]))) for g in ghosts)
     out.extend(nodes.values())
 
     # tree edges, siblings (ghosts among them) in id order
@@ -344,19 +345,39 @@ def _marked_node(u: Unit, marks: list[dict[str, Any]], by_id: Mapping[str, Unit]
                 prev = before.get(where) or by_id.get(where)
                 note = "moved from " + (prev["name"] if prev else where)
             rows.append(small(note, "#9a6400", 9))
-    if "added" in kinds:
-        style = STYLES["added"]
-    elif "renamed" in kinds or "moved" in kinds:
-        style = STYLES["changed"]
-    elif "leader" in kinds:
-        style = {**STYLES["leader"], "fill": "#ffffff"}
-    else:
-        style = STYLES["unit"]
+    key = style_of(kinds)
+    style = {**STYLES["leader"], "fill": "#ffffff"} if key == "leader" else STYLES[key]
     classes = " ".join(["oc-unit", *(f"oc-{k}" for k in dict.fromkeys(kinds))])
     width = 2.2 if marks else 1.2
     return (f"  {quoted(u['id'])} [id={quoted('unit-' + u['id'])}, class={quoted(classes)}, "
             f"fillcolor=\"{style['fill']}\", color=\"{style['line']}\", penwidth={width}, "
             f"label=<{table(rows)}>];")
+
+
+def style_of(kinds: Iterable[str]) -> str:
+    """The key in `STYLES` of a unit with these changes (`unit` for none)."""
+    found = set(kinds)
+    if "added" in found:
+        return "added"
+    if found & {"renamed", "moved"}:
+        return "changed"
+    return "leader" if "leader" in found else "unit"
+
+
+def _shown_styles(marks: Mapping[str, list[dict[str, Any]]], by_id: Mapping[str, Unit],
+                  ghosts: Sequence[Unit]) -> dict[str, set[str]]:
+    """The highlight styles the chart's boxes use (what the legend shows), each with the
+    kinds of change drawn in it (`changed`: renamed and/or moved)."""
+    shown: dict[str, set[str]] = {}
+    for uid, ms in marks.items():
+        if uid in by_id:
+            kinds = [m["change"] for m in ms]
+            key = style_of(kinds)
+            if key != "unit":
+                shown.setdefault(key, set()).update(kinds)
+    if ghosts:
+        shown["removed"] = {"removed"}
+    return shown
 
 
 def _ghost_node(g: Unit, life: Mapping[str, Any], reverse: bool) -> str:
@@ -387,7 +408,14 @@ def chart_title(chart: Mapping[str, Any], units: Sequence[Unit] = ()) -> str:
     return ", ".join(tops) or "Organisation chart"
 
 
-def _title(chart: Mapping[str, Any], delta: Delta | None, units: Sequence[Unit]) -> str:
+#: At most this many notes in the chart's header (then "… and K more notes"), each cut
+#: to `NOTE_CHARS` characters.
+MAX_NOTES = 4
+NOTE_CHARS = 160
+
+
+def _title(chart: Mapping[str, Any], delta: Delta | None, units: Sequence[Unit],
+           styles: Mapping[str, set[str]] | None = None) -> str:
     when = f"as it stood on {chart['date']}"
     if chart.get("known_at"):
         when += f", as known on {chart['known_at']}"
@@ -397,36 +425,56 @@ def _title(chart: Mapping[str, Any], delta: Delta | None, units: Sequence[Unit])
             small(when, MUTED, 12)]
     sources = list(chart.get("sources") or [])
     if sources:
+        labels = citation_labels({s["id"]: s for s in sources[:MAX_SOURCES]})
         for i, s in enumerate(sources[:MAX_SOURCES]):
             lead = "Based on: " if i == 0 else ""
-            rows.append(small(lead + source_text(s), MUTED, 9.5))
+            rows.append(small(lead + source_line(labels, s["id"], s), MUTED, 9.5))
         if len(sources) > MAX_SOURCES:
             rows.append(small(f"and {len(sources) - MAX_SOURCES} more sources", MUTED, 9.5))
     elif "sources" in chart:
         rows.append(small("Based on: events that cite no source", MUTED, 9.5))
-    if delta:
-        rows.append(_legend(delta["since"], delta["reverse"]))
+    rows.extend(small(line, MUTED, 9) for line in _note_lines(chart, delta, units))
+    if delta and styles:
+        rows.append(_legend(delta["since"], delta["reverse"], styles))
     return ("<TABLE BORDER=\"0\" CELLSPACING=\"1\" CELLPADDING=\"1\">"
             + "".join(f"<TR><TD>{r}</TD></TR>" for r in rows)
             + "<TR><TD> </TD></TR></TABLE>")
 
 
-def source_text(s: Mapping[str, Any]) -> str:
-    """One source as a line: publisher: title (date)."""
-    text = str(s.get("title") or s.get("id") or "")
-    if s.get("publisher"):
-        text = f"{s['publisher']}: {text}"
-    if s.get("date"):
-        text += f" ({s['date']})"
-    return text
+def _note_lines(chart: Mapping[str, Any], delta: Delta | None,
+                units: Sequence[Unit]) -> list[str]:
+    """The chart's notes (`chart["notes"]`) as lines `Note on NAME: text`, at most
+    `MAX_NOTES`, then `… and K more notes`."""
+    notes = list(chart.get("notes") or [])
+    names = {u["id"]: u["name"] for u in [*(delta["before"] if delta else []), *units]}
+    out = []
+    for n in notes[:MAX_NOTES]:
+        about = [names.get(u, u) for u in dict.fromkeys(
+            [*n.get("units", []), *(x["unit"] for x in n.get("leaders", []))])]
+        who = ", ".join(about[:2]) + (f" and {len(about) - 2} more" if len(about) > 2 else "")
+        text = " ".join(str(n["note"]).split())
+        if len(text) > NOTE_CHARS:
+            text = text[:NOTE_CHARS - 1].rstrip() + "…"
+        out.append(f"Note on {who}: {text}" if who else f"Note: {text}")
+    if len(notes) > MAX_NOTES:
+        rest = len(notes) - MAX_NOTES
+        out.append(f"… and {rest} more note{'s' if rest > 1 else ''}")
+    return out
 
 
-def _legend(since: str, reverse: bool) -> str:
+#: What the legend says of the `changed` style, by the kinds of change drawn in it.
+_CHANGED = {frozenset({"renamed"}): "renamed", frozenset({"moved"}): "moved"}
+
+
+def _legend(since: str, reverse: bool, styles: Mapping[str, set[str]]) -> str:
+    """A swatch for each highlight style the chart uses (`styles`, see `_shown_styles`)."""
     cells = []
     for key, st in STYLES.items():
-        if key == "unit":
+        if key == "unit" or key not in styles:
             continue
         label = st["label"]
+        if key == "changed":
+            label = _CHANGED.get(frozenset(styles[key] & {"renamed", "moved"}), label)
         if key == "removed":
             label = (f"not yet there (exists on {since})" if reverse
                      else f"ended since {since} (→ where it went)")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
@@ -39,3 +41,51 @@ def names_label(names: list[dict[str, Any]] | None, name: str | None,
         return label(name, name_en)
     first = names[0]
     return " → ".join([label(first["name"], first["name_en"]), *later_names(names)])
+
+
+def _cite_base(s: Mapping[str, Any], sid: str) -> str:
+    who = str(s.get("publisher") or s.get("title") or sid)
+    return f"{who}, {s['date']}" if s.get("date") else who
+
+
+def _cite_titled(s: Mapping[str, Any], sid: str) -> str:
+    who = s.get("publisher")
+    title = str(s.get("title") or sid)
+    text = f"{who}: {title}" if who and who != title else title
+    return f"{text}, {s['date']}" if s.get("date") else text
+
+
+def citation_labels(sources: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """The label each source is cited by (without brackets), told apart within `sources`.
+
+    A source is cited as `publisher, date` (its title when it has no publisher, its id
+    when it has neither). Sources that would share that label carry their title too
+    (`Wikipedia: Secretary of State for Energy`); any still alike, their id as well (ids
+    hold no parentheses, so those labels differ). Every output computes the labels once
+    over the sources it cites and uses them throughout.
+    """
+    forms = (_cite_base, _cite_titled, lambda s, sid: f"{_cite_titled(s, sid)} ({sid})")
+    level = dict.fromkeys(sources, 0)
+    while True:
+        labels = {sid: forms[n](sources[sid], sid) for sid, n in level.items()}
+        counts = Counter(labels.values())
+        clash = [sid for sid, text in labels.items() if counts[text] > 1 and level[sid] < 2]
+        if not clash:
+            return labels
+        for sid in clash:
+            level[sid] += 1
+
+
+def citation(labels: Mapping[str, str], ids: Iterable[str]) -> str:
+    """`[label; label]` for these source ids (see `citation_labels`), or "" for none."""
+    parts = [labels.get(sid, sid) for sid in ids]
+    return f"[{'; '.join(parts)}]" if parts else ""
+
+
+def source_line(labels: Mapping[str, str], sid: str, s: Mapping[str, Any]) -> str:
+    """A source in a list of sources: `[label] title` (see `citation_labels`), or just
+    `[label]` when the label already carries the title."""
+    title = str(s.get("title") or sid)
+    cite = citation(labels, [sid])
+    return cite if title in labels.get(sid, "") and labels.get(sid) != s.get("publisher") \
+        else f"{cite} {title}"

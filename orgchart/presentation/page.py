@@ -44,7 +44,7 @@ from markupsafe import Markup
 from orgchart.domain.errors import OrgchartError
 from orgchart.presentation.draw import GraphvizMissing
 from orgchart.presentation.graph import Delta
-from orgchart.presentation.names import label
+from orgchart.presentation.names import citation_labels, label
 from orgchart.presentation.sentences import annotation_line, sentences_of
 
 Row = Mapping[str, Any]
@@ -105,13 +105,21 @@ def write_timeline(page: PageSource, out: BinaryIO, drawer: Drawer | None = None
 
     draw_svg = drawer or _graphviz
     last: tuple[Mapping[str, Any], _Names] | None = None
+    sources = labelled(page.sources)
     with _page_writer() as writer:
         for s in page.steps:  # one at a time: each holds whole charts
             names = _Names(s.before.values(), s.after.values(), page.people)
-            writer.add(step_view(s, names, page.sources, draw_svg, warn))
+            writer.add(step_view(s, names, sources, draw_svg, warn))
             last = s.chart, names
         assert last is not None, "a page has at least one step"
         writer.finish(out, _page_title(*last, page.root), page.root, page.known_at)
+
+
+def labelled(sources: Mapping[str, Row]) -> dict[str, Row]:
+    """The sources, each with the `label` it is cited by on the page (see
+    `names.citation_labels`: sources that would share one carry their title too)."""
+    labels = citation_labels(sources)
+    return {sid: {**s, "label": labels[sid]} for sid, s in sources.items()}
 
 
 def _page_title(chart: Mapping[str, Any], names: _Names, root: str | None) -> str:
@@ -132,9 +140,10 @@ def timeline_data(page: PageSource, drawer: Drawer | None = None) -> dict[str, A
     draw_svg = drawer or _graphviz
     steps: list[dict[str, Any]] = []
     last: tuple[Mapping[str, Any], _Names] | None = None
+    sources = labelled(page.sources)
     for s in page.steps:
         names = _Names(s.before.values(), s.after.values(), page.people)
-        steps.append(step_view(s, names, page.sources, draw_svg, None))
+        steps.append(step_view(s, names, sources, draw_svg, None))
         last = s.chart, names
     assert last is not None, "a page has at least one step"
     return {"title": _page_title(*last, page.root), "root": page.root, "known_at": page.known_at,
@@ -301,7 +310,7 @@ def _cited(ids: Sequence[str], sources: Mapping[str, Mapping[str, Any]]) -> list
     for sid in ids:
         s = sources.get(sid) or {}
         cited.append({"id": sid, "title": s.get("title") or sid, "publisher": s.get("publisher"),
-                      "date": s.get("date"), "url": s.get("url")})
+                      "date": s.get("date"), "url": s.get("url"), "label": s.get("label") or sid})
     return cited
 
 

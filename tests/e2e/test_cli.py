@@ -10,18 +10,30 @@ from tests.conftest import SEED, Run
 TREE_0401 = """\
 Alibaba China e-commerce, 2025-2026 — on 2026-04-01
 
-阿里巴巴集团 (Alibaba Group)  [group, since 1999]
-│   ◆ head: 吴泳铭 (Eddie Wu), CEO, since 2023-09-10
-├── ATH 事业群 (Alibaba Token Hub (ATH))  [business group, since 2026]
-└── 中国电商事业群 (China E-commerce Business Group)  [business group, since 2025]
-    │   ◆ head: 蒋凡 (Jiang Fan), CEO, since 2025
-    ├── 平台用户及产品 (Platform Users & Products)  [department, since 2026-04-01]
-    └── 智能算法 (Intelligent Algorithms)  [department, since 2026-04-01]
-        ├── 创作算法 (Content Creation Algorithms)  [team, since 2025-01]
-        ├── 商家算法 (Merchant Algorithms)  [team, since 2025-01]
-        ├── 搜推算法 (Search & Recommendation Algorithms)  [team, since 2025-01]
-        └── 用户算法 (User Algorithms)  [team, since 2025-01]
-"""
+阿里巴巴集团 (Alibaba Group)  [group, since 1999] [1]
+│   ◆ head: 吴泳铭 (Eddie Wu), CEO, since 2023-09-10 [2]
+├── ATH 事业群 (Alibaba Token Hub (ATH))  [business group, since 2026] [3]
+└── 中国电商事业群 (China E-commerce Business Group)  [business group, since 2025] [4]
+    │   ◆ head: 蒋凡 (Jiang Fan), CEO, since 2025 [5]
+    ├── 平台用户及产品 (Platform Users & Products)  [department, since 2026-04-01] [6]
+    └── 智能算法 (Intelligent Algorithms)  [department, since 2026-04-01] [6]
+        ├── 创作算法 (Content Creation Algorithms)  [team, since 2025-01] [6] [7]
+        ├── 商家算法 (Merchant Algorithms)  [team, since 2025-01] [6] [8]
+        ├── 搜推算法 (Search & Recommendation Algorithms)  [team, since 2025-01] [6] [9]
+        └── 用户算法 (User Algorithms)  [team, since 2025-01] [6] [10]
+
+Notes
+  [1] The article names the group but not its founding; 1999 is background public knowledge, not from the article.  (establish-1999-d6c5b939c5)
+  [2] The article calls Wu Yongming Alibaba's CEO; the start date 2023-09-10 is background public knowledge, not from the article.  (appoint-2023-09-10-88b7873ed7)
+  [3] Proposed by CEO Wu Yongming after the start of 2026 (进入2026年) as a new business group; all related businesses are to commercialise around tokens. The exact date is not given, hence year precision.  (establish-2026-0e46729743)
+  [4] The article does not give the establishment date; year precision 2025 is inferred (the group existed by early 2025, when it set up search-rec).  (establish-2025-87922850c5)
+  [5] The article says the group is led (统领) by Jiang Fan; the start date is inferred to match the group's establishment, and the title CEO is background knowledge.  (appoint-2025-e431e31841)
+  [6] The article says search-rec was reorganised into two departments. The mapping of the four algorithm teams to smart-algorithms is inferred; the article does not state it.  (split-2026-04-01-6ebf6effab)
+  [7] One of the teams Zhang Kaifu integrated into search-rec over the past year; recording it as a child unit from 2025-01 is inferred.  (establish-2025-01-4ec0dc2d56)
+  [8] One of the teams Zhang Kaifu integrated into search-rec over the past year; recording it as a child unit from 2025-01 is inferred.  (establish-2025-01-0f265bb492)
+  [9] One of the teams Zhang Kaifu integrated into search-rec over the past year; recording it as a child unit from 2025-01 is inferred.  (establish-2025-01-3ddd5de6de)
+  [10] One of the teams Zhang Kaifu integrated into search-rec over the past year; recording it as a child unit from 2025-01 is inferred.  (establish-2025-01-62ccb8ef44)
+"""  # noqa: E501
 
 
 def test_load_reports_new_events_and_is_idempotent(run: Run) -> None:
@@ -100,7 +112,7 @@ def test_empty_store_says_how_to_load(run: Run, db_path: str) -> None:
 def test_known_at_before_anything_was_recorded(seeded: Run) -> None:
     data = json.loads(seeded("at", "2026-04-01", "--known-at", "2026-04-01",
                              "--format", "json").stdout)
-    assert data == {"date": "2026-04-01", "known_at": "2026-04-01", "units": []}
+    assert data == {"date": "2026-04-01", "known_at": "2026-04-01", "units": [], "notes": []}
 
 
 def test_retract_and_known_at(seeded: Run) -> None:

@@ -22,16 +22,16 @@ Alibaba China e-commerce, 2025-2026 — what changed from 2026-03-31 to 2026-04-
 
 Added
   + 平台用户及产品 (Platform Users & Products), under 中国电商事业群
-      created 2026-04-01 by the split of 搜推智能产品事业部 into 平台用户及产品, 智能算法  [36氪, 2026-04-01]
+      created 2026-04-01 by the split of 搜推智能产品事业部 into 平台用户及产品, 智能算法  [36氪, 2026-04-01] [1]
   + 智能算法 (Intelligent Algorithms), under 中国电商事业群
-      created 2026-04-01 by the split of 搜推智能产品事业部 into 平台用户及产品, 智能算法  [36氪, 2026-04-01]
+      created 2026-04-01 by the split of 搜推智能产品事业部 into 平台用户及产品, 智能算法  [36氪, 2026-04-01] [1]
 
 Removed
   − 未来创新事业部 (Future Innovation BU), was under 中国电商事业群
-      merged 2026-04-01 into ATH 事业群  [36氪, 2026-04-01]
+      merged 2026-04-01 into ATH 事业群  [36氪, 2026-04-01] [2]
   − 搜推智能产品事业部 (Intelligent Search & Recommendation Products BU), was under 中国电商事业群
-      split 2026-04-01 into 平台用户及产品, 智能算法  [36氪, 2026-04-01]
-      also: 张凯夫 (Zhang Kaifu) stepped down as head 2026-04-01  [36氪, 2026-04-01]
+      split 2026-04-01 into 平台用户及产品, 智能算法  [36氪, 2026-04-01] [1]
+      also: 张凯夫 (Zhang Kaifu) stepped down as head 2026-04-01  [36氪, 2026-04-01] [3]
 
 Moved
   → 创作算法 (Content Creation Algorithms),
@@ -39,7 +39,12 @@ Moved
     搜推算法 (Search & Recommendation Algorithms),
     用户算法 (User Algorithms):
     from 搜推智能产品事业部 to 智能算法
-      moved 2026-04-01 to 智能算法 when 搜推智能产品事业部 split into 平台用户及产品, 智能算法  [36氪, 2026-04-01]
+      moved 2026-04-01 to 智能算法 when 搜推智能产品事业部 split into 平台用户及产品, 智能算法  [36氪, 2026-04-01] [1]
+
+Notes
+  [1] The article says search-rec was reorganised into two departments. The mapping of the four algorithm teams to smart-algorithms is inferred; the article does not state it.  (split-2026-04-01-6ebf6effab)
+  [2] The article says the multimodal Future Innovation BU is folded into (融入) the ATH business group; the date is taken as the start of the new fiscal year.  (merge-2026-04-01-e563f42b5d)
+  [3] The article says Zhang Kaifu is no longer in charge (不再负责); the date is taken as the start of the new fiscal year (4月1日) the article reports.  (step_down-2026-04-01-942f3eb1d5)
 
 Sources
   [36氪, 2026-04-01] 阿里电商 AI 新动向:围绕 Token 重构电商,组织迎来新一轮调整|独家
@@ -50,13 +55,19 @@ HISTORY_TEXT = """\
 business unit, 2025-01 – 2026-04-01 (split)
 
 2025-01     established as 搜推智能产品事业部 (Intelligent Search & Recommendation Products BU), business unit, under 中国电商事业群
-            establish-2025-01-1a73bfc467  [36氪, 2026-04-01]
+            establish-2025-01-1a73bfc467  [36氪, 2026-04-01] [1]
 2025-01     head: 张凯夫 (Zhang Kaifu), 负责人, 2025-01 – 2026-04-01
-            appoint-2025-01-880acec069  [36氪, 2026-04-01]
+            appoint-2025-01-880acec069  [36氪, 2026-04-01] [2]
 2026-04-01  张凯夫 (Zhang Kaifu) stepped down as head
-            step_down-2026-04-01-942f3eb1d5  [36氪, 2026-04-01]
+            step_down-2026-04-01-942f3eb1d5  [36氪, 2026-04-01] [3]
 2026-04-01  split into 平台用户及产品 (Platform Users & Products), 智能算法 (Intelligent Algorithms)
-            split-2026-04-01-6ebf6effab  [36氪, 2026-04-01]
+            split-2026-04-01-6ebf6effab  [36氪, 2026-04-01] [4]
+
+Notes
+  [1] Also called 智能搜推产品 in the article; the core unit carrying the group's AI business. The article says it was set up early last year (去年年初); month precision 2025-01 is inferred.  (establish-2025-01-1a73bfc467)
+  [2] Head of the China E-commerce Business Group's AI business; the date is inferred from 去年年初 (early 2025), when the unit was set up.  (appoint-2025-01-880acec069)
+  [3] The article says Zhang Kaifu is no longer in charge (不再负责); the date is taken as the start of the new fiscal year (4月1日) the article reports.  (step_down-2026-04-01-942f3eb1d5)
+  [4] The article says search-rec was reorganised into two departments. The mapping of the four algorithm teams to smart-algorithms is inferred; the article does not state it.  (split-2026-04-01-6ebf6effab)
 
 Sources
   [36氪, 2026-04-01] 阿里电商 AI 新动向:围绕 Token 重构电商,组织迎来新一轮调整|独家
@@ -85,6 +96,14 @@ DIFF_JSON: dict[str, Any] = {
         moved("user-algo"),
     ],
     "annotations": {},  # the annotations of the events listed, by event id
+    # the notes of the events above, in the order they are first listed
+    "notes": [
+        {"event": SPLIT, "note": "The article says search-rec was reorganised into two "
+         "departments. The mapping of the four algorithm teams to smart-algorithms is "
+         "inferred; the article does not state it."},
+        {"event": MERGE, "note": "The article says the multimodal Future Innovation BU is "
+         "folded into (融入) the ATH business group; the date is taken as the start of the "
+         "new fiscal year."}],
 }
 
 
@@ -110,7 +129,7 @@ def test_diff_backwards_reverses_the_story(seeded: Run) -> None:
         "from": "2026-04-01", "to": "2026-03-31", "known_at": None,
         "changes": [{**c, "change": flip[c["change"]], "before": c["after"],
                      "after": c["before"]} for c in DIFF_JSON["changes"]],
-        "annotations": {}}
+        "annotations": {}, "notes": DIFF_JSON["notes"]}
     text = ok(seeded, "diff", "2026-04-01", "2026-03-31")
     assert "(going back in time: the events below are undone)" in text
     assert "  + 搜推智能产品事业部 (Intelligent Search & Recommendation Products BU)" in text
@@ -146,7 +165,7 @@ def test_diff_known_at(seeded: Run) -> None:
     d = json.loads(ok(seeded, "diff", "2026-03-31", "2026-04-01", "--known-at", "2026-04-01",
                       "--format", "json"))
     assert d == {"from": "2026-03-31", "to": "2026-04-01", "known_at": "2026-04-01",
-                 "changes": [], "annotations": {}}
+                 "changes": [], "annotations": {}, "notes": []}
     d = json.loads(ok(seeded, "diff", "2026-03-31", "2026-04-01", "--known-at", "2026-04-02",
                       "--format", "json"))
     assert d["changes"] == DIFF_JSON["changes"] and d["known_at"] == "2026-04-02"
@@ -180,7 +199,7 @@ def test_history_of_the_split_unit(seeded: Run) -> None:
 
 def test_history_json(seeded: Run) -> None:
     h = json.loads(ok(seeded, "history", "search-rec", "--format", "json"))
-    assert {k: v for k, v in h.items() if k != "story"} == {
+    assert {k: v for k, v in h.items() if k not in ("story", "notes")} == {
         "unit": "search-rec", "known_at": None, "name": "搜推智能产品事业部",
         "name_en": "Intelligent Search & Recommendation Products BU", "kind": "business unit",
         "began": "2025-01", "began_how": "establish", "ended": "2026-04-01", "ended_how": "split",
@@ -193,6 +212,9 @@ def test_history_json(seeded: Run) -> None:
         ("2026-04-01", "stepped_down", STEP_DOWN),
         ("2026-04-01", "ended", SPLIT)]
     assert all(x["sources"] == ["36kr-2026-04"] for x in h["story"])
+    # every event of the story has a note in the seed: one each, in the story's order
+    assert [n["event"] for n in h["notes"]] == [x["event"] for x in h["story"]]
+    assert h["notes"][0]["note"].startswith("Also called 智能搜推产品 in the article;")
     assert h["story"][1] == {
         "date": "2025-01", "what": "leader", "role": "head", "person": "zhang-kaifu",
         "title": "负责人", "since": "2025-01", "until": "2026-04-01", "ended_by": STEP_DOWN,

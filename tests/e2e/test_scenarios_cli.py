@@ -167,8 +167,8 @@ def test_diff_with_shows_the_proposal(unchanged: Run, proposal: str) -> None:
 def test_at_with_shows_the_proposed_unit(unchanged: Run, proposal: str) -> None:
     tree = ok(unchanged, "at", "2026-07-01", "--with", proposal)
     assert ("    ├── 平台用户 (Platform Users)  [department, since 2026-04-01, "
-            "named so since 2026-07-01]\n"
-            "    └── 智能算法 (Intelligent Algorithms)  [department, since 2026-04-01]\n"
+            "named so since 2026-07-01] [6]\n"
+            "    └── 智能算法 (Intelligent Algorithms)  [department, since 2026-04-01] [6]\n"
             "        ├── 智能体实验室 (Agent Lab)  [department, since 2026-07-01]\n") in tree
     assert "Agent Lab" not in ok(unchanged, "at", "2026-07-01")
 
@@ -179,9 +179,12 @@ def test_history_with_tells_the_proposed_rename(unchanged: Run, proposal: str) -
 department, since 2026-04-01
 
 2026-04-01  created as 平台用户及产品 (Platform Users & Products), department, under 中国电商事业群, by the split of 搜推智能产品事业部 into 平台用户及产品, 智能算法
-            split-2026-04-01-6ebf6effab  [36氪, 2026-04-01]
+            split-2026-04-01-6ebf6effab  [36氪, 2026-04-01] [1]
 2026-07-01  renamed from 平台用户及产品 (Platform Users & Products) to 平台用户 (Platform Users)
             rename-2026-07-01-0c022b6502  [36氪, 2026-04-01]
+
+Notes
+  [1] The article says search-rec was reorganised into two departments. The mapping of the four algorithm teams to smart-algorithms is inferred; the article does not state it.  (split-2026-04-01-6ebf6effab)
 
 Sources
   [36氪, 2026-04-01] 阿里电商 AI 新动向:围绕 Token 重构电商,组织迎来新一轮调整|独家

@@ -344,7 +344,7 @@ def fake_data(text: str) -> dict[str, Any]:
     event = {"id": "e1", "type": "split", "date": "2026-04-01", "recorded": "2026-04-02",
              "text": text, "note": text,
              "sources": [{"id": "s", "title": text, "publisher": text, "date": text,
-                          "url": text}]}
+                          "url": text, "label": f"{text}, {text}"}]}
     step = {"date": "2026-04-01", "label": "2026-04-01", "aliases": [], "since": None,
             "changes": [{"change": "removed", "units": ["x"], "text": text}],
             "events": [event], "svg": "<svg></svg>"}

@@ -236,7 +236,8 @@ def test_seed_svg_names_every_unit(svc: OrgChartService, day: str) -> None:
             assert x["name"] in shown and x["title"] in shown
     assert "Alibaba China e-commerce, 2025-2026" in shown
     assert f"as it stood on {day}" in shown
-    assert "36氪: 阿里电商 AI 新动向:围绕 Token 重构电商,组织迎来新一轮调整|独家" in shown
+    assert ("[36氪, 2026-04-01] 阿里电商 AI 新动向:围绕 Token 重构电商,组织迎来新一轮调整|独家"
+            in shown)
     families = {t.get("font-family") for t in root.iter(SVG + "text")}
     assert all(f and "Noto Sans CJK SC" in f and "Microsoft YaHei" in f for f in families)
 

@@ -126,7 +126,8 @@ def test_box_does_not_look_like_an_ended_unit() -> None:
     ended = graph.STYLES["removed"]
     assert "dashed" not in compact.BOX
     assert f'"{ended["fill"]}"' not in compact.BOX and f'"{ended["line"]}"' not in compact.BOX
-    assert 'STYLE="dashed"' in graph._legend("2026-03-31", False)  # the legend's "ended"
+    # the legend's "ended"
+    assert 'STYLE="dashed"' in graph._legend("2026-03-31", False, {"removed": {"removed"}})
 
 
 def test_unknown_layout_is_refused() -> None:

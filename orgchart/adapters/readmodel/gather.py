@@ -7,27 +7,7 @@ from datetime import date
 from typing import Any
 
 from orgchart.adapters.readmodel.connection import QueryDB, named
-from orgchart.adapters.readmodel.damage import stored_json
-from orgchart.adapters.readmodel.intervals import in_force_on
 from orgchart.adapters.readmodel.tables import P
-
-
-def chart_sources(db: QueryDB, upto: date,
-                  units: Collection[str]) -> list[dict[str, Any]]:
-    """The sources cited by the events in force (effective by `upto`, not retracted) that
-    name any of `units`, oldest source first."""
-    if not units:
-        return []
-    marks = ", ".join("?" for _ in units)
-    # each distinct list of sources once (many events cite the same ones), in no order:
-    # the answer is sorted below
-    cited = {s for (text,) in db.execute(
-        f"select distinct sources from {P}events where {in_force_on()} and seq in "
-        f"(select seq from {P}event_units where unit in ({marks}))",
-        [upto.isoformat(), *units]) for s in stored_json(text, "an event's sources")}
-    found = [dict(r) for r in named(db.execute(
-             f"select id, title, publisher, date, url from {P}sources")) if r["id"] in cited]
-    return sorted(found, key=lambda s: (s["date"] or "", s["id"]))
 
 
 def links_between(db: QueryDB, start: date, end: date) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -20,13 +20,23 @@ Unit = dict[str, Any]
 #: `intervals.alive_rows`), so the cost follows the size of the chart, not the length of the
 #: history before the day. Binds the day three times.
 _VERSIONS = alive_rows(
-    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since from {P}versions v",
+    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, v.event, v.valid_from, "
+    f"null from {P}versions v",
+    VERSION.of("v"))
+#: `_VERSIONS` with the note of the event that made each version (see `Behind`).
+_VERSIONS_NOTED = alive_rows(
+    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, v.event, v.valid_from, "
+    f"e.note from {P}versions v left join {P}events e on e.id = v.event",
     VERSION.of("v"))
 
 #: The leader tenures running on a day, with the people's names (the same two scans).
 _TENURES = alive_rows(
-    f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start "
-    f"from {P}tenures t left join {P}people p on p.id = t.person", TENURE.of("t"))
+    f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start, t.start_event, "
+    f"null from {P}tenures t left join {P}people p on p.id = t.person", TENURE.of("t"))
+_TENURES_NOTED = alive_rows(
+    f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start, t.start_event, "
+    f"e.note from {P}tenures t left join {P}people p on p.id = t.person "
+    f"left join {P}events e on e.id = t.start_event", TENURE.of("t"))
 
 
 #: The units alive on a day under one unit (itself included): a walk down the parent links
@@ -36,45 +46,65 @@ _SUBTREE = (
     f"with recursive sub(unit) as (select ? union "
     f"select v.unit from sub join {P}versions v on v.parent = sub.unit "
     f"where {alive_on(VERSION.of('v'))}) "
-    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since from sub "
-    f"join {P}versions v on v.unit = sub.unit where {alive_on(VERSION.of('v'))}")
+    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, v.event, v.valid_from, "
+    f"e.note from sub join {P}versions v on v.unit = sub.unit "
+    f"left join {P}events e on e.id = v.event where {alive_on(VERSION.of('v'))}")
 
 #: The leader tenures running on a day in some units (`unit in (...)` is appended).
 _UNIT_TENURES = (
-    f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start "
-    f"from {P}tenures t left join {P}people p on p.id = t.person "
+    f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start, t.start_event, "
+    f"e.note from {P}tenures t left join {P}people p on p.id = t.person "
+    f"left join {P}events e on e.id = t.start_event "
     f"where {alive_on(TENURE.of('t'))} and t.unit in ")
 
 
-def units_on(db: QueryDB, day: date) -> dict[str, Unit]:
-    """Every unit alive on `day` with its version and leaders, keyed by id (unordered)."""
+#: What made each line of a chart, as the chart's queries read it: (unit, person, role,
+#: event, whether the unit began before the version of that day, the event's note) —
+#: person and role None for the unit's version (see `shown_events`).
+Behind = list[tuple[str, str | None, str | None, str, bool, str | None]]
+
+
+def units_on(db: QueryDB, day: date, behind: Behind | None = None) -> dict[str, Unit]:
+    """Every unit alive on `day` with its version and leaders, keyed by id (unordered);
+    with `behind`, what made each version and leader is added to it."""
     d = [day.isoformat()] * 3
-    units = _units(db.execute(_VERSIONS, d))
-    _add_leaders(units, db.execute(_TENURES, d))
+    noted = behind is not None
+    units = _units(db.execute(_VERSIONS_NOTED if noted else _VERSIONS, d), behind)
+    _add_leaders(units, db.execute(_TENURES_NOTED if noted else _TENURES, d), behind)
     return units
 
 
-def subtree_on(db: QueryDB, day: date, root: str) -> dict[str, Unit]:
+def subtree_on(db: QueryDB, day: date, root: str,
+               behind: Behind | None = None) -> dict[str, Unit]:
     """`root` and every unit under it on `day` (as `units_on`; empty if `root` is not alive)."""
     d = day.isoformat()
-    units = _units(db.execute(_SUBTREE, [root, d, d, d, d]))
+    units = _units(db.execute(_SUBTREE, [root, d, d, d, d]), behind)
     ids = sorted(units)
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         _add_leaders(units, db.execute(
-            _UNIT_TENURES + f"({', '.join('?' for _ in chunk)})", [d, d, *chunk]))
+            _UNIT_TENURES + f"({', '.join('?' for _ in chunk)})", [d, d, *chunk]), behind)
     return units
 
 
-def _units(rows: Iterable[Any]) -> dict[str, Unit]:
+def _units(cursor: Any, behind: Behind | None) -> dict[str, Unit]:
+    rows = cursor.fetchall()
+    if behind is not None:
+        behind.extend((uid, None, None, event, valid_from != _first_day(began), note)
+                      for uid, _, _, _, _, began, event, valid_from, note in rows)
     return {uid: {"id": uid, "name": name, "name_en": name_en, "kind": kind, "parent": parent,
                   "since": began, "leaders": []}
-            for uid, name, name_en, kind, parent, began in rows}
+            for uid, name, name_en, kind, parent, began, _, _, _ in rows}
 
 
-def _add_leaders(units: dict[str, Unit], rows: Iterable[Any]) -> None:
+def _first_day(text: str) -> str:
+    """A date as written (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`) as the ISO first day of it."""
+    return text if len(text) == 10 else (text + "-01-01")[:10]
+
+
+def _add_leaders(units: dict[str, Unit], rows: Iterable[Any], behind: Behind | None) -> None:
     several: list[list[dict[str, Any]]] = []  # the leader lists that need sorting
-    for uid, person, name, name_en, role, title, start in rows:
+    for uid, person, name, name_en, role, title, start, event, note in rows:
         unit = units.get(uid)
         if unit is not None:
             leaders = unit["leaders"]
@@ -82,6 +112,8 @@ def _add_leaders(units: dict[str, Unit], rows: Iterable[Any]) -> None:
                             "title": title, "since": start})
             if len(leaders) == 2:
                 several.append(leaders)
+            if behind is not None:
+                behind.append((uid, person, role, event, False, note))
     for leaders in several:
         leaders.sort(key=_leader_order)
 
@@ -120,8 +152,10 @@ def tree_order(units: dict[str, Unit], root: str | None = None,
 
 
 def chart(db: QueryDB, day: date, root: str | None = None,
-          depth: int | None = None) -> list[Unit]:
-    units = units_on(db, day) if root is None else subtree_on(db, day, root)
+          depth: int | None = None, behind: Behind | None = None) -> list[Unit]:
+    """The chart on `day` (from `root`, to `depth`) in tree order; with `behind`, what made
+    its units' versions and leaders (of every unit read, shown or not) is added to it."""
+    units = units_on(db, day, behind) if root is None else subtree_on(db, day, root, behind)
     if root is not None and root not in units:
         raise UnknownUnit(unit_absence(db, root, day))
     return tree_order(units, root, depth)
@@ -300,3 +334,99 @@ def _candidate(db: QueryDB, unit: str) -> str:
     began, ended = db.execute(f"select began, ended from {P}lives where unit = ?",
                               [unit]).fetchone()
     return f"{unit} ({began}–{ended})" if ended else f"{unit} (since {began})"
+
+
+def notes_of(db: QueryDB, ids: Iterable[str]) -> list[dict[str, str]]:
+    """The notes of these events: `{"event", "note"}` for each that has one, in the order
+    of `ids` (each once)."""
+    wanted = list(dict.fromkeys(ids))
+    found: dict[str, str] = {}
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i:i + 500]
+        found.update(db.execute(
+            f"select id, note from {P}events where id in ({', '.join('?' for _ in chunk)}) "
+            f"and note is not null and note != ''", chunk).fetchall())
+    return [{"event": e, "note": found[e]} for e in wanted if e in found]
+
+
+def shown_events(db: QueryDB, units: Collection[str], behind: Behind,
+                 sources: bool = True) -> list[dict[str, Any]]:
+    """The events behind what a chart shows of `units`: for each unit the event that made
+    its version of the day and (when the unit began before that version) the one that
+    began it, and for each leader the appointment; `behind` is what the chart's query
+    read (see `chart`). Rows `{"unit", "person", "role", "event", "note", "sources"}`
+    (person and role None for a unit's own events), unordered; without `sources`, only
+    the events with a note (and `sources` empty), read with the chart. An index lookup
+    per event at most: the cost follows the chart, not the history."""
+    mine = [x for x in behind if x[0] in units]
+    older = [x[0] for x in mine if x[4]]
+    if not sources:
+        rows = [(u, person, role, event, note) for u, person, role, event, _, note in mine
+                if note]
+        for i in range(0, len(older), 500):
+            chunk = older[i:i + 500]
+            rows.extend(db.execute(
+                f"select l.unit, null, null, l.began_event, e.note from {P}lives l "
+                f"join {P}events e on e.id = l.began_event "
+                f"where l.unit in ({', '.join('?' for _ in chunk)}) and e.note is not null "
+                f"and e.note != ''", chunk))
+        return [{"unit": unit, "person": person, "role": role, "event": eid, "note": note,
+                 "sources": []} for unit, person, role, eid, note in dict.fromkeys(rows)]
+    made = [(u, person, role, event) for u, person, role, event, _, _ in mine]
+    for i in range(0, len(older), 500):
+        chunk = older[i:i + 500]
+        made.extend(db.execute(
+            f"select unit, null, null, began_event from {P}lives "
+            f"where unit in ({', '.join('?' for _ in chunk)})", chunk))
+    events = notes_and_sources(db, (x[3] for x in made))
+    return [{"unit": unit, "person": person, "role": role, "event": eid,
+             "note": events[eid]["note"], "sources": events[eid]["sources"]}
+            for unit, person, role, eid in dict.fromkeys(made) if eid in events]
+
+
+def chart_notes(shown: Iterable[dict[str, Any]], order: Sequence[str]) -> list[dict[str, Any]]:
+    """The notes of the events in `shown` (see `shown_events`) as a chart gives them: one
+    entry per event `{"event", "note", "units", "leaders"}` (the units whose line rests on
+    it, and the leaders `{"unit", "role", "person"}` it appointed), in the order of
+    the units in `order` (the chart's), a unit's own events before its leaders'."""
+    rank = {u: i for i, u in enumerate(order)}
+    noted = sorted((r for r in shown if r["note"]),
+                   key=lambda r: (rank.get(r["unit"], len(rank)), r["person"] is not None,
+                                  r["role"] != "head", r["role"] or "", r["person"] or "",
+                                  r["event"]))
+    out: dict[str, dict[str, Any]] = {}
+    for r in noted:
+        entry = out.setdefault(r["event"], {"event": r["event"], "note": r["note"],
+                                            "units": [], "leaders": []})
+        if r["person"] is None:
+            if r["unit"] not in entry["units"]:
+                entry["units"].append(r["unit"])
+        else:
+            entry["leaders"].append({"unit": r["unit"], "role": r["role"],
+                                     "person": r["person"]})
+    return list(out.values())
+
+
+def notes_and_sources(db: QueryDB, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Each of these events' `note` and `sources` (a list of source ids), by event id."""
+    wanted = sorted(set(ids))
+    out: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i:i + 500]
+        for eid, note, sources in db.execute(
+                f"select id, note, sources from {P}events "
+                f"where id in ({', '.join('?' for _ in chunk)})", chunk).fetchall():
+            out[eid] = {"note": note, "sources": stored_json(sources, f"event '{eid}'")}
+    return out
+
+
+def sources_of(db: QueryDB, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """These sources' `id`, `title`, `publisher`, `date` and `url`, by id."""
+    wanted = sorted(set(ids))
+    out: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i:i + 500]
+        out.update((r["id"], dict(r)) for r in named(db.execute(
+            f"select id, title, publisher, date, url from {P}sources "
+            f"where id in ({', '.join('?' for _ in chunk)})", chunk)).fetchall())
+    return out
