@@ -306,8 +306,8 @@ def history(storage: Storage, unit: str, known: EffDate | None = None) -> dict[s
     with _unit_view(storage, unit, known) as (db, unit):
         h = _known_first(story.history(db, unit), known)
         notes = queries.notes_of(db, (e["event"] for e in h["story"]))
-        names = h.pop("names", None)  # the names stay last
-        return {**h, "notes": notes, **({"names": names} if names is not None else {})}
+        tail = {k: h.pop(k) for k in ("names", "aliases") if k in h}  # these stay last
+        return {**h, "notes": notes, **tail}
 
 
 def explain_history(storage: Storage, unit: str,

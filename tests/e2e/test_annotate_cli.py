@@ -67,15 +67,18 @@ since 2020
 2020        established as Beta, under Group
             establish-2020-75847ead8d
 2026-09     absorbed Alpha
-            the-merger  [Staff memo]
+            the-merger  [Staff memo] [1]
             corrected on 2026-11-15: the merger took effect on 2 September  [Gazette, 2026-09-03]
 
 Corrections
   retracted on 2026-11-20: gamma (2021, establish: gamma established as Gamma under beta): \
 Gamma never existed
 
+Notes
+  [1] The month only  (the-merger)
+
 Sources
-  [memo] Staff memo
+  [Staff memo]
   [Gazette, 2026-09-03] The Gazette
 """
 
@@ -86,10 +89,13 @@ since 2020, as known on 2026-11-14
 2020        established as Beta, under Group
             establish-2020-75847ead8d
 2026-09     absorbed Alpha
-            the-merger  [Staff memo]
+            the-merger  [Staff memo] [1]
+
+Notes
+  [1] The month only  (the-merger)
 
 Sources
-  [memo] Staff memo
+  [Staff memo]
 """
 
 DIFF = """\
@@ -97,11 +103,14 @@ Organisation — what changed from 2026-08-31 to 2026-09-01
 
 Removed
   − Alpha, was under Group
-      merged 2026-09 into Beta  [Staff memo]
+      merged 2026-09 into Beta  [Staff memo] [1]
         corrected on 2026-11-15: the merger took effect on 2 September  [Gazette, 2026-09-03]
 
+Notes
+  [1] The month only  (the-merger)
+
 Sources
-  [memo] Staff memo
+  [Staff memo]
   [Gazette, 2026-09-03] The Gazette
 """
 
@@ -203,8 +212,9 @@ def test_the_timeline_page_shows_corrections(fixed: Run) -> None:
     page = ok(fixed, "timeline", "-o", "-")
     assert ('<p class="note">The month only</p><div class="annotation"><p>Corrected on '
             '2026-11-15: the merger took effect on 2 September</p><ul class="sources" '
-            'aria-label="Sources"><li class="source"><span class="publisher">Gazette</span>: '
-            '<cite>The Gazette</cite> <span class="muted">(2026-09-03)</span></li></ul></div>'
+            'aria-label="Sources"><li class="source"><span class="cite-label">[<span '
+            'class="publisher">Gazette</span>, 2026-09-03]</span> <cite>The Gazette</cite>'
+            '</li></ul></div>'
             ) in page
     # gamma, the only event of 2021, is retracted: 2021 is a step with the retraction
     assert ('<div class="story-events"><h3>Retracted</h3><ol class="events retracted">'

@@ -134,7 +134,7 @@ def test_diff_text_marks_each_cause_and_lists_the_notes(energy: Run) -> None:
 
 def test_diff_json_lists_the_notes_of_its_events(energy: Run) -> None:
     data = json.loads(ok(energy, "diff", "2015-06-01", "2016-08-01", "--format", "json"))
-    assert list(data) == ["from", "to", "known_at", "changes", "notes"]
+    assert list(data) == ["from", "to", "known_at", "changes", "annotations", "notes"]
     assert data["notes"] == [{"event": MERGE, "note": "Announced on 14 July 2016; the day "
                                                       "the merger took effect is inferred."}]
 
