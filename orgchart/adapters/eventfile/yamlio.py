@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -344,9 +345,11 @@ def _first_alias_line(text: str) -> int:
 
 
 class LineFinder:
-    """Lines of nodes by path (`["events", 3, "date"]`), composed on first use."""
+    """Lines of nodes by path (`["events", 3, "date"]`), composed on first use from the
+    text, or from what `text` returns when it is a function (a file read again only when
+    an error needs a line)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str | Callable[[], str]) -> None:
         self.text = text
         self._root: yaml.Node | None = None
         self._failed = False
@@ -354,7 +357,8 @@ class LineFinder:
     def root(self) -> yaml.Node | None:
         if self._root is None and not self._failed:
             try:
-                self._root = yaml.compose(self.text, Loader=Loader)
+                text = self.text if isinstance(self.text, str) else self.text()
+                self._root = yaml.compose(text, Loader=Loader)
             except yaml.YAMLError:
                 self._failed = True
         return self._root
