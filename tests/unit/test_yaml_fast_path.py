@@ -57,6 +57,7 @@ def test_fast_reader_reads_what_pyyaml_reads(doc: dict[str, Any], flow: bool | N
     "{a: 1, b: [x, y], 'c': \"d\\u00e9\"}\n",
     "a: -12\n",
     "a: b # a comment\n",
+    "a: 1\r\nb:\r\n  - x\r\n  - 2020\r\n",
 ])
 def test_plain_yaml_takes_the_fast_path(text: str) -> None:
     fast = yamlio._fast_yaml(text)
