@@ -7,7 +7,7 @@ version, so a concurrent writer causes a `Conflict`, never a lost event.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -15,11 +15,17 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, OperationalError, PersistenceError
+from eventsourcing.persistence import (
+    IntegrityError,
+    OperationalError,
+    PersistenceError,
+    StoredEvent,
+)
 
 from orgchart.adapters.dbconfig import empty_store, not_a_store, safe_db_label, store_env
 from orgchart.adapters.logversion import entry_state, log_version
-from orgchart.domain.codec import to_fact, to_stored
+from orgchart.domain.codec import to_fact
+from orgchart.domain.codec import to_stored as fact_to_stored
 from orgchart.domain.errors import EmptyStore, OrgchartError, StoreError
 from orgchart.domain.facts import Fact
 from orgchart.domain.history import (
@@ -210,24 +216,33 @@ class EventStore:
     def _save(self, agg: Any, facts: Iterable[Fact], people: Mapping[str, Mapping[str, str]],
               sources: Mapping[str, Mapping[str, str]], title: str | None,
               horizon: str | None = None) -> int:
+        """Write the new entries in one transaction of the library's recorder, each made
+        (`OrgHistory.record`) and encoded by the library's mapper as it is written: a
+        generator, so no list of a million library events is ever held."""
         before = agg.version
-        events = list(agg.collect_events())  # the `Started` event of a new history
-        record = agg.record
-        for pid, fields in people.items():
-            events.append(record(OrgHistory.PersonRecorded, person=pid, fields=dict(fields)))
-        for sid, fields in sources.items():
-            events.append(record(OrgHistory.SourceRecorded, source=sid, fields=dict(fields)))
-        if title is not None:
-            events.append(record(OrgHistory.TitleRecorded, title=title))
-        if horizon is not None:
-            events.append(record(OrgHistory.HorizonRecorded, covers_to=horizon))
-        for fact in facts:
-            cls, kw = to_stored(fact)
-            events.append(record(cls, **kw))
-        if not events:
-            return int(agg.version)
+        started = list(agg.collect_events())  # the `Started` event of a new history
+        record, to_stored = agg.record, self.app.mapper.to_stored_event
+
+        def entries() -> Iterator[tuple[type[OrgHistory.Chained], dict[str, Any]]]:
+            for pid, fields in people.items():
+                yield OrgHistory.PersonRecorded, {"person": pid, "fields": dict(fields)}
+            for sid, fields in sources.items():
+                yield OrgHistory.SourceRecorded, {"source": sid, "fields": dict(fields)}
+            if title is not None:
+                yield OrgHistory.TitleRecorded, {"title": title}
+            if horizon is not None:
+                yield OrgHistory.HorizonRecorded, {"covers_to": horizon}
+            for fact in facts:
+                yield fact_to_stored(fact)
+
+        def stored() -> Iterator[StoredEvent]:
+            for ev in started:
+                yield to_stored(ev)
+            for cls, fields in entries():
+                yield to_stored(record(cls, **fields))
+
         try:
-            self.app.save(*events)
+            self.app.recorder.insert_events(_sequence(stored(), self.app.recorder))
         except IntegrityError:
             raise Conflict() from None
         except OperationalError as e:
@@ -239,6 +254,17 @@ class EventStore:
         if agg.version // SNAPSHOT_EVERY > before // SNAPSHOT_EVERY:
             self.app.snapshots.put([OrgHistory.Snapshot.take(agg)])  # type: ignore[union-attr]
         return int(agg.version)
+
+
+def _sequence(events: Iterator[StoredEvent], recorder: Any) -> Sequence[StoredEvent]:
+    """What the recorder's `insert_events` takes: SQLite's writes the events one by one as
+    the generator gives them (typed a Sequence, it only iterates); PostgreSQL's counts them
+    first (`len`), so it gets a list."""
+    from eventsourcing.sqlite import SQLiteAggregateRecorder
+
+    if isinstance(recorder, SQLiteAggregateRecorder):
+        return cast(Sequence[StoredEvent], events)
+    return list(events)
 
 
 def _no_log(text: str) -> bool:

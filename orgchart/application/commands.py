@@ -256,10 +256,12 @@ def _new_facts(pf: ParsedFile, state: StoredState, first: int) -> list[Fact]:
 
     new: list[Fact] = []
     stored = state.facts([f.id for f in pf.facts]) if state.version else {}
-    for f in pf.facts:
+    for i, f in enumerate(pf.facts):
         found = stored.get(f.id)
         if found is None:
-            new.append(with_seq(f, first + len(new)))
+            # the file's list holds the positioned event too: no second copy of each
+            pf.facts[i] = with_seq(f, first + len(new))
+            new.append(pf.facts[i])
         elif found.content() != f.content():
             raise pf.event_error(f, f"event id '{f.id}' is already recorded with "
                                     f"{_changed(found, f)}")

@@ -448,10 +448,15 @@ def with_id(fact: F, event_id: str) -> F:
 
 def _copy_with(fact: F, **changes: Any) -> F:
     # A frozen dataclass without __post_init__: copying its __dict__ is what replace()
-    # would build, without re-running __init__ on every field.
+    # would build, without re-running __init__ on every field. The fields are set one by
+    # one in their order, so the copy's __dict__ shares its keys with every other event of
+    # its type as __init__'s does (280 bytes instead of 464: a load holds every event).
     new = object.__new__(type(fact))
-    new.__dict__.update(fact.__dict__)
-    new.__dict__.update(changes)
+    setattr_ = object.__setattr__
+    for k, v in fact.__dict__.items():
+        setattr_(new, k, changes.pop(k) if k in changes else v)
+    for k, v in changes.items():
+        setattr_(new, k, v)
     return new
 
 

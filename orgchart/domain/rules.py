@@ -29,7 +29,7 @@ from orgchart.domain.facts import (
 )
 
 
-@dataclass
+@dataclass(slots=True)  # a load holds one per interval: no __dict__ each
 class UnitVersion:
     """A unit's name, kind and parent during [valid_from, valid_to)."""
 
@@ -44,7 +44,7 @@ class UnitVersion:
     rowid: int | None = None  # set when the version came from the query tables (a seed)
 
 
-@dataclass
+@dataclass(slots=True)  # a load holds one per interval: no __dict__ each
 class UnitLife:
     """When a unit began and ended, and the events that did it."""
 
@@ -58,7 +58,7 @@ class UnitLife:
     rowid: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)  # a load holds one per interval: no __dict__ each
 class Tenure:
     """A person holding a role in a unit during [start, end)."""
 

@@ -56,6 +56,7 @@ class Written:
     at: Path_  # the entry; its line is the one an error about the event names
     fields: Mapping[str, Path_] | None = None  # where each field is written; None: under `at`
     place: int = WRITTEN
+    index: int | None = None  # the entry's index under `events:` (None: a tenure's, ...)
 
     def locate(self, path: Path_) -> Path_:
         """Where in the document the event's field at `path` is written."""
@@ -69,7 +70,12 @@ class Written:
 def written_events(events: Sequence[Any]) -> Iterator[Written]:
     """The events under `events:`, as written."""
     for i, raw in enumerate(events):
-        yield Written(raw, f"event {i + 1}", ["events", i])
+        yield written_event(raw, i)
+
+
+def written_event(raw: Any, i: int) -> Written:
+    """Entry `i` of `events:` (`raw`: what it writes)."""
+    return Written(raw, f"event {i + 1}", ["events", i], index=i)
 
 
 def tenure_events(entries: Sequence[Any], fail: Fail) -> Iterator[Written]:

@@ -21,6 +21,7 @@ from orgchart.adapters.eventfile.expand import (
     Written,
     reshuffle_events,
     tenure_events,
+    written_event,
     written_events,
 )
 from orgchart.adapters.eventfile.schema import error_path, event_types, explain, first_error
@@ -40,7 +41,9 @@ class ParsedFile:
     people: dict[str, dict[str, str]]
     sources: dict[str, dict[str, str]]
     facts: list[Fact]
-    origins: dict[str, Written] = field(default_factory=dict)  # event id -> where it is written
+    #: event id -> where it is written: for an entry of `events:` only its index (a load
+    #: of a million events keeps no copy of what each entry wrote)
+    origins: dict[str, Written | int] = field(default_factory=dict)
     lines: LineFinder | None = field(default_factory=lambda: LineFinder(""))
     covers_to: str | None = None  # how far the file's facts reach (date text)
 
@@ -48,8 +51,13 @@ class ParsedFile:
         """`FILE:LINE` of a node; only the name when the events come from no file."""
         return self.path if self.lines is None else f"{self.path}:{self.lines.line(p)}"
 
+    def origin(self, event_id: str) -> Written | None:
+        """Where the event with this id is written (None: not in this file)."""
+        found = self.origins.get(event_id)
+        return written_event(None, found) if isinstance(found, int) else found
+
     def event_error(self, fact: Fact, rule: str) -> FileError:
-        origin = self.origins.get(fact.id)
+        origin = self.origin(fact.id)
         if origin is None:
             return FileError(f"{self.where([])}: event ? {fact.label()}: {rule}")
         return FileError(f"{self.where(origin.at)}: {origin.name} {fact.label()}: {rule}")
@@ -59,30 +67,46 @@ class ParsedFile:
 
 
 def read_document(path: str) -> tuple[Any, LineFinder]:
-    """The file as plain data, and a finder of line numbers for error messages."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise FileError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise FileError(f"{path}: cannot read the file ({e})") from None
+    """The file as plain data, and a finder of line numbers for error messages (which
+    reads the file again only when an error needs a line: its text is not kept)."""
+    text = _read_text(path)
     try:
         data = load_text(text, path.lower().endswith(".json"))
     except DocumentError as e:
         raise FileError(f"{path}:{e.line}: {e}") from None
-    return data, LineFinder(text)
+    del text
+    return data, LineFinder(lambda: _read_again(path))
+
+
+def _read_again(path: str) -> str:
+    """The file's text once more, for the line of an error (empty if it is gone: line 1)."""
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _read_text(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise FileError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise FileError(f"{path}: cannot read the file ({e})") from None
 
 
 def parse_file(path: str, now: datetime) -> ParsedFile:
     """Parse and structurally check one event file. `now` is the loading moment (UTC)."""
     doc, lines = read_document(path)
-    return parse_document(doc, path, now, lines)
+    return parse_document(doc, path, now, lines, consume=True)
 
 
-def parse_document(doc: Any, path: str, now: datetime,
-                   lines: LineFinder | None = None) -> ParsedFile:
+def parse_document(doc: Any, path: str, now: datetime, lines: LineFinder | None = None,
+                   consume: bool = False) -> ParsedFile:
     """Check a document as a file holds it (plain data), and read its events. Errors start
-    with `path` and, given `lines` (the file's text), the line; `parse_file` for a file."""
+    with `path` and, given `lines` (the file's text), the line; `parse_file` for a file.
+    With `consume`, each entry of `events:` is dropped from `doc` once read (a load of a
+    million events then never holds both all the entries and all the events)."""
     pf = ParsedFile(path, None, {}, {}, [], lines=lines)
     where = pf.where
 
@@ -154,10 +178,16 @@ def parse_document(doc: Any, path: str, now: datetime,
         if err is not None:
             raise efail(error_path(err), explain(err))
         fact = _to_fact(raw, default_recorded, today, efail)
-        if fact.id in pf.origins:
-            raise efail([], f"duplicates {pf.origins[fact.id].name} (same id '{fact.id}')")
+        first = pf.origin(fact.id)
+        if first is not None:
+            raise efail([], f"duplicates {first.name} (same id '{fact.id}')")
         placed[written.place].append(fact)
-        pf.origins[fact.id] = written
+        if written.index is None:
+            pf.origins[fact.id] = written
+        else:
+            pf.origins[fact.id] = written.index
+            if consume:
+                lists["events"][written.index] = None
     pf.facts = [fact for facts in placed for fact in facts]
     return pf
 

@@ -1,19 +1,25 @@
 """Fast reading of YAML/JSON event files, and line numbers found only when needed.
 
-Data is read with PyYAML's C loader (or `json` for `.json` files); line
-numbers come from composing the node tree, which is done only when an error
-must be reported. Scalars follow YAML 1.2's core schema: only `true`/`false`
-are booleans (`yes`, `no`, `on` stay text), no octal or base-60 numbers.
-Duplicate keys are an error, in YAML and in JSON. Anchors and aliases are allowed, but aliases may
-repeat at most as many values as the file writes out (plus ALIAS_ALLOWANCE):
-a few hundred bytes of nested aliases ("billion laughs") would otherwise stand
-for billions of values.
+Data is read with `json` for `.json` files; YAML as users write it goes
+through a fast reader (`yaml_rs`, `_fast_yaml`) whenever its result is
+provably the same, and through PyYAML's C loader otherwise: on anything
+unusual (anchors, tags, several documents, numbers not written as plain
+decimals, characters YAML forbids) and on every error, so that each error
+message and its line are PyYAML's. Line numbers come from composing the node
+tree, which is done only when an error must be reported. Scalars follow
+YAML 1.2's core schema: only `true`/`false` are booleans (`yes`, `no`, `on`
+stay text), no octal or base-60 numbers. Duplicate keys are an error, in YAML
+and in JSON. Anchors and aliases are allowed, but aliases may repeat at most
+as many values as the file writes out (plus ALIAS_ALLOWANCE): a few hundred
+bytes of nested aliases ("billion laughs") would otherwise stand for billions
+of values.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -81,6 +87,10 @@ class DocumentError(Exception):
 
 def load_text(text: str, is_json: bool) -> Any:
     """Plain data from the file's text; DocumentError with a line on a syntax error."""
+    if not is_json:
+        fast = _fast_yaml(text)
+        if fast is not _SLOW:
+            return fast
     if is_json:
         try:
             # numbers stay the text they were written as, as in YAML
@@ -113,6 +123,76 @@ def load_text(text: str, is_json: bool) -> Any:
         raise DocumentError(1, f"not valid YAML: {TOO_DEEP}") from None
     if _ANCHOR.search(text) and _ALIAS.search(text):
         _check_aliases(data, text)
+    return data
+
+
+try:
+    import yaml_rs
+except ImportError:  # pragma: no cover - the fast reader is optional
+    yaml_rs = None  # type: ignore[assignment]
+
+#: Whether the fast YAML reader is there (PyYAML reads everything otherwise).
+HAS_FAST_YAML = yaml_rs is not None
+
+_SLOW = object()  # `_fast_yaml`: PyYAML must read this text
+# what only PyYAML reads the way orgchart means it: anchors and aliases (counted by
+# `_check_aliases`) and tags (each written first in a value: after a space, `[`, `{` or
+# `,`), directives and document markers (several documents); merge keys (`<<`) apart.
+# (Each pattern starts with the character it looks for: a search then skips fast.)
+_UNUSUAL = re.compile(r"[&*!](?<![^\s\[{,].)(?:(?<=!)|[^\s,\[\]{}])")
+_MARKER = re.compile(r"\n(?:%|---|\.\.\.)")
+# characters YAML forbids (PyYAML's reader words the error), and the line breaks of YAML 1.1
+# that YAML 1.2 reads as text (NEL, LS, PS)
+_NOT_PLAIN = re.compile(yaml.reader.Reader.NON_PRINTABLE.pattern + "|[\x85\u2028\u2029]")
+# a plain scalar that a YAML 1.2 reader takes for an integer not written as plain decimals
+# (`+1`, `007`, `0x1f`, `-0`, `1_000`): its text could not be told from the number
+_ODD_INTEGER = re.compile(r"(?:^|(?<=[\s\[{,])|(?<=[\"']:))"
+                          r"(?:\+[0-9]|-?0[0-9a-zA-Z_]|-0(?=[\s,\]}#]|$)|-?[1-9][0-9]*_)", re.M)
+
+
+def _fast_yaml(text: str) -> Any:
+    """The file's data read by the fast reader, or `_SLOW` when PyYAML must read it: the
+    text holds anything unusual (`_UNUSUAL`, `_MARKER`, a merge key, `_NOT_PLAIN`), the
+    fast reader refuses it (PyYAML then says why, at which line), or its result holds
+    what PyYAML's loader reads otherwise (a float, a key that is not text, `=`, an integer
+    that may not be written as plain decimals)."""
+    if not HAS_FAST_YAML or "<<" in text or text[:3] in ("---", "...") or text[:1] == "%" \
+            or _MARKER.search(text) or _UNUSUAL.search(text) or _NOT_PLAIN.search(text):
+        return _SLOW
+    try:
+        data = yaml_rs.loads(text, parse_datetime=False)
+    except Exception:  # any refusal: PyYAML reads the text and words the error
+        return _SLOW
+    return _as_written(data, text)
+
+
+def _as_written(data: Any, text: str) -> Any:
+    """`data` with integers as the text they were written as, or `_SLOW` if it holds a
+    value PyYAML's loader reads otherwise (or an integer maybe written otherwise than as
+    plain decimals, `_ODD_INTEGER`)."""
+    if not isinstance(data, dict | list):
+        return _SLOW  # a bare scalar: not an event file, which PyYAML's path says
+    integers = False
+    stack: list[Any] = [data]
+    while stack:
+        v = stack.pop()
+        mapping = isinstance(v, dict)
+        if mapping and any(type(k) is not str for k in v):
+            return _SLOW
+        for k, x in v.items() if mapping else enumerate(v):
+            t = type(x)
+            if t is str:
+                if x == "=":  # PyYAML's `value` tag, which no constructor reads
+                    return _SLOW
+            elif t is int:
+                v[k] = str(x)
+                integers = True
+            elif t is dict or t is list:
+                stack.append(x)
+            elif x is not None and t is not bool:
+                return _SLOW
+    if integers and _ODD_INTEGER.search(text):
+        return _SLOW
     return data
 
 
@@ -265,9 +345,11 @@ def _first_alias_line(text: str) -> int:
 
 
 class LineFinder:
-    """Lines of nodes by path (`["events", 3, "date"]`), composed on first use."""
+    """Lines of nodes by path (`["events", 3, "date"]`), composed on first use from the
+    text, or from what `text` returns when it is a function (a file read again only when
+    an error needs a line)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str | Callable[[], str]) -> None:
         self.text = text
         self._root: yaml.Node | None = None
         self._failed = False
@@ -275,7 +357,8 @@ class LineFinder:
     def root(self) -> yaml.Node | None:
         if self._root is None and not self._failed:
             try:
-                self._root = yaml.compose(self.text, Loader=Loader)
+                text = self.text if isinstance(self.text, str) else self.text()
+                self._root = yaml.compose(text, Loader=Loader)
             except yaml.YAMLError:
                 self._failed = True
         return self._root

@@ -9,7 +9,7 @@ no longer extends what the tables were built from is noticed (`chain_head`).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -224,48 +224,62 @@ Row = tuple[Any, ...]
 
 def event_rows(facts: Sequence[Fact]) -> tuple[list[Row], list[Row]]:
     """Rows of `events` and `event_units` (columns as in COLUMNS) for these facts."""
-    from orgchart.domain.facts import Retract, units_named
+    return list(iter_event_rows(facts)), list(iter_event_unit_rows(facts))
+
+
+def iter_event_rows(facts: Sequence[Fact]) -> Iterator[Row]:
+    """The rows of `events` for these facts, one at a time."""
+    from orgchart.domain.facts import Retract
 
     retractions = {f.event: f for f in facts if isinstance(f, Retract)}
-    rows: list[Row] = []
-    unit_rows: list[Row] = []
     dumps = orjson.dumps
     for f in facts:
         r = retractions.get(f.id)
         d = f.date
-        rows.append((
-            f.seq, f.id, f.TYPE, str(d) if d else None, d.iso if d else None,
-            f.recorded, f.recorded_day.isoformat(), dumps(f.own_fields()).decode(),
-            dumps(f.sources).decode(), f.note,
-            r.id if r else None, r.recorded_day.isoformat() if r else None))
-        unit_rows.extend((f.seq, u) for u in dict.fromkeys(units_named(f)))
-    return rows, unit_rows
+        yield (f.seq, f.id, f.TYPE, str(d) if d else None, d.iso if d else None,
+               f.recorded, f.recorded_day.isoformat(), dumps(f.own_fields()).decode(),
+               dumps(f.sources).decode(), f.note,
+               r.id if r else None, r.recorded_day.isoformat() if r else None)
+
+
+def iter_event_unit_rows(facts: Sequence[Fact]) -> Iterator[Row]:
+    """The rows of `event_units` for these facts, one at a time."""
+    from orgchart.domain.facts import units_named
+
+    for f in facts:
+        for u in dict.fromkeys(units_named(f)):
+            yield f.seq, u
 
 
 def timeline_rows(tl: Timeline) -> dict[str, list[Row]]:
     """Rows of `versions`, `transient`, `lives`, `tenures`, `links` and `aliases` (columns
     as in COLUMNS)."""
+    return {name: list(rows) for name, rows in iter_timeline_rows(tl).items()}
+
+
+def iter_timeline_rows(tl: Timeline) -> dict[str, Iterator[Row]]:
+    """`timeline_rows`, each table's rows made one at a time as they are written."""
     from orgchart.domain.rules import alias_key
 
     def day(x: Any) -> str | None:
         return x.isoformat() if x is not None else None
 
     return {
-        "versions": [(v.unit, v.valid_from.isoformat(), day(v.valid_to), v.name, v.name_en,
+        "versions": ((v.unit, v.valid_from.isoformat(), day(v.valid_to), v.name, v.name_en,
                       v.kind, v.parent, v.event, str(tl.lives[v.unit].began))
-                     for v in tl.versions],
-        "transient": [(v.unit, v.valid_from.isoformat(), v.name, v.name_en, v.kind, v.parent,
-                       v.event) for v in tl.transient],
-        "lives": [(x.unit, str(x.began), x.began.iso, x.began_event, x.began_how,
+                     for v in tl.versions),
+        "transient": ((v.unit, v.valid_from.isoformat(), v.name, v.name_en, v.kind, v.parent,
+                       v.event) for v in tl.transient),
+        "lives": ((x.unit, str(x.began), x.began.iso, x.began_event, x.began_how,
                    str(x.ended) if x.ended else None, x.ended.iso if x.ended else None,
-                   x.ended_event, x.ended_how) for x in tl.lives.values()],
-        "tenures": [(t.unit, t.role, t.person, t.title, str(t.start), t.start.iso,
+                   x.ended_event, x.ended_how) for x in tl.lives.values()),
+        "tenures": ((t.unit, t.role, t.person, t.title, str(t.start), t.start.iso,
                      t.start_event, str(t.end) if t.end else None,
-                     t.end.iso if t.end else None, t.end_event) for t in tl.tenures],
-        "links": [(k.source, k.target, k.how, k.event, str(k.date), k.date.iso)
-                  for k in tl.links],
-        "aliases": [(a.unit, a.alias, alias_key(a.alias), a.event, str(a.date), a.date.iso)
-                    for a in tl.aliases],
+                     t.end.iso if t.end else None, t.end_event) for t in tl.tenures),
+        "links": ((k.source, k.target, k.how, k.event, str(k.date), k.date.iso)
+                  for k in tl.links),
+        "aliases": ((a.unit, a.alias, alias_key(a.alias), a.event, str(a.date), a.date.iso)
+                    for a in tl.aliases),
     }
 
 
@@ -280,8 +294,7 @@ def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
     tables are dropped and made again, with their indexes built after the
     rows are in (several times faster than keeping them up row by row).
     """
-    ev, eu = event_rows(facts)
-    rows = timeline_rows(tl)
+    rows = iter_timeline_rows(tl)  # each row made as it is written: no list of them all
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         if not force and position(db) >= version:
@@ -290,8 +303,8 @@ def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
         for name in (*TABLES, *OVERLAYS):
             db.conn.execute(f'DROP TABLE IF EXISTS "{P}{name}"')
         _create_tables(db)
-        insert_rows(db, "events", ev)
-        insert_rows(db, "event_units", eu)
+        insert_rows(db, "events", iter_event_rows(facts))
+        insert_rows(db, "event_units", iter_event_unit_rows(facts))
         for name, table_rows in rows.items():
             insert_rows(db, name, table_rows)
         insert_rows(db, "people", [(k, v.get("name"), v.get("name_en")) for k, v in people.items()])
@@ -309,13 +322,12 @@ def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
     return True
 
 
-def insert_rows(db: sqlite_utils.Database, name: str, rows: Sequence[Row]) -> None:
-    """Insert rows (columns as in COLUMNS) into table `name`, in the caller's transaction."""
-    if rows:
-        cols = COLUMNS[name]
-        sql = (f"insert into {P}{name} ({', '.join(cols)}) values "
-               f"({', '.join('?' for _ in cols)})")
-        db.conn.executemany(sql, rows)
+def insert_rows(db: sqlite_utils.Database, name: str, rows: Iterable[Row]) -> None:
+    """Insert rows (columns as in COLUMNS) into table `name`, in the caller's transaction
+    (an iterator's rows are written as it makes them)."""
+    cols = COLUMNS[name]
+    sql = f"insert into {P}{name} ({', '.join(cols)}) values ({', '.join('?' for _ in cols)})"
+    db.conn.executemany(sql, rows)
 
 
 def dump(db: sqlite_utils.Database) -> dict[str, list[tuple[Any, ...]]]:
