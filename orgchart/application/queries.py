@@ -306,7 +306,7 @@ def history(storage: Storage, unit: str, known: EffDate | None = None) -> dict[s
     with _unit_view(storage, unit, known) as (db, unit):
         h = _known_first(story.history(db, unit), known)
         notes = queries.notes_of(db, (e["event"] for e in h["story"]))
-        tail = {k: h.pop(k) for k in ("names", "aliases") if k in h}  # these stay last
+        tail: dict[str, Any] = {k: h.pop(k) for k in ("names", "aliases") if k in h}  # last
         return {**h, "notes": notes, **tail}
 
 
