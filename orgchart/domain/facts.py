@@ -197,6 +197,8 @@ class Establish(Fact):
     name_en: str | None = None
     kind: str | None = None
     parent: str | None = None
+    order: int | None = None  # display order among siblings (lower first); None: by name
+    LATER: ClassVar[frozenset[str]] = frozenset({"order"})
 
     def mentions(self) -> list[str]:
         return [self.unit] + ([self.parent] if self.parent else [])
@@ -213,15 +215,16 @@ class Rename(Fact):
     name: str | None = None
     name_en: str | None = None
     kind: str | None = None  # a change of kind (an office becoming an agency); None: unchanged
-    LATER: ClassVar[frozenset[str]] = frozenset({"kind"})
+    order: int | None = None  # a new display order among siblings; None: unchanged
+    LATER: ClassVar[frozenset[str]] = frozenset({"kind", "order"})
 
     def mentions(self) -> list[str]:
         return [self.unit]
 
     @classmethod
     def file_problem(cls, raw: Mapping[str, Any]) -> str | None:
-        if raw.get("name") is None and raw.get("name_en") is None and raw.get("kind") is None:
-            return "a rename needs `name`, `name_en` or `kind`"
+        if all(raw.get(k) is None for k in ("name", "name_en", "kind", "order")):
+            return "a rename needs `name`, `name_en`, `kind` or `order`"
         return None
 
 
@@ -231,6 +234,8 @@ class Move(Fact):
     STORED: ClassVar[str] = "UnitMoved"
     unit: str
     parent: str | None  # required: `null` makes the unit a root
+    order: int | None = None  # a new display order among its new siblings; None: unchanged
+    LATER: ClassVar[frozenset[str]] = frozenset({"order"})
 
     def mentions(self) -> list[str]:
         return [self.unit] + ([self.parent] if self.parent else [])
@@ -440,6 +445,10 @@ class ValueForm:
     to_file: Callable[[Any], Any] | None = None
 
 
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)  # a file's 3.0 is the integer 3
+
+
 def _new_units(parts: Any) -> tuple[NewUnit, ...]:
     return tuple(NewUnit(**p) for p in parts)
 
@@ -461,6 +470,7 @@ VALUE_FORMS: dict[Any, ValueForm] = {
     str: ValueForm("str"),
     str | None: ValueForm("str | None"),
     bool: ValueForm("bool"),
+    int | None: ValueForm("int | None", None, _int_or_none),
     tuple[str, ...]: ValueForm("list[str]", tuple, tuple),
     NewUnit | None: ValueForm("dict[str, Any] | None", _new_unit_or_none, _new_unit_or_none),
     tuple[NewUnit, ...]: ValueForm("list[dict[str, Any]]", _new_units, _new_units),

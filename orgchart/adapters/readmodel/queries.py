@@ -20,7 +20,8 @@ Unit = dict[str, Any]
 #: `intervals.alive_rows`), so the cost follows the size of the chart, not the length of the
 #: history before the day. Binds the day three times.
 _VERSIONS = alive_rows(
-    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since from {P}versions v",
+    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, v.display_order "
+    f"from {P}versions v",
     VERSION.of("v"))
 
 #: The leader tenures running on a day, with the people's names (the same two scans).
@@ -36,7 +37,7 @@ _SUBTREE = (
     f"with recursive sub(unit) as (select ? union "
     f"select v.unit from sub join {P}versions v on v.parent = sub.unit "
     f"where {alive_on(VERSION.of('v'))}) "
-    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since from sub "
+    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, v.display_order from sub "
     f"join {P}versions v on v.unit = sub.unit where {alive_on(VERSION.of('v'))}")
 
 #: The leader tenures running on a day in some units (`unit in (...)` is appended).
@@ -67,9 +68,11 @@ def subtree_on(db: QueryDB, day: date, root: str) -> dict[str, Unit]:
 
 
 def _units(rows: Iterable[Any]) -> dict[str, Unit]:
+    """Unit dicts as SPEC's `at` JSON has them, with `leaders` to fill, and `order` (the
+    display order among siblings, or None), which the JSON form leaves out."""
     return {uid: {"id": uid, "name": name, "name_en": name_en, "kind": kind, "parent": parent,
-                  "since": began, "leaders": []}
-            for uid, name, name_en, kind, parent, began in rows}
+                  "since": began, "leaders": [], "order": order}
+            for uid, name, name_en, kind, parent, began, order in rows}
 
 
 def _add_leaders(units: dict[str, Unit], rows: Iterable[Any]) -> None:
