@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 Event = Mapping[str, Any]
-Units = dict[str, dict[str, Any]]  # id -> name, name_en, kind, parent, since
+Units = dict[str, dict[str, Any]]  # id -> name, name_en, kind, parent, since, order
 Roles = dict[tuple[str, str], dict[str, Any]]  # (unit, role) -> person, title, since
 
 
@@ -205,15 +205,17 @@ def apply(world: World, e: Event) -> None:
         _begin(world, e, e.get("parent"), e, "establish")
     elif t == "rename":
         alive(e["unit"])
-        rule(any(e.get(f) is not None for f in ("name", "name_en", "kind")), "renames nothing")
-        _change(world, e["unit"], e, **{f: e[f] for f in ("name", "name_en", "kind")
+        rule(any(e.get(f) is not None for f in ("name", "name_en", "kind", "order")),
+             "renames nothing")
+        _change(world, e["unit"], e, **{f: e[f] for f in ("name", "name_en", "kind", "order")
                                         if e.get(f) is not None})
     elif t == "move":
         alive(e["unit"])
         if e["parent"] is not None:
             alive(e["parent"])
             rule(not within(units, e["parent"], e["unit"]), "moves a unit under itself")
-        _change(world, e["unit"], e, parent=e["parent"])
+        _change(world, e["unit"], e, parent=e["parent"],
+                **({"order": e["order"]} if e.get("order") is not None else {}))
     elif t == "split":
         _split(world, e, rule, alive, new_id)
     elif t == "merge":
@@ -338,7 +340,9 @@ def _begin(world: World, spec: Mapping[str, Any], parent: str | None, e: Event,
            how: str) -> None:
     unit, since = spec["unit"], str(e["date"])
     world.units[unit] = {"name": spec["name"], "name_en": spec.get("name_en"),
-                         "kind": spec.get("kind"), "parent": parent, "since": since}
+                         "kind": spec.get("kind"), "parent": parent, "since": since,
+                         # the display order: only `establish` gives one to a new unit
+                         "order": spec.get("order") if how == "establish" else None}
     world.used.add(unit)
     world.lives[unit] = {"began": since, "began_event": e["id"], "began_how": how,
                          "ended": None, "ended_event": None, "ended_how": None}

@@ -27,11 +27,11 @@ Added
       created 2026-04-01 by the split of 搜推智能产品事业部 into 平台用户及产品, 智能算法  [36氪, 2026-04-01]
 
 Removed
-  − 未来创新事业部 (Future Innovation BU), was under 中国电商事业群
-      merged 2026-04-01 into ATH 事业群  [36氪, 2026-04-01]
   − 搜推智能产品事业部 (Intelligent Search & Recommendation Products BU), was under 中国电商事业群
       split 2026-04-01 into 平台用户及产品, 智能算法  [36氪, 2026-04-01]
       also: 张凯夫 (Zhang Kaifu) stepped down as head 2026-04-01  [36氪, 2026-04-01]
+  − 未来创新事业部 (Future Innovation BU), was under 中国电商事业群
+      merged 2026-04-01 into ATH 事业群  [36氪, 2026-04-01]
 
 Moved
   → 创作算法 (Content Creation Algorithms),

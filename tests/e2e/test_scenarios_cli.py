@@ -168,8 +168,10 @@ def test_at_with_shows_the_proposed_unit(unchanged: Run, proposal: str) -> None:
     tree = ok(unchanged, "at", "2026-07-01", "--with", proposal)
     assert ("    ├── 平台用户 (Platform Users)  [department, since 2026-04-01, "
             "named so since 2026-07-01]\n"
-            "    └── 智能算法 (Intelligent Algorithms)  [department, since 2026-04-01]\n"
-            "        ├── 智能体实验室 (Agent Lab)  [department, since 2026-07-01]\n") in tree
+            "    └── 智能算法 (Intelligent Algorithms)  [department, since 2026-04-01]\n") in tree
+    assert ("        ├── 搜推算法 (Search & Recommendation Algorithms)  [team, since 2025-01]\n"
+            "        ├── 智能体实验室 (Agent Lab)  [department, since 2026-07-01]\n"
+            "        └── 用户算法 (User Algorithms)  [team, since 2025-01]\n") in tree
     assert "Agent Lab" not in ok(unchanged, "at", "2026-07-01")
 
 
