@@ -87,6 +87,10 @@ class PageSource(Protocol):
     def people(self) -> Mapping[str, Row]: ...
     @property
     def sources(self) -> Mapping[str, Row]: ...
+    @property
+    def roles_of(self) -> Callable[[str], Row | None]: ...
+    @property
+    def horizon(self) -> str | None: ...
 
 
 # -- the page's data --------------------------------------------------------------
@@ -111,7 +115,8 @@ def write_timeline(page: PageSource, out: BinaryIO, drawer: Drawer | None = None
             writer.add(step_view(s, names, page.sources, draw_svg, warn))
             last = s.chart, names
         assert last is not None, "a page has at least one step"
-        writer.finish(out, _page_title(*last, page.root), page.root, page.known_at)
+        writer.finish(out, _page_title(*last, page.root), page.root, page.known_at,
+                      person_views(writer.people, page))
 
 
 def _page_title(chart: Mapping[str, Any], names: _Names, root: str | None) -> str:
@@ -137,9 +142,31 @@ def timeline_data(page: PageSource, drawer: Drawer | None = None) -> dict[str, A
         steps.append(step_view(s, names, page.sources, draw_svg, None))
         last = s.chart, names
     assert last is not None, "a page has at least one step"
+    named = dict.fromkeys(p for s in steps for p in s["people"])
     return {"title": _page_title(*last, page.root), "root": page.root, "known_at": page.known_at,
             "from": steps[0]["date"], "to": steps[-1]["date"],
-            "publishers": _publishers(steps), "steps": steps}
+            "publishers": _publishers(steps), "steps": steps,
+            "people": person_views(named, page)}
+
+
+def person_views(ids: Iterable[str], page: PageSource) -> list[dict[str, Any]]:
+    """The page's section on each person its steps name (`ids`, in the order first named):
+    every role they held, as `orgchart person` lists them, with what became of the unit."""
+    from orgchart.presentation.people_text import fate_words
+
+    out = []
+    for pid in ids:
+        found = page.roles_of(pid)
+        if found is None:
+            continue
+        still = f"as of {page.horizon}" if page.horizon else "now"
+        p = page.people.get(pid) or {}
+        roles = [{"span": f"{r['from']} – {r['to'] or still}", "role": r["role"],
+                  "title": r.get("title"), "unit": label(r["name"], r["name_en"]) or r["unit"],
+                  "unit_id": r["unit"], "fate": fate_words(r)} for r in found["roles"]]
+        out.append({"id": pid, "name": label(str(p.get("name") or pid), p.get("name_en")),
+                    "roles": roles})
+    return out
 
 
 def step_view(s: StepSource, names: _Names, sources: Mapping[str, Row], draw_svg: Drawer,
@@ -159,6 +186,10 @@ def step_view(s: StepSource, names: _Names, sources: Mapping[str, Row], draw_svg
         "events": [_event(r, names, sources) for r in s.events],
         "retracted": [_retracted(r, names, sources) for r in s.retracted],
     }
+    # the people the step names, each linked to their section of the page
+    view["people"] = list(dict.fromkeys(
+        p for x in (*view["changes"], *view["events"], *view["retracted"])
+        for p in x["people"]))
     part = focus(s.chart, s.delta)
     view["units_drawn"], view["units_total"] = part.shown, part.total
     view["svg"] = view["full_svg"] = view["failed"] = None
@@ -280,7 +311,30 @@ def change_list(changes: Iterable[Row], names: _Names,
         else:
             out.append({"change": c["change"], "units": [c["unit"]],
                         "text": change_text(c, names, lives)})
+            if c["change"] == "leader":
+                out[-1]["people"] = [p for p in (c["before"], c["after"]) if p]
+    for line in out:
+        line.setdefault("people", [])
+        line["parts"] = linked(line["text"], line["people"], names)
     return out
+
+
+def linked(text: str, people: Sequence[str], names: _Names) -> list[dict[str, Any]]:
+    """`text` in parts, each person of `people` that it names (as `names.person` writes
+    them) a part of its own with `person` (their id), for the page to link."""
+    parts: list[dict[str, Any]] = [{"text": text, "person": None}]
+    for pid in dict.fromkeys(people):
+        shown = names.person(pid)
+        for i, part in enumerate(parts):
+            at = part["text"].find(shown) if part["person"] is None and shown else -1
+            if at >= 0:
+                rest = part["text"]
+                parts[i:i + 1] = [x for x in ({"text": rest[:at], "person": None},
+                                              {"text": shown, "person": pid},
+                                              {"text": rest[at + len(shown):], "person": None})
+                                  if x["text"]]
+                break
+    return parts
 
 
 def _event(r: Row, names: _Names, sources: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -289,8 +343,11 @@ def _event(r: Row, names: _Names, sources: Mapping[str, Mapping[str, Any]]) -> d
         s = sources.get(sid) or {}
         cited.append({"id": sid, "title": s.get("title") or sid, "publisher": s.get("publisher"),
                       "date": s.get("date"), "url": s.get("url")})
+    text = event_text(r, names)
+    people = [r["person"]] if r.get("person") else []
     return {"id": r["id"], "type": r["type"], "date": r["date"], "recorded": r["recorded"],
-            "text": event_text(r, names), "note": r.get("note"), "sources": cited}
+            "text": text, "parts": linked(text, people, names), "people": people,
+            "note": r.get("note"), "sources": cited}
 
 
 def _retracted(r: Row, names: _Names, sources: Mapping[str, Mapping[str, Any]]
@@ -324,6 +381,7 @@ class _PageWriter:
         self.sections, self.data = sections, data  # temporary files
         self.pills: list[dict[str, Any]] = []
         self.publishers: dict[str, None] = {}
+        self.people: dict[str, None] = {}  # the people the steps name, in that order
 
     def add(self, view: Mapping[str, Any]) -> None:
         i = len(self.pills)
@@ -331,9 +389,10 @@ class _PageWriter:
         self.data.write((", " if i else "") + json_for_script(_public_step(view)))
         self.pills.append({"date": view["date"], "label": view["label"], "index": i})
         self.publishers.update(dict.fromkeys(_publishers([view])))
+        self.people.update(dict.fromkeys(view.get("people") or []))
 
     def finish(self, out: BinaryIO, title: str, root: str | None,
-                known_at: str | None) -> None:
+               known_at: str | None, persons: Sequence[Mapping[str, Any]] = ()) -> None:
         style, script = _asset("page.css"), _asset("page.js")
         steps, publishers = self.pills, list(self.publishers)
         span = (f"{steps[0]['label']} – {steps[-1]['label']}" if len(steps) > 1
@@ -351,6 +410,7 @@ class _PageWriter:
             years=_years(steps) if len(steps) > YEAR_GROUPS_ABOVE else None,
             main=Markup(_MAIN),
             data=Markup(_DATA),
+            persons=persons,
         )
         head, rest = page.split(_MAIN)
         middle, tail = rest.split(_DATA)
@@ -443,7 +503,8 @@ def timeline_page(data: Mapping[str, Any]) -> str:
     with _page_writer() as writer:
         for view in data["steps"]:
             writer.add(view)
-        writer.finish(out, data["title"], data.get("root"), data.get("known_at"))
+        writer.finish(out, data["title"], data.get("root"), data.get("known_at"),
+                      data.get("people") or ())
     return out.getvalue().decode("utf-8")
 
 
