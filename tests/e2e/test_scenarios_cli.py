@@ -141,7 +141,7 @@ def test_load_check_on_an_empty_store_creates_nothing(tmp_path: Path) -> None:
                                  str(SEED)], obj={})
     assert r.exit_code == 0, r.output
     first = json.loads(r.stdout)[0]
-    assert (first["file"], first["new_events"]) == (str(SEED), 15)
+    assert (first["file"], first["new_events"]) == (str(SEED), 16)
     assert not db.exists()
 
 
