@@ -44,7 +44,7 @@ from markupsafe import Markup
 from orgchart.domain.errors import OrgchartError
 from orgchart.presentation.draw import GraphvizMissing
 from orgchart.presentation.graph import Delta
-from orgchart.presentation.names import label
+from orgchart.presentation.names import label, name_key
 from orgchart.presentation.sentences import sentences_of
 
 Row = Mapping[str, Any]
@@ -230,6 +230,13 @@ def _story_order(c: Row) -> int:
     return _ORDER.get(c["change"], 5)
 
 
+def _unit_key(c: Row, names: _Names) -> tuple[str, str]:
+    """Changes of one kind by the name of their unit (ended units as they were named)."""
+    uid = str(c.get("unit") or "")
+    shown = names.unit(uid, "before" if c["change"] == "removed" else "after")
+    return name_key({"id": uid, "name": shown, "name_en": None})
+
+
 def _graphviz(dot: str) -> bytes:
     from orgchart.presentation import draw
 
@@ -295,7 +302,7 @@ def change_list(changes: Iterable[Row], names: _Names,
     parent to the same parent share one line."""
     out: list[dict[str, Any]] = []
     moves: dict[tuple[Any, Any], dict[str, Any]] = {}
-    for c in sorted(changes, key=_story_order):
+    for c in sorted(changes, key=lambda c: (_story_order(c), *_unit_key(c, names))):
         if c["change"] == "moved":
             key = (c["before"], c["after"])
             if key in moves:

@@ -69,3 +69,16 @@ def test_a_page_under_a_root_has_only_the_people_it_names(run: Run, write: Write
                                                           tmp_path: Path) -> None:
     html = page(run, write, tmp_path, UK, "--root", "ocs")
     assert re.findall(r'<section class="person" id="person-([a-z0-9._-]+)"', html) == ["javid"]
+
+
+def test_what_changed_lists_each_kind_by_name() -> None:
+    from orgchart.presentation.page import _Names, change_list
+
+    after = [{"id": "a", "name": "zulu office"}, {"id": "b", "name": "Alpha Office"},
+             {"id": "c", "name": "beta office"}]
+    names = _Names([{"id": "d", "name": "Old Office"}], after, {})
+    changes = [{"change": "added", "unit": u, "before": None, "after": n}
+               for u, n in (("a", "zulu office"), ("b", "Alpha Office"), ("c", "beta office"))]
+    changes.append({"change": "removed", "unit": "d", "before": "Old Office", "after": None})
+    assert [x["text"] for x in change_list(changes, names, {})] == [
+        "Ended: Old Office", "New: Alpha Office", "New: beta office", "New: zulu office"]
