@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 Event = Mapping[str, Any]
-Units = dict[str, dict[str, Any]]  # id -> name, name_en, kind, parent, since
+Units = dict[str, dict[str, Any]]  # id -> name, name_en, kind, parent, since, order
 Roles = dict[tuple[str, str], dict[str, Any]]  # (unit, role) -> person, title, since
 
 
@@ -239,8 +239,9 @@ def apply(world: World, e: Event) -> None:
         _aliases(world, e["unit"], e, e, rule)
     elif t == "rename":
         alive(e["unit"])
-        rule(any(e.get(f) is not None for f in ("name", "name_en", "kind")), "renames nothing")
-        _change(world, e["unit"], e, **{f: e[f] for f in ("name", "name_en", "kind")
+        rule(any(e.get(f) is not None for f in ("name", "name_en", "kind", "order"))
+             or bool(e.get("aliases")), "renames nothing")
+        _change(world, e["unit"], e, **{f: e[f] for f in ("name", "name_en", "kind", "order")
                                         if e.get(f) is not None})
         _aliases(world, e["unit"], e, e, rule)
     elif t == "move":
@@ -248,7 +249,8 @@ def apply(world: World, e: Event) -> None:
         if e["parent"] is not None:
             alive(e["parent"])
             rule(not within(units, e["parent"], e["unit"]), "moves a unit under itself")
-        _change(world, e["unit"], e, parent=e["parent"])
+        _change(world, e["unit"], e, parent=e["parent"],
+                **({"order": e["order"]} if e.get("order") is not None else {}))
     elif t == "split":
         _split(world, e, rule, alive, new_id)
         for part in e["into"]:  # once every part has begun
@@ -388,7 +390,9 @@ def _begin(world: World, spec: Mapping[str, Any], parent: str | None, e: Event,
            how: str) -> None:
     unit, since = spec["unit"], str(e["date"])
     world.units[unit] = {"name": spec["name"], "name_en": spec.get("name_en"),
-                         "kind": spec.get("kind"), "parent": parent, "since": since}
+                         "kind": spec.get("kind"), "parent": parent, "since": since,
+                         # the display order: only `establish` gives one to a new unit
+                         "order": spec.get("order") if how == "establish" else None}
     world.used.add(unit)
     world.lives[unit] = {"began": since, "began_event": e["id"], "began_how": how,
                          "ended": None, "ended_event": None, "ended_how": None}

@@ -14,13 +14,13 @@ in memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from orgchart.adapters.readmodel import corrections, tables
+from orgchart.adapters.readmodel import browse, corrections, tables
 from orgchart.adapters.readmodel.queries import (
     Unit,
     event_days,
@@ -72,6 +72,10 @@ class PageData:
     steps: Iterator[PageStep]  # in date order; OrgchartError at the end if there is none
     people: dict[str, Row]  # by id: name, name_en
     sources: dict[str, Row]  # by id: title, publisher, date, url
+    #: a person's roles as `orgchart person` gives them (None: unknown), read from the
+    #: page's view while it is open: the page has a section for each person it names
+    roles_of: Callable[[str], Row | None] = lambda person: None
+    horizon: str | None = None  # how far the recorded facts reach (the latest `covers_to`)
 
 
 @contextmanager
@@ -87,7 +91,8 @@ def history_page(storage: Storage, start: EffDate | None = None, end: EffDate | 
     with storage.view(known) as db:  # one view (one connection) for the whole page
         yield PageData(root, str(known) if known else None,
                        _steps(db, start, end, root, known), people_table(db),
-                       sources_table(db))
+                       sources_table(db), lambda person: browse.person_roles(db, person),
+                       tables.meta(db, "horizon"))
 
 
 def _steps(db: QueryDB, start: EffDate | None, end: EffDate | None, root: str | None,

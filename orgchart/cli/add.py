@@ -9,6 +9,7 @@ at once. Each option is a field of the file form:
   null (move's `parent`) takes `''` for null;
 - lists: repeat the option (`--units a --units b`, `--alias BEIS --alias "Dept B"`);
 - flags: `--keep`;
+- whole numbers: `--order 2`;
 - new units (split's `into`, merge's new `into`): `unit=ID,name=NAME[,kind=…]`,
   or a JSON object; repeat for a list;
 - a mapping (split's `children`): `--children CHILD=PART`, repeated.
@@ -33,8 +34,8 @@ from orgchart.domain.errors import OrgchartError
 #: The fields every event may have, as options (after the type's own).
 COMMON = ("date", "id", "recorded", "source", "note")
 
-TEXT, NULLABLE, FLAG, LIST, MAPPING, NEW_UNITS, UNIT_OR_NEW = (
-    "text", "nullable", "flag", "list", "mapping", "new units", "unit or new unit")
+TEXT, NULLABLE, FLAG, LIST, MAPPING, NEW_UNITS, UNIT_OR_NEW, INTEGER = (
+    "text", "nullable", "flag", "list", "mapping", "new units", "unit or new unit", "integer")
 
 
 class MissingOption(click.ClickException):
@@ -82,6 +83,9 @@ class FieldOption:
     def option(self) -> click.Option:
         if self.shape == FLAG:
             return click.Option([self.flag, self.name], is_flag=True, default=False,
+                                help=self.help())
+        if self.shape == INTEGER:
+            return click.Option([self.flag, self.name], type=int, default=None,
                                 help=self.help())
         return click.Option([self.flag, self.name], metavar=self.metavar(), default=None,
                             multiple=self.shape in (LIST, NEW_UNITS, MAPPING),
@@ -138,6 +142,10 @@ def _shape(prop: dict[str, Any], definitions: dict[str, Any]) -> str:
     """How a field's value is given on the command line, from its JSON Schema."""
     if prop.get("type") == "boolean":
         return FLAG
+    if "$ref" in prop:  # a shared definition (`order`): its own shape
+        prop = definitions[prop["$ref"].removeprefix("#/$defs/")]
+    if "integer" in (prop.get("type") or ()):
+        return INTEGER
     if prop.get("type") == "array":
         return NEW_UNITS if prop.get("items", {}).get("$ref", "").endswith("/new_unit") \
             else LIST
@@ -166,7 +174,7 @@ def example(type_name: str) -> str:
     """A command line that adds an event of the type, from its required fields."""
     from orgchart.domain.facts import FACT_TYPES
 
-    samples = {TEXT: "{upper}", NULLABLE: "{upper}", LIST: "{upper}",
+    samples = {TEXT: "{upper}", NULLABLE: "{upper}", LIST: "{upper}", INTEGER: "N",
                NEW_UNITS: "unit=ID,name=NAME", UNIT_OR_NEW: "ID", MAPPING: "KEY=VALUE"}
     words = [f"orgchart add {type_name}"]
     for f in field_options(type_name):

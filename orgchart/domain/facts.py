@@ -208,13 +208,18 @@ class Establish(Fact):
     #: other names the unit is known by (short names, old spellings): any command that
     #: takes a unit accepts them; None when the event gives none
     aliases: tuple[str, ...] | None = None
-    LATER: ClassVar[frozenset[str]] = frozenset({"aliases"})
+    order: int | None = None  # display order among siblings (lower first); None: by name
+    LATER: ClassVar[frozenset[str]] = frozenset({"aliases", "order"})
 
     def mentions(self) -> list[str]:
         return [self.unit] + ([self.parent] if self.parent else [])
 
     def creates(self) -> list[str]:
         return [self.unit]
+
+
+#: The rule that a rename must change something, in words.
+RENAME_NEEDS = "a rename needs `name`, `name_en`, `kind`, `order` or `aliases`"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -226,15 +231,17 @@ class Rename(Fact):
     name_en: str | None = None
     kind: str | None = None  # a change of kind (an office becoming an agency); None: unchanged
     aliases: tuple[str, ...] | None = None  # more names the unit is known by (see Establish)
-    LATER: ClassVar[frozenset[str]] = frozenset({"kind", "aliases"})
+    order: int | None = None  # a new display order among siblings; None: unchanged
+    LATER: ClassVar[frozenset[str]] = frozenset({"kind", "aliases", "order"})
 
     def mentions(self) -> list[str]:
         return [self.unit]
 
     @classmethod
     def file_problem(cls, raw: Mapping[str, Any]) -> str | None:
-        if raw.get("name") is None and raw.get("name_en") is None and raw.get("kind") is None:
-            return "a rename needs `name`, `name_en` or `kind`"
+        if all(raw.get(k) is None for k in ("name", "name_en", "kind", "order")) \
+                and not raw.get("aliases"):
+            return RENAME_NEEDS
         return None
 
 
@@ -244,6 +251,8 @@ class Move(Fact):
     STORED: ClassVar[str] = "UnitMoved"
     unit: str
     parent: str | None  # required: `null` makes the unit a root
+    order: int | None = None  # a new display order among its new siblings; None: unchanged
+    LATER: ClassVar[frozenset[str]] = frozenset({"order"})
 
     def mentions(self) -> list[str]:
         return [self.unit] + ([self.parent] if self.parent else [])
@@ -484,6 +493,10 @@ class ValueForm:
     to_file: Callable[[Any], Any] | None = None
 
 
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)  # a file's 3.0 is the integer 3
+
+
 def _new_units(parts: Any) -> tuple[NewUnit, ...]:
     return tuple(NewUnit(**p) for p in parts)
 
@@ -509,6 +522,7 @@ VALUE_FORMS: dict[Any, ValueForm] = {
     str: ValueForm("str"),
     str | None: ValueForm("str | None"),
     bool: ValueForm("bool"),
+    int | None: ValueForm("int | None", None, _int_or_none),
     tuple[str, ...]: ValueForm("list[str]", tuple, tuple),
     # a LATER list (`aliases`): None, never empty, so that leaving it out changes nothing
     tuple[str, ...] | None: ValueForm("list[str] | None", _names_or_none, _names_or_none),

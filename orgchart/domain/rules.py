@@ -15,6 +15,7 @@ from datetime import date
 from orgchart.domain.dates import EffDate
 from orgchart.domain.errors import RuleViolation
 from orgchart.domain.facts import (
+    RENAME_NEEDS,
     Appoint,
     Dissolve,
     Establish,
@@ -42,6 +43,7 @@ class UnitVersion:
     parent: str | None
     event: str  # the event that made this version
     rowid: int | None = None  # set when the version came from the query tables (a seed)
+    order: int | None = None  # display order among siblings (`order` on establish/rename/move)
 
 
 @dataclass(slots=True)  # a load holds one per interval: no __dict__ each
@@ -140,6 +142,7 @@ class _Current:
     kind: str | None
     parent: str | None
     version: UnitVersion
+    order: int | None = None
 
 
 def effective_order(facts: Iterable[Fact]) -> list[Fact]:
@@ -175,7 +178,7 @@ class _Replay:
                 self.tl.lives[life.unit] = life
             for v in seed.versions:
                 self.tl.versions.append(v)
-                self.alive[v.unit] = _Current(v.name, v.name_en, v.kind, v.parent, v)
+                self.alive[v.unit] = _Current(v.name, v.name_en, v.kind, v.parent, v, v.order)
                 if v.parent is not None:
                     self.children.setdefault(v.parent, set()).add(v.unit)
             for t in seed.tenures:
@@ -250,7 +253,7 @@ class _Replay:
         raise _cycle(unit)
 
     def set_version(self, unit: str, d: EffDate, event: str, *, name: str, name_en: str | None,
-                    kind: str | None, parent: str | None) -> None:
+                    kind: str | None, parent: str | None, order: int | None = None) -> None:
         cur = self.alive.get(unit)
         if cur is not None:
             cur.version.valid_to = d.day
@@ -261,20 +264,22 @@ class _Replay:
             old_parent = None
         if parent is not None and (cur is None or old_parent != parent):
             self.children.setdefault(parent, set()).add(unit)
-        v = UnitVersion(unit, d.day, None, name, name_en, kind, parent, event)
+        v = UnitVersion(unit, d.day, None, name, name_en, kind, parent, event, order=order)
         self.tl.versions.append(v)
-        self.alive[unit] = _Current(name, name_en, kind, parent, v)
+        self.alive[unit] = _Current(name, name_en, kind, parent, v, order)
 
-    def reparent(self, unit: str, parent: str | None, d: EffDate, event: str) -> None:
+    def reparent(self, unit: str, parent: str | None, d: EffDate, event: str,
+                 order: int | None = None) -> None:
+        """`unit` under `parent`, keeping its display order unless given another."""
         c = self.alive[unit]
         self.set_version(unit, d, event, name=c.name, name_en=c.name_en, kind=c.kind,
-                         parent=parent)
+                         parent=parent, order=order if order is not None else c.order)
 
     def begin(self, new: NewUnit | Establish, parent: str | None, d: EffDate, event: str,
               how: str) -> None:
         self.tl.lives[new.unit] = UnitLife(new.unit, d, event, how)
         self.set_version(new.unit, d, event, name=new.name, name_en=new.name_en, kind=new.kind,
-                         parent=parent)
+                         parent=parent, order=new.order if isinstance(new, Establish) else None)
 
     def end(self, unit: str, d: EffDate, event: str, how: str) -> None:
         cur = self.alive.pop(unit)
@@ -322,11 +327,13 @@ class _Replay:
                 self.add_aliases(fact.unit, fact.aliases, d, eid)
             case Rename():
                 cur = self.need_alive(fact.unit, d)
-                if fact.name is None and fact.name_en is None and fact.kind is None:
-                    raise RuleViolation("", "a rename needs `name`, `name_en` or `kind`")
+                if (fact.name is None and fact.name_en is None and fact.kind is None
+                        and fact.order is None and not fact.aliases):
+                    raise RuleViolation("", RENAME_NEEDS)
                 name, name_en, kind = renamed((cur.name, cur.name_en, cur.kind), fact)
                 self.set_version(fact.unit, d, eid, name=name, name_en=name_en, kind=kind,
-                                 parent=cur.parent)
+                                 parent=cur.parent,
+                                 order=fact.order if fact.order is not None else cur.order)
                 self.add_aliases(fact.unit, fact.aliases, d, eid)
             case Move():
                 self.need_alive(fact.unit, d)
@@ -335,7 +342,7 @@ class _Replay:
                     if self.is_within(fact.parent, fact.unit):
                         raise RuleViolation("", f"cannot move unit '{fact.unit}' under "
                                                 f"'{fact.parent}', its own descendant")
-                self.reparent(fact.unit, fact.parent, d, eid)
+                self.reparent(fact.unit, fact.parent, d, eid, fact.order)
             case Split():
                 self._split(fact, d)
             case Merge():

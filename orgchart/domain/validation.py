@@ -182,15 +182,17 @@ _KEEP = 2
 #: The event types that change only their unit's own state, which no rule of another
 #: unit reads: a rename (no rule reads names or kinds), an appointment and a step-down
 #: (a unit's leaders are read only by its own later appointments and step-downs).
-#: A rename that gives aliases is not one of them: the rule that an alias is no other
-#: unit's id or alias reads every unit's aliases.
+#: A rename that gives aliases is not one of them (the rule that an alias is no other
+#: unit's id or alias reads every unit's aliases), nor one that gives an `order` (which
+#: its later versions carry on: the window replay writes them).
 OWN_STATE = (Rename, Appoint, StepDown)
 
 
 def own_state_only(new: Sequence[Fact]) -> bool:
     """Whether every new event changes only its unit's own state (`OWN_STATE`)."""
-    return bool(new) and all(isinstance(f, OWN_STATE)
-                             and not (isinstance(f, Rename) and f.aliases) for f in new)
+    return bool(new) and all(
+        isinstance(f, OWN_STATE)
+        and not (isinstance(f, Rename) and (f.aliases or f.order is not None)) for f in new)
 
 
 @dataclass(frozen=True)
@@ -314,8 +316,8 @@ def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
     changes there by a move or ends without reading its parent (`ends_apart_from_parent`),
     everything else replays as before.
     """
-    if len(new) != 1 or not isinstance(new[0], Move):
-        return None
+    if len(new) != 1 or not isinstance(new[0], Move) or new[0].order is not None:
+        return None  # a move with an `order`: its later versions carry it on (window replay)
     m = new[0]
     d = m.day
     units = {m.unit, *([m.parent, *history.ancestors(m.parent, d)] if m.parent else [])}

@@ -159,8 +159,8 @@ class Plan:
 
 @dataclass
 class _Family:
-    """A parent's children in id order, its leaf children that have not ended (they go in
-    one stack) and the widest and tallest of those."""
+    """A parent's children in the order given (the order people read), its leaf children
+    that have not ended (they go in one stack) and the widest and tallest of those."""
 
     children: list[tuple[str, bool]]
     leaves: list[str]
@@ -175,7 +175,7 @@ def _families(order: Sequence[str], kids: Kids,
     children = {c for cs in kids.values() for c, _ in cs}
     for parent, mine in [("", [(u, False) for u in order if u not in children]),
                          *((u, kids[u]) for u in order if u in kids)]:
-        ordered = sorted(mine)
+        ordered = list(mine)  # as given: the order people read
         leaves = [c for c, gone in ordered if c not in kids and not gone]
         cell = (max((size[x][0] for x in leaves), default=0.0),
                 max((size[x][1] for x in leaves), default=0.0))
@@ -242,7 +242,7 @@ def plan(order: Sequence[str], families: Mapping[str, _Family],
     rows: dict[str, list[list[Part]]] = {}
 
     def arrange(parent: str) -> list[list[Part]]:
-        """The children in id order; the leaves (not ended) together in one stack, where
+        """The children in the order given; the leaves (not ended) together in one stack, where
         the first of them is."""
         fam = families[parent]
         leaves = fam.leaves
@@ -381,7 +381,7 @@ def _parents_first(nodes: Iterable[str], kids: Kids) -> list[str]:
     while stack:
         unit = stack.pop()
         out.append(unit)
-        stack.extend(c for c, _ in sorted(kids.get(unit, ()), reverse=True))
+        stack.extend(c for c, _ in reversed(kids.get(unit, ())))
     return out
 
 

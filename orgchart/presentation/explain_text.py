@@ -16,6 +16,7 @@ from orgchart.presentation.names import (
     citation,
     citation_labels,
     label,
+    name_key,
     names_label,
     source_line,
 )
@@ -204,6 +205,8 @@ def diff_text(data: dict[str, Any]) -> str:
         group = [c for c in changes if c["change"] == kind]
         if not group:
             continue
+        if kind != "transferred":  # units by name (transfers stay in effective order)
+            group.sort(key=lambda c: name_key(_listed(c, before, after)))
         lines += ["", heading]
         if kind == "moved":
             lines.extend(_moves(group, after, days, w))
@@ -217,6 +220,14 @@ def diff_text(data: dict[str, Any]) -> str:
     lines += w.notes.block()
     lines += w.sources_block()
     return "\n".join(lines) + "\n"
+
+
+def _listed(c: dict[str, Any], before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The unit a change line names first: as it was (removed, renamed) or as it became."""
+    if c["change"] == "renamed":
+        return {"id": c["unit"], "name": c["before"], "name_en": c.get("before_en")}
+    u: dict[str, Any] = (before if c["change"] == "removed" else after)[c["unit"]]
+    return u
 
 
 def _first_day(text: str) -> str:
@@ -260,8 +271,11 @@ def _change_lines(c: dict[str, Any], before: dict[str, Any], after: dict[str, An
     lines += [line for e in related.get(uid, []) for line in w.causes(e, uid, "also: ")]
     chain = successors.get(uid) if kind == "removed" else None
     if chain:
-        steps = " → ".join(w.names(step) for step in chain)
-        lines.append(f"{INDENT}then: {w.name(uid)} → {steps}")
+        # the unit as it was on the first date, then under its last name if it was renamed
+        # before it ended (DTI → BERR → BIS …), then its successors generation by generation
+        own = list(dict.fromkeys([w.name(uid, days[0]), w.name(uid)]))
+        steps = " → ".join([*own, *(w.names(step) for step in chain)])
+        lines.append(f"{INDENT}then: {steps}")
     return lines
 
 

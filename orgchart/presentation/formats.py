@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from orgchart.presentation.names import label
+from orgchart.presentation.names import display_order, label
 from orgchart.presentation.notes import Footnotes
 from orgchart.presentation.sentences import annotation_line, sentences_of
 
@@ -30,8 +30,9 @@ def leader_text(leader: dict[str, Any]) -> str:
 
 def chart_tree(chart: dict[str, Any]) -> str:
     """A readable Unicode tree of a chart; a unit renamed since it began says since when it
-    bears its name (`named_since`, when the chart has it)."""
-    units = chart["units"]
+    bears its name (`named_since`, when the chart has it). Siblings in the order people
+    read (`display_order`)."""
+    units = display_order(chart["units"])
     named_since = chart.get("named_since") or {}
     header = f"{chart.get('title') or 'Organisation'} — on {chart['date']}"
     if chart.get("known_at"):
@@ -97,7 +98,7 @@ def chart_csv(chart: dict[str, Any]) -> str:
     # terminator), which readers take for a line break: such rows are quoted whole
     quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     w.writerow(["id", "name", "name_en", "kind", "parent", "since", "leaders"])
-    for u in chart["units"]:
+    for u in display_order(chart["units"]):  # parents before children, siblings by name
         leaders = "; ".join(
             f"{x['role']}={x['person']}" + (f" ({x['title']})" if x["title"] else "")
             for x in u["leaders"])
@@ -108,9 +109,11 @@ def chart_csv(chart: dict[str, Any]) -> str:
 
 
 def chart_json(chart: dict[str, Any]) -> str:
-    """`at --format json`: date, known_at, units, and (when the chart has them) the notes
-    of the events behind what it shows."""
-    out = {"date": chart["date"], "known_at": chart["known_at"], "units": chart["units"]}
+    """`at --format json`: date, known_at, units (depth-first, siblings by id, without the
+    display order), and (when the chart has them) the notes of the events behind what it
+    shows."""
+    units = [{k: v for k, v in u.items() if k != "order"} for u in chart["units"]]
+    out = {"date": chart["date"], "known_at": chart["known_at"], "units": units}
     if "notes" in chart:
         out["notes"] = chart["notes"]
     return to_json(out) + "\n"

@@ -26,7 +26,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypedDict
 
 from orgchart.presentation import compact, draw
-from orgchart.presentation.names import citation_labels, source_line
+from orgchart.presentation.names import citation_labels, display_key, display_order, source_line
+from orgchart.presentation.sentences import link_kind
 from orgchart.presentation.text import html, mermaid, quoted
 
 Unit = Mapping[str, Any]
@@ -97,9 +98,6 @@ def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None,
     ghosts = _ghosts(by_id, before, marks)
     drawn = set(by_id) | {g["id"] for g in ghosts}
 
-    nodes = {u["id"]: _unit_node(u, marks.get(u["id"], []), by_id, before) for u in units}
-    nodes.update((g["id"], _ghost_node(g, delta["lives"].get(g["id"], {}) if delta else {},
-                                       bool(delta and delta["reverse"]))) for g in ghosts)
     title = _title(chart, delta, units, _shown_styles(marks, by_id, ghosts))
     spacing = ("ordering=out, newrank=true, nodesep=0.3, ranksep=0.5" if layout == "wide"
                else compact.SPACING)
@@ -114,9 +112,14 @@ def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None,
     if not units and not ghosts:
         out.append(f"  empty [shape=plaintext, style=\"\", label=<"
                    f"<I>{html('(no units on this date)')}</I>>];")
+    ghost_ids = {g["id"] for g in ghosts}
+    reverse = bool(delta and delta["reverse"])
+    nodes = {x["id"]: _ghost_node(x, delta["lives"].get(x["id"], {}) if delta else {}, reverse)
+             if x["id"] in ghost_ids else _unit_node(x, marks.get(x["id"], []), by_id, before)
+             for x in display_order([*units, *ghosts])}  # the order people read
     out.extend(nodes.values())
 
-    # tree edges, siblings (ghosts among them) in id order
+    # tree edges, siblings (ghosts among them) in the order people read (`display_key`)
     kids: dict[str, list[tuple[str, bool]]] = {}
     for u in units:
         if u["parent"] in by_id:
@@ -124,6 +127,9 @@ def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None,
     for g in ghosts:
         if g["parent"] in drawn:
             kids.setdefault(g["parent"], []).append((g["id"], True))
+    shown = {**{g["id"]: g for g in ghosts}, **by_id}
+    for siblings in kids.values():
+        siblings.sort(key=lambda c: display_key(shown[c[0]]))
     q = {x: quoted(x) for x in drawn}  # each id as DOT text, written once
     if layout == "wide":
         out.extend(_wide_tree(nodes, kids, q))
@@ -133,7 +139,6 @@ def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None,
     # where the ended units went (and what split off): dashed arrows along time; in the
     # compact layout without labels (the ended unit's box says how it ended), so no label
     # can lie on another, and drawn over the chart once it is laid out (`draw.OVERLAY`)
-    ghost_ids = {g["id"] for g in ghosts}
     added = {u for u, ms in marks.items() if any(m["change"] == "added" for m in ms)}
     for src, dst, how in _lineage(delta["links"] if delta else [], drawn):
         if {src, dst} & (ghost_ids | added):
@@ -159,7 +164,7 @@ def _wide_tree(parents_first: Iterable[str], kids: Mapping[str, list[tuple[str, 
     for parent in parents_first:
         if parent not in kids:
             continue
-        children = sorted(kids[parent])
+        children = kids[parent]  # in the order people read
         leaves = [c for c, ghost in children if not ghost and c not in kids]
         grid = leaves if len(leaves) > WIDE else []
         in_grid = set(grid)
@@ -220,7 +225,7 @@ def _lineage(links: Sequence[Mapping[str, Any]], drawn: set[str]) -> list[tuple[
     for k in links:
         if k["how"] == "transfer":  # drawn on its own, labelled with the function
             continue
-        onward.setdefault(k["source"], []).append((k["target"], k["how"]))
+        onward.setdefault(k["source"], []).append((k["target"], link_kind(k)))
     edges: dict[tuple[str, str], list[str]] = {}
     for start in sorted(drawn):
         stack = [(t, [how]) for t, how in onward.get(start, [])]
@@ -238,7 +243,7 @@ def _lineage(links: Sequence[Mapping[str, Any]], drawn: set[str]) -> list[tuple[
 
 
 def _how_text(hows: Iterable[str]) -> str:
-    words = {"split": "split", "merge": "merged"}
+    words = {"split": "split", "merge": "merged", "spin-off": "spun off"}
     return ", then ".join(words.get(h, h) for h in dict.fromkeys(hows))
 
 
@@ -492,7 +497,7 @@ def chart_mermaid(chart: Mapping[str, Any]) -> str:
     """The chart as a Mermaid flowchart (top-down); text as Mermaid entity codes."""
     import json
 
-    units: list[Unit] = list(chart["units"])
+    units: list[Unit] = display_order(chart["units"])
     ids = _mermaid_ids([u["id"] for u in units])
     title = f"{chart_title(chart, units)} — {chart['date']}"
     if chart.get("known_at"):

@@ -14,11 +14,14 @@ from typing import Any
 
 from orgchart.presentation.graph import FAINT, FONT, INK, MUTED, small, table
 from orgchart.presentation.names import later_names, names_label
+from orgchart.presentation.sentences import link_kind
 from orgchart.presentation.text import html, quoted
 
-HOW = {"split": "split", "merge": "merge", "transfer": "transfer"}
-EVENT_FILL = {"split": "#fff1d0", "merge": "#e4eefb", "transfer": "#eef6ee"}
-EVENT_LINE = {"split": "#d98e04", "merge": "#1e63b5", "transfer": "#3f7f3f"}
+HOW = {"split": "split", "merge": "merge", "transfer": "transfer", "spin-off": "spun off"}
+EVENT_FILL = {"split": "#fff1d0", "merge": "#e4eefb", "transfer": "#eef6ee",
+              "spin-off": "#fff1d0"}
+EVENT_LINE = {"split": "#d98e04", "merge": "#1e63b5", "transfer": "#3f7f3f",
+              "spin-off": "#d98e04"}
 
 
 def lineage_dot(lineage: Mapping[str, Any], title: str | None = None,
@@ -48,13 +51,14 @@ def lineage_dot(lineage: Mapping[str, Any], title: str | None = None,
            f"color=\"#5b6770\", fontname={quoted(FONT)}, fontsize=11, fontcolor=\"{INK}\", "
            f"margin=\"0.14,0.07\", penwidth=1.2];",
            f"  edge [color=\"#8b98a5\", penwidth=1.2, arrowsize=0.7, fontname={quoted(FONT)}];"]
+    spun_off = {e["target"] for e in lineage["edges"] if link_kind(e) == "spin-off"}
     for n in nodes:
-        out.append(_unit(n, n["id"] == focus, horizon))
+        out.append(_unit(n, n["id"] == focus, horizon, n["id"] in spun_off))
     events: dict[str, list[Mapping[str, Any]]] = {}
     for e in lineage["edges"]:
         events.setdefault(e["event"], []).append(e)
     for eid, links in events.items():
-        how = links[0]["how"]
+        how = link_kind(links[0])
         node = quoted("event:" + eid)
         text = (f"<FONT POINT-SIZE=\"9\"><B>{html(HOW.get(how, how))}</B></FONT><BR/>"
                 f"<FONT POINT-SIZE=\"8\" COLOR=\"{MUTED}\">{html(str(links[0]['date']))}</FONT>")
@@ -73,7 +77,8 @@ def lineage_dot(lineage: Mapping[str, Any], title: str | None = None,
     return "\n".join(out) + "\n"
 
 
-def _unit(n: Mapping[str, Any], focus: bool, horizon: str | None = None) -> str:
+def _unit(n: Mapping[str, Any], focus: bool, horizon: str | None = None,
+          spun_off: bool = False) -> str:
     names = n.get("names") or []
     first = names[0] if len(names) > 1 else n  # renamed: the box begins with its first name
     rows: list[str | tuple[str, str | None]] = [
@@ -84,8 +89,8 @@ def _unit(n: Mapping[str, Any], focus: bool, horizon: str | None = None) -> str:
         rows.append(small(f"→ {later}", INK, 10))
     rows.append(small(" · ".join(x for x in (n["id"], n.get("kind")) if x), MUTED, 8.5,
                        italic=True))
-    began = f"{n['began']}" + (f" ({n['began_how']})" if n.get("began_how") not in
-                               (None, "establish") else "")
+    how = "spun off" if spun_off else n.get("began_how")
+    began = f"{n['began']}" + (f" ({how})" if how not in (None, "establish") else "")
     ended = (f"{n['ended']}" + (f" ({n['ended_how']})" if n.get("ended_how") else "")
              if n.get("ended") else f"as of {horizon}" if horizon else "now")
     rows.append(small(f"{began} – {ended}", INK, 9.5))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 
@@ -89,3 +89,41 @@ def source_line(labels: Mapping[str, str], sid: str, s: Mapping[str, Any]) -> st
     cite = citation(labels, [sid])
     return cite if title in labels.get(sid, "") and labels.get(sid) != s.get("publisher") \
         else f"{cite} {title}"
+
+
+# -- the order people read -----------------------------------------------------------
+
+
+def name_key(unit: Mapping[str, Any]) -> tuple[str, str]:
+    """Units by the name they bear on the day shown (`label`), ignoring case, then by id
+    (equal names keep one order): how flat lists of units read (`diff` sections, the
+    leader changes). Takes any dict with `id`, `name` and `name_en`."""
+    shown = label(unit.get("name") or unit["id"], unit.get("name_en"))
+    return (shown.casefold(), unit["id"])
+
+
+def display_key(unit: Mapping[str, Any]) -> tuple[bool, int, str, str]:
+    """Where a unit goes among its siblings, in every form that draws or lists a chart
+    (tree, CSV, Mermaid, DOT): units with an `order` first, lower first; then the others
+    by `name_key`. Takes any dict with `id`, `name`, `name_en` and, optionally, `order`."""
+    order = unit.get("order")
+    return (order is None, order or 0, *name_key(unit))
+
+
+def display_order(units: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """`units` (each with `id` and `parent`) depth-first from the top units, siblings by
+    `display_key`: the order people read. A unit whose parent is not in the list is a
+    top unit; the units are the same, only their order changes."""
+    ids = {u["id"] for u in units}
+    kids: dict[str | None, list[Mapping[str, Any]]] = {}
+    for u in units:
+        kids.setdefault(u["parent"] if u["parent"] in ids else None, []).append(u)
+    for siblings in kids.values():
+        siblings.sort(key=display_key)
+    out: list[Any] = []
+    stack = list(reversed(kids.get(None, [])))
+    while stack and len(out) < len(units):  # bounded: a cycle cannot loop
+        u = stack.pop()
+        out.append(u)
+        stack.extend(reversed(kids.get(u["id"], [])))
+    return out

@@ -44,7 +44,7 @@ from markupsafe import Markup
 from orgchart.domain.errors import OrgchartError
 from orgchart.presentation.draw import GraphvizMissing
 from orgchart.presentation.graph import Delta
-from orgchart.presentation.names import citation_labels, label
+from orgchart.presentation.names import citation_labels, label, name_key
 from orgchart.presentation.sentences import annotation_line, sentences_of
 
 Row = Mapping[str, Any]
@@ -87,6 +87,10 @@ class PageSource(Protocol):
     def people(self) -> Mapping[str, Row]: ...
     @property
     def sources(self) -> Mapping[str, Row]: ...
+    @property
+    def roles_of(self) -> Callable[[str], Row | None]: ...
+    @property
+    def horizon(self) -> str | None: ...
 
 
 # -- the page's data --------------------------------------------------------------
@@ -112,7 +116,8 @@ def write_timeline(page: PageSource, out: BinaryIO, drawer: Drawer | None = None
             writer.add(step_view(s, names, sources, draw_svg, warn))
             last = s.chart, names
         assert last is not None, "a page has at least one step"
-        writer.finish(out, _page_title(*last, page.root), page.root, page.known_at)
+        writer.finish(out, _page_title(*last, page.root), page.root, page.known_at,
+                      person_views(writer.people, page))
 
 
 def labelled(sources: Mapping[str, Row]) -> dict[str, Row]:
@@ -146,9 +151,31 @@ def timeline_data(page: PageSource, drawer: Drawer | None = None) -> dict[str, A
         steps.append(step_view(s, names, sources, draw_svg, None))
         last = s.chart, names
     assert last is not None, "a page has at least one step"
+    named = dict.fromkeys(p for s in steps for p in s["people"])
     return {"title": _page_title(*last, page.root), "root": page.root, "known_at": page.known_at,
             "from": steps[0]["date"], "to": steps[-1]["date"],
-            "publishers": _publishers(steps), "steps": steps}
+            "publishers": _publishers(steps), "steps": steps,
+            "people": person_views(named, page)}
+
+
+def person_views(ids: Iterable[str], page: PageSource) -> list[dict[str, Any]]:
+    """The page's section on each person its steps name (`ids`, in the order first named):
+    every role they held, as `orgchart person` lists them, with what became of the unit."""
+    from orgchart.presentation.people_text import fate_words
+
+    out = []
+    for pid in ids:
+        found = page.roles_of(pid)
+        if found is None:
+            continue
+        still = f"as of {page.horizon}" if page.horizon else "now"
+        p = page.people.get(pid) or {}
+        roles = [{"span": f"{r['from']} – {r['to'] or still}", "role": r["role"],
+                  "title": r.get("title"), "unit": label(r["name"], r["name_en"]) or r["unit"],
+                  "unit_id": r["unit"], "fate": fate_words(r)} for r in found["roles"]]
+        out.append({"id": pid, "name": label(str(p.get("name") or pid), p.get("name_en")),
+                    "roles": roles})
+    return out
 
 
 def step_view(s: StepSource, names: _Names, sources: Mapping[str, Row], draw_svg: Drawer,
@@ -168,6 +195,10 @@ def step_view(s: StepSource, names: _Names, sources: Mapping[str, Row], draw_svg
         "events": [_event(r, names, sources) for r in s.events],
         "retracted": [_retracted(r, names, sources) for r in s.retracted],
     }
+    # the people the step names, each linked to their section of the page
+    view["people"] = list(dict.fromkeys(
+        p for x in (*view["changes"], *view["events"], *view["retracted"])
+        for p in x["people"]))
     part = focus(s.chart, s.delta)
     view["units_drawn"], view["units_total"] = part.shown, part.total
     view["svg"] = view["full_svg"] = view["failed"] = None
@@ -206,6 +237,13 @@ _ORDER = {"removed": 0, "added": 1, "renamed": 2, "moved": 3, "leader": 4}
 
 def _story_order(c: Row) -> int:
     return _ORDER.get(c["change"], 5)
+
+
+def _unit_key(c: Row, names: _Names) -> tuple[str, str]:
+    """Changes of one kind by the name of their unit (ended units as they were named)."""
+    uid = str(c.get("unit") or "")
+    shown = names.unit(uid, "before" if c["change"] == "removed" else "after")
+    return name_key({"id": uid, "name": shown, "name_en": None})
 
 
 def _graphviz(dot: str) -> bytes:
@@ -273,7 +311,7 @@ def change_list(changes: Iterable[Row], names: _Names,
     parent to the same parent share one line."""
     out: list[dict[str, Any]] = []
     moves: dict[tuple[Any, Any], dict[str, Any]] = {}
-    for c in sorted(changes, key=_story_order):
+    for c in sorted(changes, key=lambda c: (_story_order(c), *_unit_key(c, names))):
         if c["change"] == "moved":
             key = (c["before"], c["after"])
             if key in moves:
@@ -289,13 +327,38 @@ def change_list(changes: Iterable[Row], names: _Names,
         else:
             out.append({"change": c["change"], "units": [c["unit"]],
                         "text": change_text(c, names, lives)})
+            if c["change"] == "leader":
+                out[-1]["people"] = [p for p in (c["before"], c["after"]) if p]
+    for line in out:
+        line.setdefault("people", [])
+        line["parts"] = linked(line["text"], line["people"], names)
     return out
 
 
+def linked(text: str, people: Sequence[str], names: _Names) -> list[dict[str, Any]]:
+    """`text` in parts, each person of `people` that it names (as `names.person` writes
+    them) a part of its own with `person` (their id), for the page to link."""
+    parts: list[dict[str, Any]] = [{"text": text, "person": None}]
+    for pid in dict.fromkeys(people):
+        shown = names.person(pid)
+        for i, part in enumerate(parts):
+            at = part["text"].find(shown) if part["person"] is None and shown else -1
+            if at >= 0:
+                rest = part["text"]
+                parts[i:i + 1] = [x for x in ({"text": rest[:at], "person": None},
+                                              {"text": shown, "person": pid},
+                                              {"text": rest[at + len(shown):], "person": None})
+                                  if x["text"]]
+                break
+    return parts
+
+
 def _event(r: Row, names: _Names, sources: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    text = event_text(r, names)
+    people = [r["person"]] if r.get("person") else []
     return {"id": r["id"], "type": r["type"], "date": r["date"], "recorded": r["recorded"],
-            "text": event_text(r, names), "note": r.get("note"),
-            "sources": _cited(r.get("sources") or [], sources),
+            "text": text, "parts": linked(text, people, names), "people": people,
+            "note": r.get("note"), "sources": _cited(r.get("sources") or [], sources),
             "annotations": [{"id": a["id"], "text": _capital(annotation_line(a)),
                              "sources": _cited(a["sources"], sources)}
                             for a in r.get("annotations") or ()]}
@@ -345,6 +408,7 @@ class _PageWriter:
         self.sections, self.data = sections, data  # temporary files
         self.pills: list[dict[str, Any]] = []
         self.publishers: dict[str, None] = {}
+        self.people: dict[str, None] = {}  # the people the steps name, in that order
 
     def add(self, view: Mapping[str, Any]) -> None:
         i = len(self.pills)
@@ -352,9 +416,10 @@ class _PageWriter:
         self.data.write((", " if i else "") + json_for_script(_public_step(view)))
         self.pills.append({"date": view["date"], "label": view["label"], "index": i})
         self.publishers.update(dict.fromkeys(_publishers([view])))
+        self.people.update(dict.fromkeys(view.get("people") or []))
 
     def finish(self, out: BinaryIO, title: str, root: str | None,
-                known_at: str | None) -> None:
+               known_at: str | None, persons: Sequence[Mapping[str, Any]] = ()) -> None:
         style, script = _asset("page.css"), _asset("page.js")
         steps, publishers = self.pills, list(self.publishers)
         span = (f"{steps[0]['label']} – {steps[-1]['label']}" if len(steps) > 1
@@ -372,6 +437,7 @@ class _PageWriter:
             years=_years(steps) if len(steps) > YEAR_GROUPS_ABOVE else None,
             main=Markup(_MAIN),
             data=Markup(_DATA),
+            persons=persons,
         )
         head, rest = page.split(_MAIN)
         middle, tail = rest.split(_DATA)
@@ -464,7 +530,8 @@ def timeline_page(data: Mapping[str, Any]) -> str:
     with _page_writer() as writer:
         for view in data["steps"]:
             writer.add(view)
-        writer.finish(out, data["title"], data.get("root"), data.get("known_at"))
+        writer.finish(out, data["title"], data.get("root"), data.get("known_at"),
+                      data.get("people") or ())
     return out.getvalue().decode("utf-8")
 
 

@@ -8,6 +8,7 @@ later names, and how it ended and into what), then the events' ids and citations
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from orgchart.presentation.explain_text import Words, open_end
@@ -39,8 +40,9 @@ def person_text(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _fate(r: dict[str, Any], w: Words) -> list[str]:
-    """What became of the role's unit: later names, then its end (with the citation)."""
+def fate_words(r: Mapping[str, Any]) -> list[str]:
+    """What became of a role's unit (a role of `person`), in words: its later names, then
+    its end (`merged into …`, `split into …`, `dissolved`)."""
     out = [f"renamed {label(n['name'], n['name_en'])} on {n['from']}" for n in r["renamed"]]
     if r["unit_ended"] is not None:
         into = ", ".join(label(s["name"], s["name_en"]) or s["id"] for s in r["successors"])
@@ -48,9 +50,17 @@ def _fate(r: dict[str, Any], w: Words) -> list[str]:
             r["unit_ended_how"] or "", "dissolved")
         if r["unit_ended_how"] == "split" and not into:
             how = "split"
+        out.append(f"{how} on {r['unit_ended']}")
+    return out
+
+
+def _fate(r: dict[str, Any], w: Words) -> list[str]:
+    """`fate_words`, the end cited (unless the line above cites the same event)."""
+    out = fate_words(r)
+    if r["unit_ended"] is not None:
         seen = r["unit_ended_event"] in (None, r["ended_by"])  # cited on the line above
         cite = "" if seen else w.cite(r["unit_ended_event"])
-        out.append(f"{how} on {r['unit_ended']}" + (f"  {cite}" if cite else ""))
+        out[-1] += f"  {cite}" if cite else ""
     return out
 
 

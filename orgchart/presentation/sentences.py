@@ -143,15 +143,15 @@ class EstablishSentences(Sentences):
 
     def log_line(self, e: Event) -> str:
         s = f"{e['unit']} established as {e['name']}"
-        return s + (f" under {e['parent']}" if e.get("parent") else " (a root)")
+        return s + (f" under {e['parent']}" if e.get("parent") else " (a root)") + _order(e)
 
     def sentence(self, e: Event, w: Namer, subject: str | None, at: str) -> str:
         day = e["day"]
         where = f" under {w.name(e['parent'], day)}" if e.get("parent") \
             else " as a top-level unit"
-        who = f"{w.as_named(subject, day)}" if subject == e["unit"] \
-            else f"{w.name(e['unit'], day)} "
-        return f"{who}established{at}{where}".lstrip()
+        if subject == e["unit"]:  # "established 2004-06 as OLD NAME under …"
+            return f"established{at}{w.as_named(subject, day)}{where}"
+        return f"{w.name(e['unit'], day)} established{at}{where}"
 
     def story_began(self, entry: Event, w: Namer, named: str, day: str) -> str:
         return f"established as {named}"
@@ -172,12 +172,16 @@ class RenameSentences(Sentences):
     def log_line(self, e: Event) -> str:
         names = ", ".join(x for x in (e.get("name"), e.get("name_en")) if x)
         if not names:
-            return f"{e['unit']} {became(e['kind'])}"
-        return f"{e['unit']} renamed {names}" + (f", {became(e['kind'])}" if e.get("kind") else "")
+            what = became(e["kind"]) if e.get("kind") else "placed"
+            return f"{e['unit']} {what}{_order(e)}"
+        return (f"{e['unit']} renamed {names}" + (f", {became(e['kind'])}" if e.get("kind")
+                                                  else "") + _order(e))
 
     def sentence(self, e: Event, w: Namer, subject: str | None, at: str) -> str:
         who = "" if subject == e["unit"] else f"{w.name(e['unit'], e['day'])} "
         if not e.get("name") and not e.get("name_en"):
+            if not e.get("kind"):  # only a new display order
+                return f"{who}placed{at}{_order(e)}"
             return f"{who}{became(e['kind'])}{at}"
         to = label(e.get("name"), e.get("name_en")) if e.get("name") \
             else f"{e.get('name_en')} (in English)"
@@ -187,9 +191,21 @@ class RenameSentences(Sentences):
     def page_line(self, r: Event, names: PageNames) -> str:
         new = ", ".join(str(x) for x in (r.get("name"), r.get("name_en")) if x)
         if not new:
-            return f"{names.unit(r.get('unit'))} {became(r['kind'])}"
+            what = became(r["kind"]) if r.get("kind") else "placed"
+            return f"{names.unit(r.get('unit'))} {what}{_order(r)}"
         kind = f" and {became(r['kind'])}" if r.get("kind") else ""
         return f"{names.unit(r.get('unit'))} renamed {new}{kind}"
+
+
+def _order(e: Event) -> str:
+    """` (order N)` for an event that sets a unit's display order among its siblings."""
+    return f" (order {e['order']})" if e.get("order") is not None else ""
+
+
+def link_kind(link: Mapping[str, Any]) -> str:
+    """A lineage link's kind as drawn: `spin-off` for a split that kept its unit (`keep`),
+    else its `how` (split, merge, transfer)."""
+    return "spin-off" if link.get("keep") else str(link["how"])
 
 
 def became(kind: str) -> str:
@@ -202,8 +218,9 @@ class MoveSentences(Sentences):
     fact = Move
 
     def log_line(self, e: Event) -> str:
-        return f"{e['unit']} moved under {e['parent']}" if e["parent"] else \
+        moved = f"{e['unit']} moved under {e['parent']}" if e["parent"] else \
             f"{e['unit']} made a root"
+        return moved + _order(e)
 
     def sentence(self, e: Event, w: Namer, subject: str | None, at: str) -> str:
         who = "" if subject == e["unit"] else f"{w.name(e['unit'], e['day'])} "
@@ -236,8 +253,8 @@ class SplitSentences(Sentences):
         if subject in parts:
             if kept:
                 return f"spun off{at}{w.as_named(subject, day)} from {w.name(src, day)}"
-            return (f"created{at}{w.as_named(subject, day)} by the split of "
-                    f"{w.name(src, day)} into {w.names(parts, day)}")
+            # the same words for every part: each is named, as it was then, in the list
+            return f"created{at} by the split of {w.name(src, day)} into {w.names(parts, day)}"
         if subject in mapping:
             return f"moved{at} to {w.name(mapping[subject], day)} {self.occasion(e, w)}"
         if kept:

@@ -209,7 +209,8 @@ BAD = [
      "Error: --into: '[1]' is not KEY=VALUE pairs separated by ',' (write a value with "
      "',' as a JSON object)\n"),
     (["rename", "--unit", "gov", "--date", "2024"],
-     "Error: add: event 1 (rename, 2024): a rename needs `name`, `name_en` or `kind`\n"),
+     "Error: add: event 1 (rename, 2024): a rename needs `name`, `name_en`, `kind`, `order` "
+     "or `aliases`\n"),
     (["establish", "--unit", "gov", "--name", "Again", "--date", "2024"],
      "Error: add: event 1 (establish, 2024): unit id 'gov' is already used (unit ids "
      "are never reused)\n"),

@@ -90,3 +90,25 @@ def test_every_commented_example_loads_and_every_event_type_has_one(tmp_path: Pa
                       .replace("EVENT-ID", transfer["id"], 1), encoding="utf-8")
     r = run("load", str(second))
     assert (r.exit_code, r.output) == (0, f"{second}: 2 new events\n")
+
+
+def test_the_starters_covers_to_and_order_examples_load(tmp_path: Path, run: Run) -> None:
+    """Uncommented, `covers_to` states the data's horizon and `order` puts Research
+    before Labs (by name it would come after)."""
+    invoke("init", str(tmp_path / "starter.yaml"))
+    text = (tmp_path / "starter.yaml").read_text(encoding="utf-8")
+    assert "\n# covers_to: 2025-12-31 " in text and "  #   order: 1 " in text
+    text = text.replace("\n# covers_to: ", "\ncovers_to: ")
+    first, retract_at = text.index("  # - type: "), text.index("  # - type: retract")
+    text = text[:first] + re.sub(r"(?m)^  # ", "  ", text[first:retract_at])
+    path = tmp_path / "all.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert run("load", str(path)).exit_code == 0
+    r = run("at", "2022-12-01")
+    assert r.stdout == ("My organisation — on 2022-12-01\n\n"
+                        "Example Corp  [company, since 2020]\n"
+                        "├── Research & Development  [division, since 2021-01, "
+                        "named so since 2022-06-01]\n"
+                        "└── Labs  [since 2022-06-01]\n")
+    r = run("at", "2030")
+    assert r.stderr == "warning: no facts recorded after 2025-12-31\n"

@@ -38,7 +38,7 @@ Notes
 
 def test_load_reports_new_events_and_is_idempotent(run: Run) -> None:
     r = run("load", str(SEED))
-    assert (r.exit_code, r.stdout) == (0, f"{SEED}: 15 new events\n")
+    assert (r.exit_code, r.stdout) == (0, f"{SEED}: 16 new events\n")
     r = run("load", str(SEED))
     assert (r.exit_code, r.stdout) == (0, f"{SEED}: 0 new events\n")
 
@@ -140,7 +140,8 @@ def test_retract_unknown_event(seeded: Run) -> None:
 def test_log_filters(seeded: Run) -> None:
     rows = json.loads(seeded("log", "--unit", "search-rec", "--format", "json").stdout)
     assert [r["type"] for r in rows] == ["establish", "appoint", "establish", "establish",
-                                         "establish", "establish", "step_down", "split"]
+                                         "establish", "establish", "transfer", "step_down",
+                                         "split"]
     rows = json.loads(seeded("log", "--from", "2026", "--to", "2026-03", "--format",
                              "json").stdout)
     assert [(r["type"], r["unit"]) for r in rows] == [("establish", "ath")]
@@ -164,7 +165,7 @@ def test_export_round_trip(seeded: Run, run: Run, write: Callable[[str, str], st
         def run2(*args: str, db: str = other) -> str:
             return CliRunner().invoke(cli, ["--db", db, *args], obj={}).stdout
 
-        assert run2("load", path) == f"{path}: 15 new events\n"
+        assert run2("load", path) == f"{path}: 16 new events\n"
         for day in ("2023-09-10", "2025-01-01", "2026-03-31", "2026-04-01"):
             assert run2("at", day, "--format", "json") == \
                 seeded("at", day, "--format", "json").stdout
@@ -172,12 +173,12 @@ def test_export_round_trip(seeded: Run, run: Run, write: Callable[[str, str], st
 
 
 #: The seed's chain head: the chain covers the events' content, not when they were appended.
-SEED_HEAD = "292511784b96f6a66928901602c8d7c0aa04706d4ca1f8e65071a2cbaacc9e7c"
+SEED_HEAD = "2f1d1a354be7305d22db29421b8ad0acd44bcd4d429aa028f6099de0b2934df4"
 
 
 def test_verify(seeded: Run) -> None:
     r = seeded("verify")
-    assert (r.exit_code, r.stdout) == (0, "ok: 15 events in 21 log entries; hash chain intact; "
+    assert (r.exit_code, r.stdout) == (0, "ok: 16 events in 22 log entries; hash chain intact; "
                                           "query tables match a replay from scratch\n"
                                           f"head: {SEED_HEAD}\n")
 

@@ -27,11 +27,11 @@ Added
       created 2026-04-01 by the split of 搜推智能产品事业部 into 平台用户及产品, 智能算法  [36氪, 2026-04-01] [1]
 
 Removed
-  − 未来创新事业部 (Future Innovation BU), was under 中国电商事业群
-      merged 2026-04-01 into ATH 事业群  [36氪, 2026-04-01] [2]
   − 搜推智能产品事业部 (Intelligent Search & Recommendation Products BU), was under 中国电商事业群
-      split 2026-04-01 into 平台用户及产品, 智能算法  [36氪, 2026-04-01] [1]
-      also: 张凯夫 (Zhang Kaifu) stepped down as head 2026-04-01  [36氪, 2026-04-01] [3]
+      split 2026-04-01 into 平台用户及产品, 智能算法  [36氪, 2026-04-01]
+      also: 张凯夫 (Zhang Kaifu) stepped down as head 2026-04-01  [36氪, 2026-04-01]
+  − 未来创新事业部 (Future Innovation BU), was under 中国电商事业群
+      merged 2026-04-01 into ATH 事业群  [36氪, 2026-04-01]
 
 Moved
   → 创作算法 (Content Creation Algorithms),
@@ -57,7 +57,9 @@ business unit, 2025-01 – 2026-04-01 (split)
 2025-01     established as 搜推智能产品事业部 (Intelligent Search & Recommendation Products BU), business unit, under 中国电商事业群
             establish-2025-01-1a73bfc467  [36氪, 2026-04-01] [1]
 2025-01     head: 张凯夫 (Zhang Kaifu), 负责人, 2025-01 – 2026-04-01
-            appoint-2025-01-880acec069  [36氪, 2026-04-01] [2]
+            appoint-2025-01-880acec069  [36氪, 2026-04-01]
+2025        took over 算法团队 (algorithm teams) from 中国电商事业群
+            transfer-2025-437873cc5e  [36氪, 2026-04-01]
 2026-04-01  张凯夫 (Zhang Kaifu) stepped down as head
             step_down-2026-04-01-942f3eb1d5  [36氪, 2026-04-01] [3]
 2026-04-01  split into 平台用户及产品 (Platform Users & Products), 智能算法 (Intelligent Algorithms)
@@ -209,6 +211,7 @@ def test_history_json(seeded: Run) -> None:
     assert [(x["date"], x["what"], x["event"]) for x in h["story"]] == [
         ("2025-01", "began", "establish-2025-01-1a73bfc467"),
         ("2025-01", "leader", "appoint-2025-01-880acec069"),
+        ("2025", "transferred", "transfer-2025-437873cc5e"),  # the algorithm teams
         ("2026-04-01", "stepped_down", STEP_DOWN),
         ("2026-04-01", "ended", SPLIT)]
     assert all(x["sources"] == ["36kr-2026-04"] for x in h["story"])
@@ -256,8 +259,9 @@ def test_history_unknown_unit(seeded: Run) -> None:
 def test_lineage_of_the_seed(seeded: Run) -> None:
     g = json.loads(ok(seeded, "lineage", "search-rec", "--format", "json"))
     assert [(n["id"], n["generation"]) for n in g["nodes"]] == [
-        ("search-rec", 0), ("platform-users", 1), ("smart-algorithms", 1)]
+        ("cn-ecommerce", -1), ("search-rec", 0), ("platform-users", 1), ("smart-algorithms", 1)]
     assert [(e["source"], e["target"], e["how"], e["event"], e["date"]) for e in g["edges"]] == [
+        ("cn-ecommerce", "search-rec", "transfer", "transfer-2025-437873cc5e", "2025"),
         ("search-rec", "platform-users", "split", SPLIT, "2026-04-01"),
         ("search-rec", "smart-algorithms", "split", SPLIT, "2026-04-01")]
     text = ok(seeded, "lineage", "ath")

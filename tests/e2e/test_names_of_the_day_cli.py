@@ -110,8 +110,8 @@ def test_the_lineage_drawing_begins_a_box_with_its_first_name(uk: Run, tmp_path:
 
 def test_the_tree_says_since_when_a_unit_bears_its_name(uk: Run) -> None:
     assert uk("at", "2015-06-01").stdout == AT_2015
-    assert uk("at", "2009-01-01").stdout.splitlines()[-2] == (
-        "└── Department for Business, Enterprise and Regulatory Reform  "
+    assert uk("at", "2009-01-01").stdout.splitlines()[3] == (
+        "├── Department for Business, Enterprise and Regulatory Reform  "
         "[department, since 2001-06-08, named so since 2007-06-28]")
     assert uk("at", "2007-06-27").stdout.splitlines()[-2] == (
         "└── Department of Trade and Industry  [department, since 2001-06-08]")

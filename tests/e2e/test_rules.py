@@ -91,7 +91,7 @@ CASES: list[tuple[str, list[str], str | None]] = [
      "4: event 1 (rename, 2019-05): unit 'eng' does not exist on 2019-05 "
      "(it begins on 2020-01-01)"),
     ("rename needs a name", ["{type: rename, date: 2021, unit: eng}"],
-     "4: event 1 (rename, 2021): a rename needs `name`, `name_en` or `kind`"),
+     "4: event 1 (rename, 2021): a rename needs `name`, `name_en`, `kind`, `order` or `aliases`"),
     # move
     ("move under own descendant", ["{type: move, date: 2021, unit: eng, parent: web}"],
      "4: event 1 (move, 2021): cannot move unit 'eng' under 'web', its own descendant"),

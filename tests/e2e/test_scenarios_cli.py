@@ -141,7 +141,7 @@ def test_load_check_on_an_empty_store_creates_nothing(tmp_path: Path) -> None:
                                  str(SEED)], obj={})
     assert r.exit_code == 0, r.output
     first = json.loads(r.stdout)[0]
-    assert (first["file"], first["new_events"]) == (str(SEED), 15)
+    assert (first["file"], first["new_events"]) == (str(SEED), 16)
     assert not db.exists()
 
 
@@ -168,8 +168,11 @@ def test_at_with_shows_the_proposed_unit(unchanged: Run, proposal: str) -> None:
     tree = ok(unchanged, "at", "2026-07-01", "--with", proposal)
     assert ("    ├── 平台用户 (Platform Users)  [department, since 2026-04-01, "
             "named so since 2026-07-01] [6]\n"
-            "    └── 智能算法 (Intelligent Algorithms)  [department, since 2026-04-01] [6]\n"
-            "        ├── 智能体实验室 (Agent Lab)  [department, since 2026-07-01]\n") in tree
+            "    └── 智能算法 (Intelligent Algorithms)  [department, since 2026-04-01] "
+            "[6]\n") in tree
+    assert ("        ├── 搜推算法 (Search & Recommendation Algorithms)  [team, since 2025-01]\n"
+            "        ├── 智能体实验室 (Agent Lab)  [department, since 2026-07-01]\n"
+            "        └── 用户算法 (User Algorithms)  [team, since 2025-01]\n") in tree
     assert "Agent Lab" not in ok(unchanged, "at", "2026-07-01")
 
 

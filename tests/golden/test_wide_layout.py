@@ -2,8 +2,9 @@
 before the compact layout became the default.
 
 `tests/golden/wide/<history>/<case>.out` are the golden outputs of the DOT cases as they
-were recorded then (kept apart from `seed/` and `gen10k/`, which `record.py` rewrites);
-each case runs again here with `--layout wide` added.
+were recorded then (kept apart from `seed/` and `gen10k/`, which `record.py` rewrites),
+re-recorded only for changes meant for both layouts (siblings in the order people read,
+spin-offs drawn as "spun off"); each case runs again here with `--layout wide` added.
 """
 
 from __future__ import annotations

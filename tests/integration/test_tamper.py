@@ -60,7 +60,7 @@ class RawLog:
 def log(db_path: str) -> Iterator[RawLog]:
     svc = OrgChartService(db_path)
     svc.load([str(SEED)])
-    assert svc.verify().startswith("ok: 15 events")
+    assert svc.verify().startswith("ok: 16 events")
     svc.close()
     raw = RawLog(db_path)
     yield raw
@@ -93,9 +93,9 @@ def test_deleted_event(log: RawLog) -> None:
 
 
 def test_deleted_last_event_is_caught_by_the_query_tables(log: RawLog) -> None:
-    log.sql("delete from EVENTS where originator_version = ?", 21)
-    assert verify_error(log.db) == ("the log is broken after log entry 20: the query tables "
-                                    "were built from 21 entries (entries were removed from the "
+    log.sql("delete from EVENTS where originator_version = ?", 22)
+    assert verify_error(log.db) == ("the log is broken after log entry 21: the query tables "
+                                    "were built from 22 entries (entries were removed from the "
                                     "end)")
 
 
@@ -115,7 +115,7 @@ def test_edited_query_table(log: RawLog) -> None:
 
 # -- issue 17, item 2: tamper evidence a read cannot erase, and an outside head ---------------
 
-SEED_HEAD = "292511784b96f6a66928901602c8d7c0aa04706d4ca1f8e65071a2cbaacc9e7c"
+SEED_HEAD = "2f1d1a354be7305d22db29421b8ad0acd44bcd4d429aa028f6099de0b2934df4"
 REBUILD = ("check it with `orgchart verify`; if the log is the true one, `orgchart rebuild` "
            "rebuilds the query tables from it")
 
@@ -148,10 +148,10 @@ def test_a_read_refuses_a_log_cut_short_and_verify_still_sees_it(log: RawLog) ->
     log.sql("delete from EVENTS where originator_version > ?", 19)
     code, out, err = cli(log.db, "at", "2026-04-01")
     assert (code, out, err) == (1, "", "Error: the log holds 19 entries but the query tables "
-                                       f"were built from 21: entries were removed from its "
+                                       f"were built from 22: entries were removed from its "
                                        f"end; {REBUILD}\n")
     assert verify_error(log.db) == ("the log is broken after log entry 19: the query tables "
-                                    "were built from 21 entries (entries were removed from the "
+                                    "were built from 22 entries (entries were removed from the "
                                     "end)")
     # the owner decides the shorter log is the true one: rebuild, and reads work again
     assert cli(log.db, "rebuild") == (0, "rebuilt the query tables from 19 log entries\n", "")
@@ -164,10 +164,10 @@ def test_a_read_refuses_a_log_replaced_with_a_recomputed_chain(log: RawLog) -> N
     log.put(12, topic, blob.replace(b"the core unit", b"a minor unit"))
     rechain(log, 12)
     code, out, err = cli(log.db, "at", "2026-04-01")
-    assert (code, out, err) == (1, "", "Error: log entry 21 is not the one the query tables "
+    assert (code, out, err) == (1, "", "Error: log entry 22 is not the one the query tables "
                                        f"were built from: the log was edited or replaced; "
                                        f"{REBUILD}\n")
-    assert verify_error(log.db).startswith("the log is broken at or before log entry 21: the "
+    assert verify_error(log.db).startswith("the log is broken at or before log entry 22: the "
                                            "query tables were built from a different log")
 
 
@@ -179,11 +179,11 @@ def reset_tables(db: str) -> None:
 
 
 def test_verify_prints_the_head_and_checks_an_expected_one(log: RawLog) -> None:
-    ok = ("ok: 15 events in 21 log entries; hash chain intact; query tables match a replay "
+    ok = ("ok: 16 events in 22 log entries; hash chain intact; query tables match a replay "
           "from scratch")
     assert cli(log.db, "verify") == (0, f"{ok}\nhead: {SEED_HEAD}\n", "")
     assert cli(log.db, "verify", "--expect", SEED_HEAD) == (
-        0, f"{ok}; the expected head is log entry 21, the history up to it is unchanged\n"
+        0, f"{ok}; the expected head is log entry 22, the history up to it is unchanged\n"
            f"head: {SEED_HEAD}\n", "")
     earlier = json.loads(log.get(12)[1])["chain"]
     code, out, _ = cli(log.db, "verify", "--expect", earlier)
@@ -201,7 +201,7 @@ def test_an_edit_with_a_recomputed_chain_is_caught_against_a_published_head(
     rechain(log, 12)
     reset_tables(log.db)
     code, out, _ = cli(log.db, "verify")  # without an outside head, nothing shows
-    assert code == 0 and out.startswith("ok: 15 events in 21 log entries")
+    assert code == 0 and out.startswith("ok: 16 events in 22 log entries")
     assert cli(log.db, "verify", "--expect", published) == (
         1, "", f"Error: the expected head {published} is not in the log: the history up to "
                f"it was changed (or it is another store's head)\n")
@@ -217,11 +217,11 @@ def test_verify_checks_the_snapshots(log: RawLog) -> None:
     log.conn.execute(f"update {snaps} set state = {log.p}",
                      (bytes(log.conn.execute(f"select state from {snaps}").fetchone()[0])
                       .replace(SEED_HEAD.encode(), b"0" * 64),))
-    assert verify_error(log.db) == ("the snapshots are broken: the snapshot of log entry 21 "
+    assert verify_error(log.db) == ("the snapshots are broken: the snapshot of log entry 22 "
                                     "does not carry that entry's chain head (edited)")
     log.conn.execute(f"update {snaps} set originator_version = 500")
     assert verify_error(log.db) == ("the snapshots are broken: one claims log entry 500, but "
-                                    "the log holds 21 entries")
+                                    "the log holds 22 entries")
 
 
 def test_a_retraction_reason_is_capped(log: RawLog) -> None:
@@ -250,5 +250,5 @@ def test_rebuild_repairs_damaged_query_tables(log: RawLog) -> None:
     cache.close()
     assert verify_error(log.db) == ("the query tables do not match a replay of the log (table "
                                     "versions differs; `orgchart rebuild` rebuilds them)")
-    assert cli(log.db, "rebuild") == (0, "rebuilt the query tables from 21 log entries\n", "")
+    assert cli(log.db, "rebuild") == (0, "rebuilt the query tables from 22 log entries\n", "")
     assert cli(log.db, "verify")[0] == 0

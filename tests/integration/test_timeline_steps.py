@@ -68,7 +68,8 @@ def test_a_step_dot_cannot_draw_is_shown_as_text(seeded: Run, tmp_path: Path,
         '<ul class="changes"><li class="chg chg-removed">Ended: ')
     assert '<li class="chg chg-removed">Ended: 搜推智能产品事业部 (split)</li>' in figure
     assert html.count('class="chart-failed"') == 1
-    assert all('<div class="chart-scroll"' in x for x in html.split("<section")[1:-1])
+    assert all('<div class="chart-scroll"' in x
+               for x in html.split('<section class="step"')[1:-1])
     data = page_data(html)
     assert [s["failed"] is not None for s in data["steps"]] == [False] * 4 + [True]
 

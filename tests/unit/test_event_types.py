@@ -23,9 +23,9 @@ COMMON_FILE_FIELDS = {"type", "id", "source", "note", "recorded"}
 #: The stored schema: logs already written name these classes and fields, so they never
 #: change (a new event type adds a class; a new field needs a class version and upcasting).
 STORED_FIELDS = {
-    "UnitEstablished": ["unit", "name", "name_en", "kind", "parent", "aliases"],
-    "UnitRenamed": ["unit", "name", "name_en", "kind", "aliases"],
-    "UnitMoved": ["unit", "parent"],
+    "UnitEstablished": ["unit", "name", "name_en", "kind", "parent", "aliases", "order"],
+    "UnitRenamed": ["unit", "name", "name_en", "kind", "aliases", "order"],
+    "UnitMoved": ["unit", "parent", "order"],
     "UnitSplit": ["unit", "into", "children", "keep"],
     "UnitsMerged": ["units", "into", "new_unit"],
     "UnitDissolved": ["unit", "children_to"],
@@ -43,10 +43,11 @@ RECORDED_FIELDS = ["originator_id", "originator_version", "timestamp", "chain", 
 EXAMPLES: dict[str, tuple[dict[str, Any], list[str]]] = {
     "establish": ({"type": "establish", "date": "2025-01", "unit": "a", "name": "甲",
                    "name_en": "A", "kind": "team", "parent": "root",
-                   "aliases": ["AT", "A team"]}, ["a", "root"]),
+                   "aliases": ["AT", "A team"], "order": 2}, ["a", "root"]),
     "rename": ({"type": "rename", "date": "2025", "unit": "a", "name_en": "A2",
                 "aliases": ["A2T"]}, ["a"]),
-    "move": ({"type": "move", "date": "2025-02-03", "unit": "a", "parent": None}, ["a"]),
+    "move": ({"type": "move", "date": "2025-02-03", "unit": "a", "parent": None, "order": 1},
+             ["a"]),
     "split": ({"type": "split", "date": "2025-03", "unit": "a",
                "into": [{"unit": "b", "name": "B"},
                         {"unit": "c", "name": "C", "name_en": "Cee", "kind": "team",
@@ -186,7 +187,7 @@ def test_a_default_is_written_out_when_it_is_not_empty() -> None:
 def test_a_rename_needs_a_name() -> None:
     rename = FACT_TYPES["rename"]
     assert rename.file_problem({"type": "rename", "date": "2025", "unit": "a"}) \
-        == "a rename needs `name`, `name_en` or `kind`"
+        == "a rename needs `name`, `name_en`, `kind`, `order` or `aliases`"
 
 
 def test_a_rename_without_kind_keeps_the_id_it_had_before_kind_existed() -> None:
@@ -260,3 +261,26 @@ def test_a_new_unit_without_aliases_is_stored_as_before() -> None:
                                                   raw["into"][1]]},
                                  id="", date=day, recorded="2026")
     assert derive_id(with_empty) == SPLIT_ID
+
+
+#: Ids derived before `order` existed (the same events without it must keep them).
+IDS_BEFORE_ORDER = [
+    ("establish", {"unit": "a", "name": "A", "parent": "r"}, "establish-2025-01-02-dc4fd8f819"),
+    ("rename", {"unit": "a", "name": "B"}, "rename-2025-01-02-99494c917e"),
+    ("move", {"unit": "a", "parent": "r"}, "move-2025-01-02-bc624d84b6"),
+]
+
+
+@pytest.mark.parametrize(("type_name", "raw", "old_id"), IDS_BEFORE_ORDER)
+def test_an_event_without_order_keeps_the_id_it_had_before_order_existed(
+        type_name: str, raw: dict[str, Any], old_id: str) -> None:
+    cls = FACT_TYPES[type_name]
+    day = EffDate.parse("2025-01-02")
+    fact = cls.from_file(raw, id="", date=day, recorded="2026-01-01")
+    assert derive_id(fact) == old_id
+    assert "order" not in fact.own_fields() and "order" not in fact.own_to_file()
+    stored = cls.from_plain(fact.own_fields(), id=old_id, date=day, recorded="2026-01-01")
+    assert getattr(stored, "order") is None  # noqa: B009 (Fact has no `order`)
+    ordered = cls.from_file({**raw, "order": 3.0}, id="", date=day, recorded="2026-01-01")
+    assert derive_id(ordered) != old_id
+    assert ordered.own_to_file()["order"] == 3 and type(ordered.own_to_file()["order"]) is int

@@ -103,6 +103,12 @@ def with_aliases(ev: EventDict, draw: Draw[Any], fresh: Callable[[str], str]) ->
     return {**ev, "aliases": aliases}
 
 
+def with_order(ev: EventDict, draw: Draw[Any]) -> EventDict:
+    """`ev`, now and then with a display `order` (which the reference replay keeps too)."""
+    order = draw(st.sampled_from([None, None, 0, 1, -1]))
+    return ev if order is None else {**ev, "order": order}
+
+
 def propose(kind: str, units: Units, roles: Roles, draw: Draw[Any],
             fresh: Callable[[str], str]) -> EventDict | None:
     """A valid event of `kind` for the state (`units`, `roles`), or None if there is none."""
@@ -112,7 +118,7 @@ def propose(kind: str, units: Units, roles: Roles, draw: Draw[Any],
         parent = draw(st.sampled_from([None, *live]))
         if parent is not None:
             ev["parent"] = parent
-        return with_aliases(ev, draw, fresh)
+        return with_aliases(with_order(ev, draw), draw, fresh)
     if kind == "step_down":
         if not roles:
             return None
@@ -129,7 +135,7 @@ def propose(kind: str, units: Units, roles: Roles, draw: Draw[Any],
     below = subtree(units, unit)
     outside = [x for x in live if x not in below]
     if kind == "rename":
-        which = draw(st.sampled_from(["name", "name_en", "both", "kind"]))
+        which = draw(st.sampled_from(["name", "name_en", "both", "kind", "order"]))
         ev = {"type": "rename", "unit": unit}
         tag = fresh("r")
         if which in ("name", "both"):
@@ -138,6 +144,8 @@ def propose(kind: str, units: Units, roles: Roles, draw: Draw[Any],
             ev["name_en"] = f"{unit} renamed {tag}"
         if which == "kind" or draw(st.booleans()):
             ev["kind"] = f"kind {tag}"
+        if which == "order":
+            ev["order"] = draw(st.integers(-2, 2))
         return with_aliases(ev, draw, fresh)
     if kind == "transfer":
         others = [x for x in live if x != unit]
@@ -155,7 +163,8 @@ def propose(kind: str, units: Units, roles: Roles, draw: Draw[Any],
             ev["function"] = fresh("f")
         return ev
     if kind == "move":
-        return {"type": "move", "unit": unit, "parent": draw(st.sampled_from([None, *outside]))}
+        return with_order({"type": "move", "unit": unit,
+                           "parent": draw(st.sampled_from([None, *outside]))}, draw)
     if kind == "split":
         keep = draw(st.booleans())
         parts = [new_unit_fields(draw, fresh("u"))

@@ -91,7 +91,7 @@ RULES: list[tuple[EventDict, str]] = [
     (ev("rename", unit="ghost", name="G"), "unit 'ghost' does not exist on 2022"),
     (ev("rename", unit="s", name="S"), "unit 's' does not exist on 2022 (it ended on 2021, split)"),
     (ev("rename", unit="m", name="M"), "unit 'm' does not exist on 2022 (it ended on 2021, merge)"),
-    (ev("rename", unit="a"), "a rename needs `name`, `name_en` or `kind`"),
+    (ev("rename", unit="a"), "a rename needs `name`, `name_en`, `kind`, `order` or `aliases`"),
     # move
     (ev("move", unit="ghost", parent=None), "unit 'ghost' does not exist on 2022"),
     (ev("move", unit="a", parent="a"), "cannot move unit 'a' under 'a', its own descendant"),

@@ -72,13 +72,15 @@ def _merge_loops(ev: dict[str, Any], units: dict[str, dict[str, Any]]) -> bool:
 
 
 def _plain(units: list[dict[str, Any]], names: bool) -> list[dict[str, Any]]:
-    """Units without `since`, and without the leaders' names unless `names`."""
+    """Units without `since` and `order` (a snapshot has no display order), and without
+    the leaders' names unless `names`."""
     out = []
     for u in units:
         leaders = [{k: v for k, v in x.items()
                     if k != "since" and (names or k not in ("name", "name_en"))}
                    for x in u["leaders"]]
-        out.append({**{k: v for k, v in u.items() if k != "since"}, "leaders": leaders})
+        out.append({**{k: v for k, v in u.items() if k not in ("since", "order")},
+                    "leaders": leaders})
     return out
 
 

@@ -165,6 +165,16 @@ def event_details(db: QueryDB, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def link_extras(how: str, event: dict[str, Any]) -> dict[str, Any]:
+    """What a lineage link says beyond its ends, from its event's fields: a transfer's
+    `what` (the function that moved), `keep` on a spin-off (a split that kept its unit)."""
+    if how == "transfer":
+        return {"what": event["what"]}
+    if how == "split" and event.get("keep"):
+        return {"keep": True}
+    return {}
+
+
 def _is_date(text: Any) -> bool:
     try:
         EffDate.parse(text)

@@ -12,19 +12,20 @@ from orgchart.adapters.readmodel.tables import P
 
 def links_between(db: QueryDB, start: date, end: date) -> list[dict[str, Any]]:
     """Split, merge and transfer links with effective days in (min, max] of the two dates
-    (a transfer's with `what`, the function that moved)."""
-    from orgchart.adapters.readmodel.explain import event_details
+    (a transfer's with `what`, the function that moved; a spin-off's, a split that kept its
+    unit, with `keep`)."""
+    from orgchart.adapters.readmodel.explain import event_details, link_extras
 
     lo, hi = sorted((start, end))
     found = [dict(r) for r in named(db.execute(
         f"select source, target, how, event, date from {P}links "
         f"where day > ? and day <= ? order by day, source, target",
         [lo.isoformat(), hi.isoformat()])).fetchall()]
-    moved = [k for k in found if k["how"] == "transfer"]
-    if moved:
-        events = event_details(db, [k["event"] for k in moved])
-        for k in moved:
-            k["what"] = events[k["event"]]["what"]
+    told = [k for k in found if k["how"] in ("transfer", "split")]
+    if told:
+        events = event_details(db, [k["event"] for k in told])
+        for k in told:
+            k.update(link_extras(k["how"], events[k["event"]]))
     return found
 
 

@@ -198,7 +198,7 @@ def _split_version(db: sqlite_utils.Database, tl: Timeline,
                    [made.valid_from.isoformat(), old.rowid])
     tables.insert_rows(db, "versions", [(made.unit, made.valid_from.isoformat(), valid_to,
                                          made.name, made.name_en, made.kind, made.parent,
-                                         made.event, since)])
+                                         made.event, since, made.order)])
     return made, old
 
 

@@ -21,12 +21,12 @@ Unit = dict[str, Any]
 #: history before the day. Binds the day three times.
 _VERSIONS = alive_rows(
     f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, v.event, v.valid_from, "
-    f"null from {P}versions v",
+    f"null, v.display_order from {P}versions v",
     VERSION.of("v"))
 #: `_VERSIONS` with the note of the event that made each version (see `Behind`).
 _VERSIONS_NOTED = alive_rows(
     f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, v.event, v.valid_from, "
-    f"e.note from {P}versions v left join {P}events e on e.id = v.event",
+    f"e.note, v.display_order from {P}versions v left join {P}events e on e.id = v.event",
     VERSION.of("v"))
 
 #: The leader tenures running on a day, with the people's names (the same two scans).
@@ -47,7 +47,7 @@ _SUBTREE = (
     f"select v.unit from sub join {P}versions v on v.parent = sub.unit "
     f"where {alive_on(VERSION.of('v'))}) "
     f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, v.event, v.valid_from, "
-    f"e.note from sub join {P}versions v on v.unit = sub.unit "
+    f"e.note, v.display_order from sub join {P}versions v on v.unit = sub.unit "
     f"left join {P}events e on e.id = v.event where {alive_on(VERSION.of('v'))}")
 
 #: The leader tenures running on a day in some units (`unit in (...)` is appended).
@@ -88,13 +88,16 @@ def subtree_on(db: QueryDB, day: date, root: str,
 
 
 def _units(cursor: Any, behind: Behind | None) -> dict[str, Unit]:
+    """Unit dicts as SPEC's `at` JSON has them, with `leaders` to fill, and `order` (the
+    display order among siblings, or None), which the JSON form leaves out; with `behind`,
+    the event behind each version is added to it."""
     rows = cursor.fetchall()
     if behind is not None:
         behind.extend((uid, None, None, event, valid_from != _first_day(began), note)
-                      for uid, _, _, _, _, began, event, valid_from, note in rows)
+                      for uid, _, _, _, _, began, event, valid_from, note, _ in rows)
     return {uid: {"id": uid, "name": name, "name_en": name_en, "kind": kind, "parent": parent,
-                  "since": began, "leaders": []}
-            for uid, name, name_en, kind, parent, began, _, _, _ in rows}
+                  "since": began, "leaders": [], "order": order}
+            for uid, name, name_en, kind, parent, began, _, _, _, order in rows}
 
 
 def _first_day(text: str) -> str:

@@ -50,9 +50,10 @@ def load_seed(db: QueryDB, d0: date) -> Seed:
     versions = [
         UnitVersion(unit=r["unit"], valid_from=date.fromisoformat(r["valid_from"]),
                     valid_to=None, name=r["name"], name_en=r["name_en"], kind=r["kind"],
-                    parent=r["parent"], event=r["event"], rowid=r["rowid"])
+                    parent=r["parent"], event=r["event"], rowid=r["rowid"],
+                    order=r["display_order"])
         for r in named(db.execute(alive_rows(
-            f"select rowid, unit, valid_from, name, name_en, kind, parent, event "
+            f"select rowid, unit, valid_from, name, name_en, kind, parent, event, display_order "
             f"from {P}versions", VERSION), [before] * 3)).fetchall()]
     alive = {v.unit for v in versions}
     # alive the day before the window: any end they have is re-derived by the replay
@@ -91,9 +92,10 @@ def load_unit_seed(db: QueryDB, units: set[str], day: date) -> Seed:
     versions = [
         UnitVersion(unit=r["unit"], valid_from=date.fromisoformat(r["valid_from"]),
                     valid_to=None, name=r["name"], name_en=r["name_en"], kind=r["kind"],
-                    parent=r["parent"], event=r["event"], rowid=r["rowid"])
+                    parent=r["parent"], event=r["event"], rowid=r["rowid"],
+                    order=r["display_order"])
         for u in sorted(units) for r in named(db.execute(
-            f"select rowid, unit, valid_from, name, name_en, kind, parent, event "
+            f"select rowid, unit, valid_from, name, name_en, kind, parent, event, display_order "
             f"from {P}versions where unit = ? and {alive_on(VERSION)}", [u, d, d])).fetchall()]
     tenures = [
         Tenure(unit=r["unit"], role=r["role"], person=r["person"], title=r["title"],

@@ -48,6 +48,7 @@ from orgchart.adapters.readmodel.connection import QueryDB, named
 from orgchart.adapters.readmodel.explain import (
     Effect,
     event_details,
+    link_extras,
     unit_effects,
 )
 from orgchart.adapters.readmodel.queries import names_of, unknown_unit_message
@@ -221,5 +222,4 @@ def lineage(db: QueryDB, unit: str) -> dict[str, Any]:
             "edges": [{"source": k["source"], "target": k["target"], "how": k["how"],
                        "event": k["event"], "date": k["date"],
                        "sources": events[k["event"]]["sources"],
-                       **({"what": events[k["event"]]["what"]} if k["how"] == "transfer"
-                          else {})} for k in edges]}
+                       **link_extras(k["how"], events[k["event"]])} for k in edges]}

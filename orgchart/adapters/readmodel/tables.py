@@ -42,7 +42,7 @@ def open_db(path: str) -> sqlite_utils.Database:
 
 #: Bumped whenever what the tables hold or how it is encoded changes: tables of
 #: another layout read as absent, so the next command rebuilds them from the log.
-LAYOUT = "10"
+LAYOUT = "11"
 
 #: Each table's columns (the first of `PK` is its primary key) and indexes.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -51,9 +51,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                "sources", "note", "retracted_by", "retracted_day"),
     "event_units": ("seq", "unit"),
     # `since`: when the unit began (its life's `began`), kept on each version so that `at`
-    # reads one table (a lookup in lives per unit cost twice the rest of the query)
+    # reads one table (a lookup in lives per unit cost twice the rest of the query);
+    # `display_order`: the unit's place among its siblings (`order`), null for by name
     "versions": ("unit", "valid_from", "valid_to", "name", "name_en", "kind", "parent", "event",
-                 "since"),
+                 "since", "display_order"),
     # versions replaced on the day they were made (`Timeline.transient`): never in a chart,
     # they say which event made which change (`explain`)
     "transient": ("unit", "day", "name", "name_en", "kind", "parent", "event"),
@@ -70,7 +71,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     # earlier knowledge states, each kept as its difference from the latest (`knownat`)
     "k_states": ("known", "d0", "position"),
     "k_versions": ("known", "unit", "valid_from", "valid_to", "name", "name_en", "kind",
-                   "parent", "event", "since"),
+                   "parent", "event", "since", "display_order"),
     "k_transient": ("known", "unit", "day", "name", "name_en", "kind", "parent", "event"),
     "k_lives": ("known", "unit", "began", "began_day", "began_event", "began_how", "ended",
                 "ended_day", "ended_event", "ended_how"),
@@ -83,7 +84,8 @@ OVERLAYS = ("k_states", "k_versions", "k_transient", "k_lives", "k_tenures", "k_
             "k_aliases")
 PK = {"meta": "key", "events": "seq", "lives": "unit", "people": "id", "sources": "id",
       "k_states": "known"}
-INTEGER = {("events", "seq"), ("event_units", "seq"), ("k_states", "position")}
+INTEGER = {("events", "seq"), ("event_units", "seq"), ("k_states", "position"),
+           ("versions", "display_order"), ("k_versions", "display_order")}
 INDEXES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("events", ("id",), True),
     ("events", ("day", "seq"), False),
@@ -266,7 +268,7 @@ def iter_timeline_rows(tl: Timeline) -> dict[str, Iterator[Row]]:
 
     return {
         "versions": ((v.unit, v.valid_from.isoformat(), day(v.valid_to), v.name, v.name_en,
-                      v.kind, v.parent, v.event, str(tl.lives[v.unit].began))
+                      v.kind, v.parent, v.event, str(tl.lives[v.unit].began), v.order)
                      for v in tl.versions),
         "transient": ((v.unit, v.valid_from.isoformat(), v.name, v.name_en, v.kind, v.parent,
                        v.event) for v in tl.transient),
