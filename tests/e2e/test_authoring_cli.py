@@ -105,10 +105,10 @@ def test_the_starters_covers_to_and_order_examples_load(tmp_path: Path, run: Run
     path.write_text(text, encoding="utf-8")
     assert run("load", str(path)).exit_code == 0
     r = run("at", "2022-12-01")
-    assert r.stdout == ("My organisation — on 2022-12-01\n\n"
-                        "Example Corp  [company, since 2020]\n"
-                        "├── Research & Development  [division, since 2021-01, "
-                        "named so since 2022-06-01]\n"
-                        "└── Labs  [since 2022-06-01]\n")
+    assert r.stdout.startswith("My organisation — on 2022-12-01\n\n"
+                               "Example Corp  [company, since 2020] [1]\n"
+                               "├── Research & Development  [division, since 2021-01, "
+                               "named so since 2022-06-01]\n"
+                               "└── Labs  [since 2022-06-01]\n\nNotes\n  [1] ")
     r = run("at", "2030")
     assert r.stderr == "warning: no facts recorded after 2025-12-31\n"

@@ -28,10 +28,10 @@ Added
 
 Removed
   − 搜推智能产品事业部 (Intelligent Search & Recommendation Products BU), was under 中国电商事业群
-      split 2026-04-01 into 平台用户及产品, 智能算法  [36氪, 2026-04-01]
-      also: 张凯夫 (Zhang Kaifu) stepped down as head 2026-04-01  [36氪, 2026-04-01]
+      split 2026-04-01 into 平台用户及产品, 智能算法  [36氪, 2026-04-01] [1]
+      also: 张凯夫 (Zhang Kaifu) stepped down as head 2026-04-01  [36氪, 2026-04-01] [2]
   − 未来创新事业部 (Future Innovation BU), was under 中国电商事业群
-      merged 2026-04-01 into ATH 事业群  [36氪, 2026-04-01]
+      merged 2026-04-01 into ATH 事业群  [36氪, 2026-04-01] [3]
 
 Moved
   → 创作算法 (Content Creation Algorithms),
@@ -43,8 +43,8 @@ Moved
 
 Notes
   [1] The article says search-rec was reorganised into two departments. The mapping of the four algorithm teams to smart-algorithms is inferred; the article does not state it.  (split-2026-04-01-6ebf6effab)
-  [2] The article says the multimodal Future Innovation BU is folded into (融入) the ATH business group; the date is taken as the start of the new fiscal year.  (merge-2026-04-01-e563f42b5d)
-  [3] The article says Zhang Kaifu is no longer in charge (不再负责); the date is taken as the start of the new fiscal year (4月1日) the article reports.  (step_down-2026-04-01-942f3eb1d5)
+  [2] The article says Zhang Kaifu is no longer in charge (不再负责); the date is taken as the start of the new fiscal year (4月1日) the article reports.  (step_down-2026-04-01-942f3eb1d5)
+  [3] The article says the multimodal Future Innovation BU is folded into (融入) the ATH business group; the date is taken as the start of the new fiscal year.  (merge-2026-04-01-e563f42b5d)
 
 Sources
   [36氪, 2026-04-01] 阿里电商 AI 新动向:围绕 Token 重构电商,组织迎来新一轮调整|独家
@@ -57,19 +57,20 @@ business unit, 2025-01 – 2026-04-01 (split)
 2025-01     established as 搜推智能产品事业部 (Intelligent Search & Recommendation Products BU), business unit, under 中国电商事业群
             establish-2025-01-1a73bfc467  [36氪, 2026-04-01] [1]
 2025-01     head: 张凯夫 (Zhang Kaifu), 负责人, 2025-01 – 2026-04-01
-            appoint-2025-01-880acec069  [36氪, 2026-04-01]
+            appoint-2025-01-880acec069  [36氪, 2026-04-01] [2]
 2025        took over 算法团队 (algorithm teams) from 中国电商事业群
-            transfer-2025-437873cc5e  [36氪, 2026-04-01]
+            transfer-2025-437873cc5e  [36氪, 2026-04-01] [3]
 2026-04-01  张凯夫 (Zhang Kaifu) stepped down as head
-            step_down-2026-04-01-942f3eb1d5  [36氪, 2026-04-01] [3]
+            step_down-2026-04-01-942f3eb1d5  [36氪, 2026-04-01] [4]
 2026-04-01  split into 平台用户及产品 (Platform Users & Products), 智能算法 (Intelligent Algorithms)
-            split-2026-04-01-6ebf6effab  [36氪, 2026-04-01] [4]
+            split-2026-04-01-6ebf6effab  [36氪, 2026-04-01] [5]
 
 Notes
   [1] Also called 智能搜推产品 in the article; the core unit carrying the group's AI business. The article says it was set up early last year (去年年初); month precision 2025-01 is inferred.  (establish-2025-01-1a73bfc467)
   [2] Head of the China E-commerce Business Group's AI business; the date is inferred from 去年年初 (early 2025), when the unit was set up.  (appoint-2025-01-880acec069)
-  [3] The article says Zhang Kaifu is no longer in charge (不再负责); the date is taken as the start of the new fiscal year (4月1日) the article reports.  (step_down-2026-04-01-942f3eb1d5)
-  [4] The article says search-rec was reorganised into two departments. The mapping of the four algorithm teams to smart-algorithms is inferred; the article does not state it.  (split-2026-04-01-6ebf6effab)
+  [3] The article says Zhang Kaifu's main work over the past year (过去一年) was integrating the search & recommendation, user, merchant and content creation algorithm teams (整合搜推算法、用户算法、商家算法和创作算法等多个团队) into search-rec: the group's algorithm work re-homed there. The article gives no date (year precision) and does not say where the teams sat before; the teams themselves are recorded under search-rec from 2025-01 (inferred, see above), so the transfer names no `units`.  (transfer-2025-437873cc5e)
+  [4] The article says Zhang Kaifu is no longer in charge (不再负责); the date is taken as the start of the new fiscal year (4月1日) the article reports.  (step_down-2026-04-01-942f3eb1d5)
+  [5] The article says search-rec was reorganised into two departments. The mapping of the four algorithm teams to smart-algorithms is inferred; the article does not state it.  (split-2026-04-01-6ebf6effab)
 
 Sources
   [36氪, 2026-04-01] 阿里电商 AI 新动向:围绕 Token 重构电商,组织迎来新一轮调整|独家

@@ -170,9 +170,10 @@ def test_at_with_shows_the_proposed_unit(unchanged: Run, proposal: str) -> None:
             "named so since 2026-07-01] [6]\n"
             "    └── 智能算法 (Intelligent Algorithms)  [department, since 2026-04-01] "
             "[6]\n") in tree
-    assert ("        ├── 搜推算法 (Search & Recommendation Algorithms)  [team, since 2025-01]\n"
+    assert ("        ├── 搜推算法 (Search & Recommendation Algorithms)  [team, since 2025-01] "
+            "[6] [9]\n"
             "        ├── 智能体实验室 (Agent Lab)  [department, since 2026-07-01]\n"
-            "        └── 用户算法 (User Algorithms)  [team, since 2025-01]\n") in tree
+            "        └── 用户算法 (User Algorithms)  [team, since 2025-01] [6] [10]\n") in tree
     assert "Agent Lab" not in ok(unchanged, "at", "2026-07-01")
 
 
