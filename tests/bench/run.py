@@ -760,7 +760,8 @@ def render_svg(svc: Any, day: Any, root: str, out: Path) -> str:
 
     data = svc.render_data(day, None, root, None, None)
     dot: str = graph.chart_dot(data["chart"], data["delta"])
-    out.write_bytes(draw.draw(dot, "svg"))
+    with out.open("wb") as f:  # Graphviz writes the file itself, as the command has it
+        draw.draw_into(dot, "svg", f)
     return dot
 
 
