@@ -184,7 +184,8 @@ class Storage:
                     self.catch_up(writer)
                 finally:
                     writer.close()
-            if tables.position(db) <= 0:
+                have = tables.position(db)
+            if have <= 0:
                 raise EmptyStore(self.empty_message())
             yield db
         finally:
