@@ -274,6 +274,9 @@ class Storage:
             finally:
                 if own:
                     db.close()
+            # freed while the collector is paused: its first pass after the pause would
+            # otherwise walk every object of the history once more
+            del h, tl
 
     def catch_up(self, db: sqlite_utils.Database) -> None:
         """Bring the query tables up to the log: apply only the entries they lack. Refuses
