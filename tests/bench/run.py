@@ -28,7 +28,8 @@ append   `OrgChartService.load` of a 10-event file onto a fresh copy of each
          loaded store (ratio = large / small)
 at       `OrgChartService.at` on the query date + its JSON text, in-process, after
          one untimed call; the raw baseline reads as many rows from an indexed
-         table with plain `sqlite3` (ratio_to_raw = large / raw)
+         table with plain `sqlite3` (ratio_to_raw = large / raw); small, large and
+         raw interleaved, medians of at least 5
 diff     `OrgChartService.diff` over the year before the query date, large history
 render   what `orgchart render DATE --root U -o FILE.svg` does, in-process (the chart's
          data, its DOT, Graphviz's SVG written to the file; see `render_svg`), for a
@@ -371,32 +372,39 @@ class Bench:
         from orgchart.domain.dates import EffDate
 
         day = EffDate.parse(generate.QUERY_DATE)
-        for name in ("small", "large"):
-            svc = OrgChartService(str(self.base[name]))
-            try:
-                chart = svc.at(day)  # untimed: also catches the query tables up if needed
-                ms = []
-                for _ in range(self.repeats):
-                    dt, (chart, _text) = timed(partial(_at_json, svc, day))
-                    ms.append(dt * 1000)
-            finally:
+        svcs = {name: OrgChartService(str(self.base[name])) for name in ("small", "large")}
+        ms: dict[str, list[float]] = {"small": [], "large": [], "raw": []}
+        charts: dict[str, dict[str, Any]] = {}
+        raw_db = self.work / "raw-read.db"
+        try:
+            for name, svc in svcs.items():
+                charts[name] = svc.at(day)  # untimed: also catches the query tables up
+            raw_read = self.raw_reader(charts["large"]["units"], raw_db)
+            raw_read()  # untimed: warms the page cache
+            for i in range(max(5, self.repeats)):  # interleaved: small, large, raw, ...
+                for name, svc in svcs.items():
+                    dt, (charts[name], _text) = timed(partial(_at_json, svc, day))
+                    ms[name].append(dt * 1000)
+                ms["raw"].append(raw_read() * 1000)
+                progress(f"at {generate.QUERY_DATE} ({i + 1}): small {ms['small'][-1]:.1f} ms, "
+                         f"large {ms['large'][-1]:.1f} ms, raw read {ms['raw'][-1]:.1f} ms")
+        finally:
+            for svc in svcs.values():
                 svc.close()
-            data[f"{name}_ms"] = median(ms)
-            data[f"{name}_units"] = len(chart["units"])
-            progress(f"at {generate.QUERY_DATE} on {name}: {median(ms):.0f} ms, "
-                     f"{len(chart['units']):,} units")
-            if name == "large":
-                self.large_chart = chart
-        data["units"] = data.pop("large_units")
+            remove_store(raw_db)
+        for name in ("small", "large"):
+            data[f"{name}_ms"] = median(ms[name])
+        data["small_units"] = len(charts["small"]["units"])
+        data["units"] = len(charts["large"]["units"])
+        self.large_chart = charts["large"]
         data["history_ratio"] = ratio(data["large_ms"], data["small_ms"])
-        assert self.large_chart is not None
-        data["raw_read_ms"] = self.raw_read_ms(self.large_chart["units"])
+        data["raw_read_ms"] = median(ms["raw"])
         data["ratio_to_raw"] = ratio(data["large_ms"], data["raw_read_ms"])
 
-    def raw_read_ms(self, units: list[dict[str, Any]]) -> float:
-        """Plain sqlite3: read as many rows as the chart has from a ten-times larger table,
-        through an index (the same units on ten dates; one date is selected)."""
-        db = self.work / "raw-read.db"
+    def raw_reader(self, units: list[dict[str, Any]], db: Path) -> Callable[[], float]:
+        """Plain sqlite3: a function that reads as many rows as the chart has from a
+        ten-times larger table, through an index (the same units on ten dates; one date is
+        selected), on a fresh connection as `at` opens one; it returns its seconds."""
         remove_store(db)
         conn = sqlite3.connect(db)
         conn.execute("create table units (day text, id text, name text, name_en text, "
@@ -410,20 +418,21 @@ class Bench:
         conn.execute("create index units_day on units (day)")
         conn.commit()
         conn.close()
-        ms = []
-        for i in range(self.repeats + 1):
+
+        def read() -> float:
             conn = sqlite3.connect(db)
-            t0 = time.perf_counter()
-            rows = conn.execute("select id, name, name_en, kind, parent, since, leaders "
-                                "from units where day = ?", [days[-1]]).fetchall()
-            dt = time.perf_counter() - t0
-            conn.close()
+            try:
+                t0 = time.perf_counter()
+                rows = conn.execute("select id, name, name_en, kind, parent, since, leaders "
+                                    "from units where day = ?", [days[-1]]).fetchall()
+                dt = time.perf_counter() - t0
+            finally:
+                conn.close()
             if len(rows) != len(units):
                 raise RuntimeError(f"raw read found {len(rows)} rows, not {len(units)}")
-            if i:  # the first read warms the page cache
-                ms.append(dt * 1000)
-        remove_store(db)
-        return median(ms)
+            return dt
+
+        return read
 
     # -- diff ------------------------------------------------------------------------
 
