@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -82,6 +82,19 @@ def entry_state(db: str, recorder: Callable[[], Recorder], version: int,
     except sqlite3.OperationalError:
         return None
     return bytes(row[0]) if row else None
+
+
+def sqlite_entries(db: str, gt: int = 0) -> Iterator[tuple[int, str, bytes]]:
+    """The SQLite store `db`'s log entries after version `gt`, in order, as stored:
+    (version, topic, state), read with plain `sqlite3` in one statement."""
+    conn = ReadDB(db)
+    try:
+        yield from conn.execute(
+            f"select originator_version, topic, state from {SQLITE_EVENTS_TABLE} "
+            f"where originator_id = ? and originator_version > ? order by originator_version",
+            [STREAM_ID_HEX, gt])
+    finally:
+        conn.close()
 
 
 def chain_of(state: bytes | None) -> str | None:

@@ -184,7 +184,8 @@ class Storage:
                     self.catch_up(writer)
                 finally:
                     writer.close()
-            if tables.position(db) <= 0:
+                have = tables.position(db)
+            if have <= 0:
                 raise EmptyStore(self.empty_message())
             yield db
         finally:
@@ -273,6 +274,9 @@ class Storage:
             finally:
                 if own:
                     db.close()
+            # freed while the collector is paused: its first pass after the pause would
+            # otherwise walk every object of the history once more
+            del h, tl
 
     def catch_up(self, db: sqlite_utils.Database) -> None:
         """Bring the query tables up to the log: apply only the entries they lack. Refuses

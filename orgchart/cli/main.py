@@ -265,7 +265,7 @@ def render(ctx: click.Context, day: EffDate, output: str | None, fmt: str | None
         warning = draw.cjk_font_warning()
         if warning:
             say(warning, err=True)
-    _write_image(draw.draw(dot, fmt), output or f"chart-{day}.{fmt}")
+    _write_image(dot, fmt, output or f"chart-{day}.{fmt}")
 
 
 @cli.command()
@@ -466,15 +466,19 @@ def _draw_lineage(graph: dict[str, Any], output: str, horizon: str | None = None
         warning = draw.cjk_font_warning()
         if warning:
             say(warning, err=True)
-    _write_image(draw.draw(dot, fmt), output)
+    _write_image(dot, fmt, output)
 
 
-def _write_image(image: bytes, target: str) -> None:
-    """Write a drawing to `target` (`-`: stdout) and say where it went."""
+def _write_image(dot: str, fmt: str, target: str) -> None:
+    """Draw `dot` in `fmt` to `target` (`-`: stdout) and say where it went. Into a file,
+    Graphviz writes the image itself (`draw.draw_into`): it never passes through Python."""
+    from orgchart.presentation import draw
+
     if target == "-":
-        emit(image, nl=False)
+        emit(draw.draw(dot, fmt), nl=False)
         return
-    write_file(target, image)
+    with replacing(target) as out:
+        draw.draw_into(dot, fmt, out)
     say(f"wrote {target}")
 
 

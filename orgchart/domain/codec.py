@@ -7,6 +7,7 @@ the fact's own fields as plain data.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from eventsourcing.domain import Aggregate
@@ -37,11 +38,18 @@ def to_fact(event: Aggregate.Event, seq: int) -> Fact | None:
     if cls is None:
         return None
     assert isinstance(event, OrgHistory.Recorded)
-    own = {k: v for k, v in event.__dict__.items() if k not in _STORED_COMMON}
-    return cls.from_plain(own, id=event.event_id,
-                          date=EffDate.parse(event.date) if event.date else None,
-                          recorded=event.recorded, sources=tuple(event.sources), note=event.note,
-                          seq=seq)
+    return fact_of_state(cls, event.__dict__, seq)
+
+
+def fact_of_state(cls: type[Fact], state: Mapping[str, Any], seq: int) -> Fact:
+    """The fact of type `cls` whose stored event has the field values `state` (a decoded
+    event's `__dict__`, or its stored state decoded as plain JSON)."""
+    own = {k: v for k, v in state.items() if k not in _STORED_COMMON}
+    when = state["date"]
+    return cls.from_plain(own, id=state["event_id"],
+                          date=EffDate.parse(when) if when else None,
+                          recorded=state["recorded"], sources=tuple(state["sources"]),
+                          note=state["note"], seq=seq)
 
 
 _STORED_COMMON = {"originator_id", "originator_version", "timestamp", "originator_topic", "chain",

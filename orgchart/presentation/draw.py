@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
+from typing import BinaryIO
 
 from orgchart.domain.errors import OrgchartError
 
@@ -29,26 +29,50 @@ def draw(dot: str, fmt: str) -> bytes:
     Edges marked `OVERLAY` are left out of the layout and then routed around the units
     (`dot -Tdot`, then `neato -n2`).
     """
-    import graphviz
-
     if fmt == "dot":
         return dot.encode("utf-8")
+    image = _drawing(dot, fmt, None)
+    assert image is not None
+    return image
+
+
+def draw_into(dot: str, fmt: str, out: BinaryIO) -> None:
+    """As `draw`, but Graphviz writes the image straight into the file `out` (a real file,
+    e.g. the temporary one a command renames over its target): the image never passes
+    through Python. On an error, `out` may hold part of an image."""
+    if fmt == "dot":
+        out.write(dot.encode("utf-8"))
+        return
+    out.flush()
+    _drawing(dot, fmt, out)
+
+
+def _drawing(dot: str, fmt: str, out: BinaryIO | None) -> bytes | None:
+    """`draw` into `out`, or returned when `out` is None."""
     if fmt not in FORMATS:
         raise OrgchartError(f"cannot draw '{fmt}': choose one of {', '.join(FORMATS)}")
     try:
         if OVERLAY in dot:
             try:
-                return _overlaid(dot, fmt)
-            except graphviz.CalledProcessError:
+                return _overlaid(dot, fmt, out)
+            except GraphvizFailed:
                 pass  # drawn in one go below, which says what is wrong if anything is
-        return _run(dot, fmt)
-    except graphviz.ExecutableNotFound:
+        return _run(dot, fmt, out=out)
+    except FileNotFoundError:
         raise GraphvizMissing(f"cannot draw the chart: the Graphviz `dot` program was not "
                               f"found; {INSTALL_HINT}") from None
-    except graphviz.CalledProcessError as e:
-        detail = (e.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+    except GraphvizFailed as e:
+        detail = e.stderr.decode("utf-8", "replace").strip().splitlines()
         raise OrgchartError("Graphviz could not draw the chart"
                             + (f": {detail[0]}" if detail else "")) from None
+
+
+class GraphvizFailed(Exception):
+    """A Graphviz program exited with an error (what it wrote to stderr is kept)."""
+
+    def __init__(self, stderr: bytes) -> None:
+        super().__init__(stderr.decode("utf-8", "replace"))
+        self.stderr = stderr
 
 
 #: Up to this many nodes, the `OVERLAY` edges are routed around the nodes; beyond, they
@@ -58,48 +82,75 @@ ROUTED_NODES = 60
 _NODE = re.compile(r'^\s*"(?:[^"\\]|\\.)*"\s*\[', re.MULTILINE)
 
 
-def _overlaid(dot: str, fmt: str) -> bytes:
+def _overlaid(dot: str, fmt: str, out: BinaryIO | None = None) -> bytes | None:
     """The chart laid out without its `OVERLAY` edges, which are then drawn over it."""
     lines = dot.rstrip().splitlines()
     over = [line for line in lines if OVERLAY in line]
     base = "\n".join(line for line in lines if OVERLAY not in line) + "\n"
-    laid = _run(base, "dot").decode("utf-8").rstrip()
+    first = _run(base, "dot")
+    assert first is not None
+    laid = first.decode("utf-8").rstrip()
     if not laid.endswith("}"):
         raise OrgchartError("Graphviz wrote a laid-out chart without its closing brace")
     if len(_NODE.findall(base)) > ROUTED_NODES:
         over.insert(0, "graph [splines=line];")
-    return _run(laid[:-1] + "\n".join(over) + "\n}\n", fmt, engine="neato", fixed=True)
+    return _run(laid[:-1] + "\n".join(over) + "\n}\n", fmt, engine="neato", fixed=True,
+                out=out)
 
 
-def _run(dot: str, fmt: str, engine: str = "dot", fixed: bool = False) -> bytes:
+def _run(dot: str, fmt: str, engine: str = "dot", fixed: bool = False,
+         out: BinaryIO | None = None) -> bytes | None:
     """Graphviz's `engine` on `dot`, output in `fmt`; `fixed`: keep the nodes and edges
-    where the DOT places them, route only the edges without a place (`neato -n2`)."""
-    import graphviz
+    where the DOT places them, route only the edges without a place (`neato -n2`).
 
-    try:
-        return _through_files(dot, fmt, engine, fixed)
-    except OSError:  # no writable temporary directory
-        image: bytes = graphviz.pipe(engine, fmt, dot.encode("utf-8"), quiet=True,
-                                     neato_no_op=2 if fixed else None)
-        return image
-
-
-def _through_files(dot: str, fmt: str, engine: str = "dot", fixed: bool = False) -> bytes:
-    """`dot -T<fmt> -o OUT IN` on files in a temporary directory: through pipes, the megabytes
-    of a big chart's SVG would pass between the processes in 64 KiB turns, which costs more
-    than writing and reading the files."""
+    One process, the DOT text on its stdin; its image goes straight into the file `out`
+    when given (None is returned), else through a temporary file (through a pipe, the
+    megabytes of a big chart's SVG would pass between the processes in 64 KiB turns,
+    which costs more than writing and reading a file) and is returned.
+    FileNotFoundError: no such program; GraphvizFailed: it failed.
+    """
     import tempfile
 
-    import graphviz
+    from graphviz.backend.dot_command import command
 
-    with tempfile.TemporaryDirectory(prefix="orgchart-") as tmp:
-        source = os.path.join(tmp, "chart.dot")
-        with open(source, "wb") as f:
-            f.write(dot.encode("utf-8"))
-        out = graphviz.render(engine, fmt, source, outfile=os.path.join(tmp, f"out.{fmt}"),
-                              quiet=True, neato_no_op=2 if fixed else None)
-        with open(out, "rb") as f:
-            return f.read()
+    cmd = [str(x) for x in command(engine, fmt, neato_no_op=2 if fixed else None)]
+    if out is not None:
+        _graphviz(cmd, dot, out)
+        return None
+    try:
+        image = tempfile.TemporaryFile()  # noqa: SIM115 (closed by `with image` below)
+    except OSError:  # no writable temporary directory: through a pipe
+        done = subprocess.run(cmd, input=dot.encode("utf-8"), capture_output=True, check=False)
+        if done.returncode != 0:
+            raise GraphvizFailed(done.stderr) from None
+        return done.stdout
+    with image:
+        _graphviz(cmd, dot, image)
+        image.seek(0)
+        return image.read()
+
+
+#: How Graphviz says that writing its output failed (and the errno).
+_WRITE_FAILED = re.compile(rb"gvwrite\w* problem (\d+)")
+
+
+def _graphviz(cmd: list[str], dot: str, out: BinaryIO) -> None:
+    """Run `cmd` on `dot` (its stdin), its output into the file `out`. OSError when the
+    output could not be written (the file too large, the disk full), as Python says it."""
+    import errno
+    import os
+    import signal
+
+    done = subprocess.run(cmd, input=dot.encode("utf-8"), stdout=out.fileno(),
+                          stderr=subprocess.PIPE, check=False)
+    if done.returncode == 0:
+        return
+    failed = _WRITE_FAILED.search(done.stderr)
+    code = (errno.EFBIG if done.returncode == -signal.SIGXFSZ
+            else int(failed.group(1)) if failed else None)
+    if code is not None:
+        raise OSError(code, os.strerror(code))
+    raise GraphvizFailed(done.stderr)
 
 
 _RESOLVED = re.compile(r'fontname: "(?P<asked>[^"]*)" resolved to: \(\w+\) "(?P<font>[^"]*)" '

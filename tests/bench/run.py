@@ -44,7 +44,8 @@ history  `orgchart history U` and `orgchart lineage U` in-process (the text form
          large one with as many
 at       `OrgChartService.at` on the query date + its JSON text, in-process, after
          one untimed call; the raw baseline reads as many rows from an indexed
-         table with plain `sqlite3` (ratio_to_raw = large / raw)
+         table with plain `sqlite3` (ratio_to_raw = large / raw); small, large and
+         raw interleaved, medians of at least 5
 diff     `OrgChartService.diff` over the year before the query date, large history
 render   what `orgchart render DATE --root U -o FILE.svg` does, in-process (the chart's
          data, its DOT, Graphviz's SVG written to the file; see `render_svg`), for a
@@ -63,10 +64,11 @@ timeline `orgchart timeline --from D --to D2` in a subprocess on each history ov
          last TIMELINE_STEPS dates with changes (the same number of steps on both),
          interleaved: s_per_step (the large history's wall time / steps),
          small_s_per_step and ratio = large / small (the cost follows the step, not
-         the history); and the large history's page in a subprocess: peak_rss_mb
-         (os.wait4), page_s and page_steps, over its last --timeline-steps dates
-         (default 2,000; 0 = the whole page, which at 1,000,000 events is about
-         140,000 steps, hours of Graphviz)
+         the history); and the small history's page in a subprocess: peak_rss_mb
+         (os.wait4), page_s and page_steps, over its last --timeline-steps N dates
+         (default 500; 0: the whole page, every date with a change: about 14,000
+         steps at 100,000 events, hours of Graphviz; the expected time is printed
+         before it starts)
 serve    `orgchart serve` on the large store: in Chromium (Playwright, Debian's
          /usr/bin/chromium or $ORGCHART_CHROMIUM), a fresh page of the explorer on
          the query date until its first chart is in the page (first_chart_ms: the
@@ -230,7 +232,7 @@ def section(name: str, results: Results, errors: list[str]) -> Iterator[dict[str
 
 class Bench:
     def __init__(self, events: int, repeats: int, workdir: Path, seed: int,
-                 keep_workdir: bool = True, timeline_steps: int = 2000) -> None:
+                 keep_workdir: bool = True, timeline_steps: int = 500) -> None:
         self.events = events
         self.timeline_steps = timeline_steps
         self.repeats = repeats
@@ -507,32 +509,39 @@ class Bench:
         from orgchart.domain.dates import EffDate
 
         day = EffDate.parse(generate.QUERY_DATE)
-        for name in ("small", "large"):
-            svc = OrgChartService(str(self.base[name]))
-            try:
-                chart = svc.at(day)  # untimed: also catches the query tables up if needed
-                ms = []
-                for _ in range(self.repeats):
-                    dt, (chart, _text) = timed(partial(_at_json, svc, day))
-                    ms.append(dt * 1000)
-            finally:
+        svcs = {name: OrgChartService(str(self.base[name])) for name in ("small", "large")}
+        ms: dict[str, list[float]] = {"small": [], "large": [], "raw": []}
+        charts: dict[str, dict[str, Any]] = {}
+        raw_db = self.work / "raw-read.db"
+        try:
+            for name, svc in svcs.items():
+                charts[name] = svc.at(day)  # untimed: also catches the query tables up
+            raw_read = self.raw_reader(charts["large"]["units"], raw_db)
+            raw_read()  # untimed: warms the page cache
+            for i in range(max(5, self.repeats)):  # interleaved: small, large, raw, ...
+                for name, svc in svcs.items():
+                    dt, (charts[name], _text) = timed(partial(_at_json, svc, day))
+                    ms[name].append(dt * 1000)
+                ms["raw"].append(raw_read() * 1000)
+                progress(f"at {generate.QUERY_DATE} ({i + 1}): small {ms['small'][-1]:.1f} ms, "
+                         f"large {ms['large'][-1]:.1f} ms, raw read {ms['raw'][-1]:.1f} ms")
+        finally:
+            for svc in svcs.values():
                 svc.close()
-            data[f"{name}_ms"] = median(ms)
-            data[f"{name}_units"] = len(chart["units"])
-            progress(f"at {generate.QUERY_DATE} on {name}: {median(ms):.0f} ms, "
-                     f"{len(chart['units']):,} units")
-            if name == "large":
-                self.large_chart = chart
-        data["units"] = data.pop("large_units")
+            remove_store(raw_db)
+        for name in ("small", "large"):
+            data[f"{name}_ms"] = median(ms[name])
+        data["small_units"] = len(charts["small"]["units"])
+        data["units"] = len(charts["large"]["units"])
+        self.large_chart = charts["large"]
         data["history_ratio"] = ratio(data["large_ms"], data["small_ms"])
-        assert self.large_chart is not None
-        data["raw_read_ms"] = self.raw_read_ms(self.large_chart["units"])
+        data["raw_read_ms"] = median(ms["raw"])
         data["ratio_to_raw"] = ratio(data["large_ms"], data["raw_read_ms"])
 
-    def raw_read_ms(self, units: list[dict[str, Any]]) -> float:
-        """Plain sqlite3: read as many rows as the chart has from a ten-times larger table,
-        through an index (the same units on ten dates; one date is selected)."""
-        db = self.work / "raw-read.db"
+    def raw_reader(self, units: list[dict[str, Any]], db: Path) -> Callable[[], float]:
+        """Plain sqlite3: a function that reads as many rows as the chart has from a
+        ten-times larger table, through an index (the same units on ten dates; one date is
+        selected), on a fresh connection as `at` opens one; it returns its seconds."""
         remove_store(db)
         conn = sqlite3.connect(db)
         conn.execute("create table units (day text, id text, name text, name_en text, "
@@ -546,20 +555,21 @@ class Bench:
         conn.execute("create index units_day on units (day)")
         conn.commit()
         conn.close()
-        ms = []
-        for i in range(self.repeats + 1):
+
+        def read() -> float:
             conn = sqlite3.connect(db)
-            t0 = time.perf_counter()
-            rows = conn.execute("select id, name, name_en, kind, parent, since, leaders "
-                                "from units where day = ?", [days[-1]]).fetchall()
-            dt = time.perf_counter() - t0
-            conn.close()
+            try:
+                t0 = time.perf_counter()
+                rows = conn.execute("select id, name, name_en, kind, parent, since, leaders "
+                                    "from units where day = ?", [days[-1]]).fetchall()
+                dt = time.perf_counter() - t0
+            finally:
+                conn.close()
             if len(rows) != len(units):
                 raise RuntimeError(f"raw read found {len(rows)} rows, not {len(units)}")
-            if i:  # the first read warms the page cache
-                ms.append(dt * 1000)
-        remove_store(db)
-        return median(ms)
+            return dt
+
+        return read
 
     # -- diff ------------------------------------------------------------------------
 
@@ -607,16 +617,17 @@ class Bench:
         data["ratio"] = ratio(data["s_per_step"], data["small_s_per_step"])
         data["steps"] = len(windows["large"])
 
-        days = change_days(self.base["large"])
+        days = change_days(self.base["small"])
         span = days[-self.timeline_steps:] if self.timeline_steps else days
-        cmd = [*orgchart_cmd(), "--db", str(self.base["large"]), "timeline", "-o",
+        cmd = [*orgchart_cmd(), "--db", str(self.base["small"]), "timeline", "-o",
                str(self.work / "timeline-page.html")]
         if len(span) < len(days):
             cmd += ["--from", span[0]]
-            self.notes.append(f"timeline: the page's peak RSS is over the large history's "
+            self.notes.append(f"timeline: the page's peak RSS is over the small history's "
                               f"last {len(span):,} of {len(days):,} dates "
                               f"(--timeline-steps 0 for the whole page)")
-        progress(f"timeline page of the large history: {len(span):,} steps")
+        progress(f"timeline page of the small history: {len(span):,} steps, about "
+                 f"{len(span) * data['s_per_step'] / 60:.0f} minutes")
         data["page_s"], data["peak_rss_mb"] = run_child(cmd, self.work)
         data["page_steps"] = len(span)
         progress(f"timeline page: {data['page_s']:.0f} s, peak RSS {data['peak_rss_mb']:.0f} MB")
@@ -921,7 +932,8 @@ def render_svg(svc: Any, day: Any, root: str, out: Path) -> str:
 
     data = svc.render_data(day, None, root, None, None)
     dot: str = graph.chart_dot(data["chart"], data["delta"])
-    out.write_bytes(draw.draw(dot, "svg"))
+    with out.open("wb") as f:  # Graphviz writes the file itself, as the command has it
+        draw.draw_into(dot, "svg", f)
     return dot
 
 
@@ -1036,9 +1048,10 @@ def main(argv: list[str] | None = None) -> int:
                          "directory, removed afterwards")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--timeline-steps", type=int, default=2000,
-                    help="measure the timeline page's peak RSS over the large history's last "
-                         "N dates with changes (default 2,000; 0: the whole page)")
+    ap.add_argument("--timeline-steps", type=int, default=500,
+                    help="measure the timeline page's peak RSS over the small history's last "
+                         "N dates with changes (default 500; 0: the whole page, hours at the "
+                         "default size)")
     args = ap.parse_args(argv)
     if args.events < 200 or args.repeats < 1:
         ap.error("--events must be at least 200 and --repeats at least 1")

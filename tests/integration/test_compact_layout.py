@@ -158,10 +158,8 @@ def test_lineage_arrows_are_drawn_over_the_laid_out_chart(
 
 @needs_dot
 def test_a_failed_overlay_draws_the_chart_in_one_go(monkeypatch: pytest.MonkeyPatch) -> None:
-    import graphviz
-
-    def fail(dot: str, fmt: str) -> bytes:
-        raise graphviz.CalledProcessError(1, ["neato"], stderr=b"Error: no")
+    def fail(dot: str, fmt: str, out: object = None) -> bytes:
+        raise draw.GraphvizFailed(b"Error: no")
 
     monkeypatch.setattr(draw, "_overlaid", fail)
     dot = ('digraph { a; b; c; a -> b; '

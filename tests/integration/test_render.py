@@ -327,6 +327,29 @@ def test_missing_graphviz_is_a_clear_error(monkeypatch: pytest.MonkeyPatch,
         draw.draw("digraph { a }", "svg")
 
 
+@needs_dot
+@pytest.mark.parametrize("fmt", ["svg", "dot"])
+@pytest.mark.parametrize("overlay", [False, True])
+def test_drawing_into_a_file_writes_what_draw_returns(tmp_path: Path, fmt: str,
+                                                      overlay: bool) -> None:
+    """`draw_into` (Graphviz writes the file itself) and `draw` give the same bytes,
+    whether or not the chart has edges drawn over its layout."""
+    extra = f"c -> a [constraint=false, {draw.OVERLAY}];\n" if overlay else ""
+    dot = f"digraph {{\na; b; c; a -> b;\n{extra}}}\n"
+    out = tmp_path / f"chart.{fmt}"
+    with out.open("wb") as f:
+        f.write(b"")  # an open file, as `replacing` gives one
+        draw.draw_into(dot, fmt, f)
+    assert out.read_bytes() == draw.draw(dot, fmt)
+    assert out.stat().st_size > 0
+
+
+def test_a_failing_graphviz_into_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    with (tmp_path / "x.svg").open("wb") as f, \
+            pytest.raises(OrgchartError, match="Graphviz could not draw the chart"):
+        draw.draw_into("digraph { a -> }", "svg", f)
+
+
 def test_dot_of_at_is_what_render_draws(svc: OrgChartService, seeded: Run) -> None:
     at_dot = seeded("at", "2026-04-01", "--format", "dot").stdout
     render_dot = seeded("render", "2026-04-01", "--format", "dot", "-o", "-").stdout

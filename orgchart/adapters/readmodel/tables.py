@@ -42,7 +42,7 @@ def open_db(path: str) -> sqlite_utils.Database:
 
 #: Bumped whenever what the tables hold or how it is encoded changes: tables of
 #: another layout read as absent, so the next command rebuilds them from the log.
-LAYOUT = "11"
+LAYOUT = "12"
 
 #: Each table's columns (the first of `PK` is its primary key) and indexes.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -91,12 +91,15 @@ INDEXES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("events", ("day", "seq"), False),
     ("event_units", ("unit", "seq"), False),
     ("versions", ("valid_from",), False),
-    ("versions", ("valid_to", "valid_from"), False),
+    # the day's chart (`queries.units_on`) reads these two indexes alone: they cover the
+    # columns it selects, so no row of the table is looked up
+    ("versions", ("valid_to", "valid_from", "unit", "name", "name_en", "kind", "parent",
+                  "since"), False),
     ("versions", ("unit", "valid_from"), False),
     ("versions", ("parent", "valid_from"), False),
     ("transient", ("day",), False),
     ("transient", ("unit", "day"), False),
-    ("tenures", ("end_day", "start_day"), False),
+    ("tenures", ("end_day", "start_day", "unit", "person", "role", "title", "start"), False),
     ("tenures", ("unit", "start_day"), False),
     ("tenures", ("person",), False),
     ("links", ("source",), False),
