@@ -345,7 +345,7 @@ def history_text(data: dict[str, Any]) -> str:
     width = max(width, 10)
     for e in h["story"]:
         day = w.event(e["event"])["day"]
-        lines.append(f"{e['date']:<{width}}  {_entry(e, uid, day, w)}")
+        lines.append(f"{e['date']:<{width}}  {story_entry(e, uid, day, w)}")
         lines.append(f"{'':<{width}}  {e['event']}" + w.cited_and_marked(e["event"]))
         lines += [f"{'':<{width}}  {line}" for line in w.annotations(e["event"])]
     if h.get("retracted"):
@@ -355,7 +355,8 @@ def history_text(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _entry(e: dict[str, Any], uid: str, day: str, w: Words) -> str:
+def story_entry(e: dict[str, Any], uid: str, day: str, w: Words) -> str:
+    """One entry of a unit's story (`history`) in words, as of `day`, the entry's day."""
     what = e["what"]
     if what == "began":
         name = label(e["name"], e["name_en"]) if e["name"] else w.full(uid, day)

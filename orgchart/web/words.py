@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from orgchart.presentation.explain_text import Words
+from orgchart.presentation.explain_text import Words, open_end, story_entry
 from orgchart.presentation.names import label
 from orgchart.presentation.page import safe_url
 
@@ -108,16 +108,16 @@ def _entry(e: Mapping[str, Any], uid: str, day: str, ph: Phrases) -> Parts:
     what = e["what"]
     if what == "began":
         return _began(e, uid, day, ph)
-    if what == "renamed":
-        return [Part(f"renamed from {label(e['before'], e['before_en'])} to "
-                     f"{label(e['after'], e['after_en'])}")]
+    if what in ("renamed", "transferred"):  # no unit or person to link: the text form's words
+        return [Part(story_entry(dict(e), uid, day, ph.words))]
     if what == "moved":
         return [Part("moved from "), ph.unit(e["before"], day), Part(" to "),
                 ph.unit(e["after"], day)]
     if what == "leader":
         title = f", {e['title']}" if e.get("title") else ""
         return [Part(f"{e['role']}: "), ph.person(e["person"]),
-                Part(f"{title}, {e['since']} – {e['until'] or 'now'}")]
+                Part(f"{title}, {e['since']} – "
+                     f"{e['until'] or open_end(ph.words.ctx.get('horizon'))}")]
     if what == "stepped_down":
         return [ph.person(e["person"]), Part(f" stepped down as {e['role']}")]
     if what == "spun_off":

@@ -237,8 +237,9 @@ def test_unit_person_and_diff_pages(open_page: Any, seed_url: str) -> None:
     page.wait_for_url(re.compile(r"/unit/search-rec\?date=2026-03-31$"))
     assert "搜推智能产品事业部" in page.locator("h1").inner_text()
     history = page.locator("section.history tbody tr")
-    assert history.count() == 4
-    assert "split into 平台用户及产品 (Platform Users & Products)" in history.nth(3).inner_text()
+    assert history.count() == 5  # established, head, took over the algorithm teams, ...
+    assert "took over 算法团队 (algorithm teams)" in history.nth(2).inner_text()
+    assert "split into 平台用户及产品 (Platform Users & Products)" in history.nth(4).inner_text()
     assert page.locator("section.sources .publisher").first.inner_text() == "36氪"
     assert page.locator("section.lineage").get_by_text("智能算法 (Intelligent Algorithms)").count()
 
