@@ -25,7 +25,16 @@ from datetime import date, timedelta
 from typing import Protocol
 
 from orgchart.domain.errors import RuleViolation
-from orgchart.domain.facts import Appoint, Fact, Merge, Move, Rename, Retract, StepDown
+from orgchart.domain.facts import (
+    Appoint,
+    Fact,
+    Merge,
+    Move,
+    Rename,
+    Retract,
+    Split,
+    StepDown,
+)
 from orgchart.domain.knowledge import (
     Breach,
     blame,
@@ -355,9 +364,10 @@ def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
     (was,) = [v for v in [*tl.versions, *tl.transient] if v.rowid is not None
               and v.unit == m.unit]
     placed: list[Placed] = []
-    unit, stored, parent = m.unit, was.parent, m.parent
-    after, skip = d, ""  # checked from the end of `after` on, but for event `skip`
-    while True:
+    # each unit whose parent differs: from the end of `after` on (but for event `skip`)
+    todo = [(m.unit, was.parent, m.parent, d, d, "")]
+    while todo:
+        unit, stored, parent, d, after, skip = todo.pop(0)
         change = history.next_parent_change(unit, d)
         if change is not None and change[2] != "version move" and not change[2].startswith("end "):
             return None
@@ -377,32 +387,52 @@ def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
                                                                 skip}:
             return None
         if change is None or not change[2].startswith("end "):
-            break
+            continue
         if ending is None:
             return None
         if ends_apart_from_parent(ending, unit, below):
-            break
-        again = _placed_again(history, ending, unit, parent)
+            continue
+        again = _placed_again(history, ending, unit, parent, stored)
         if again is None:
             return None
-        if again.parent == again.stored:  # the walk up comes out where it did: converged
-            break
-        placed.append(again)
-        unit, stored, parent = again.unit, again.stored, again.parent
-        d, after, skip = again.day, again.day - timedelta(days=1), again.event
+        for p in again:
+            if p.parent != p.stored:  # else the walk comes out where it did: converged
+                placed.append(p)
+                todo.append((p.unit, p.stored, p.parent, p.day, p.day - timedelta(days=1),
+                             p.event))
     return LocalMove(m, tl, None, tuple(placed))
 
 
-def _placed_again(history: HistorySoFar, f: Fact, unit: str,
-                  parent: str | None) -> Placed | None:
+def _placed_again(history: HistorySoFar, f: Fact, unit: str, parent: str | None,
+                  stored: str | None) -> list[Placed] | None:
+    """The new units that event `f`, which ends `unit`, places by where `unit` was, when
+    `unit` sits under `parent` rather than `stored` (where the tables say); None: not
+    found here (the window replay decides). A split: its parts that name no parent go
+    under `parent` (each part's version must last past that day); a merge: `_merge_place`.
+    """
+    if isinstance(f, Split) and not f.keep and f.unit == unit:
+        out: list[Placed] = []
+        for part in f.into:
+            if part.parent is None:
+                made = history.made_version(part.unit, f.id)
+                if made is None or not made[1] or made[0] != stored:
+                    return None
+                out.append(Placed(part.unit, f.id, f.day, parent, stored))
+        return out
+    one = _merge_place(history, f, unit, parent)
+    return None if one is None else [one]
+
+
+def _merge_place(history: HistorySoFar, f: Fact, unit: str,
+                 parent: str | None) -> Placed | None:
     """Where merge `f`, which ends `unit` (or a unit in its subtree) and places its new
     unit by walking up from its first unit, places it when `unit` sits under `parent`
     (rather than where the tables say); None: not found here (the window replay decides).
 
     The walk reads the parents of the merging units and their ancestors, and of `parent`
-    and its ancestors, as they stood the day before, with no event that day changing any
-    of them (one that moves such a unit or reads its children); the new unit's version
-    must last past that day.
+    and its ancestors, as they stood the day before (all alive then), with no event that
+    day changing any of them (one that moves such a unit or reads its children); the new
+    unit's version must last past that day.
     """
     if not isinstance(f, Merge) or f.new_unit is None or f.new_unit.parent is not None:
         return None
@@ -414,6 +444,8 @@ def _placed_again(history: HistorySoFar, f: Fact, unit: str,
             parent_of.setdefault(a, b)
     parent_of[unit] = parent
     group = set(parent_of)
+    if group - {v.unit for v in history.units_seed(group, before).versions}:
+        return None  # a unit that began that day: its place is not the day before's
     for g in history.structure_between(group, before, f.day):
         if g.id != f.id and ((isinstance(g, Move) and g.unit in group)
                              or set(reads_children(g)) & group):

@@ -234,23 +234,29 @@ def test_a_merge_whose_walk_up_comes_out_as_stored_stops_there() -> None:
     assert tables.dump(db) == tables.dump(stored([*facts, move]))
 
 
-#: Units that merges in `merging_histories` begin.
+#: Units that merges and splits in `merging_histories` begin.
 MERGED = ["m0", "m1", "m2", "m3"]
+SPLIT = [f"{m}b" for m in MERGED]
 
 
 @st.composite
 def merging_histories(draw: Any) -> list[Fact]:
     """A valid history (`valid_histories`) with up to four merges into new units placed by
-    walking up from their first unit (a later one may merge an earlier one's new unit),
-    each kept only if the history stays valid; now and then a rename of a new unit."""
-    facts = draw(valid_histories())
+    walking up from their first unit, or splits whose parts go where the unit was (a
+    later one may merge or split an earlier one's new unit), each kept only if the history
+    stays valid; now and then a rename of a new unit."""
+    facts: list[Fact] = draw(valid_histories())
     for new in MERGED[:draw(st.integers(1, 4))]:
-        units = draw(st.lists(st.sampled_from([*UNITS, *MERGED]), min_size=1, max_size=2,
+        units = draw(st.lists(st.sampled_from([*UNITS, *MERGED, *SPLIT]), min_size=1, max_size=2,
                               unique=True))
-        made = Merge(id=f"g{len(facts) + 1}", seq=len(facts) + 1,
+        made: Merge | Split = Merge(id=f"g{len(facts) + 1}", seq=len(facts) + 1,
                      date=EffDate(START + timedelta(days=draw(st.integers(3, 33)))),
                      recorded=draw(st.sampled_from(RECORDED)), units=tuple(units), into=new,
                      new_unit=NewUnit(unit=new, name=new.upper()))
+        if draw(st.booleans()):  # a split into two parts placed where the unit was
+            made = Split(id=made.id, seq=made.seq, date=made.date, recorded=made.recorded,
+                         unit=units[0], into=(NewUnit(unit=new, name=new.upper()),
+                                              NewUnit(unit=f"{new}b", name="B")))
         if check_states([*facts, made])[0] is None:
             facts = [*facts, made]
             if draw(st.booleans()):
@@ -266,20 +272,20 @@ def merging_histories(draw: Any) -> list[Fact]:
 @given(data=st.data(), facts=merging_histories())
 def test_a_backdated_move_before_merges_equals_a_full_replay(data: st.DataObject,
                                                              facts: list[Fact]) -> None:
-    """One move dated anywhere in a history with merges whose new units are placed by
-    walking up: `local_move` (placing those new units again) or the window replay; either
+    """One move dated anywhere in a history with merges and splits whose new units are
+    placed by where a unit was: `local_move` (placing them again) or the window replay; either
     way as a full replay says, and the tables as written from a full replay. Most often
     the move is of a merge's first unit, dated before that merge."""
-    merges = [f for f in facts if isinstance(f, Merge)]
-    unit = data.draw(st.sampled_from([*UNITS, *MERGED]))
+    merges = [f for f in facts if isinstance(f, Merge | Split)]
+    unit = data.draw(st.sampled_from([*UNITS, *MERGED, *SPLIT]))
     day = data.draw(st.integers(-2, 34))
     if merges and data.draw(st.integers(0, 3)) > 0:
         merge = data.draw(st.sampled_from(merges))
-        unit = merge.units[0]
+        unit = merge.units[0] if isinstance(merge, Merge) else merge.unit
         day = data.draw(st.integers(min(6, (merge.day - START).days), (merge.day - START).days))
     move = Move(id="n0", seq=len(facts) + 1, recorded=NEW_RECORDED[-1],
                 date=EffDate(START + timedelta(days=day)), unit=unit,
-                parent=data.draw(st.sampled_from([None, *UNITS, *MERGED])))
+                parent=data.draw(st.sampled_from([None, *UNITS, *MERGED, *SPLIT])))
     db = stored(facts)
     expected = check_append(facts, [move])
     local = local_move(StoredState(db), [move])
@@ -312,3 +318,24 @@ def test_a_move_ended_by_a_merge_or_split_that_ignore_its_parent_stays_local() -
         assert check_append(facts, [move]) is None
         assert apply_events(db, len(facts), [move], {}, {}, None, len(facts) + 1)
         assert tables.dump(db) == tables.dump(stored([*facts, move]))
+
+
+def test_a_split_placing_its_parts_where_the_moved_unit_was_places_them_again() -> None:
+    # x moves under p on day 10; on day 20 x splits into a (placed where x was: under p
+    # now) and b (named under o): a is placed again, b is not
+    facts = _history((Establish, 0, {"unit": "o", "name": "O"}),
+                     (Establish, 0, {"unit": "p", "name": "P"}),
+                     (Establish, 1, {"unit": "x", "name": "X", "parent": "o"}),
+                     (Split, 20, {"unit": "x", "into": (NewUnit(unit="a", name="A"),
+                                                        NewUnit(unit="b", name="B",
+                                                                parent="o"))}),
+                     (Rename, 22, {"unit": "a", "name": "A2"}))
+    db = stored(facts)
+    move = Move(id="n0", seq=len(facts) + 1, recorded=NEW_RECORDED[-1], date=_day(10),
+                unit="x", parent="p")
+    local = local_move(StoredState(db), [move])
+    assert local is not None and local.breach is None
+    assert [(p.unit, p.stored, p.parent) for p in local.placed] == [("a", "o", "p")]
+    assert check_append(facts, [move]) is None
+    assert apply_events(db, len(facts), [move], {}, {}, None, len(facts) + 1)
+    assert tables.dump(db) == tables.dump(stored([*facts, move]))
