@@ -12,18 +12,29 @@ history. Whoever keeps the history so far (the query tables,
 Events that change only their unit's own state (renames, appointments, step-downs:
 `OWN_STATE`) replay no window at all: each is replayed on its unit alone
 (`unit_windows`), in every knowledge state it enters. A single back-dated move that
-no later rule can tell apart (`local_move`) is checked from the units it involves.
+no later rule can tell apart (`local_move`) is checked from the units it involves; when
+the moved unit later merges into a new unit placed by walking up from it, the new unit's
+place is found again and followed in turn, until a place comes out as it was stored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Protocol
 
 from orgchart.domain.errors import RuleViolation
-from orgchart.domain.facts import Appoint, Fact, Move, Rename, Retract, StepDown
+from orgchart.domain.facts import (
+    Appoint,
+    Fact,
+    Merge,
+    Move,
+    Rename,
+    Retract,
+    Split,
+    StepDown,
+)
 from orgchart.domain.knowledge import (
     Breach,
     blame,
@@ -36,6 +47,7 @@ from orgchart.domain.rules import (
     Timeline,
     UnitEnd,
     ends_apart_from_parent,
+    merge_default_parent,
     reads_children,
     replay,
     replay_unit,
@@ -102,6 +114,11 @@ class HistorySoFar(Protocol):
         """The ids of the events other than renames, appointments and step-downs,
         effective after `after` (up to the end of `until`), that made a version of a unit
         under one of `units`."""
+
+    def made_version(self, unit: str, event: str) -> tuple[str | None, bool] | None:
+        """The parent of the version of `unit` that `event` made, and whether it lasted past
+        its first day (False: another change of the unit replaced it that day); None: no
+        such version."""
 
     def leader_events_known(self, unit: str, k: date) -> list[Fact]:
         """Every appointment and step-down in `unit` that counts in the state known at the
@@ -296,13 +313,28 @@ def _check_own_states(history: HistorySoFar, new: Sequence[Fact],
 
 
 @dataclass(frozen=True)
+class Placed:
+    """A unit that a merge (`event`, on `day`) began under `parent` rather than under
+    `stored` (its stored parent), because a back-dated move changed where the walk up from
+    a merging unit leads (`merge_default_parent`)."""
+
+    unit: str
+    event: str
+    day: date
+    parent: str | None
+    stored: str | None
+
+
+@dataclass(frozen=True)
 class LocalMove:
     """A back-dated move checked from the units it involves: its own rules at its date
-    (`breach`), else the moved unit replayed on its own (`timeline`)."""
+    (`breach`), else the moved unit replayed on its own (`timeline`), and the new units of
+    later merges placed elsewhere because of it (`placed`, in effective order)."""
 
     fact: Move
     timeline: Timeline | None
     breach: Breach | None
+    placed: tuple[Placed, ...] = ()
 
 
 def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
@@ -314,7 +346,10 @@ def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
     read the children of O or P, or walk up from a unit in X's subtree (naming it, or
     placing a unit under it), can tell the difference; if there are none up to D1, and X
     changes there by a move or ends without reading its parent (`ends_apart_from_parent`),
-    everything else replays as before.
+    everything else replays as before. If X ends in a merge whose new unit M is placed by
+    walking up from X's subtree, M's place is found again (`_placed_again`): as stored,
+    nothing else changes; else M's parent differs from then on and M is followed the same
+    way (its next change, the events that could tell, how it ends).
     """
     if len(new) != 1 or not isinstance(new[0], Move) or new[0].order is not None:
         return None  # a move with an `order`: its later versions carry it on (window replay)
@@ -328,22 +363,113 @@ def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
         return LocalMove(m, None, blame([m], new, e))
     (was,) = [v for v in [*tl.versions, *tl.transient] if v.rowid is not None
               and v.unit == m.unit]
-    change = history.next_parent_change(m.unit, d)
-    if change is not None and change[2] != "version move" and not change[2].startswith("end "):
-        return None
-    below = {m.unit, *history.descendants(m.unit, d)}
-    parents = {p for p in (was.parent, m.parent) if p is not None}
-    until = change[0] if change else None
-    for f in history.structure_between(below | parents, d, until):
-        if change is not None and f.id == change[1]:
-            if change[2].startswith("end ") and not ends_apart_from_parent(f, m.unit, below):
-                return None
-            continue
-        if set(f.mentions()) & below or set(reads_children(f)) & parents:
+    placed: list[Placed] = []
+    # each unit whose parent differs: from the end of `after` on (but for event `skip`)
+    todo = [(m.unit, was.parent, m.parent, d, d, "")]
+    while todo:
+        unit, stored, parent, d, after, skip = todo.pop(0)
+        change = history.next_parent_change(unit, d)
+        if change is not None and change[2] != "version move" and not change[2].startswith("end "):
             return None
-    if history.placed_under_between(below, d, until) - {change[1] if change else ""}:
+        below = {unit, *history.descendants(unit, d)}
+        parents = {p for p in (stored, parent) if p is not None}
+        until = change[0] if change else None
+        ending: Fact | None = None
+        for f in history.structure_between(below | parents, after, until):
+            if f.id == skip:
+                continue
+            if change is not None and f.id == change[1]:
+                ending = f
+                continue
+            if set(f.mentions()) & below or set(reads_children(f)) & parents:
+                return None
+        if history.placed_under_between(below, after, until) - {change[1] if change else "",
+                                                                skip}:
+            return None
+        if change is None or not change[2].startswith("end "):
+            continue
+        if ending is None:
+            return None
+        if ends_apart_from_parent(ending, unit, below):
+            continue
+        again = _placed_again(history, ending, unit, parent, stored)
+        if again is None:
+            return None
+        for p in again:
+            if p.parent != p.stored:  # else the walk comes out where it did: converged
+                placed.append(p)
+                todo.append((p.unit, p.stored, p.parent, p.day, p.day - timedelta(days=1),
+                             p.event))
+    return LocalMove(m, tl, None, tuple(placed))
+
+
+def _placed_again(history: HistorySoFar, f: Fact, unit: str, parent: str | None,
+                  stored: str | None) -> list[Placed] | None:
+    """The new units that event `f`, which ends `unit`, places by where `unit` was, when
+    `unit` sits under `parent` rather than `stored` (where the tables say); None: not
+    found here (the window replay decides). A split: its parts that name no parent go
+    under `parent` (each part's version must last past that day); a merge: `_merge_place`.
+    """
+    if isinstance(f, Split) and not f.keep and f.unit == unit:
+        out: list[Placed] = []
+        for part in f.into:
+            if part.parent is None:
+                made = history.made_version(part.unit, f.id)
+                if made is None or not made[1] or made[0] != stored:
+                    return None
+                out.append(Placed(part.unit, f.id, f.day, parent, stored))
+        return out
+    one = _merge_place(history, f, unit, parent)
+    return None if one is None else [one]
+
+
+def _merge_place(history: HistorySoFar, f: Fact, unit: str,
+                 parent: str | None) -> Placed | None:
+    """Where merge `f`, which ends `unit` (or a unit in its subtree) and places its new
+    unit by walking up from its first unit, places it when `unit` sits under `parent`
+    (rather than where the tables say); None: not found here (the window replay decides).
+
+    The walk reads the parents of the merging units and their ancestors, and of `parent`
+    and its ancestors, as they stood the day before (all alive then), with no event that
+    day changing any of them (one that moves such a unit or reads its children); the new
+    unit's version must last past that day.
+    """
+    if not isinstance(f, Merge) or f.new_unit is None or f.new_unit.parent is not None:
         return None
-    return LocalMove(m, tl, None)
+    before = f.day - timedelta(days=1)
+    parent_of: dict[str, str | None] = {}
+    for start in [*f.units, *([parent] if parent is not None else [])]:
+        ups = [start, *history.ancestors(start, before)]
+        for a, b in zip(ups, [*ups[1:], None], strict=True):
+            parent_of.setdefault(a, b)
+    parent_of[unit] = parent
+    group = set(parent_of)
+    if group - {v.unit for v in history.units_seed(group, before).versions}:
+        return None  # a unit that began that day: its place is not the day before's
+    for g in history.structure_between(group, before, f.day):
+        if g.id != f.id and ((isinstance(g, Move) and g.unit in group)
+                             or set(reads_children(g)) & group):
+            return None
+
+    def is_within(u: str, ancestor: str) -> bool:
+        cur: str | None = u
+        for _ in range(len(parent_of) + 2):
+            if cur is None:
+                return False
+            if cur == ancestor:
+                return True
+            cur = parent_of.get(cur)
+        return True  # a loop: never a place
+
+    made = history.made_version(f.new_unit.unit, f.id)
+    if made is None or not made[1]:
+        return None
+    try:
+        where = merge_default_parent(f.units, parent_of.get, is_within,
+                                     limit=len(parent_of) + 1)
+    except RuleViolation:  # parent links that loop: the window replay says so
+        return None
+    return Placed(f.new_unit.unit, f.id, f.day, where, made[0])
 
 
 def check_new(history: HistorySoFar, new: Sequence[Fact]) -> Breach | None:

@@ -31,8 +31,9 @@ append   `OrgChartService.load` of a 10-event file onto a fresh copy of each
          the repeats; backdated_ms: the slowest of the three), a rename and an
          appointment recorded on the store's first recorded day, before its latest
          (late_report_ms: the slower one's median), and the first move that stays
-         local (`validation.local_move`: no later rule can tell it apart, so no window
-         replay; backdated_local_move_ms, not in backdated_ms),
+         local (`validation.local_move`: no later rule can tell it apart, or only merges
+         that place their new units again, so no window replay;
+         backdated_local_move_ms, not in backdated_ms),
          each onto a fresh copy, interleaved with the 10-event append;
          backdated_history_ratio = large / small, backdated_vs_head = the large
          history's backdated_ms / its 10-event append

@@ -30,9 +30,10 @@ from orgchart.adapters.readmodel.intervals import (
 )
 from orgchart.adapters.readmodel.state import StoredState
 from orgchart.adapters.readmodel.tables import P
-from orgchart.domain.facts import Fact, Move, Rename, Retract
+from orgchart.domain.facts import Fact, Rename, Retract
 from orgchart.domain.rules import Names, Timeline, UnitVersion, renamed
 from orgchart.domain.validation import (
+    LocalMove,
     UnitWindow,
     local_move,
     own_state_only,
@@ -67,7 +68,7 @@ def apply_events(db: sqlite_utils.Database, after: int, new: Sequence[Fact],
         if own_state_only(new):  # no replay: each unit's own rows are said again
             _apply_own_state(db, new)
         elif move is not None and move.timeline is not None:  # the moved unit's rows
-            _write_move(db, move.fact, move.timeline)
+            _write_move(db, move)
         else:
             window = replay_window(StoredState(db), new)
         ev_rows, unit_rows = tables.event_rows(new)
@@ -162,22 +163,34 @@ def _write_rename(db: sqlite_utils.Database, w: UnitWindow, tl: Timeline) -> Non
     _carry_names(db, made, (old.name, old.name_en, old.kind))
 
 
-def _write_move(db: sqlite_utils.Database, fact: Move, tl: Timeline) -> None:
+def _write_move(db: sqlite_utils.Database, move: LocalMove) -> None:
     """The moved unit's new version (`_split_version`), and its new parent carried on into
-    its later versions up to its next change that is not a rename (`local_move`)."""
-    made, _ = _split_version(db, tl, fact.unit)
-    d = made.valid_from.isoformat()
+    its later versions up to its next change that is not a rename (`local_move`); then each
+    unit a later merge placed elsewhere because of the move (`LocalMove.placed`): the
+    merge's version of it, and the new parent carried on the same way."""
+    assert move.timeline is not None
+    made, _ = _split_version(db, move.timeline, move.fact.unit)
+    _carry_parent(db, move.fact.unit, made.valid_from.isoformat(), move.fact.parent)
+    for p in move.placed:
+        db.execute(f"update {P}versions set parent = ? where unit = ? and event = ?",
+                   [p.parent, p.unit, p.event])
+        _carry_parent(db, p.unit, p.day.isoformat(), p.parent)
+
+
+def _carry_parent(db: sqlite_utils.Database, unit: str, d: str, parent: str | None) -> None:
+    """`parent` in the versions and transient versions of `unit` after day `d` made by
+    renames, up to the first one made by another event."""
     rows = db.execute(
         f"select tbl, rid, type from (select 'versions' as tbl, x.rowid as rid, "
         f"x.valid_from as day, e.seq as seq, e.type as type from {P}versions x join {P}events e "
         f"on e.id = x.event where x.unit = ? and x.valid_from > ? union all "
         f"select 'transient', x.rowid, x.day, e.seq, e.type from {P}transient x join "
         f"{P}events e on e.id = x.event where x.unit = ? and x.day > ?) order by day, seq",
-        [fact.unit, d, fact.unit, d]).fetchall()
+        [unit, d, unit, d]).fetchall()
     for table, rowid, kind in rows:
         if kind != Rename.TYPE:
             return
-        db.execute(f"update {P}{table} set parent = ? where rowid = ?", [fact.parent, rowid])
+        db.execute(f"update {P}{table} set parent = ? where rowid = ?", [parent, rowid])
 
 
 def _split_version(db: sqlite_utils.Database, tl: Timeline,

@@ -306,6 +306,15 @@ class StoredState:
             f"select distinct recorded_day from {P}events where recorded_day >= ?",
             [first.isoformat()]).fetchall()]
 
+    def made_version(self, unit: str, event: str) -> tuple[str | None, bool] | None:
+        row = self.db.execute(f"select parent from {P}versions where unit = ? and event = ?",
+                              [unit, event]).fetchone()
+        if row is not None:
+            return row[0], True
+        row = self.db.execute(f"select parent from {P}transient where unit = ? and event = ?",
+                              [unit, event]).fetchone()
+        return (row[0], False) if row is not None else None
+
     def leader_events_known(self, unit: str, k: date) -> list[Fact]:
         return [fact_from_row(row) for row in named(self.db.execute(
             f"select {FACT_COLUMNS} from {P}events where seq in (select seq from "
