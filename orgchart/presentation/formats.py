@@ -108,11 +108,18 @@ def chart_csv(chart: dict[str, Any]) -> str:
     return out.getvalue()
 
 
+def _without_order(unit: dict[str, Any]) -> dict[str, Any]:
+    """A unit of a chart without its display order, its keys in the same order (a copy)."""
+    out = unit.copy()
+    out.pop("order", None)
+    return out
+
+
 def chart_json(chart: dict[str, Any]) -> str:
     """`at --format json`: date, known_at, units (depth-first, siblings by id, without the
     display order), and (when the chart has them) the notes of the events behind what it
     shows."""
-    units = [{k: v for k, v in u.items() if k != "order"} for u in chart["units"]]
+    units = [_without_order(u) for u in chart["units"]]
     out = {"date": chart["date"], "known_at": chart["known_at"], "units": units}
     if "notes" in chart:
         out["notes"] = chart["notes"]

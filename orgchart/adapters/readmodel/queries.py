@@ -93,8 +93,9 @@ def _units(cursor: Any, behind: Behind | None) -> dict[str, Unit]:
     the event behind each version is added to it."""
     rows = cursor.fetchall()
     if behind is not None:
-        behind.extend((uid, None, None, event, valid_from != _first_day(began), note)
-                      for uid, _, _, _, _, began, event, valid_from, note, _ in rows)
+        behind.extend([(uid, None, None, event,
+                        valid_from != (began if len(began) == 10 else _first_day(began)), note)
+                       for uid, _, _, _, _, began, event, valid_from, note, _ in rows])
     return {uid: {"id": uid, "name": name, "name_en": name_en, "kind": kind, "parent": parent,
                   "since": began, "leaders": [], "order": order}
             for uid, name, name_en, kind, parent, began, _, _, _, order in rows}
