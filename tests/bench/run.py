@@ -165,21 +165,40 @@ def orgchart_cmd() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "orgchart"]
 
 
+#: Runs its arguments as a child, timed, and writes "wall maxrss status" to the file named
+#: first. A child's peak RSS (ru_maxrss) on Linux starts from the RSS of the process it
+#: was forked from, and this benchmark's own process grows to gigabytes: so the child is
+#: forked from this small launcher, never from the benchmark itself.
+_LAUNCHER = (
+    "import os, subprocess, sys, time\n"
+    "t0 = time.perf_counter()\n"
+    "p = subprocess.Popen(sys.argv[2:])\n"
+    "_, status, usage = os.wait4(p.pid, 0)\n"
+    "wall = time.perf_counter() - t0\n"
+    "with open(sys.argv[1], 'w') as f:\n"
+    "    f.write(f'{wall} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}')\n"
+)
+
+
 def run_child(cmd: list[str], workdir: Path, stdout: Path | None = None) -> tuple[float, float]:
-    """Run `cmd`; return its wall time (s) and peak RSS (MB) from os.wait4 of that process."""
+    """Run `cmd`; return its wall time (s) and peak RSS (MB), as the launcher measured them
+    (`_LAUNCHER`: its own start-up is in neither)."""
     out_path = stdout or workdir / "child.out"
     err_path = workdir / "child.err"
+    result = workdir / "child.rusage"
+    result.unlink(missing_ok=True)
     with out_path.open("wb") as out, err_path.open("wb") as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
+        subprocess.run([sys.executable, "-c", _LAUNCHER, str(result), *cmd], stdout=out,
+                       stderr=err, check=False)
+    if not result.exists():  # the launcher could not start the command
         tail = err_path.read_text(encoding="utf-8", errors="replace").strip()[-2000:]
-        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {tail}")
+        raise RuntimeError(f"{' '.join(cmd)} did not run: {tail}")
+    wall_text, maxrss, code = result.read_text(encoding="utf-8").split()
+    if int(code) != 0:
+        tail = err_path.read_text(encoding="utf-8", errors="replace").strip()[-2000:]
+        raise RuntimeError(f"{' '.join(cmd)} exited {code}: {tail}")
     scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
-    return wall, usage.ru_maxrss / scale
+    return float(wall_text), int(maxrss) / scale
 
 
 def store_files(db: Path) -> list[Path]:
