@@ -9,8 +9,6 @@ test-output/timeline.png.
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from orgchart.cli import cli
+from tests.browser.chromium import missing, require_browser
 from tests.conftest import ROOT, SEED
 from tests.integration.test_history_page import (
     EVIL_ENTITY,
@@ -35,28 +34,16 @@ from tests.integration.test_history_page import (
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-CHROMIUM = os.environ.get("ORGCHART_CHROMIUM", "/usr/bin/chromium")
-REQUIRED = os.environ.get("ORGCHART_REQUIRE_BROWSER") == "1"
 SHOTS = ROOT / "test-output"
 
 
 def _missing() -> str | None:
-    if importlib.util.find_spec("playwright") is None:
-        return "the Python package `playwright` is not installed (pip install playwright)"
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        return (f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium; "
-                f"or set ORGCHART_CHROMIUM)")
     if shutil.which("dot") is None:
         return "Graphviz `dot` is not installed (apt-get install graphviz)"
     return None
 
 
-_why = _missing()
-if _why is not None:
-    if REQUIRED:
-        pytest.fail(f"browser tests are required (ORGCHART_REQUIRE_BROWSER=1) but {_why}",
-                    pytrace=False)
-    pytest.skip(f"browser tests skipped: {_why}", allow_module_level=True)
+require_browser(missing() or _missing())
 
 
 # -- fixtures ---------------------------------------------------------------------------
@@ -81,18 +68,6 @@ def seed_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def hostile_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     d = tmp_path_factory.mktemp("hostile")
     return write_timeline(d / "hostile.db", hostile_file(d), d / "hostile.html")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @dataclass
