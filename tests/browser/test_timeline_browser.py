@@ -320,8 +320,8 @@ def test_anchor_is_not_hidden_under_the_date_bar(open_page: Any, long_url: str) 
     # a year's link opens its first date
     page.locator('#dates a.year[href="#1995-03-01"]').click()
     # the click's step change runs on the page's own time (its hashchange): wait for it
-    page.wait_for_function("document.querySelector('section.step:not([hidden])').id "
-                           "=== '1995-03-01'")
+    # (a locator's wait: the page's Content-Security-Policy forbids wait_for_function's eval)
+    page.locator('section.step:not([hidden])[id="1995-03-01"]').wait_for()
     assert current_date(page) == "1995-03-01"
     heading = page.locator(f"{CURRENT} h2").bounding_box()
     bar = page.locator("nav.dates").bounding_box()
