@@ -252,8 +252,11 @@ def section(name: str, results: Results, errors: list[str]) -> Iterator[dict[str
 
 class Bench:
     def __init__(self, events: int, repeats: int, workdir: Path, seed: int,
-                 keep_workdir: bool = True, timeline_steps: int = 500) -> None:
+                 keep_workdir: bool = True, timeline_steps: int = 500,
+                 only: frozenset[str] = frozenset()) -> None:
         self.events = events
+        # the sections to run, with those they need (the load; render draws at's chart)
+        self.only = only | {"at"} if "render" in only else only
         self.timeline_steps = timeline_steps
         self.repeats = repeats
         self.work = workdir
@@ -856,6 +859,8 @@ class Bench:
             ("diff", self.diff), ("render", self.render), ("cli", self.cli),
             ("rebuild", self.rebuild), ("timeline", self.timeline), ("serve", self.serve)]
         for name, step in steps:
+            if self.only and name != "load" and name not in self.only:
+                continue
             with section(name, self.results, self.errors) as data:
                 needs_base = name in ("append", "history", "at", "diff", "render", "rebuild",
                                       "timeline")
@@ -1072,6 +1077,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="measure the timeline page's peak RSS over the small history's last "
                          "N dates with changes (default 500; 0: the whole page, hours at the "
                          "default size)")
+    ap.add_argument("--only", default="",
+                    help="comma-separated sections to run, e.g. 'at,render' (the load always "
+                         "runs: the others need its stores); default all of them")
     args = ap.parse_args(argv)
     if args.events < 200 or args.repeats < 1:
         ap.error("--events must be at least 200 and --repeats at least 1")
@@ -1087,7 +1095,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         results = Bench(args.events, args.repeats, work, args.seed,
                         keep_workdir=not temp or args.keep,
-                        timeline_steps=args.timeline_steps).run()
+                        timeline_steps=args.timeline_steps,
+                        only=frozenset(filter(None, args.only.split(",")))).run()
     finally:
         if temp and not args.keep:
             shutil.rmtree(work, ignore_errors=True)
