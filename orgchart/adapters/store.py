@@ -251,12 +251,12 @@ class EventStore:
     def _save(self, agg: Any, facts: Iterable[Fact], people: Mapping[str, Mapping[str, str]],
               sources: Mapping[str, Mapping[str, str]], title: str | None,
               horizon: str | None = None) -> int:
-        """Write the new entries in one transaction of the library's recorder, each made
-        (`OrgHistory.record`) and encoded by the library's mapper as it is written: a
-        generator, so no list of a million library events is ever held."""
+        """Write the new entries in one transaction of the library's recorder, each made and
+        encoded as it is written (`EntryWriter`): a generator, so no list of a million
+        entries is ever held."""
         before = agg.version
         started = list(agg.collect_events())  # the `Started` event of a new history
-        record, to_stored = agg.record, self.app.mapper.to_stored_event
+        writer = EntryWriter(self.app.mapper, agg)
 
         def entries() -> Iterator[tuple[type[OrgHistory.Chained], dict[str, Any]]]:
             for pid, fields in people.items():
@@ -272,12 +272,12 @@ class EventStore:
 
         def stored() -> Iterator[StoredEvent]:
             for ev in started:
-                yield to_stored(ev)
+                yield self.app.mapper.to_stored_event(ev)
             for cls, fields in entries():
-                yield to_stored(record(cls, **fields))
+                yield writer.entry(cls, fields)
 
         try:
-            self.app.recorder.insert_events(_sequence(stored(), self.app.recorder))
+            _insert(self.app.recorder, stored())
         except IntegrityError:
             raise Conflict() from None
         except OperationalError as e:
@@ -291,15 +291,110 @@ class EventStore:
         return int(agg.version)
 
 
-def _sequence(events: Iterator[StoredEvent], recorder: Any) -> Sequence[StoredEvent]:
-    """What the recorder's `insert_events` takes: SQLite's writes the events one by one as
-    the generator gives them (typed a Sequence, it only iterates); PostgreSQL's counts them
-    first (`len`), so it gets a list."""
-    from eventsourcing.sqlite import SQLiteAggregateRecorder
+class EntryWriter:
+    """The next entries of the history `agg`, as the library's stored events.
 
-    if isinstance(recorder, SQLiteAggregateRecorder):
-        return cast(Sequence[StoredEvent], events)
-    return list(events)
+    What `OrgHistory.record` and the library's mapper make (the event object, applied
+    to `agg`, then encoded from its `vars()`), made without the event object: the state
+    is the same dict in the same order (the event class's dataclass fields after the
+    originator's id and version, defaults for the fields not given), encoded by the
+    library's own transcoder, and `agg` moves on as the event's `mutate` moves it. A
+    mapper that compresses or encrypts, or an event class of another `class_version`,
+    goes the library's way.
+    """
+
+    def __init__(self, mapper: Any, agg: Any) -> None:
+        self.mapper = mapper
+        self.agg = agg
+        self.direct = mapper.cipher is None and mapper.compressor is None
+        self.encode = mapper.transcoder.encode
+
+    def entry(self, cls: type[OrgHistory.Chained], fields: dict[str, Any]) -> StoredEvent:
+        layout = _layout(cls) if self.direct else None
+        if layout is None:
+            return cast(StoredEvent, self.mapper.to_stored_event(self.agg.record(cls, **fields)))
+        agg = self.agg
+        chain = chain_hash(agg.chain_head, cls.__name__, fields)
+        timestamp = cls.create_timestamp()
+        state: dict[str, Any] = {"timestamp": timestamp, "chain": chain}
+        for name, default in layout.defaults:
+            value = fields.get(name, default)
+            if value is _REQUIRED:
+                raise TypeError(f"{cls.__name__} needs `{name}`")
+            state[name] = value
+        if not fields.keys() <= layout.names:
+            raise TypeError(f"{cls.__name__} has no field {sorted(fields.keys() - layout.names)}")
+        version = agg.version + 1
+        # what the event's `mutate` does: `Chained.apply`, then the version and the time
+        agg.chain_head = chain
+        agg.version = version
+        agg.modified_on = timestamp
+        return StoredEvent(originator_id=agg.id, originator_version=version,
+                           topic=layout.topic, state=self.encode(state))
+
+
+_REQUIRED = object()
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How `EntryWriter` writes one event class."""
+
+    topic: str
+    defaults: tuple[tuple[str, Any], ...]  # the fields after `timestamp` and `chain`, in
+    # the order of the dataclass fields (an event's `vars()`), each with its default
+    names: frozenset[str]
+
+
+_LAYOUTS: dict[type[Any], _Layout | None] = {}
+
+
+def _layout(cls: type[OrgHistory.Chained]) -> _Layout | None:
+    """How `EntryWriter` writes `cls`; None when it leaves the class to the library: one of
+    another `class_version`, or that the library would make or apply otherwise than a
+    plain `Chained` event (fields with default factories, its own `apply`, `mutate`, or
+    checks after `__init__`)."""
+    if cls in _LAYOUTS:
+        return _LAYOUTS[cls]
+    import dataclasses
+
+    from eventsourcing.domain import MetaDomainEvent
+    from eventsourcing.utils import get_topic
+
+    base = OrgHistory.Chained
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    plain = (getattr(cls, "class_version", 1) == 1 and isinstance(cls, MetaDomainEvent)
+             and [f.name for f in fields[:4]] == ["originator_id", "originator_version",
+                                                  "timestamp", "chain"]
+             and all(f.default_factory is dataclasses.MISSING for f in fields)
+             and all(getattr(cls, m) is getattr(base, m)
+                     for m in ("apply", "mutate", "__post_init__")))
+    layout = _Layout(
+        get_topic(cls),
+        tuple((f.name, _REQUIRED if f.default is dataclasses.MISSING else f.default)
+              for f in fields[4:]),
+        frozenset(f.name for f in fields[4:])) if plain else None
+    _LAYOUTS[cls] = layout
+    return layout
+
+
+def _insert(recorder: Any, events: Iterator[StoredEvent]) -> None:
+    """Insert `events` in one transaction of `recorder`. SQLite's application recorder
+    inserts its rows one `execute` at a time (to return their notification ids, which no
+    one here reads): its own statement, in its own transaction, is given them all in one
+    `executemany` instead. Other recorders get them their way (PostgreSQL's counts them
+    first, so gets a list)."""
+    from eventsourcing.sqlite import SQLiteAggregateRecorder, SQLiteApplicationRecorder
+
+    if type(recorder) is SQLiteApplicationRecorder:
+        with recorder.datastore.transaction(commit=True) as c:
+            c.executemany(recorder.insert_events_statement, (
+                (s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id,
+                 s.originator_version, s.topic, s.state) for s in events))
+    elif isinstance(recorder, SQLiteAggregateRecorder):  # it only iterates them
+        recorder.insert_events(cast(Sequence[StoredEvent], events))
+    else:
+        recorder.insert_events(list(events))
 
 
 def _no_log(text: str) -> bool:
