@@ -9,7 +9,7 @@ from typing import Any
 from orgchart.adapters.readmodel.connection import QueryDB, named
 from orgchart.adapters.readmodel.damage import stored_json
 from orgchart.adapters.readmodel.intervals import COUNTS, TENURE, VERSION, alive_on, alive_rows
-from orgchart.adapters.readmodel.tables import P
+from orgchart.adapters.readmodel.tables import P, has_note
 from orgchart.domain.errors import AmbiguousUnit, OrgchartError, UnknownUnit
 from orgchart.domain.hints import unit_hint
 
@@ -18,15 +18,17 @@ Unit = dict[str, Any]
 
 #: The unit versions alive on a day, with when each unit began. Two index range scans (see
 #: `intervals.alive_rows`), so the cost follows the size of the chart, not the length of the
-#: history before the day. Binds the day three times.
+#: history before the day; the index covers the columns. Binds the day three times.
 _VERSIONS = alive_rows(
     f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, v.event, v.valid_from, "
     f"null, v.display_order from {P}versions v",
     VERSION.of("v"))
-#: `_VERSIONS` with the note of the event that made each version (see `Behind`).
+#: `_VERSIONS` with the note of the event that made each version (see `Behind`), looked up
+#: in the small index of the events that have one.
 _VERSIONS_NOTED = alive_rows(
     f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, v.event, v.valid_from, "
-    f"e.note, v.display_order from {P}versions v left join {P}events e on e.id = v.event",
+    f"e.note, v.display_order from {P}versions v "
+    f"left join {P}events e on e.id = v.event and {has_note('e')}",
     VERSION.of("v"))
 
 #: The leader tenures running on a day, with the people's names (the same two scans).
@@ -36,7 +38,7 @@ _TENURES = alive_rows(
 _TENURES_NOTED = alive_rows(
     f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start, t.start_event, "
     f"e.note from {P}tenures t left join {P}people p on p.id = t.person "
-    f"left join {P}events e on e.id = t.start_event", TENURE.of("t"))
+    f"left join {P}events e on e.id = t.start_event and {has_note('e')}", TENURE.of("t"))
 
 
 #: The units alive on a day under one unit (itself included): a walk down the parent links
@@ -48,13 +50,14 @@ _SUBTREE = (
     f"where {alive_on(VERSION.of('v'))}) "
     f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, v.event, v.valid_from, "
     f"e.note, v.display_order from sub join {P}versions v on v.unit = sub.unit "
-    f"left join {P}events e on e.id = v.event where {alive_on(VERSION.of('v'))}")
+    f"left join {P}events e on e.id = v.event and {has_note('e')} "
+    f"where {alive_on(VERSION.of('v'))}")
 
 #: The leader tenures running on a day in some units (`unit in (...)` is appended).
 _UNIT_TENURES = (
     f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start, t.start_event, "
     f"e.note from {P}tenures t left join {P}people p on p.id = t.person "
-    f"left join {P}events e on e.id = t.start_event "
+    f"left join {P}events e on e.id = t.start_event and {has_note('e')} "
     f"where {alive_on(TENURE.of('t'))} and t.unit in ")
 
 
@@ -88,17 +91,21 @@ def subtree_on(db: QueryDB, day: date, root: str,
 
 
 def _units(cursor: Any, behind: Behind | None) -> dict[str, Unit]:
-    """Unit dicts as SPEC's `at` JSON has them, with `leaders` to fill, and `order` (the
-    display order among siblings, or None), which the JSON form leaves out; with `behind`,
-    the event behind each version is added to it."""
+    """Unit dicts as SPEC's `at` JSON has them, with `leaders` to fill, and (when the unit
+    has one) `order`, its display order among its siblings, which the JSON form leaves out;
+    with `behind`, the event behind each version is added to it."""
     rows = cursor.fetchall()
     if behind is not None:
         behind.extend([(uid, None, None, event,
                         valid_from != (began if len(began) == 10 else _first_day(began)), note)
                        for uid, _, _, _, _, began, event, valid_from, note, _ in rows])
-    return {uid: {"id": uid, "name": name, "name_en": name_en, "kind": kind, "parent": parent,
-                  "since": began, "leaders": [], "order": order}
-            for uid, name, name_en, kind, parent, began, _, _, _, order in rows}
+    units = {uid: {"id": uid, "name": name, "name_en": name_en, "kind": kind, "parent": parent,
+                   "since": began, "leaders": []}
+             for uid, name, name_en, kind, parent, began, _, _, _, _ in rows}
+    for uid, *_, order in rows:
+        if order is not None:
+            units[uid]["order"] = order
+    return units
 
 
 def _first_day(text: str) -> str:
@@ -140,18 +147,21 @@ def tree_order(units: dict[str, Unit], root: str | None = None,
     for v in kids.values():
         v.sort()
     out: list[Unit] = []
-    tops = [root] if root is not None else kids.get(None, [])
-    stack = [(uid, 0) for uid in reversed(tops)]  # the next unit to write is on top
+    # the siblings still to write at each level, the deepest last (its length - 1: the level)
+    stack = [iter([root] if root is not None else kids.get(None, []))]
+    limit = len(units)
     while stack:
-        uid, level = stack.pop()
-        out.append(units[uid])
-        if len(out) > len(units):
-            raise OrgchartError(f"the query tables are inconsistent: the units under '{uid}' "
-                                f"form a cycle; run `orgchart verify`")
-        if depth is None or level < depth:
+        for uid in stack[-1]:
+            out.append(units[uid])
+            if len(out) > limit:
+                raise OrgchartError(f"the query tables are inconsistent: the units under "
+                                    f"'{uid}' form a cycle; run `orgchart verify`")
             below = kids.get(uid)
-            if below:
-                stack.extend([(k, level + 1) for k in reversed(below)])
+            if below and (depth is None or len(stack) <= depth):
+                stack.append(iter(below))
+                break
+        else:
+            stack.pop()
     return out
 
 
@@ -349,7 +359,7 @@ def notes_of(db: QueryDB, ids: Iterable[str]) -> list[dict[str, str]]:
         chunk = wanted[i:i + 500]
         found.update(db.execute(
             f"select id, note from {P}events where id in ({', '.join('?' for _ in chunk)}) "
-            f"and note is not null and note != ''", chunk).fetchall())
+            f"and {has_note()}", chunk).fetchall())
     return [{"event": e, "note": found[e]} for e in wanted if e in found]
 
 
@@ -372,8 +382,8 @@ def shown_events(db: QueryDB, units: Collection[str], behind: Behind,
             rows.extend(db.execute(
                 f"select l.unit, null, null, l.began_event, e.note from {P}lives l "
                 f"join {P}events e on e.id = l.began_event "
-                f"where l.unit in ({', '.join('?' for _ in chunk)}) and e.note is not null "
-                f"and e.note != ''", chunk))
+                f"where l.unit in ({', '.join('?' for _ in chunk)}) and {has_note('e')}",
+                chunk))
         return [{"unit": unit, "person": person, "role": role, "event": eid, "note": note,
                  "sources": []} for unit, person, role, eid, note in dict.fromkeys(rows)]
     made = [(u, person, role, event) for u, person, role, event, _, _ in mine]
