@@ -165,8 +165,10 @@ def has_note(alias: str = "") -> str:
 
 
 #: The events with a note (few), with their notes: a chart's notes are found by looking up
-#: its lines' events here, a small index, rather than in the events (`queries.units_on`).
-NOTES_INDEX = (f'CREATE INDEX IF NOT EXISTS "idx_{P}events_noted" ON "{P}events" '
+#: its lines' events here, a small index, rather than in the events (`queries.units_on`;
+#: SQLite would pick the index of every event's id, then read the event's row).
+NOTED_EVENTS = f"idx_{P}events_noted"
+NOTES_INDEX = (f'CREATE INDEX IF NOT EXISTS "{NOTED_EVENTS}" ON "{P}events" '
                f"(id, note) WHERE {has_note()}")
 
 
