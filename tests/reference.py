@@ -451,7 +451,9 @@ def chart(events: Sequence[Event], people: Mapping[str, Mapping[str, Any]], day:
         leaders = [{"person": v["person"], "name": people[v["person"]]["name"],
                     "name_en": people[v["person"]].get("name_en"), "role": r,
                     "title": v["title"], "since": v["since"]} for r, v in held]
-        out.append({"id": uid, **units[uid], "leaders": leaders})
+        # a unit's display order only when it has one, as the chart's unit dicts carry it
+        shown = {k: v for k, v in units[uid].items() if k != "order" or v is not None}
+        out.append({"id": uid, **shown, "leaders": leaders})
         for k in kids.get(uid, []):
             walk(k)
 

@@ -15,8 +15,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from orgchart.application import commands, queries
-from orgchart.application.commands import LoadReport, ProgressFn
+from orgchart.application import queries
 from orgchart.application.storage import Storage
 from orgchart.domain.dates import EffDate
 
@@ -25,10 +24,21 @@ if TYPE_CHECKING:
 
     from orgchart.adapters.readmodel.connection import QueryDB
     from orgchart.adapters.store import EventStore, StoredHistory
+    from orgchart.application import commands
+    from orgchart.application.commands import LoadReport, ProgressFn
     from orgchart.application.history_page import PageData
     from orgchart.application.scenario import FileCheck
 
 __all__ = ["LoadReport", "OrgChartService"]
+
+
+def __getattr__(name: str) -> object:
+    # the commands are imported when one runs: a query (`orgchart at`) never needs them
+    if name == "LoadReport":
+        from orgchart.application.commands import LoadReport
+
+        return LoadReport
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class OrgChartService:
@@ -81,6 +91,8 @@ class OrgChartService:
     def load(self, paths: Sequence[str], now: datetime | None = None,
              on_file: Callable[[LoadReport], None] | None = None,
              on_progress: ProgressFn | None = None) -> list[LoadReport]:
+        from orgchart.application import commands
+
         return commands.load(self.storage, paths, now, on_file, on_progress)
 
     def check_load(self, paths: Sequence[str],
@@ -106,9 +118,13 @@ class OrgChartService:
     def add(self, doc: dict[str, Any], label: str,
             now: datetime | None = None) -> commands.Added:
         """Append the one event of `doc` (an event file's mapping), checked as `load` does."""
+        from orgchart.application import commands
+
         return commands.add(self.storage, doc, label, now)
 
     def retract(self, event_id: str, reason: str, now: datetime | None = None) -> str:
+        from orgchart.application import commands
+
         return commands.retract(self.storage, event_id, reason, now)
 
     def verify(self, expect: str | None = None) -> str:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # the library is imported where it is used: `at` needs none o
 
     import sqlite_utils
 
-    from orgchart.adapters.readmodel.connection import QueryDB
+    from orgchart.adapters.readmodel.connection import QueryDB, ReadDB
     from orgchart.adapters.store import EventStore, StoredHistory
 
 #: How many times a writer retries when other writers keep moving the log on.
@@ -44,6 +44,9 @@ class Storage:
         self.db = resolve_db(db)
         self._store: EventStore | None = None
         self._cache: str | None = None  # the PostgreSQL cache, once the store has a log
+        # the read connection to the query tables, kept from one query to the next (a new
+        # connection reads the schema again), with the file it was opened on
+        self._reader: tuple[ReadDB, str, tuple[int, int]] | None = None
 
     @property
     def postgres(self) -> bool:
@@ -84,6 +87,13 @@ class Storage:
             raise StoreError(not_a_store(self.db))
 
     def close(self) -> None:
+        self.close_store()
+        if self._reader is not None:
+            self._reader[0].close()
+            self._reader = None
+
+    def close_store(self) -> None:
+        """Close the event store (if open), keeping the read connection to the tables."""
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -167,11 +177,9 @@ class Storage:
     @contextmanager
     def query_db(self) -> Iterator[QueryDB]:
         """The query tables (a light read-only connection), caught up with the log first."""
-        from orgchart.adapters.readmodel.connection import ReadDB
-
         if not self.postgres and not os.path.exists(self.db):
             raise EmptyStore(self.empty_message())
-        db = ReadDB(self.cache_path())
+        db = self.reader()
         try:
             (have, head), version = tables.built_from(db), self.log_version(db)
             if version == 0:  # nothing to build tables from: create none
@@ -188,21 +196,42 @@ class Storage:
             if have <= 0:
                 raise EmptyStore(self.empty_message())
             yield db
-        finally:
-            db.close()
+        except BaseException:
+            self._drop_reader()
+            raise
+
+    def reader(self) -> ReadDB:
+        """The read connection to the query tables: the one kept from the last query while
+        its file is the same file (not replaced since), else a new one."""
+        from orgchart.adapters.readmodel.connection import ReadDB
+
+        path = self.cache_path()
+        try:
+            st = os.stat(path)
+            ident = (st.st_dev, st.st_ino)
+        except OSError:
+            ident = (-1, -1)
+        if self._reader is not None:
+            db, was, had = self._reader
+            if was == path and had == ident and ident != (-1, -1):
+                return db
+            self._drop_reader()
+        db = ReadDB(path)
+        self._reader = (db, path, ident)
+        return db
+
+    def _drop_reader(self) -> None:
+        if self._reader is not None:
+            self._reader[0].close()
+            self._reader = None
 
     def meta(self, key: str) -> str | None:
         """A `meta` value of the query tables as they are, without catching up first: for
         reference data read right after a query that caught up (e.g. the horizon)."""
-        from orgchart.adapters.readmodel.connection import ReadDB
-
         if not self.postgres and not os.path.exists(self.db):
             return None
-        db = ReadDB(self.cache_path())
-        try:
-            return tables.meta(db, key) if tables.position(db) > 0 else None
-        finally:
-            db.close()
+        db = self.reader()
+        return tables.meta(db, key) if tables.position(db) > 0 else None
 
     @contextmanager
     def view(self, known: EffDate | None) -> Iterator[QueryDB]:
@@ -328,6 +357,7 @@ def _copy_query_tables(path: str, into: sqlite3.Connection) -> None:
             into.execute(sql)
             if kind == "table":
                 into.execute(f'insert into main."{name}" select * from src."{name}"')
+        into.execute(tables.NOTES_INDEX)  # the one index a chart's queries name (few rows)
         into.execute("commit")
     finally:
         into.execute("detach database src")

@@ -216,7 +216,7 @@ def at(ctx: click.Context, day: EffDate, known: EffDate | None, root: str | None
     chart = service(ctx).at(day, known, root, depth)
     _warn_beyond_horizon(ctx, day)
     if fmt == "json":
-        emit(formats.chart_json(chart), nl=False)
+        emit(formats.chart_json_bytes(chart), nl=False)
     elif fmt == "csv":
         emit(formats.chart_csv(chart), nl=False)
     else:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """` (did you mean 'x'?)` for the closest choice, or an empty string."""
+    import difflib  # here: only a mistake needs it, and every command would pay the import
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -20,6 +21,8 @@ def unit_hint(word: str, ids: Iterable[str], names: Iterable[tuple[str, str]],
     close. Where units are named by id only (event files) the hint names the unit's id;
     where an alias or a name will do (`by_name`: the command line) it names the closest
     alias or name itself."""
+    import difflib
+
     close = difflib.get_close_matches(word, list(ids), n=1, cutoff=0.6)
     if close:
         return f" (did you mean '{close[0]}'?)"

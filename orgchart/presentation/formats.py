@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -10,7 +9,6 @@ import orjson
 
 from orgchart.presentation.names import display_order, label
 from orgchart.presentation.notes import Footnotes
-from orgchart.presentation.sentences import annotation_line, sentences_of
 
 
 def to_json(data: Any) -> str:
@@ -92,6 +90,8 @@ def csv_cell(text: str) -> str:
 
 
 def chart_csv(chart: dict[str, Any]) -> str:
+    import csv  # here: only this form needs it
+
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     # the writer quotes a field with "\n" but not one with a lone "\r" (not in the line
@@ -119,14 +119,22 @@ def chart_json(chart: dict[str, Any]) -> str:
     """`at --format json`: date, known_at, units (depth-first, siblings by id, without the
     display order), and (when the chart has them) the notes of the events behind what it
     shows."""
-    units = [_without_order(u) for u in chart["units"]]
+    return chart_json_bytes(chart).decode()
+
+
+def chart_json_bytes(chart: dict[str, Any]) -> bytes:
+    """`chart_json` as UTF-8 bytes, as they are written out (no text made on the way)."""
+    units = [_without_order(u) if "order" in u else u for u in chart["units"]]
     out = {"date": chart["date"], "known_at": chart["known_at"], "units": units}
     if "notes" in chart:
         out["notes"] = chart["notes"]
-    return to_json(out) + "\n"
+    return orjson.dumps(out, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
 
 
 def log_text(rows: list[dict[str, Any]]) -> str:
+    # imported here: the sentences import every event declaration, which `at` never needs
+    from orgchart.presentation.sentences import annotation_line, sentences_of
+
     lines = []
     for e in rows:
         when = e["date"] or "—"

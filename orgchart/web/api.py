@@ -33,7 +33,7 @@ from orgchart.web.requests import (
 )
 
 
-def json_text(text: str, status: int = 200) -> Response:
+def json_text(text: str | bytes, status: int = 200) -> Response:
     return Response(text, status_code=status, media_type="application/json")
 
 
@@ -47,7 +47,7 @@ def at(request: Request) -> Response:
     with service(request) as svc:
         chart = svc.at(day, optional_date(request, "known_at"), text_param(request, "root"),
                        depth_param(request))
-    return json_text(formats.chart_json(chart))
+    return json_text(formats.chart_json_bytes(chart))
 
 
 def diff(request: Request) -> Response:

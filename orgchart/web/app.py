@@ -24,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 
 from orgchart.domain.errors import OrgchartError
 from orgchart.web import api, pages
-from orgchart.web.requests import one_line, status_of
+from orgchart.web.requests import one_line, status_of, thread_services
 from orgchart.web.security import SecurityHeaders
 
 #: The Host names a server on the loopback interface answers to.
@@ -50,6 +50,7 @@ def create_app(db: str | None, hosts: Sequence[str] = ("*",)) -> Starlette:
         exception_handlers={OrgchartError: _user_error, HTTPException: _http_error,
                             Exception: _server_error})
     app.state.db = db
+    app.state.services = thread_services()
     return app
 
 

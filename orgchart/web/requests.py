@@ -1,13 +1,17 @@
 """What every route needs: a service per request, query parameters, errors as answers.
 
-A request gets its own `OrgChartService` (cheap: it opens the store only when
-the query tables must catch up), so requests served in parallel threads share
-no connection. User errors (`OrgchartError`) become a 4xx answer with one
-sentence: `{"error": "..."}` on one line for the API, a page for the rest.
+Each thread that serves requests keeps its own `OrgChartService` on a SQLite
+store (its read connection to the query tables is kept from one request to the
+next: a new connection reads the schema again), so requests served in parallel
+threads share no connection; the event store, opened only when the tables must
+catch up, is closed after each request. On PostgreSQL each request gets its
+own. User errors (`OrgchartError`) become a 4xx answer with one sentence:
+`{"error": "..."}` on one line for the API, a page for the rest.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -24,13 +28,29 @@ class BadRequest(OrgchartError):
     """A request with a missing or malformed parameter."""
 
 
+def thread_services() -> threading.local:
+    """Where each thread keeps its service (`app.state.services`, see `service`)."""
+    return threading.local()
+
+
 @contextmanager
 def service(request: Request) -> Iterator[OrgChartService]:
-    svc = OrgChartService(request.app.state.db)
+    """The service for this request: this thread's (SQLite), else a new one."""
+    local = request.app.state.services
+    svc: OrgChartService | None = getattr(local, "svc", None)
+    if svc is None:
+        svc = OrgChartService(request.app.state.db)
+        if svc.storage.postgres:
+            try:
+                yield svc
+            finally:
+                svc.close()
+            return
+        local.svc = svc
     try:
         yield svc
     finally:
-        svc.close()
+        svc.storage.close_store()
 
 
 def status_of(error: OrgchartError) -> int:

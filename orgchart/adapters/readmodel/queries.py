@@ -9,25 +9,40 @@ from typing import Any
 from orgchart.adapters.readmodel.connection import QueryDB, named
 from orgchart.adapters.readmodel.damage import stored_json
 from orgchart.adapters.readmodel.intervals import COUNTS, TENURE, VERSION, alive_on, alive_rows
-from orgchart.adapters.readmodel.tables import P
+from orgchart.adapters.readmodel.tables import NOTED_EVENTS, P, has_note
 from orgchart.domain.errors import AmbiguousUnit, OrgchartError, UnknownUnit
 from orgchart.domain.hints import unit_hint
 
 Unit = dict[str, Any]
 
 
+#: The events with a note, as a chart's queries join them (the table itself, not the view
+#: of a `--known-at` connection: an event's note does not change once it is recorded).
+_NOTED = f"main.{P}events {{}} indexed by {NOTED_EVENTS}"
+
 #: The unit versions alive on a day, with when each unit began. Two index range scans (see
 #: `intervals.alive_rows`), so the cost follows the size of the chart, not the length of the
-#: history before the day. Binds the day three times.
+#: history before the day; the index covers the columns. Binds the day three times.
 _VERSIONS = alive_rows(
-    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, v.event, v.valid_from, "
-    f"null, v.display_order from {P}versions v",
+    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, null, null, null, null, "
+    f"v.display_order from {P}versions v",
     VERSION.of("v"))
-#: `_VERSIONS` with the note of the event that made each version (see `Behind`).
+
+#: What a version row of a chart adds for `Behind`: the event that made the version and its
+#: note, and when the unit began before the version's first day (a version made by a later
+#: event), the event that began it and its note; the notes are looked up in the small index
+#: of the events that have one. `FROM` is `v`, a versions row.
+_BEHIND_VERSION = (
+    f"v.event, e.note, l.began_event, b.note, v.display_order from {{FROM}} "
+    f"left join {_NOTED.format('e')} on e.id = v.event and {has_note('e')} "
+    f"left join {P}lives l on l.unit = v.unit "
+    f"and v.valid_from != substr(v.since || '-01-01', 1, 10) "
+    f"left join {_NOTED.format('b')} on b.id = l.began_event and {has_note('b')}")
+_VERSION_COLUMNS = "select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, "
+
+#: `_VERSIONS` with what made each version (see `Behind`).
 _VERSIONS_NOTED = alive_rows(
-    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, v.event, v.valid_from, "
-    f"e.note, v.display_order from {P}versions v left join {P}events e on e.id = v.event",
-    VERSION.of("v"))
+    _VERSION_COLUMNS + _BEHIND_VERSION.replace("{FROM}", f"{P}versions v"), VERSION.of("v"))
 
 #: The leader tenures running on a day, with the people's names (the same two scans).
 _TENURES = alive_rows(
@@ -36,7 +51,7 @@ _TENURES = alive_rows(
 _TENURES_NOTED = alive_rows(
     f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start, t.start_event, "
     f"e.note from {P}tenures t left join {P}people p on p.id = t.person "
-    f"left join {P}events e on e.id = t.start_event", TENURE.of("t"))
+    f"left join {_NOTED.format('e')} on e.id = t.start_event and {has_note('e')}", TENURE.of("t"))
 
 
 #: The units alive on a day under one unit (itself included): a walk down the parent links
@@ -46,22 +61,23 @@ _SUBTREE = (
     f"with recursive sub(unit) as (select ? union "
     f"select v.unit from sub join {P}versions v on v.parent = sub.unit "
     f"where {alive_on(VERSION.of('v'))}) "
-    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, v.event, v.valid_from, "
-    f"e.note, v.display_order from sub join {P}versions v on v.unit = sub.unit "
-    f"left join {P}events e on e.id = v.event where {alive_on(VERSION.of('v'))}")
+    + _VERSION_COLUMNS
+    + _BEHIND_VERSION.replace("{FROM}", f"sub join {P}versions v on v.unit = sub.unit")
+    + f" where {alive_on(VERSION.of('v'))}")
 
 #: The leader tenures running on a day in some units (`unit in (...)` is appended).
 _UNIT_TENURES = (
     f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start, t.start_event, "
     f"e.note from {P}tenures t left join {P}people p on p.id = t.person "
-    f"left join {P}events e on e.id = t.start_event "
+    f"left join {_NOTED.format('e')} on e.id = t.start_event and {has_note('e')} "
     f"where {alive_on(TENURE.of('t'))} and t.unit in ")
 
 
 #: What made each line of a chart, as the chart's queries read it: (unit, person, role,
-#: event, whether the unit began before the version of that day, the event's note) —
-#: person and role None for the unit's version (see `shown_events`).
-Behind = list[tuple[str, str | None, str | None, str, bool, str | None]]
+#: event, the event's note if it has one) — person and role None for a unit's own events:
+#: the one that made its version of the day and, when the unit began before that version,
+#: the one that began it (see `shown_events`).
+Behind = list[tuple[str, str | None, str | None, str, str | None]]
 
 
 def units_on(db: QueryDB, day: date, behind: Behind | None = None) -> dict[str, Unit]:
@@ -88,22 +104,22 @@ def subtree_on(db: QueryDB, day: date, root: str,
 
 
 def _units(cursor: Any, behind: Behind | None) -> dict[str, Unit]:
-    """Unit dicts as SPEC's `at` JSON has them, with `leaders` to fill, and `order` (the
-    display order among siblings, or None), which the JSON form leaves out; with `behind`,
-    the event behind each version is added to it."""
+    """Unit dicts as SPEC's `at` JSON has them, with `leaders` to fill, and (when the unit
+    has one) `order`, its display order among its siblings, which the JSON form leaves out;
+    with `behind`, the event behind each version is added to it."""
     rows = cursor.fetchall()
     if behind is not None:
-        behind.extend([(uid, None, None, event,
-                        valid_from != (began if len(began) == 10 else _first_day(began)), note)
-                       for uid, _, _, _, _, began, event, valid_from, note, _ in rows])
-    return {uid: {"id": uid, "name": name, "name_en": name_en, "kind": kind, "parent": parent,
-                  "since": began, "leaders": [], "order": order}
-            for uid, name, name_en, kind, parent, began, _, _, _, order in rows}
-
-
-def _first_day(text: str) -> str:
-    """A date as written (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`) as the ISO first day of it."""
-    return text if len(text) == 10 else (text + "-01-01")[:10]
+        behind.extend([(uid, None, None, event, note)
+                       for uid, _, _, _, _, _, event, note, _, _, _ in rows])
+        behind.extend([(uid, None, None, began, began_note)
+                       for uid, _, _, _, _, _, _, _, began, began_note, _ in rows if began])
+    units = {uid: {"id": uid, "name": name, "name_en": name_en, "kind": kind, "parent": parent,
+                   "since": since, "leaders": []}
+             for uid, name, name_en, kind, parent, since, *_ in rows}
+    for uid, *_, order in rows:
+        if order is not None:
+            units[uid]["order"] = order
+    return units
 
 
 def _add_leaders(units: dict[str, Unit], rows: Iterable[Any], behind: Behind | None) -> None:
@@ -117,7 +133,7 @@ def _add_leaders(units: dict[str, Unit], rows: Iterable[Any], behind: Behind | N
             if len(leaders) == 2:
                 several.append(leaders)
             if behind is not None:
-                behind.append((uid, person, role, event, False, note))
+                behind.append((uid, person, role, event, note))
     for leaders in several:
         leaders.sort(key=_leader_order)
 
@@ -140,18 +156,21 @@ def tree_order(units: dict[str, Unit], root: str | None = None,
     for v in kids.values():
         v.sort()
     out: list[Unit] = []
-    tops = [root] if root is not None else kids.get(None, [])
-    stack = [(uid, 0) for uid in reversed(tops)]  # the next unit to write is on top
+    # the siblings still to write at each level, the deepest last (its length - 1: the level)
+    stack = [iter([root] if root is not None else kids.get(None, []))]
+    limit = len(units)
     while stack:
-        uid, level = stack.pop()
-        out.append(units[uid])
-        if len(out) > len(units):
-            raise OrgchartError(f"the query tables are inconsistent: the units under '{uid}' "
-                                f"form a cycle; run `orgchart verify`")
-        if depth is None or level < depth:
+        for uid in stack[-1]:
+            out.append(units[uid])
+            if len(out) > limit:
+                raise OrgchartError(f"the query tables are inconsistent: the units under "
+                                    f"'{uid}' form a cycle; run `orgchart verify`")
             below = kids.get(uid)
-            if below:
-                stack.extend([(k, level + 1) for k in reversed(below)])
+            if below and (depth is None or len(stack) <= depth):
+                stack.append(iter(below))
+                break
+        else:
+            stack.pop()
     return out
 
 
@@ -349,7 +368,7 @@ def notes_of(db: QueryDB, ids: Iterable[str]) -> list[dict[str, str]]:
         chunk = wanted[i:i + 500]
         found.update(db.execute(
             f"select id, note from {P}events where id in ({', '.join('?' for _ in chunk)}) "
-            f"and note is not null and note != ''", chunk).fetchall())
+            f"and {has_note()}", chunk).fetchall())
     return [{"event": e, "note": found[e]} for e in wanted if e in found]
 
 
@@ -362,30 +381,14 @@ def shown_events(db: QueryDB, units: Collection[str], behind: Behind,
     (person and role None for a unit's own events), unordered; without `sources`, only
     the events with a note (and `sources` empty), read with the chart. An index lookup
     per event at most: the cost follows the chart, not the history."""
-    mine = [x for x in behind if x[0] in units]
-    older = [x[0] for x in mine if x[4]]
+    mine = dict.fromkeys(x for x in behind if x[0] in units)
     if not sources:
-        rows = [(u, person, role, event, note) for u, person, role, event, _, note in mine
-                if note]
-        for i in range(0, len(older), 500):
-            chunk = older[i:i + 500]
-            rows.extend(db.execute(
-                f"select l.unit, null, null, l.began_event, e.note from {P}lives l "
-                f"join {P}events e on e.id = l.began_event "
-                f"where l.unit in ({', '.join('?' for _ in chunk)}) and e.note is not null "
-                f"and e.note != ''", chunk))
         return [{"unit": unit, "person": person, "role": role, "event": eid, "note": note,
-                 "sources": []} for unit, person, role, eid, note in dict.fromkeys(rows)]
-    made = [(u, person, role, event) for u, person, role, event, _, _ in mine]
-    for i in range(0, len(older), 500):
-        chunk = older[i:i + 500]
-        made.extend(db.execute(
-            f"select unit, null, null, began_event from {P}lives "
-            f"where unit in ({', '.join('?' for _ in chunk)})", chunk))
-    events = notes_and_sources(db, (x[3] for x in made))
+                 "sources": []} for unit, person, role, eid, note in mine if note]
+    events = notes_and_sources(db, (x[3] for x in mine))
     return [{"unit": unit, "person": person, "role": role, "event": eid,
              "note": events[eid]["note"], "sources": events[eid]["sources"]}
-            for unit, person, role, eid in dict.fromkeys(made) if eid in events]
+            for unit, person, role, eid, _ in mine if eid in events]
 
 
 def chart_notes(shown: Iterable[dict[str, Any]], order: Sequence[str]) -> list[dict[str, Any]]:

@@ -42,7 +42,7 @@ def open_db(path: str) -> sqlite_utils.Database:
 
 #: Bumped whenever what the tables hold or how it is encoded changes: tables of
 #: another layout read as absent, so the next command rebuilds them from the log.
-LAYOUT = "12"
+LAYOUT = "13"
 
 #: Each table's columns (the first of `PK` is its primary key) and indexes.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -94,12 +94,13 @@ INDEXES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     # the day's chart (`queries.units_on`) reads these two indexes alone: they cover the
     # columns it selects, so no row of the table is looked up
     ("versions", ("valid_to", "valid_from", "unit", "name", "name_en", "kind", "parent",
-                  "since"), False),
+                  "since", "event", "display_order"), False),
     ("versions", ("unit", "valid_from"), False),
     ("versions", ("parent", "valid_from"), False),
     ("transient", ("day",), False),
     ("transient", ("unit", "day"), False),
-    ("tenures", ("end_day", "start_day", "unit", "person", "role", "title", "start"), False),
+    ("tenures", ("end_day", "start_day", "unit", "person", "role", "title", "start",
+                 "start_event"), False),
     ("tenures", ("unit", "start_day"), False),
     ("tenures", ("person",), False),
     ("links", ("source",), False),
@@ -157,6 +158,20 @@ ANNOTATIONS_INDEX = (f'CREATE INDEX IF NOT EXISTS "idx_{P}events_annotate" ON "{
                      f"(seq) WHERE type = 'annotate'")
 
 
+def has_note(alias: str = "") -> str:
+    """An event with a note, as SQL (on the `note` column of `alias`, else unqualified)."""
+    col = f"{alias}.note" if alias else "note"
+    return f"{col} is not null and {col} != ''"
+
+
+#: The events with a note (few), with their notes: a chart's notes are found by looking up
+#: its lines' events here, a small index, rather than in the events (`queries.units_on`;
+#: SQLite would pick the index of every event's id, then read the event's row).
+NOTED_EVENTS = f"idx_{P}events_noted"
+NOTES_INDEX = (f'CREATE INDEX IF NOT EXISTS "{NOTED_EVENTS}" ON "{P}events" '
+               f"(id, note) WHERE {has_note()}")
+
+
 def _create_indexes(db: sqlite_utils.Database) -> None:
     for name, cols, unique in INDEXES:
         db.conn.execute(
@@ -164,6 +179,7 @@ def _create_indexes(db: sqlite_utils.Database) -> None:
             f'"idx_{P}{name}_{"_".join(cols)}" ON "{P}{name}" '
             f'({", ".join(chr(34) + c + chr(34) for c in cols)})')
     db.conn.execute(ANNOTATIONS_INDEX)
+    db.conn.execute(NOTES_INDEX)
 
 
 def position(db: QueryDB) -> int:

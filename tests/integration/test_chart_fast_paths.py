@@ -1,0 +1,146 @@
+"""`at`'s fast paths equal the plain way: the tree order of a chart (an iterative walk)
+equals a recursive one, and the notes a chart finds through the chart's own queries (the
+small index of the events that have a note) equal those read row by row from the tables."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from orgchart.adapters.readmodel import queries
+from orgchart.application.service import OrgChartService
+from orgchart.domain.dates import EffDate
+from tests.golden.cases import big_history, load
+
+# -- tree order ------------------------------------------------------------------------
+
+
+@st.composite
+def forests(draw: st.DrawFn) -> dict[str, dict[str, Any]]:
+    """Units with parents among the earlier ones (or none): a forest, ids in any order."""
+    n = draw(st.integers(0, 40))
+    ids = draw(st.lists(st.text("abcdef", min_size=1, max_size=3), min_size=n, max_size=n,
+                        unique=True))
+    units: dict[str, dict[str, Any]] = {}
+    for i, uid in enumerate(ids):
+        parent = draw(st.none() | st.sampled_from(ids[:i])) if i else None
+        units[uid] = {"id": uid, "parent": parent}
+    return units
+
+
+def plain_tree_order(units: dict[str, dict[str, Any]], root: str | None,
+                     depth: int | None) -> list[str]:
+    out: list[str] = []
+
+    def walk(uid: str, level: int) -> None:
+        out.append(uid)
+        if depth is None or level < depth:
+            for k in sorted(u for u, x in units.items() if x["parent"] == uid):
+                walk(k, level + 1)
+
+    for top in [root] if root is not None else sorted(
+            u for u, x in units.items() if x["parent"] is None):
+        walk(top, 0)
+    return out
+
+
+@given(forests(), st.data(), st.none() | st.integers(0, 4))
+def test_tree_order_is_the_recursive_walk(units: dict[str, dict[str, Any]],
+                                          data: st.DataObject, depth: int | None) -> None:
+    root = data.draw(st.none() | st.sampled_from(sorted(units))) if units else None
+    got = [u["id"] for u in queries.tree_order(units, root, depth)]
+    assert got == plain_tree_order(units, root, depth)
+
+
+# -- the notes of a chart ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The generated 10,000-event history (about 2% of its events have a note)."""
+    work = tmp_path_factory.mktemp("chart-notes")
+    db = str(work / "big.db")
+    load(db, big_history(work))
+    yield db
+
+
+def _first_day(text: str) -> str:
+    return text if len(text) == 10 else (text + "-01-01")[:10]
+
+
+def plain_notes(db: str, day: date, units: list[str]) -> list[dict[str, Any]]:
+    """The notes behind a chart's lines, read row by row: each unit's version of the day
+    and (when it began before that version) the event that began it, and each leader's
+    appointment; in the chart's order (`queries.chart_notes`)."""
+    conn = sqlite3.connect(db)
+    d = day.isoformat()
+    alive = "{0}_from <= ? and ({0}_to is null or {0}_to > ?)"
+    rows = []
+    try:
+        note = {i: n for i, n in conn.execute("select id, note from oc_events")}
+        for u in units:
+            (event, valid_from, since), = conn.execute(
+                f"select event, valid_from, since from oc_versions where unit = ? and "
+                f"{alive.format('valid')}", [u, d, d]).fetchall()
+            made = [event]
+            if valid_from != _first_day(since):
+                made += [e for (e,) in conn.execute(
+                    "select began_event from oc_lives where unit = ?", [u])]
+            rows += [(u, None, None, e) for e in made]
+            rows += [(u, person, role, e) for person, role, e in conn.execute(
+                "select person, role, start_event from oc_tenures where unit = ? and "
+                "start_day <= ? and (end_day is null or end_day > ?)", [u, d, d])]
+    finally:
+        conn.close()
+    shown = [{"unit": u, "person": p, "role": r, "event": e, "note": note[e], "sources": []}
+             for u, p, r, e in dict.fromkeys(rows) if note.get(e)]
+    return queries.chart_notes(shown, units)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 40 * 365), st.booleans(), st.none() | st.integers(0, 3))
+def test_the_notes_of_a_chart_are_those_read_row_by_row(store: str, days: int, sub: bool,
+                                                        depth: int | None) -> None:
+    svc = OrgChartService(store)
+    try:
+        day = date(1990, 1, 1) + timedelta(days=days)
+        whole = svc.at(EffDate(day))
+        root = None
+        if sub and whole["units"]:  # a unit with units under it, when there is one
+            parents = {u["parent"] for u in whole["units"]}
+            root = next((u["id"] for u in whole["units"] if u["id"] in parents),
+                        whole["units"][0]["id"])
+        chart = svc.at(EffDate(day), None, root, depth) if root or depth is not None else whole
+        ids = [u["id"] for u in chart["units"]]
+        assert chart["notes"] == plain_notes(store, day, ids)
+    finally:
+        svc.close()
+
+
+def test_the_history_has_notes_on_charts(store: str) -> None:
+    """The property above is not vacuous: charts of this history show notes."""
+    svc = OrgChartService(store)
+    try:
+        assert svc.at(EffDate.parse("2026-04-01"))["notes"]
+    finally:
+        svc.close()
+
+
+def test_the_scratch_copy_of_a_scenario_answers_the_same(store: str, tmp_path: Path) -> None:
+    """`--with` reads a copy of the tables, which has the index the chart's queries name."""
+    empty = tmp_path / "nothing.yaml"
+    empty.write_text("format: orgchart/v1\nevents: []\n", encoding="utf-8")
+    plain, scenario = OrgChartService(store), OrgChartService(store, [str(empty)])
+    try:
+        day = EffDate.parse("2026-04-01")
+        assert scenario.at(day) == plain.at(day)
+    finally:
+        plain.close()
+        scenario.close()
