@@ -10,8 +10,9 @@ one before (invisible edges that only set ranks). The target width and the shape
 boxes are chosen by laying the chart out on paper first, with box sizes estimated from
 the node labels, and keeping the plan whose whole picture is closest to `ASPECT`.
 
-Pure functions from the node lines `graph.chart_dot` wrote to more DOT lines; nothing
-here changes a node or its label.
+Pure functions from the sizes of the nodes `graph.chart_dot` wrote (measured as it writes
+their labels, with `cell_size` and `stacked`) to more DOT lines; nothing here changes a
+node or its label.
 """
 
 from __future__ import annotations
@@ -91,6 +92,30 @@ def _text(markup: str) -> str:
     return html.unescape(text) if "&" in text else text
 
 
+def _cell(lines: Sequence[str], size: float, bold: bool, around: float) -> tuple[float, float]:
+    """About the (width, height) in points of a table cell: its lines of text at `size`
+    points, `around` the room its table leaves around each row."""
+    return (max(text_width(t, size, bold) for t in lines) + 8,
+            len(lines) * size * 1.25 + 2 + around)
+
+
+def cell_size(shown: str, size: float, bold: bool = False) -> tuple[float, float]:
+    """`_cell` of a cell of a node's table whose text is `shown`, as the label writes it
+    (escaped, lines joined by `<BR/>`: see `orgchart.presentation.text.html`)."""
+    lines = shown.split("<BR/>") if "<BR" in shown else (shown,)
+    return _cell([html.unescape(t) if "&" in t else t for t in lines], size, bold, 0.0)
+
+
+def stacked(cells: Iterable[tuple[float, float]]) -> tuple[float, float]:
+    """About the (width, height) in points of a node whose label is one table with one
+    cell a row, the cells' sizes being `cells` (see `cell_size`): `node_size` of that
+    label, without reading it."""
+    width = height = 0.0
+    for w, h in cells:
+        width, height = max(width, w), height + h
+    return _node(width, height)
+
+
 def label_size(label: str, default: float = 14.0) -> tuple[float, float]:
     """About the (width, height) in points of an HTML-like label whose tables have one
     column (a row that holds a table counts as that table's rows, each with the spacing,
@@ -110,19 +135,25 @@ def label_size(label: str, default: float = 14.0) -> tuple[float, float]:
             size = max(map(float, _SIZE.findall(cell)), default=default)
             lines = [_text(line) for line in
                      (_BREAK.split(cell) if "<BR" in cell else (cell,))]
-            row_w += max(text_width(t, size, "<B>" in cell) for t in lines) + 8
-            row_h = max(row_h, len(lines) * size * 1.25 + 2 + around[-1])
+            w, h = _cell(lines, size, "<B>" in cell, around[-1])
+            row_w += w
+            row_h = max(row_h, h)
         width, height = max(width, row_w), height + row_h
         if len(around) > 1 and "</TABLE>" in after:
             around.pop()  # the inner table ends after this row
     return width, height
 
 
-def node_size(line: str) -> tuple[float, float]:
-    """About the (width, height) in points of the node a DOT node line draws."""
-    at = line.find(_LABEL)
-    w, h = label_size(line[at:], 11.0) if at >= 0 else (40.0, 14.0)
+def _node(w: float, h: float) -> tuple[float, float]:
+    """A node's size from its label's: the label with the node's margin."""
     return max(54.0, w + 20.0), max(36.0, h + 10.0)
+
+
+def node_size(line: str) -> tuple[float, float]:
+    """About the (width, height) in points of the node a DOT node line draws (read from
+    the line; the chart's nodes are measured as they are written, see `stacked`)."""
+    at = line.find(_LABEL)
+    return _node(*label_size(line[at:], 11.0)) if at >= 0 else _node(40.0, 14.0)
 
 
 # -- planning -------------------------------------------------------------------------
@@ -322,15 +353,15 @@ def best_plan(order: Sequence[str], kids: Kids, size: Mapping[str, tuple[float, 
 # -- DOT ------------------------------------------------------------------------------
 
 
-def tree(nodes: Mapping[str, str], kids: Kids, q: Mapping[str, str],
+def tree(size: Mapping[str, tuple[float, float]], kids: Kids, q: Mapping[str, str],
          title: tuple[float, float]) -> list[str]:
-    """The tree edges (and the invisible ones that shape it) for the nodes `nodes` (id ->
-    node line), `kids` (parent -> (child, ended?)), `q` (each id as DOT text) and the
-    title's estimated size."""
-    if not nodes:
+    """The tree edges (and the invisible ones that shape it) for the nodes of `size` (id ->
+    the node's estimated size, as `node_size` reads it from the node's line), `kids`
+    (parent -> (child, ended?)), `q` (each id as DOT text) and the title's estimated
+    size."""
+    if not size:
         return []
-    size = {u: node_size(line) for u, line in nodes.items()}
-    order = _parents_first(nodes, kids)
+    order = _parents_first(size, kids)
     chosen = best_plan(order, kids, size, title)
     ended = {c for cs in kids.values() for c, gone in cs if gone}
     out: list[str] = []
