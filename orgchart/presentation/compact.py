@@ -214,12 +214,19 @@ def _families(order: Sequence[str], kids: Kids,
     return out
 
 
+def _most(n: int, cell: tuple[float, float], width: float, boxed: bool) -> int:
+    """The most columns of `n` leaves (`cell`: the widest and tallest) that a box no wider
+    than `width` holds (at least one)."""
+    pad = 2 * MARGIN if boxed else 0.0
+    return max(1, min(n, int((width - pad + GAP_X) // (cell[0] + GAP_X))))
+
+
 def _stack(leaves: Sequence[str], cell: tuple[float, float],
-           size: Mapping[str, tuple[float, float]], width: float, shape: float,
+           size: Mapping[str, tuple[float, float]], most: int, shape: float,
            boxed: bool) -> Part:
     """Leaves in columns (column after column, in the given order): the number of columns
-    whose box is closest to `shape` (width over height) without being wider than `width`
-    (when one column is not already wider); `cell` is the widest and tallest leaf."""
+    whose box is closest to `shape` (width over height), of at most `most` (see `_most`);
+    `cell` is the widest and tallest leaf."""
     n = len(leaves)
     cell_w, cell_h = cell
     pad = 2 * MARGIN if boxed else 0.0
@@ -229,7 +236,6 @@ def _stack(leaves: Sequence[str], cell: tuple[float, float],
         return (cols * cell_w + GAP_X * (cols - 1) + pad,
                 rows * cell_h + GAP_Y * (rows - 1) + pad)
 
-    most = max(1, min(n, int((width - pad + GAP_X) // (cell_w + GAP_X))))
     ideal = math.sqrt(shape * n * (cell_h + GAP_Y) / (cell_w + GAP_X))
     tried = {max(1, min(most, c)) for c in (math.floor(ideal), math.ceil(ideal))}
     cols = min(tried, key=lambda c: (abs(math.log(extent(c)[0] / extent(c)[1] / shape)), c))
@@ -255,22 +261,42 @@ def _wrap(parts: Sequence[Part], width: float) -> list[list[Part]]:
 
 
 def _extent(rows: Sequence[Sequence[Part]]) -> tuple[float, float, int, str | None]:
-    """Width, height, ranks and lowest node of parts in rows."""
+    """Width, height, ranks and lowest node of parts in rows (the widest row's width, the
+    rows' heights and ranks added up, the first of the deepest parts of the last row)."""
     if not rows:
         return 0.0, 0.0, 0, None
-    w = max(sum(p.w for p in row) + GAP_X * (len(row) - 1) for row in rows)
-    h = sum(max(p.h for p in row) for row in rows) + GAP_Y * (len(rows) - 1)
-    ranks = sum(max(p.ranks for p in row) for row in rows)
+    w = h = 0.0
+    ranks = 0
+    for row in rows:  # loops, not generators: this runs for every parent of every plan
+        row_w = row_h = 0.0
+        row_ranks = 0
+        for p in row:
+            row_w += p.w
+            row_h = p.h if p.h > row_h else row_h
+            row_ranks = p.ranks if p.ranks > row_ranks else row_ranks
+        row_w += GAP_X * (len(row) - 1)
+        w = row_w if row_w > w else w
+        h += row_h
+        ranks += row_ranks
+    h += GAP_Y * (len(rows) - 1)
     bottom = max(rows[-1], key=lambda p: p.ranks).bottom
     return w, h, ranks, bottom
 
 
+#: Boxes of leaves already worked out for a shape, by parent and the most columns allowed.
+Stacks = dict[tuple[str, int], Part]
+
+
 def plan(order: Sequence[str], families: Mapping[str, _Family],
-         size: Mapping[str, tuple[float, float]], width: float, shape: float) -> Plan:
+         size: Mapping[str, tuple[float, float]], width: float, shape: float,
+         stacks: Stacks | None = None) -> Plan:
     """Every parent's children as rows of parts no wider than `width` (when they can be),
-    boxes of leaves shaped like `shape`; `order` has every node, parents before children."""
+    boxes of leaves shaped like `shape`; `order` has every node, parents before children.
+    `stacks`: the boxes of earlier plans of the same `shape` (a box depends on the width
+    only through the number of columns it allows), kept for the next."""
     parts: dict[str, Part] = {}
     rows: dict[str, list[list[Part]]] = {}
+    stacks = {} if stacks is None else stacks
 
     def arrange(parent: str) -> list[list[Part]]:
         """The children in the order given; the leaves (not ended) together in one stack, where
@@ -282,8 +308,12 @@ def plan(order: Sequence[str], families: Mapping[str, _Family],
             if c in parts:
                 got.append(parts[c])
             elif leaves and c == leaves[0]:
-                got.append(_stack(leaves, fam.cell, size, width, shape,
-                                  boxed=bool(parent) and len(leaves) > 1))
+                boxed = bool(parent) and len(leaves) > 1
+                key = (parent, _most(len(leaves), fam.cell, width, boxed))
+                stack = stacks.get(key)
+                if stack is None:
+                    stack = stacks[key] = _stack(leaves, fam.cell, size, key[1], shape, boxed)
+                got.append(stack)
             elif c not in fam.in_stack:  # an ended unit on its own, near where it went
                 w, h = size[c]
                 got.append(Part(w, h, 1, [c], c, unit=c))
@@ -334,15 +364,16 @@ def best_plan(order: Sequence[str], kids: Kids, size: Mapping[str, tuple[float, 
         return aspect
 
     for shape in BOX_SHAPES if len(order) <= MANY else BOX_SHAPES[1:2]:
+        stacks: Stacks = {}
         width = max(widest, math.sqrt(area * ASPECT))
         for _ in range(6):  # towards ASPECT
-            aspect = judge(plan(order, families, size, width, shape))
+            aspect = judge(plan(order, families, size, width, shape, stacks))
             if abs(math.log(aspect / ASPECT)) < 0.05:
                 break
             width = max(widest, width * math.sqrt(ASPECT / aspect))
         while aspect < BAND[1]:  # then wider while it stays in the band: fewer wraps
             width *= 1.25
-            p = plan(order, families, size, width, shape)
+            p = plan(order, families, size, width, shape, stacks)
             aspect = judge(p)
             if p.wraps == 0:
                 break
