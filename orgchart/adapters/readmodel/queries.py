@@ -40,15 +40,18 @@ _TENURES_NOTED = alive_rows(
 
 
 #: The units alive on a day under one unit (itself included): a walk down the parent links
-#: of that day's versions, so a subtree costs its own size, not the whole chart's. Binds the
+#: of that day's versions, so a subtree costs its own size, not the whole chart's; the walk
+#: carries the versions it steps on (read once, not looked up again by unit). Binds the
 #: root, then the day four times.
+_SUB_COLUMNS = "unit, name, name_en, kind, parent, since, event, valid_from, display_order"
 _SUBTREE = (
-    f"with recursive sub(unit) as (select ? union "
-    f"select v.unit from sub join {P}versions v on v.parent = sub.unit "
+    f"with recursive sub({_SUB_COLUMNS}) as ("
+    f"select {_SUB_COLUMNS} from {P}versions v where v.unit = ? and {alive_on(VERSION.of('v'))} "
+    f"union select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, v.event, "
+    f"v.valid_from, v.display_order from sub join {P}versions v on v.parent = sub.unit "
     f"where {alive_on(VERSION.of('v'))}) "
-    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, v.event, v.valid_from, "
-    f"e.note, v.display_order from sub join {P}versions v on v.unit = sub.unit "
-    f"left join {P}events e on e.id = v.event where {alive_on(VERSION.of('v'))}")
+    f"select s.unit, s.name, s.name_en, s.kind, s.parent, s.since, s.event, s.valid_from, "
+    f"e.note, s.display_order from sub s left join {P}events e on e.id = s.event")
 
 #: The leader tenures running on a day in some units (`unit in (...)` is appended).
 _UNIT_TENURES = (
