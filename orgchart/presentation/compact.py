@@ -95,15 +95,18 @@ def _text(markup: str) -> str:
 def _cell(lines: Sequence[str], size: float, bold: bool, around: float) -> tuple[float, float]:
     """About the (width, height) in points of a table cell: its lines of text at `size`
     points, `around` the room its table leaves around each row."""
-    return (max(text_width(t, size, bold) for t in lines) + 8,
-            len(lines) * size * 1.25 + 2 + around)
+    width = (text_width(lines[0], size, bold) if len(lines) == 1  # most cells: one line
+             else max([text_width(t, size, bold) for t in lines]))
+    return width + 8, len(lines) * size * 1.25 + 2 + around
 
 
 def cell_size(shown: str, size: float, bold: bool = False) -> tuple[float, float]:
     """`_cell` of a cell of a node's table whose text is `shown`, as the label writes it
     (escaped, lines joined by `<BR/>`: see `orgchart.presentation.text.html`)."""
-    lines = shown.split("<BR/>") if "<BR" in shown else (shown,)
-    return _cell([html.unescape(t) if "&" in t else t for t in lines], size, bold, 0.0)
+    if "<BR" not in shown and "&" not in shown:  # the usual case: the text as it is
+        return _cell((shown,), size, bold, 0.0)
+    return _cell([html.unescape(t) if "&" in t else t for t in shown.split("<BR/>")], size,
+                 bold, 0.0)
 
 
 def stacked(cells: Iterable[tuple[float, float]]) -> tuple[float, float]:
