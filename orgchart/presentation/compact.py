@@ -10,8 +10,9 @@ one before (invisible edges that only set ranks). The target width and the shape
 boxes are chosen by laying the chart out on paper first, with box sizes estimated from
 the node labels, and keeping the plan whose whole picture is closest to `ASPECT`.
 
-Pure functions from the node lines `graph.chart_dot` wrote to more DOT lines; nothing
-here changes a node or its label.
+Pure functions from the sizes of the nodes `graph.chart_dot` wrote (measured as it writes
+their labels, with `cell_size` and `stacked`) to more DOT lines; nothing here changes a
+node or its label.
 """
 
 from __future__ import annotations
@@ -91,6 +92,33 @@ def _text(markup: str) -> str:
     return html.unescape(text) if "&" in text else text
 
 
+def _cell(lines: Sequence[str], size: float, bold: bool, around: float) -> tuple[float, float]:
+    """About the (width, height) in points of a table cell: its lines of text at `size`
+    points, `around` the room its table leaves around each row."""
+    width = (text_width(lines[0], size, bold) if len(lines) == 1  # most cells: one line
+             else max([text_width(t, size, bold) for t in lines]))
+    return width + 8, len(lines) * size * 1.25 + 2 + around
+
+
+def cell_size(shown: str, size: float, bold: bool = False) -> tuple[float, float]:
+    """`_cell` of a cell of a node's table whose text is `shown`, as the label writes it
+    (escaped, lines joined by `<BR/>`: see `orgchart.presentation.text.html`)."""
+    if "<BR" not in shown and "&" not in shown:  # the usual case: the text as it is
+        return _cell((shown,), size, bold, 0.0)
+    return _cell([html.unescape(t) if "&" in t else t for t in shown.split("<BR/>")], size,
+                 bold, 0.0)
+
+
+def stacked(cells: Iterable[tuple[float, float]]) -> tuple[float, float]:
+    """About the (width, height) in points of a node whose label is one table with one
+    cell a row, the cells' sizes being `cells` (see `cell_size`): `node_size` of that
+    label, without reading it."""
+    width = height = 0.0
+    for w, h in cells:
+        width, height = max(width, w), height + h
+    return _node(width, height)
+
+
 def label_size(label: str, default: float = 14.0) -> tuple[float, float]:
     """About the (width, height) in points of an HTML-like label whose tables have one
     column (a row that holds a table counts as that table's rows, each with the spacing,
@@ -110,19 +138,25 @@ def label_size(label: str, default: float = 14.0) -> tuple[float, float]:
             size = max(map(float, _SIZE.findall(cell)), default=default)
             lines = [_text(line) for line in
                      (_BREAK.split(cell) if "<BR" in cell else (cell,))]
-            row_w += max(text_width(t, size, "<B>" in cell) for t in lines) + 8
-            row_h = max(row_h, len(lines) * size * 1.25 + 2 + around[-1])
+            w, h = _cell(lines, size, "<B>" in cell, around[-1])
+            row_w += w
+            row_h = max(row_h, h)
         width, height = max(width, row_w), height + row_h
         if len(around) > 1 and "</TABLE>" in after:
             around.pop()  # the inner table ends after this row
     return width, height
 
 
-def node_size(line: str) -> tuple[float, float]:
-    """About the (width, height) in points of the node a DOT node line draws."""
-    at = line.find(_LABEL)
-    w, h = label_size(line[at:], 11.0) if at >= 0 else (40.0, 14.0)
+def _node(w: float, h: float) -> tuple[float, float]:
+    """A node's size from its label's: the label with the node's margin."""
     return max(54.0, w + 20.0), max(36.0, h + 10.0)
+
+
+def node_size(line: str) -> tuple[float, float]:
+    """About the (width, height) in points of the node a DOT node line draws (read from
+    the line; the chart's nodes are measured as they are written, see `stacked`)."""
+    at = line.find(_LABEL)
+    return _node(*label_size(line[at:], 11.0)) if at >= 0 else _node(40.0, 14.0)
 
 
 # -- planning -------------------------------------------------------------------------
@@ -183,12 +217,19 @@ def _families(order: Sequence[str], kids: Kids,
     return out
 
 
+def _most(n: int, cell: tuple[float, float], width: float, boxed: bool) -> int:
+    """The most columns of `n` leaves (`cell`: the widest and tallest) that a box no wider
+    than `width` holds (at least one)."""
+    pad = 2 * MARGIN if boxed else 0.0
+    return max(1, min(n, int((width - pad + GAP_X) // (cell[0] + GAP_X))))
+
+
 def _stack(leaves: Sequence[str], cell: tuple[float, float],
-           size: Mapping[str, tuple[float, float]], width: float, shape: float,
+           size: Mapping[str, tuple[float, float]], most: int, shape: float,
            boxed: bool) -> Part:
     """Leaves in columns (column after column, in the given order): the number of columns
-    whose box is closest to `shape` (width over height) without being wider than `width`
-    (when one column is not already wider); `cell` is the widest and tallest leaf."""
+    whose box is closest to `shape` (width over height), of at most `most` (see `_most`);
+    `cell` is the widest and tallest leaf."""
     n = len(leaves)
     cell_w, cell_h = cell
     pad = 2 * MARGIN if boxed else 0.0
@@ -198,7 +239,6 @@ def _stack(leaves: Sequence[str], cell: tuple[float, float],
         return (cols * cell_w + GAP_X * (cols - 1) + pad,
                 rows * cell_h + GAP_Y * (rows - 1) + pad)
 
-    most = max(1, min(n, int((width - pad + GAP_X) // (cell_w + GAP_X))))
     ideal = math.sqrt(shape * n * (cell_h + GAP_Y) / (cell_w + GAP_X))
     tried = {max(1, min(most, c)) for c in (math.floor(ideal), math.ceil(ideal))}
     cols = min(tried, key=lambda c: (abs(math.log(extent(c)[0] / extent(c)[1] / shape)), c))
@@ -224,22 +264,42 @@ def _wrap(parts: Sequence[Part], width: float) -> list[list[Part]]:
 
 
 def _extent(rows: Sequence[Sequence[Part]]) -> tuple[float, float, int, str | None]:
-    """Width, height, ranks and lowest node of parts in rows."""
+    """Width, height, ranks and lowest node of parts in rows (the widest row's width, the
+    rows' heights and ranks added up, the first of the deepest parts of the last row)."""
     if not rows:
         return 0.0, 0.0, 0, None
-    w = max(sum(p.w for p in row) + GAP_X * (len(row) - 1) for row in rows)
-    h = sum(max(p.h for p in row) for row in rows) + GAP_Y * (len(rows) - 1)
-    ranks = sum(max(p.ranks for p in row) for row in rows)
+    w = h = 0.0
+    ranks = 0
+    for row in rows:  # loops, not generators: this runs for every parent of every plan
+        row_w = row_h = 0.0
+        row_ranks = 0
+        for p in row:
+            row_w += p.w
+            row_h = p.h if p.h > row_h else row_h
+            row_ranks = p.ranks if p.ranks > row_ranks else row_ranks
+        row_w += GAP_X * (len(row) - 1)
+        w = row_w if row_w > w else w
+        h += row_h
+        ranks += row_ranks
+    h += GAP_Y * (len(rows) - 1)
     bottom = max(rows[-1], key=lambda p: p.ranks).bottom
     return w, h, ranks, bottom
 
 
+#: Boxes of leaves already worked out for a shape, by parent and the most columns allowed.
+Stacks = dict[tuple[str, int], Part]
+
+
 def plan(order: Sequence[str], families: Mapping[str, _Family],
-         size: Mapping[str, tuple[float, float]], width: float, shape: float) -> Plan:
+         size: Mapping[str, tuple[float, float]], width: float, shape: float,
+         stacks: Stacks | None = None) -> Plan:
     """Every parent's children as rows of parts no wider than `width` (when they can be),
-    boxes of leaves shaped like `shape`; `order` has every node, parents before children."""
+    boxes of leaves shaped like `shape`; `order` has every node, parents before children.
+    `stacks`: the boxes of earlier plans of the same `shape` (a box depends on the width
+    only through the number of columns it allows), kept for the next."""
     parts: dict[str, Part] = {}
     rows: dict[str, list[list[Part]]] = {}
+    stacks = {} if stacks is None else stacks
 
     def arrange(parent: str) -> list[list[Part]]:
         """The children in the order given; the leaves (not ended) together in one stack, where
@@ -251,8 +311,12 @@ def plan(order: Sequence[str], families: Mapping[str, _Family],
             if c in parts:
                 got.append(parts[c])
             elif leaves and c == leaves[0]:
-                got.append(_stack(leaves, fam.cell, size, width, shape,
-                                  boxed=bool(parent) and len(leaves) > 1))
+                boxed = bool(parent) and len(leaves) > 1
+                key = (parent, _most(len(leaves), fam.cell, width, boxed))
+                stack = stacks.get(key)
+                if stack is None:
+                    stack = stacks[key] = _stack(leaves, fam.cell, size, key[1], shape, boxed)
+                got.append(stack)
             elif c not in fam.in_stack:  # an ended unit on its own, near where it went
                 w, h = size[c]
                 got.append(Part(w, h, 1, [c], c, unit=c))
@@ -303,15 +367,16 @@ def best_plan(order: Sequence[str], kids: Kids, size: Mapping[str, tuple[float, 
         return aspect
 
     for shape in BOX_SHAPES if len(order) <= MANY else BOX_SHAPES[1:2]:
+        stacks: Stacks = {}
         width = max(widest, math.sqrt(area * ASPECT))
         for _ in range(6):  # towards ASPECT
-            aspect = judge(plan(order, families, size, width, shape))
+            aspect = judge(plan(order, families, size, width, shape, stacks))
             if abs(math.log(aspect / ASPECT)) < 0.05:
                 break
             width = max(widest, width * math.sqrt(ASPECT / aspect))
         while aspect < BAND[1]:  # then wider while it stays in the band: fewer wraps
             width *= 1.25
-            p = plan(order, families, size, width, shape)
+            p = plan(order, families, size, width, shape, stacks)
             aspect = judge(p)
             if p.wraps == 0:
                 break
@@ -322,15 +387,15 @@ def best_plan(order: Sequence[str], kids: Kids, size: Mapping[str, tuple[float, 
 # -- DOT ------------------------------------------------------------------------------
 
 
-def tree(nodes: Mapping[str, str], kids: Kids, q: Mapping[str, str],
+def tree(size: Mapping[str, tuple[float, float]], kids: Kids, q: Mapping[str, str],
          title: tuple[float, float]) -> list[str]:
-    """The tree edges (and the invisible ones that shape it) for the nodes `nodes` (id ->
-    node line), `kids` (parent -> (child, ended?)), `q` (each id as DOT text) and the
-    title's estimated size."""
-    if not nodes:
+    """The tree edges (and the invisible ones that shape it) for the nodes of `size` (id ->
+    the node's estimated size, as `node_size` reads it from the node's line), `kids`
+    (parent -> (child, ended?)), `q` (each id as DOT text) and the title's estimated
+    size."""
+    if not size:
         return []
-    size = {u: node_size(line) for u, line in nodes.items()}
-    order = _parents_first(nodes, kids)
+    order = _parents_first(size, kids)
     chosen = best_plan(order, kids, size, title)
     ended = {c for cs in kids.values() for c, gone in cs if gone}
     out: list[str] = []

@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 
 from orgchart.presentation import compact, draw
 from orgchart.presentation.names import citation_labels, display_key, display_order, source_line
@@ -31,6 +31,10 @@ from orgchart.presentation.sentences import link_kind
 from orgchart.presentation.text import html, mermaid, quoted
 
 Unit = Mapping[str, Any]
+#: A size in points (width, height), as `compact` estimates it.
+Size = tuple[float, float]
+#: A unit's node: its DOT line and its estimated size (measured as its label is written).
+Node = tuple[str, Size]
 
 #: Fonts for every output: fontconfig (PNG, PDF) picks the first installed one;
 #: SVG carries the list as its CSS font-family. Noto Sans CJK also has Latin.
@@ -117,7 +121,7 @@ def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None,
     nodes = {x["id"]: _ghost_node(x, delta["lives"].get(x["id"], {}) if delta else {}, reverse)
              if x["id"] in ghost_ids else _unit_node(x, marks.get(x["id"], []), by_id, before)
              for x in display_order([*units, *ghosts])}  # the order people read
-    out.extend(nodes.values())
+    out.extend(line for line, _ in nodes.values())
 
     # tree edges, siblings (ghosts among them) in the order people read (`display_key`)
     kids: dict[str, list[tuple[str, bool]]] = {}
@@ -134,7 +138,8 @@ def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None,
     if layout == "wide":
         out.extend(_wide_tree(nodes, kids, q))
     else:
-        out.extend(compact.tree(nodes, kids, q, compact.label_size(title)))
+        out.extend(compact.tree({u: size for u, (_, size) in nodes.items()}, kids, q,
+                                compact.label_size(title)))
 
     # where the ended units went (and what split off): dashed arrows along time; in the
     # compact layout without labels (the ended unit's box says how it ended), so no label
@@ -247,27 +252,51 @@ def _how_text(hows: Iterable[str]) -> str:
     return ", then ".join(words.get(h, h) for h in dict.fromkeys(hows))
 
 
-def _kind_line(u: Unit, extra: str | None = None) -> str:
+def _kind_line(u: Unit, extra: str | None = None) -> Cell:
     bits = [x for x in (u.get("kind"), f"since {u['since']}" if u.get("since") else None, extra)
             if x]
-    return small(" · ".join(bits), MUTED, 8.5, italic=True)
+    return cell(" · ".join(bits), MUTED, 8.5, italic=True)
 
 
-def _name_lines(u: Unit, color: str = INK) -> list[str]:
-    rows = [f"<FONT POINT-SIZE=\"12\" COLOR=\"{color}\"><B>{html(u['name'])}</B></FONT>"]
+def _name_lines(u: Unit, color: str = INK) -> list[Cell]:
+    rows = [cell(u["name"], color, 12, bold=True)]
     if u.get("name_en") and u["name_en"] != u["name"]:
-        rows.append(small(u["name_en"], MUTED if color == INK else color, 9.5))
+        rows.append(cell(u["name_en"], MUTED if color == INK else color, 9.5))
     return rows
 
 
-def small(text: str, color: str, size: float, italic: bool = False,
-           strike: bool = False) -> str:
-    body = html(text)
+def _font(shown: str, color: str, size: float, italic: bool = False, strike: bool = False,
+          bold: bool = False) -> str:
+    """The markup of a line of text (`shown`: already escaped, see `html`)."""
+    body = f"<B>{shown}</B>" if bold else shown
     if italic:
         body = f"<I>{body}</I>"
     if strike:
         body = f"<S>{body}</S>"
     return f"<FONT POINT-SIZE=\"{size:g}\" COLOR=\"{color}\">{body}</FONT>"
+
+
+def small(text: str, color: str, size: float, italic: bool = False,
+          strike: bool = False) -> str:
+    """`text` in a `size`-point font of `color` (for a label)."""
+    return _font(html(text), color, size, italic, strike)
+
+
+class Cell(NamedTuple):
+    """A row of a node's table: its markup, its estimated size (`compact.cell_size`) and its
+    background (None: the node's)."""
+
+    markup: str
+    size: Size
+    bg: str | None = None
+
+
+def cell(text: str, color: str, size: float, italic: bool = False, strike: bool = False,
+         bold: bool = False, bg: str | None = None) -> Cell:
+    """`small` (bold when told) as a row of a node's table, measured as it is written."""
+    shown = html(text)
+    return Cell(_font(shown, color, size, italic, strike, bold),
+                compact.cell_size(shown, size, bold), bg)
 
 
 def _person(x: Unit) -> str:
@@ -289,59 +318,74 @@ def table(rows: Iterable[str | tuple[str, str | None]]) -> str:
     return _TABLE + "".join(cells) + "</TABLE>"
 
 
+def _node_table(rows: Sequence[Cell]) -> tuple[str, Size]:
+    """`table` of a node's rows, and the node's estimated size (`compact.stacked`)."""
+    return (table((r.markup, r.bg) for r in rows),
+            compact.stacked(r.size for r in rows))
+
+
 def _unit_node(u: Unit, marks: list[dict[str, Any]], by_id: Mapping[str, Unit],
-               before: Mapping[str, Unit]) -> str:
+               before: Mapping[str, Unit]) -> Node:
     if not marks:
         return _plain_node(u)
     return _marked_node(u, marks, by_id, before)
 
 
-def _plain_node(u: Unit) -> str:
+def _plain_node(u: Unit) -> Node:
     """Exactly what `_marked_node` writes for a unit without changes (most units), built
     directly: this runs once per unit of the chart."""
     name, name_en = u["name"], u.get("name_en")
-    cells = [f"<TR><TD><FONT POINT-SIZE=\"12\" COLOR=\"{INK}\"><B>{html(name)}</B></FONT>"
+    shown = html(name)
+    cells = [f"<TR><TD><FONT POINT-SIZE=\"12\" COLOR=\"{INK}\"><B>{shown}</B></FONT>"
              f"</TD></TR>"]
+    sizes = [compact.cell_size(shown, 12, True)]
     if name_en and name_en != name:
-        cells.append(f"<TR><TD><FONT POINT-SIZE=\"9.5\" COLOR=\"{MUTED}\">{html(name_en)}</FONT>"
+        shown = html(name_en)
+        cells.append(f"<TR><TD><FONT POINT-SIZE=\"9.5\" COLOR=\"{MUTED}\">{shown}</FONT>"
                      f"</TD></TR>")
-    kind = " · ".join(x for x in (u.get("kind"), f"since {u['since']}" if u.get("since")
-                                   else None) if x)
-    cells.append(f"<TR><TD><FONT POINT-SIZE=\"8.5\" COLOR=\"{MUTED}\"><I>{html(kind)}</I>"
+        sizes.append(compact.cell_size(shown, 9.5))
+    shown = html(" · ".join(x for x in (u.get("kind"), f"since {u['since']}" if u.get("since")
+                                         else None) if x))
+    cells.append(f"<TR><TD><FONT POINT-SIZE=\"8.5\" COLOR=\"{MUTED}\"><I>{shown}</I>"
                  f"</FONT></TD></TR>")
-    cells.extend(f"<TR><TD><FONT POINT-SIZE=\"9.5\" COLOR=\"{INK}\">{html(_person(x))}</FONT>"
-                 f"</TD></TR>" for x in u["leaders"])
+    sizes.append(compact.cell_size(shown, 8.5))
+    for x in u["leaders"]:
+        shown = html(_person(x))
+        cells.append(f"<TR><TD><FONT POINT-SIZE=\"9.5\" COLOR=\"{INK}\">{shown}</FONT>"
+                     f"</TD></TR>")
+        sizes.append(compact.cell_size(shown, 9.5))
     node = quoted(u["id"])  # "unit-" needs no escaping: the id attribute is "unit-" + node[1:]
     unit = STYLES["unit"]
     return (f"  {node} [id=\"unit-{node[1:]}, class=\"oc-unit\", fillcolor=\"{unit['fill']}\", "
-            f"color=\"{unit['line']}\", penwidth=1.2, label=<{_TABLE}{''.join(cells)}</TABLE>>];")
+            f"color=\"{unit['line']}\", penwidth=1.2, label=<{_TABLE}{''.join(cells)}</TABLE>>];",
+            compact.stacked(sizes))
 
 
 def _marked_node(u: Unit, marks: list[dict[str, Any]], by_id: Mapping[str, Unit],
-                 before: Mapping[str, Unit]) -> str:
+                 before: Mapping[str, Unit]) -> Node:
     """A unit's node: its names, kind, leaders, and what `marks` (its changes) say."""
-    rows: list[str | tuple[str, str | None]] = list(_name_lines(u))
+    rows = _name_lines(u)
     rows.append(_kind_line(u))
     kinds = [m["change"] for m in marks]
     new_holders = {(m.get("role"), m["after"]) for m in marks if m["change"] == "leader"}
     for x in u["leaders"]:
         if (x["role"], x["person"]) in new_holders:
-            rows.append((small("● " + _person(x), STYLES["leader"]["line"], 9.5),
-                         "#d3e3f8"))
+            rows.append(cell("● " + _person(x), STYLES["leader"]["line"], 9.5,
+                             bg="#d3e3f8"))
         else:
-            rows.append(small(_person(x), INK, 9.5))
+            rows.append(cell(_person(x), INK, 9.5))
     for m in marks:
         if m["change"] == "leader" and m["before"] is not None:
             old = next((x for x in before.get(u["id"], {}).get("leaders", [])
                         if x["person"] == m["before"] and x["role"] == m.get("role")),
                        {"person": m["before"], "role": m.get("role") or "head"})
-            rows.append(small(_person(old), FAINT, 9, strike=True))
+            rows.append(cell(_person(old), FAINT, 9, strike=True))
     for m in marks:
         if m["change"] == "renamed":
             old = [x for x, y in ((m.get("before"), m.get("after")),
                                   (m.get("before_en"), m.get("after_en"))) if x and x != y]
             if old:
-                rows.append(small("was " + " / ".join(old), "#9a6400", 9))
+                rows.append(cell("was " + " / ".join(old), "#9a6400", 9))
         elif m["change"] == "moved":
             where = m["before"]
             if where is None:
@@ -349,14 +393,15 @@ def _marked_node(u: Unit, marks: list[dict[str, Any]], by_id: Mapping[str, Unit]
             else:
                 prev = before.get(where) or by_id.get(where)
                 note = "moved from " + (prev["name"] if prev else where)
-            rows.append(small(note, "#9a6400", 9))
+            rows.append(cell(note, "#9a6400", 9))
     key = style_of(kinds)
     style = {**STYLES["leader"], "fill": "#ffffff"} if key == "leader" else STYLES[key]
     classes = " ".join(["oc-unit", *(f"oc-{k}" for k in dict.fromkeys(kinds))])
     width = 2.2 if marks else 1.2
+    label, size = _node_table(rows)
     return (f"  {quoted(u['id'])} [id={quoted('unit-' + u['id'])}, class={quoted(classes)}, "
             f"fillcolor=\"{style['fill']}\", color=\"{style['line']}\", penwidth={width}, "
-            f"label=<{table(rows)}>];")
+            f"label=<{label}>];", size)
 
 
 def style_of(kinds: Iterable[str]) -> str:
@@ -385,7 +430,7 @@ def _shown_styles(marks: Mapping[str, list[dict[str, Any]]], by_id: Mapping[str,
     return shown
 
 
-def _ghost_node(g: Unit, life: Mapping[str, Any], reverse: bool) -> str:
+def _ghost_node(g: Unit, life: Mapping[str, Any], reverse: bool) -> Node:
     ended = life.get("ended")
     if reverse:
         note = f"not yet: begins {life['began']}" if life.get("began") else "not here yet"
@@ -393,15 +438,16 @@ def _ghost_node(g: Unit, life: Mapping[str, Any], reverse: bool) -> str:
         note = f"ended {ended}" + (f" ({life['ended_how']})" if life.get("ended_how") else "")
     else:
         note = "no longer here"
-    rows: list[str | tuple[str, str | None]] = list(_name_lines(g, FAINT))
-    rows.append(small(" · ".join(x for x in (g.get("kind"), note) if x), FAINT, 8.5,
-                       italic=True))
-    rows.extend(small(_person(x), FAINT, 9, strike=True) for x in g.get("leaders", []))
+    rows = _name_lines(g, FAINT)
+    rows.append(cell(" · ".join(x for x in (g.get("kind"), note) if x), FAINT, 8.5,
+                     italic=True))
+    rows.extend(cell(_person(x), FAINT, 9, strike=True) for x in g.get("leaders", []))
     st = STYLES["removed"]
+    label, size = _node_table(rows)
     return (f"  {quoted(g['id'])} [id={quoted('unit-' + g['id'])}, "
             f"class=\"oc-unit oc-removed\", style=\"rounded,filled,dashed\", "
             f"fillcolor=\"{st['fill']}\", color=\"{st['line']}\", penwidth=1.4, "
-            f"label=<{table(rows)}>];")
+            f"label=<{label}>];", size)
 
 
 def chart_title(chart: Mapping[str, Any], units: Sequence[Unit] = ()) -> str:

@@ -147,3 +147,39 @@ def test_label_size_reads_rows_and_font_sizes() -> None:
                              '</TD></TR><TR><TD><FONT POINT-SIZE="9">x</FONT></TD></TR></TABLE>')
     assert two[0] == one[0] and two[1] > one[1]
     assert compact.text_width("研发中心", 10) > compact.text_width("Met", 10)
+
+
+def plain_extent(rows: list[list[compact.Part]]) -> tuple[float, float, int, str | None]:
+    """`compact._extent` written plainly."""
+    if not rows:
+        return 0.0, 0.0, 0, None
+    w = max(sum(p.w for p in row) + compact.GAP_X * (len(row) - 1) for row in rows)
+    h = sum(max(p.h for p in row) for row in rows) + compact.GAP_Y * (len(rows) - 1)
+    ranks = sum(max(p.ranks for p in row) for row in rows)
+    return w, h, ranks, max(rows[-1], key=lambda p: p.ranks).bottom
+
+
+@settings(max_examples=100, deadline=None)
+@given(charts(), st.lists(st.floats(0, 5000), min_size=1, max_size=6),
+       st.sampled_from(compact.BOX_SHAPES))
+def test_plans_reusing_boxes_are_the_plans_made_afresh(
+        case: tuple[dict[str, Any], graph.Delta | None], widths: list[float],
+        shape: float) -> None:
+    """A plan made with the boxes of earlier plans (as `best_plan` makes them) is the plan
+    made from nothing, and every parent's extent is the plainly written one."""
+    chart, _ = case
+    units = chart["units"]
+    ids = {u["id"] for u in units}
+    size = {u["id"]: graph._plain_node(u)[1] for u in units}
+    kids: dict[str, list[tuple[str, bool]]] = {}
+    for u in units:
+        if u["parent"] in ids:
+            kids.setdefault(u["parent"], []).append((u["id"], False))
+    order = compact._parents_first(size, kids)
+    families = compact._families(order, kids, size)
+    stacks: compact.Stacks = {}
+    for width in widths:
+        reused = compact.plan(order, families, size, width, shape, stacks)
+        assert reused == compact.plan(order, families, size, width, shape)
+        for rows in reused.rows.values():
+            assert compact._extent(rows) == plain_extent(rows)

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orgchart.presentation import graph, text
+from orgchart.presentation import compact, graph, text
 
 #: Text with every character the escapers treat specially, among ordinary and CJK ones.
 SPECIAL = '\\&<>"\n\r\t\x00\x01\x1f\x7f\ud800\ufffe\uffff'
@@ -48,3 +48,26 @@ units = st.fixed_dictionaries({
 @given(units)
 def test_plain_node_is_the_general_node_without_marks(u: dict[str, Any]) -> None:
     assert graph._plain_node(u) == graph._marked_node(u, [], {}, {})
+
+
+marks = st.lists(st.one_of(
+    st.fixed_dictionaries({"change": st.sampled_from(["added", "renamed", "moved"]),
+                           "before": maybe, "after": maybe, "before_en": maybe,
+                           "after_en": maybe}),
+    st.fixed_dictionaries({"change": st.just("leader"), "role": texts, "before": maybe,
+                           "after": texts})), max_size=3)
+lives = st.fixed_dictionaries({}, optional={"began": texts, "ended": texts,
+                                            "ended_how": maybe})
+
+
+@given(units, marks, st.booleans(), lives, st.booleans())
+def test_nodes_are_measured_as_their_lines_read(u: dict[str, Any], changes: list[dict[str, Any]],
+                                                has_marks: bool, life: dict[str, Any],
+                                                reverse: bool) -> None:
+    """The size a node's label is measured at as it is written is what the layout's reader
+    of labels (`compact.node_size`, the plain way) makes of the node's line."""
+    nodes = [graph._plain_node(u), graph._ghost_node(u, life, reverse)]
+    if has_marks and changes:
+        nodes.append(graph._marked_node(u, changes, {u["id"]: u}, {}))
+    for line, size in nodes:
+        assert size == compact.node_size(line)
