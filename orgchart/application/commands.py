@@ -144,7 +144,7 @@ def _file_append(pf: ParsedFile, state: StoredState) -> Append:
         # an error follows: read every id, to suggest the nearest
         people_known = state.reference_ids("people")
         sources_known = state.reference_ids("sources")
-    check_references(pf, people_known, sources_known)
+        check_references(pf, people_known, sources_known)  # (else each is defined or known)
     people = reference_additions(pf, "people", state.reference("people", list(pf.people)))
     sources = reference_additions(pf, "sources", state.reference("sources", list(pf.sources)))
     title = pf.title if pf.title != state.title() else None

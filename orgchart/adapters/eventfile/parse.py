@@ -230,8 +230,11 @@ def _check_recorded(text: str, today: date, fail: Any) -> None:
 
 def references_used(pf: ParsedFile) -> tuple[set[str], set[str]]:
     """The people and sources the file's events name but the file does not define."""
-    people = {p for f in pf.facts for p in f.people_named()}
-    sources = {s for f in pf.facts for s in f.sources}
+    people: set[str] = set()
+    sources: set[str] = set()
+    for f in pf.facts:  # one pass: each event is read from the scratch table
+        people.update(f.people_named())
+        sources.update(f.sources)
     return people - set(pf.people), sources - set(pf.sources)
 
 

@@ -207,18 +207,25 @@ def _counts(k: date | None) -> tuple[str, tuple[str, ...]]:
 def _encode(fact: Fact) -> bytes:
     """The event's fields but `seq`, in their declared order."""
     values = fact.__dict__
-    return pickle.dumps(tuple([values[k] for k in _names(fact.TYPE)]),
-                        protocol=pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps(tuple([values[k] if k != "date" else _date_text(values[k])
+                               for k in _names(fact.TYPE)]), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _date_text(d: EffDate | None) -> str | None:
+    return str(d) if d is not None else None
 
 
 def _decode(kind: str, state: bytes, seq: int, shared: dict[Any, Any]) -> Fact:
-    """The event `_encode` wrote, at append position `seq`. Its dates, and texts but
-    its id and note, are the ones in `shared` when equal ones are there (else added):
-    the timeline a replay builds keeps them, once each rather than once per event."""
+    """The event `_encode` wrote, at append position `seq`. Its texts but its id and
+    note are the ones in `shared` when equal ones are there (else added), and its date
+    the one `EffDate.parse` keeps: the timeline a replay builds keeps them, once each
+    rather than once per event."""
     fact = object.__new__(FACT_TYPES[kind])
     values = fact.__dict__
     for name, value in zip(_names(kind), pickle.loads(state), strict=True):
-        if name not in _UNSHARED and isinstance(value, str | EffDate):
+        if name == "date":
+            value = EffDate.parse(value) if value is not None else None
+        elif name not in _UNSHARED and type(value) is str:
             value = shared.setdefault(value, value)
         values[name] = value
     values["seq"] = seq
