@@ -27,6 +27,7 @@ from typing import Protocol
 from orgchart.domain.errors import RuleViolation
 from orgchart.domain.facts import (
     Appoint,
+    Dissolve,
     Fact,
     Merge,
     Move,
@@ -103,6 +104,9 @@ class HistorySoFar(Protocol):
         """After day `after`, the first change of `unit` that is not a rename: its day, the
         event and what it was (`version <type>` for a version that event made, `end <how>`
         for the unit's end); None: none."""
+
+    def made_on(self, unit: str, day: date) -> set[str]:
+        """The ids of the events that made a version of `unit` (lasting or not) on `day`."""
 
     def structure_between(self, units: set[str], after: date,
                           until: date | None) -> list[Fact]:
@@ -326,15 +330,29 @@ class Placed:
 
 
 @dataclass(frozen=True)
+class Unmade:
+    """A version of `unit` that a merge or a dissolve (`event`, on `day`) made by moving
+    the children of the unit it ends, which `unit` no longer is because of a back-dated
+    move: without it, `unit` stays under `parent`."""
+
+    unit: str
+    event: str
+    day: date
+    parent: str | None
+
+
+@dataclass(frozen=True)
 class LocalMove:
     """A back-dated move checked from the units it involves: its own rules at its date
-    (`breach`), else the moved unit replayed on its own (`timeline`), and the new units of
-    later merges placed elsewhere because of it (`placed`, in effective order)."""
+    (`breach`), else the moved unit replayed on its own (`timeline`), the new units of
+    later merges placed elsewhere because of it (`placed`), and the versions later merges
+    and dissolves no longer make (`unmade`), each in effective order."""
 
     fact: Move
     timeline: Timeline | None
     breach: Breach | None
     placed: tuple[Placed, ...] = ()
+    unmade: tuple[Unmade, ...] = ()
 
 
 def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
@@ -346,7 +364,10 @@ def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
     read the children of O or P, or walk up from a unit in X's subtree (naming it, or
     placing a unit under it), can tell the difference; if there are none up to D1, and X
     changes there by a move or ends without reading its parent (`ends_apart_from_parent`),
-    everything else replays as before. If X ends in a merge whose new unit M is placed by
+    everything else replays as before. If X's next change is a merge or a dissolve of its
+    stored parent moving it as a child (`_unmade`), it no longer is that unit's child: that
+    version is not made, and X is followed on from there (its stored parent now the one the
+    merge or dissolve gave it). If X ends in a merge whose new unit M is placed by
     walking up from X's subtree, M's place is found again (`_placed_again`): as stored,
     nothing else changes; else M's parent differs from then on and M is followed the same
     way (its next change, the events that could tell, how it ends).
@@ -364,12 +385,15 @@ def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
     (was,) = [v for v in [*tl.versions, *tl.transient] if v.rowid is not None
               and v.unit == m.unit]
     placed: list[Placed] = []
+    unmade: list[Unmade] = []
     # each unit whose parent differs: from the end of `after` on (but for event `skip`)
     todo = [(m.unit, was.parent, m.parent, d, d, "")]
     while todo:
         unit, stored, parent, d, after, skip = todo.pop(0)
         change = history.next_parent_change(unit, d)
-        if change is not None and change[2] != "version move" and not change[2].startswith("end "):
+        as_child = change is not None and change[2] in ("version merge", "version dissolve")
+        if change is not None and change[2] != "version move" \
+                and not change[2].startswith("end ") and not as_child:
             return None
         below = {unit, *history.descendants(unit, d)}
         parents = {p for p in (stored, parent) if p is not None}
@@ -386,6 +410,18 @@ def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
         if history.placed_under_between(below, after, until) - {change[1] if change else "",
                                                                 skip}:
             return None
+        if as_child:
+            assert change is not None
+            if ending is None:
+                return None
+            gone = _unmade(history, ending, unit, stored, parent, below)
+            if gone is None:
+                return None
+            unmade.append(Unmade(unit, ending.id, ending.day, parent))
+            if gone != parent:  # else it is where the merge or dissolve put it: converged
+                todo.append((unit, gone, parent, ending.day, ending.day - timedelta(days=1),
+                             ending.id))
+            continue
         if change is None or not change[2].startswith("end "):
             continue
         if ending is None:
@@ -400,7 +436,31 @@ def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
                 placed.append(p)
                 todo.append((p.unit, p.stored, p.parent, p.day, p.day - timedelta(days=1),
                              p.event))
-    return LocalMove(m, tl, None, tuple(placed))
+    return LocalMove(m, tl, None, tuple(placed), tuple(unmade))
+
+
+def _unmade(history: HistorySoFar, f: Fact, unit: str, stored: str | None,
+            parent: str | None, below: set[str]) -> str | None:
+    """Where merge or dissolve `f` put `unit` as a child of the unit it ends (`stored`, its
+    parent in the tables), when `unit` sits under `parent` instead: `f` then leaves it
+    there, and reads nothing else that differs (it names no unit of `unit`'s subtree
+    `below`, and `parent` lives on through it). None: not found here (the window replay
+    decides).
+
+    The version `f` made must last past its day, and be the only one of `unit` that day
+    (else another change that day would come out differently without it).
+    """
+    if not isinstance(f, Merge | Dissolve) or stored is None \
+            or parent in reads_children(f) or stored not in reads_children(f):
+        return None
+    named = {*f.mentions(), *([f.new_unit.parent] if isinstance(f, Merge) and f.new_unit
+                              and f.new_unit.parent else [])}
+    if named & below:
+        return None
+    made = history.made_version(unit, f.id)
+    if made is None or not made[1] or history.made_on(unit, f.day) != {f.id}:
+        return None
+    return made[0]  # never None: a merge or a dissolve moves children under a unit
 
 
 def _placed_again(history: HistorySoFar, f: Fact, unit: str, parent: str | None,
