@@ -28,6 +28,7 @@ from orgchart.domain.errors import RuleViolation
 from orgchart.domain.facts import (
     Appoint,
     Dissolve,
+    Establish,
     Fact,
     Merge,
     Move,
@@ -395,21 +396,14 @@ def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
         if change is not None and change[2] != "version move" \
                 and not change[2].startswith("end ") and not as_child:
             return None
-        below = {unit, *history.descendants(unit, d)}
         parents = {p for p in (stored, parent) if p is not None}
         until = change[0] if change else None
-        ending: Fact | None = None
-        for f in history.structure_between(below | parents, after, until):
-            if f.id == skip:
-                continue
-            if change is not None and f.id == change[1]:
-                ending = f
-                continue
-            if set(f.mentions()) & below or set(reads_children(f)) & parents:
-                return None
-        if history.placed_under_between(below, after, until) - {change[1] if change else "",
-                                                                skip}:
+        scanned = _scan(history, unit, parent, parents, d, after, until,
+                        {skip, change[1] if change else ""})
+        if scanned is None:
             return None
+        below, found = scanned
+        ending = found.get(change[1]) if change else None
         if as_child:
             assert change is not None
             if ending is None:
@@ -437,6 +431,83 @@ def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
                 todo.append((p.unit, p.stored, p.parent, p.day, p.day - timedelta(days=1),
                              p.event))
     return LocalMove(m, tl, None, tuple(placed), tuple(unmade))
+
+
+def _scan(history: HistorySoFar, unit: str, parent: str | None, parents: set[str], d: date,
+          after: date, until: date | None,
+          skip: set[str]) -> tuple[set[str], dict[str, Fact]] | None:
+    """The later events that could tell where `unit` is, from the end of `after` up to the
+    end of `until`, while it sits under `parent` rather than its stored parent (`parents`:
+    both): the units whose walk up passes `unit` (`below`: its subtree, as it grows), and
+    the events of `skip` found on the way. None: an event may come out differently (the
+    window replay decides).
+
+    Events that read the children of either parent, or change the units above `unit`
+    now (`parent` and its ancestors on day `d`), or merge or split a unit of `below`, may;
+    the others that name a unit of `below` (`_follows`) come out as stored, and grow
+    `below` by the units they place in it. Every event that placed a unit under one of
+    `below` must be one of these.
+    """
+    up = {parent, *history.ancestors(parent, d)} if parent is not None else set()
+    below = {unit, *history.descendants(unit, d)}
+    found: dict[str, Fact] = {}
+    handled: set[str] = set()
+    pending = history.structure_between(below | parents | up, after, until)
+    seen = {f.id for f in pending}
+    while pending:
+        f = pending.pop(0)
+        if f.id in skip:
+            found[f.id] = f
+            continue
+        roots = _follows(f, below, parents, up)
+        if roots is None:
+            return None
+        handled.add(f.id)
+        grown: set[str] = set()
+        for r in roots:
+            grown |= {r, *history.descendants(r, f.day - timedelta(days=1)),
+                      *history.descendants(r, f.day)}
+        grown -= below
+        if grown:
+            below |= grown
+            later = [g for g in history.structure_between(grown, f.day - timedelta(days=1),
+                                                          until)
+                     if g.id not in seen and (g.day, g.seq) > (f.day, f.seq)]
+            seen |= {g.id for g in later}
+            pending = sorted([*pending, *later], key=lambda g: (g.day, g.seq))
+    if history.placed_under_between(below, after, until) - handled - skip:
+        return None
+    return below, found
+
+
+def _follows(f: Fact, below: set[str], parents: set[str], up: set[str]) -> set[str] | None:
+    """Whether event `f` comes out the same whether a unit (whose subtree is `below`) sits
+    under its stored parent or under another (`parents`: both; `up`: the other and its
+    ancestors): the units it places in `below` (its subtree comes too); None: it may not.
+
+    It must not read either parent's children, change a unit of `up` (the walk up from
+    `below` would change), nor be another kind of event naming a unit of `below` or `up`
+    (a merge, a split, a transfer). A walk up from a unit of `below` (a move or a dissolve
+    checking that a unit does not end up under itself) passes `up` now: it must not look
+    for a unit there.
+    """
+    if set(reads_children(f)) & parents:
+        return None
+    named = set(f.mentions())
+    if not named & (below | up):
+        return set()
+    match f:
+        case Establish():
+            return {f.unit} if f.parent in below else set()
+        case Move():
+            if f.unit in up:
+                return None
+            return {f.unit} if f.parent in below else set()
+        case Dissolve():
+            if f.unit in up:
+                return None
+            return {f.unit, f.children_to} if f.children_to in below else set()
+    return None
 
 
 def _unmade(history: HistorySoFar, f: Fact, unit: str, stored: str | None,

@@ -417,3 +417,23 @@ def test_a_backdated_move_of_a_child_a_merge_or_dissolve_moves_equals_a_full_rep
     if expected is None:
         assert apply_events(db, len(facts), [move], {}, {}, None, len(facts) + 1)
         assert tables.dump(db) == tables.dump(stored([*facts, move])), f"{move}\n{facts}"
+
+
+def test_a_unit_placed_under_the_moved_unit_is_followed_too() -> None:
+    # x moves under p on day 10; y begins under x on day 12 (so the walk up from y passes
+    # x now), and on day 20 y and x merge into m, placed by walking up from y: under p
+    facts = _history((Establish, 0, {"unit": "o", "name": "O"}),
+                     (Establish, 0, {"unit": "p", "name": "P"}),
+                     (Establish, 1, {"unit": "x", "name": "X", "parent": "o"}),
+                     (Establish, 12, {"unit": "y", "name": "Y", "parent": "x"}),
+                     (Merge, 20, {"units": ("y", "x"), "into": "m",
+                                  "new_unit": NewUnit(unit="m", name="M")}))
+    db = stored(facts)
+    move = Move(id="n0", seq=len(facts) + 1, recorded=NEW_RECORDED[-1], date=_day(10),
+                unit="x", parent="p")
+    local = local_move(StoredState(db), [move])
+    assert local is not None and local.breach is None
+    assert [(p.unit, p.stored, p.parent) for p in local.placed] == [("m", "o", "p")]
+    assert check_append(facts, [move]) is None
+    assert apply_events(db, len(facts), [move], {}, {}, None, len(facts) + 1)
+    assert tables.dump(db) == tables.dump(stored([*facts, move]))
