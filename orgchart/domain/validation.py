@@ -27,6 +27,8 @@ from typing import Protocol
 from orgchart.domain.errors import RuleViolation
 from orgchart.domain.facts import (
     Appoint,
+    Dissolve,
+    Establish,
     Fact,
     Merge,
     Move,
@@ -103,6 +105,9 @@ class HistorySoFar(Protocol):
         """After day `after`, the first change of `unit` that is not a rename: its day, the
         event and what it was (`version <type>` for a version that event made, `end <how>`
         for the unit's end); None: none."""
+
+    def made_on(self, unit: str, day: date) -> set[str]:
+        """The ids of the events that made a version of `unit` (lasting or not) on `day`."""
 
     def structure_between(self, units: set[str], after: date,
                           until: date | None) -> list[Fact]:
@@ -326,15 +331,29 @@ class Placed:
 
 
 @dataclass(frozen=True)
+class Unmade:
+    """A version of `unit` that a merge or a dissolve (`event`, on `day`) made by moving
+    the children of the unit it ends, which `unit` no longer is because of a back-dated
+    move: without it, `unit` stays under `parent`."""
+
+    unit: str
+    event: str
+    day: date
+    parent: str | None
+
+
+@dataclass(frozen=True)
 class LocalMove:
     """A back-dated move checked from the units it involves: its own rules at its date
-    (`breach`), else the moved unit replayed on its own (`timeline`), and the new units of
-    later merges placed elsewhere because of it (`placed`, in effective order)."""
+    (`breach`), else the moved unit replayed on its own (`timeline`), the new units of
+    later merges placed elsewhere because of it (`placed`), and the versions later merges
+    and dissolves no longer make (`unmade`), each in effective order."""
 
     fact: Move
     timeline: Timeline | None
     breach: Breach | None
     placed: tuple[Placed, ...] = ()
+    unmade: tuple[Unmade, ...] = ()
 
 
 def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
@@ -346,7 +365,10 @@ def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
     read the children of O or P, or walk up from a unit in X's subtree (naming it, or
     placing a unit under it), can tell the difference; if there are none up to D1, and X
     changes there by a move or ends without reading its parent (`ends_apart_from_parent`),
-    everything else replays as before. If X ends in a merge whose new unit M is placed by
+    everything else replays as before. If X's next change is a merge or a dissolve of its
+    stored parent moving it as a child (`_unmade`), it no longer is that unit's child: that
+    version is not made, and X is followed on from there (its stored parent now the one the
+    merge or dissolve gave it). If X ends in a merge whose new unit M is placed by
     walking up from X's subtree, M's place is found again (`_placed_again`): as stored,
     nothing else changes; else M's parent differs from then on and M is followed the same
     way (its next change, the events that could tell, how it ends).
@@ -364,28 +386,36 @@ def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
     (was,) = [v for v in [*tl.versions, *tl.transient] if v.rowid is not None
               and v.unit == m.unit]
     placed: list[Placed] = []
+    unmade: list[Unmade] = []
     # each unit whose parent differs: from the end of `after` on (but for event `skip`)
     todo = [(m.unit, was.parent, m.parent, d, d, "")]
     while todo:
         unit, stored, parent, d, after, skip = todo.pop(0)
         change = history.next_parent_change(unit, d)
-        if change is not None and change[2] != "version move" and not change[2].startswith("end "):
+        as_child = change is not None and change[2] in ("version merge", "version dissolve")
+        if change is not None and change[2] != "version move" \
+                and not change[2].startswith("end ") and not as_child:
             return None
-        below = {unit, *history.descendants(unit, d)}
         parents = {p for p in (stored, parent) if p is not None}
         until = change[0] if change else None
-        ending: Fact | None = None
-        for f in history.structure_between(below | parents, after, until):
-            if f.id == skip:
-                continue
-            if change is not None and f.id == change[1]:
-                ending = f
-                continue
-            if set(f.mentions()) & below or set(reads_children(f)) & parents:
-                return None
-        if history.placed_under_between(below, after, until) - {change[1] if change else "",
-                                                                skip}:
+        scanned = _scan(history, unit, parent, parents, d, after, until,
+                        {skip, change[1] if change else ""})
+        if scanned is None:
             return None
+        below, found = scanned
+        ending = found.get(change[1]) if change else None
+        if as_child:
+            assert change is not None
+            if ending is None:
+                return None
+            gone = _unmade(history, ending, unit, stored, parent, below)
+            if gone is None:
+                return None
+            unmade.append(Unmade(unit, ending.id, ending.day, parent))
+            if gone != parent:  # else it is where the merge or dissolve put it: converged
+                todo.append((unit, gone, parent, ending.day, ending.day - timedelta(days=1),
+                             ending.id))
+            continue
         if change is None or not change[2].startswith("end "):
             continue
         if ending is None:
@@ -400,7 +430,108 @@ def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
                 placed.append(p)
                 todo.append((p.unit, p.stored, p.parent, p.day, p.day - timedelta(days=1),
                              p.event))
-    return LocalMove(m, tl, None, tuple(placed))
+    return LocalMove(m, tl, None, tuple(placed), tuple(unmade))
+
+
+def _scan(history: HistorySoFar, unit: str, parent: str | None, parents: set[str], d: date,
+          after: date, until: date | None,
+          skip: set[str]) -> tuple[set[str], dict[str, Fact]] | None:
+    """The later events that could tell where `unit` is, from the end of `after` up to the
+    end of `until`, while it sits under `parent` rather than its stored parent (`parents`:
+    both): the units whose walk up passes `unit` (`below`: its subtree, as it grows), and
+    the events of `skip` found on the way. None: an event may come out differently (the
+    window replay decides).
+
+    Events that read the children of either parent, or change the units above `unit`
+    now (`parent` and its ancestors on day `d`), or merge or split a unit of `below`, may;
+    the others that name a unit of `below` (`_follows`) come out as stored, and grow
+    `below` by the units they place in it. Every event that placed a unit under one of
+    `below` must be one of these.
+    """
+    up = {parent, *history.ancestors(parent, d)} if parent is not None else set()
+    below = {unit, *history.descendants(unit, d)}
+    found: dict[str, Fact] = {}
+    handled: set[str] = set()
+    pending = history.structure_between(below | parents | up, after, until)
+    seen = {f.id for f in pending}
+    while pending:
+        f = pending.pop(0)
+        if f.id in skip:
+            found[f.id] = f
+            continue
+        roots = _follows(f, below, parents, up)
+        if roots is None:
+            return None
+        handled.add(f.id)
+        grown: set[str] = set()
+        for r in roots:
+            grown |= {r, *history.descendants(r, f.day - timedelta(days=1)),
+                      *history.descendants(r, f.day)}
+        grown -= below
+        if grown:
+            below |= grown
+            later = [g for g in history.structure_between(grown, f.day - timedelta(days=1),
+                                                          until)
+                     if g.id not in seen and (g.day, g.seq) > (f.day, f.seq)]
+            seen |= {g.id for g in later}
+            pending = sorted([*pending, *later], key=lambda g: (g.day, g.seq))
+    if history.placed_under_between(below, after, until) - handled - skip:
+        return None
+    return below, found
+
+
+def _follows(f: Fact, below: set[str], parents: set[str], up: set[str]) -> set[str] | None:
+    """Whether event `f` comes out the same whether a unit (whose subtree is `below`) sits
+    under its stored parent or under another (`parents`: both; `up`: the other and its
+    ancestors): the units it places in `below` (its subtree comes too); None: it may not.
+
+    It must not read either parent's children, change a unit of `up` (the walk up from
+    `below` would change), nor be another kind of event naming a unit of `below` or `up`
+    (a merge, a split, a transfer). A walk up from a unit of `below` (a move or a dissolve
+    checking that a unit does not end up under itself) passes `up` now: it must not look
+    for a unit there.
+    """
+    if set(reads_children(f)) & parents:
+        return None
+    named = set(f.mentions())
+    if not named & (below | up):
+        return set()
+    match f:
+        case Establish():
+            return {f.unit} if f.parent in below else set()
+        case Move():
+            if f.unit in up:
+                return None
+            return {f.unit} if f.parent in below else set()
+        case Dissolve():
+            if f.unit in up:
+                return None
+            return {f.unit, f.children_to} if f.children_to in below else set()
+    return None
+
+
+def _unmade(history: HistorySoFar, f: Fact, unit: str, stored: str | None,
+            parent: str | None, below: set[str]) -> str | None:
+    """Where merge or dissolve `f` put `unit` as a child of the unit it ends (`stored`, its
+    parent in the tables), when `unit` sits under `parent` instead: `f` then leaves it
+    there, and reads nothing else that differs (it names no unit of `unit`'s subtree
+    `below`, and `parent` lives on through it). None: not found here (the window replay
+    decides).
+
+    The version `f` made must last past its day, and be the only one of `unit` that day
+    (else another change that day would come out differently without it).
+    """
+    if not isinstance(f, Merge | Dissolve) or stored is None \
+            or parent in reads_children(f) or stored not in reads_children(f):
+        return None
+    named = {*f.mentions(), *([f.new_unit.parent] if isinstance(f, Merge) and f.new_unit
+                              and f.new_unit.parent else [])}
+    if named & below:
+        return None
+    made = history.made_version(unit, f.id)
+    if made is None or not made[1] or history.made_on(unit, f.day) != {f.id}:
+        return None
+    return made[0]  # never None: a merge or a dissolve moves children under a unit
 
 
 def _placed_again(history: HistorySoFar, f: Fact, unit: str, parent: str | None,

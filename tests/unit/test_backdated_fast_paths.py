@@ -26,6 +26,7 @@ from orgchart.adapters.readmodel.state import StoredState
 from orgchart.domain.dates import EffDate
 from orgchart.domain.facts import (
     Appoint,
+    Dissolve,
     Establish,
     Fact,
     Merge,
@@ -279,17 +280,32 @@ def test_a_backdated_move_before_merges_equals_a_full_replay(data: st.DataObject
     merges = [f for f in facts if isinstance(f, Merge | Split)]
     unit = data.draw(st.sampled_from([*UNITS, *MERGED, *SPLIT]))
     day = data.draw(st.integers(-2, 34))
-    if merges and data.draw(st.integers(0, 3)) > 0:
+    # the children that merges and dissolves moved under another unit, and when
+    ends = {f.id for f in facts if isinstance(f, Merge | Dissolve)}
+    full = replay(known_at(facts, None))
+    moved = [(v.unit, v.valid_from) for v in [*full.versions, *full.transient]
+             if v.event in ends and full.lives[v.unit].began_event != v.event]
+    way = data.draw(st.integers(0, 5))
+    if merges and way in (1, 2, 3):
         merge = data.draw(st.sampled_from(merges))
         unit = merge.units[0] if isinstance(merge, Merge) else merge.unit
         day = data.draw(st.integers(min(6, (merge.day - START).days), (merge.day - START).days))
+    elif moved and way >= 4:  # a child its parent's merge or dissolve will move ...
+        unit, when = data.draw(st.sampled_from(moved))
+        day = data.draw(st.integers(min(6, (when - START).days), (when - START).days))
+    parents = [None, *UNITS, *MERGED, *SPLIT]
+    if moved and way == 5:  # ... under a unit alive then (most often)
+        on = START + timedelta(days=day)
+        parents = [u for u, life in full.lives.items() if u != unit and life.began.day <= on
+                   and (life.ended is None or life.ended.day > on)] or parents
     move = Move(id="n0", seq=len(facts) + 1, recorded=NEW_RECORDED[-1],
                 date=EffDate(START + timedelta(days=day)), unit=unit,
-                parent=data.draw(st.sampled_from([None, *UNITS, *MERGED, *SPLIT])))
+                parent=data.draw(st.sampled_from(parents)))
     db = stored(facts)
     expected = check_append(facts, [move])
     local = local_move(StoredState(db), [move])
-    path = "window" if local is None else f"local, {len(local.placed)} placed again"
+    path = "window" if local is None else \
+        f"local, {len(local.placed)} placed again, {len(local.unmade)} unmade"
     event(f"{path}: {'rejected' if expected else 'accepted'}")
     assert said(check_new(StoredState(db), [move])) == said(expected), f"{move}\n{facts}"
     if expected is None:
@@ -336,6 +352,88 @@ def test_a_split_placing_its_parts_where_the_moved_unit_was_places_them_again() 
     local = local_move(StoredState(db), [move])
     assert local is not None and local.breach is None
     assert [(p.unit, p.stored, p.parent) for p in local.placed] == [("a", "o", "p")]
+    assert check_append(facts, [move]) is None
+    assert apply_events(db, len(facts), [move], {}, {}, None, len(facts) + 1)
+    assert tables.dump(db) == tables.dump(stored([*facts, move]))
+
+
+@st.composite
+def parents_ending(draw: Any) -> list[Fact]:
+    """A history (`merging_histories`) and then, now and then twice, a unit with children
+    ending in a merge (into a new unit placed where it was, or into a unit alive then) or a
+    dissolve (its children to a unit alive then), each kept only if the history stays
+    valid: its children are moved under another unit."""
+    facts: list[Fact] = draw(merging_histories())
+    for i in range(draw(st.integers(1, 2))):
+        on = START + timedelta(days=draw(st.integers(8, 34)))
+        full = replay(known_at(facts, None))
+        current = [v for v in [*full.versions, *full.transient]
+                   if v.valid_from < on and (v.valid_to is None or v.valid_to >= on)]
+        with_kids = sorted({v.parent for v in current if v.parent is not None})
+        alive = sorted({v.unit for v in current})
+        if not with_kids:
+            break
+        unit = draw(st.sampled_from(with_kids))
+        other = draw(st.sampled_from(alive))
+        common: dict[str, Any] = {"id": f"x{i}", "seq": len(facts) + 1, "date": EffDate(on),
+                                  "recorded": draw(st.sampled_from(RECORDED))}
+        how = draw(st.sampled_from(["new", "into", "dissolve"]))
+        end: Fact = Dissolve(unit=unit, children_to=other, **common) if how == "dissolve" \
+            else Merge(units=(unit,), into=other, **common) if how == "into" \
+            else Merge(units=(unit,), into=f"k{i}", new_unit=NewUnit(unit=f"k{i}", name="K"),
+                       **common)
+        if check_states([*facts, end])[0] is None:
+            facts = [*facts, end]
+    return facts
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), facts=parents_ending())
+def test_a_backdated_move_of_a_child_a_merge_or_dissolve_moves_equals_a_full_replay(
+        data: st.DataObject, facts: list[Fact]) -> None:
+    """A move, dated before a merge or a dissolve moves the unit as a child of the unit it
+    ends, under a unit alive then: `local_move` (the merge or dissolve no longer moving it,
+    when nothing else can tell) or the window replay; either way as a full replay says, and
+    the tables as written from a full replay."""
+    ends = {f.id for f in facts if isinstance(f, Merge | Dissolve)}
+    full = replay(known_at(facts, None))
+    moved = [(v.unit, v.valid_from) for v in [*full.versions, *full.transient]
+             if v.event in ends and full.lives[v.unit].began_event != v.event]
+    if not moved:
+        return
+    unit, when = data.draw(st.sampled_from(moved))
+    day = data.draw(st.integers(max(0, (when - START).days - 12), (when - START).days))
+    on = START + timedelta(days=day)
+    alive = [u for u, life in full.lives.items() if u != unit and life.began.day <= on
+             and (life.ended is None or life.ended.day > on)]
+    move = Move(id="n0", seq=len(facts) + 1, recorded=NEW_RECORDED[-1], date=EffDate(on),
+                unit=unit, parent=data.draw(st.sampled_from([None, *alive])))
+    db = stored(facts)
+    expected = check_append(facts, [move])
+    local = local_move(StoredState(db), [move])
+    path = "window" if local is None else f"local, {len(local.unmade)} unmade"
+    event(f"{path}: {'rejected' if expected else 'accepted'}")
+    assert said(check_new(StoredState(db), [move])) == said(expected), f"{move}\n{facts}"
+    if expected is None:
+        assert apply_events(db, len(facts), [move], {}, {}, None, len(facts) + 1)
+        assert tables.dump(db) == tables.dump(stored([*facts, move])), f"{move}\n{facts}"
+
+
+def test_a_unit_placed_under_the_moved_unit_is_followed_too() -> None:
+    # x moves under p on day 10; y begins under x on day 12 (so the walk up from y passes
+    # x now), and on day 20 y and x merge into m, placed by walking up from y: under p
+    facts = _history((Establish, 0, {"unit": "o", "name": "O"}),
+                     (Establish, 0, {"unit": "p", "name": "P"}),
+                     (Establish, 1, {"unit": "x", "name": "X", "parent": "o"}),
+                     (Establish, 12, {"unit": "y", "name": "Y", "parent": "x"}),
+                     (Merge, 20, {"units": ("y", "x"), "into": "m",
+                                  "new_unit": NewUnit(unit="m", name="M")}))
+    db = stored(facts)
+    move = Move(id="n0", seq=len(facts) + 1, recorded=NEW_RECORDED[-1], date=_day(10),
+                unit="x", parent="p")
+    local = local_move(StoredState(db), [move])
+    assert local is not None and local.breach is None
+    assert [(p.unit, p.stored, p.parent) for p in local.placed] == [("m", "o", "p")]
     assert check_append(facts, [move]) is None
     assert apply_events(db, len(facts), [move], {}, {}, None, len(facts) + 1)
     assert tables.dump(db) == tables.dump(stored([*facts, move]))

@@ -167,7 +167,10 @@ def _write_move(db: sqlite_utils.Database, move: LocalMove) -> None:
     """The moved unit's new version (`_split_version`), and its new parent carried on into
     its later versions up to its next change that is not a rename (`local_move`); then each
     unit a later merge placed elsewhere because of the move (`LocalMove.placed`): the
-    merge's version of it, and the new parent carried on the same way."""
+    merge's version of it, and the new parent carried on the same way; and each version a
+    later merge or dissolve no longer makes (`LocalMove.unmade`): the version before it
+    lasts in its stead, its parent carried on the same way. Each unit's changes come in
+    effective order, so each one's carry starts from rows its earlier ones wrote."""
     assert move.timeline is not None
     made, _ = _split_version(db, move.timeline, move.fact.unit)
     _carry_parent(db, move.fact.unit, made.valid_from.isoformat(), move.fact.parent)
@@ -175,6 +178,14 @@ def _write_move(db: sqlite_utils.Database, move: LocalMove) -> None:
         db.execute(f"update {P}versions set parent = ? where unit = ? and event = ?",
                    [p.parent, p.unit, p.event])
         _carry_parent(db, p.unit, p.day.isoformat(), p.parent)
+    for u in sorted(move.unmade, key=lambda u: u.day):
+        day = u.day.isoformat()
+        rowid, valid_to = db.execute(f"select rowid, valid_to from {P}versions where unit = ? "
+                                     f"and event = ?", [u.unit, u.event]).fetchone()
+        db.execute(f"update {P}versions set valid_to = ? where unit = ? and valid_to = ?",
+                   [valid_to, u.unit, day])
+        db.execute(f"delete from {P}versions where rowid = ?", [rowid])
+        _carry_parent(db, u.unit, day, u.parent)
 
 
 def _carry_parent(db: sqlite_utils.Database, unit: str, d: str, parent: str | None) -> None:

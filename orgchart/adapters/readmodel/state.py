@@ -254,6 +254,12 @@ class StoredState:
             [unit, a, unit, a, unit, a]).fetchone()
         return (date.fromisoformat(row[0]), row[1], row[2]) if row else None
 
+    def made_on(self, unit: str, day: date) -> set[str]:
+        d = day.isoformat()
+        return {eid for (eid,) in self.db.execute(
+            f"select event from {P}versions where unit = ? and valid_from = ? union "
+            f"select event from {P}transient where unit = ? and day = ?", [unit, d, unit, d])}
+
     def structure_between(self, units: set[str], after: date,
                           until: date | None) -> list[Fact]:
         items = sorted(units)
