@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from orgchart.adapters.eventfile import jsonstream
 from orgchart.adapters.eventfile.yamlio import load_text
 
-_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=8)
+_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=8)
 _scalar = st.one_of(_text, st.integers(-10**6, 10**6), st.booleans(), st.none(),
                     st.floats(allow_nan=False, allow_infinity=False))
 _value = st.recursive(_scalar, lambda inner: st.one_of(
