@@ -89,10 +89,13 @@ def _load_one(storage: Storage, path: str, now: datetime,
     tell = _progress_for(path, on_progress)
     tell("read", 0, 0)
     pf = parse_file(path, now)
-    tell("read", 1, len(pf.facts))
-    report = LoadReport(path, _append_parsed(storage, pf, tell))
-    tell("index", 4, len(pf.facts))
-    return report
+    try:
+        tell("read", 1, len(pf.facts))
+        report = LoadReport(path, _append_parsed(storage, pf, tell))
+        tell("index", 4, len(pf.facts))
+        return report
+    finally:
+        pf.facts.close()  # the scratch table's file goes now, not when collected
 
 
 @dataclass
@@ -110,8 +113,11 @@ def add(storage: Storage, doc: dict[str, Any], label: str,
     from orgchart.adapters.eventfile.parse import parse_document
 
     pf = parse_document(doc, label, now or utcnow(), None)
-    added = _append_parsed(storage, pf, _progress_for(label, None))
-    return Added(pf.facts[-1].id, added > 0)
+    try:
+        added = _append_parsed(storage, pf, _progress_for(label, None))
+        return Added(pf.facts[-1].id, added > 0)
+    finally:
+        pf.facts.close()
 
 
 def _append_parsed(storage: Storage, pf: ParsedFile,

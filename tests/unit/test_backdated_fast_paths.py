@@ -346,15 +346,7 @@ def test_a_split_placing_its_parts_where_the_moved_unit_was_places_them_again() 
                                                         NewUnit(unit="b", name="B",
                                                                 parent="o"))}),
                      (Rename, 22, {"unit": "a", "name": "A2"}))
-    db = stored(facts)
-    move = Move(id="n0", seq=len(facts) + 1, recorded=NEW_RECORDED[-1], date=_day(10),
-                unit="x", parent="p")
-    local = local_move(StoredState(db), [move])
-    assert local is not None and local.breach is None
-    assert [(p.unit, p.stored, p.parent) for p in local.placed] == [("a", "o", "p")]
-    assert check_append(facts, [move]) is None
-    assert apply_events(db, len(facts), [move], {}, {}, None, len(facts) + 1)
-    assert tables.dump(db) == tables.dump(stored([*facts, move]))
+    _moving_x_under_p_places(facts, [("a", "o", "p")])
 
 
 @st.composite
@@ -428,12 +420,18 @@ def test_a_unit_placed_under_the_moved_unit_is_followed_too() -> None:
                      (Establish, 12, {"unit": "y", "name": "Y", "parent": "x"}),
                      (Merge, 20, {"units": ("y", "x"), "into": "m",
                                   "new_unit": NewUnit(unit="m", name="M")}))
+    _moving_x_under_p_places(facts, [("m", "o", "p")])
+
+
+def _moving_x_under_p_places(facts: list[Fact], placed: list[tuple[str, str, str]]) -> None:
+    """A move of x under p on day 10 is local, places again exactly `placed` (unit, stored
+    parent, parent now), is accepted, and leaves the tables a full replay leaves."""
     db = stored(facts)
     move = Move(id="n0", seq=len(facts) + 1, recorded=NEW_RECORDED[-1], date=_day(10),
                 unit="x", parent="p")
     local = local_move(StoredState(db), [move])
     assert local is not None and local.breach is None
-    assert [(p.unit, p.stored, p.parent) for p in local.placed] == [("m", "o", "p")]
+    assert [(p.unit, p.stored, p.parent) for p in local.placed] == placed
     assert check_append(facts, [move]) is None
     assert apply_events(db, len(facts), [move], {}, {}, None, len(facts) + 1)
     assert tables.dump(db) == tables.dump(stored([*facts, move]))
