@@ -49,7 +49,7 @@ def utcnow() -> datetime:
 class Append:
     """What one append writes: new events, people and sources, a new title."""
 
-    facts: Sequence[Fact]  # into an empty store: the file's scratch table
+    facts: list[Fact]
     people: References
     sources: References
     title: str | None
@@ -89,13 +89,10 @@ def _load_one(storage: Storage, path: str, now: datetime,
     tell = _progress_for(path, on_progress)
     tell("read", 0, 0)
     pf = parse_file(path, now)
-    try:
-        tell("read", 1, len(pf.facts))
-        report = LoadReport(path, _append_parsed(storage, pf, tell))
-        tell("index", 4, len(pf.facts))
-        return report
-    finally:
-        pf.facts.close()  # the scratch table's file goes now, not when collected
+    tell("read", 1, len(pf.facts))
+    report = LoadReport(path, _append_parsed(storage, pf, tell))
+    tell("index", 4, len(pf.facts))
+    return report
 
 
 @dataclass
@@ -113,11 +110,8 @@ def add(storage: Storage, doc: dict[str, Any], label: str,
     from orgchart.adapters.eventfile.parse import parse_document
 
     pf = parse_document(doc, label, now or utcnow(), None)
-    try:
-        added = _append_parsed(storage, pf, _progress_for(label, None))
-        return Added(pf.facts[-1].id, added > 0)
-    finally:
-        pf.facts.close()
+    added = _append_parsed(storage, pf, _progress_for(label, None))
+    return Added(pf.facts[-1].id, added > 0)
 
 
 def _append_parsed(storage: Storage, pf: ParsedFile,
@@ -140,7 +134,7 @@ def _file_append(pf: ParsedFile, state: StoredState) -> Append:
         references_used,
     )
     from orgchart.adapters.store import first_fact_position
-    from orgchart.domain.knowledge import check_history
+    from orgchart.domain.knowledge import check_states
     from orgchart.domain.validation import check_new
 
     people_used, sources_used = references_used(pf)
@@ -150,7 +144,7 @@ def _file_append(pf: ParsedFile, state: StoredState) -> Append:
         # an error follows: read every id, to suggest the nearest
         people_known = state.reference_ids("people")
         sources_known = state.reference_ids("sources")
-        check_references(pf, people_known, sources_known)  # (else each is defined or known)
+    check_references(pf, people_known, sources_known)
     people = reference_additions(pf, "people", state.reference("people", list(pf.people)))
     sources = reference_additions(pf, "sources", state.reference("sources", list(pf.sources)))
     title = pf.title if pf.title != state.title() else None
@@ -160,7 +154,7 @@ def _file_append(pf: ParsedFile, state: StoredState) -> Append:
     new = _new_facts(pf, state, first)
     timeline = None
     if state.version == 0:  # an empty store: check every state, keep the latest
-        breach, timeline = check_history(pf.facts)
+        breach, timeline = check_states(new)
     else:
         breach = check_new(state, new)
     if breach is not None:
@@ -256,20 +250,18 @@ def _progress_for(path: str, fn: ProgressFn | None) -> Callable[[str, int, int],
     return tell
 
 
-def _new_facts(pf: ParsedFile, state: StoredState, first: int) -> Sequence[Fact]:
-    """The file's events not yet recorded, at their append positions from `first` on
-    (into an empty store: every event, read from the file's scratch table as needed)."""
+def _new_facts(pf: ParsedFile, state: StoredState, first: int) -> list[Fact]:
+    """The file's events not yet recorded, at their append positions from `first` on."""
     from orgchart.domain.facts import with_seq
 
-    if not state.version:
-        pf.facts.position(first)
-        return pf.facts
     new: list[Fact] = []
-    stored = state.facts([f.id for f in pf.facts])
-    for f in pf.facts:
+    stored = state.facts([f.id for f in pf.facts]) if state.version else {}
+    for i, f in enumerate(pf.facts):
         found = stored.get(f.id)
         if found is None:
-            new.append(with_seq(f, first + len(new)))
+            # the file's list holds the positioned event too: no second copy of each
+            pf.facts[i] = with_seq(f, first + len(new))
+            new.append(pf.facts[i])
         elif found.content() != f.content():
             raise pf.event_error(f, f"event id '{f.id}' is already recorded with "
                                     f"{_changed(found, f)}")
@@ -298,7 +290,7 @@ def _changed(stored: Fact, new: Fact) -> str:
             f"{command}" + (" (or an `annotate` event in this file)" if added else ""))
 
 
-def _explain(pf: ParsedFile, b: Breach, state: StoredState, new: Sequence[Fact]) -> FileError:
+def _explain(pf: ParsedFile, b: Breach, state: StoredState, new: list[Fact]) -> FileError:
     where = f" (in the history as known on {b.state})" if b.state else ""
     if b.broken is None:
         # (in an earlier knowledge state the unit may not be known yet: no hint then)
@@ -312,7 +304,7 @@ def _explain(pf: ParsedFile, b: Breach, state: StoredState, new: Sequence[Fact])
                    f"--reason …) and record a corrected one, or change the new event")
 
 
-def _missing_unit_hint(b: Breach, state: StoredState, new: Sequence[Fact]) -> str:
+def _missing_unit_hint(b: Breach, state: StoredState, new: list[Fact]) -> str:
     """Why a unit is not there: it begins later, or a "did you mean" when it is unknown."""
     from orgchart.domain.facts import Establish, Merge, Split
     from orgchart.domain.hints import unit_hint
@@ -361,4 +353,4 @@ def apply_file(db: sqlite_utils.Database, path: str, now: datetime) -> list[Fact
     elif not apply_events(db, state.version, plan.facts, plan.people, plan.sources,
                           plan.title, version, horizon=plan.horizon):
         raise OrgchartError("the scratch copy of the query tables moved on")  # cannot happen
-    return list(plan.facts)
+    return plan.facts

@@ -9,14 +9,13 @@ with the event it annotates, while it counts).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
 
 from orgchart.domain.errors import RuleViolation
 from orgchart.domain.facts import Annotate, Appoint, Fact, Rename, Retract, StepDown
-from orgchart.domain.rules import Timeline, effective_order, replay, replay_in_order
+from orgchart.domain.rules import Timeline, replay
 
 
 def counts_at(recorded: date, retracted: date | None, k: date | None) -> bool:
@@ -81,23 +80,18 @@ def check_retractions(stored: Sequence[Fact], new: Sequence[Fact]) -> Breach | N
     return check_retractions_with(lookup, new)
 
 
-def check_retractions_with(lookup: Lookup, new: Iterable[Fact],
-                           find_new: Callable[[str], Fact | None] | None = None
-                           ) -> Breach | None:
+def check_retractions_with(lookup: Lookup, new: Sequence[Fact]) -> Breach | None:
     """The rules of `retract` and `annotate`, finding stored events (and who retracted
-    them) by id, and new ones with `find_new` (default: among `new`, which then must be
-    all the new events). An annotation names an event that exists, is neither a
-    retraction nor an annotation, is not retracted (before it, in the new events) and
-    was not recorded after it."""
-    if find_new is None:
-        new = list(new)
-        find_new = {f.id: f for f in new}.get
+    them) by id. An annotation names an event that exists, is neither a retraction nor
+    an annotation, is not retracted (before it, in the new events) and was not recorded
+    after it."""
+    new_by_id = {f.id: f for f in new}
     claimed: dict[str, str] = {}
     for f in new:
         if not isinstance(f, (Retract, Annotate)):
             continue
         found = lookup(f.event)
-        target, by = found if found is not None else (find_new(f.event), None)
+        target, by = found if found is not None else (new_by_id.get(f.event), None)
         if target is None:
             return Breach(f, f"event '{f.event}' does not exist")
         by = by or claimed.get(f.event)
@@ -184,54 +178,51 @@ def blame(counted: Sequence[Fact], new: Sequence[Fact], e: RuleViolation,
     return Breach(culprit, e.rule, failing, k, e.missing_unit)
 
 
-class LoadedHistory(Protocol):
-    """A whole history as a load into an empty store checks it (`check_states`), read
-    through these queries rather than held as a list: `ListHistory` for a list, the
-    load's scratch table (`orgchart.adapters.eventfile.scratch`) for a file."""
+def check_states(facts: Sequence[Fact]) -> tuple[Breach | None, Timeline | None]:
+    """Check every knowledge state of a whole history (a load into an empty store).
 
-    def get(self, event_id: str) -> Fact | None:
-        """The event with this id (None: none)."""
-        ...
-
-    def annotating(self) -> Iterator[Fact]:
-        """The retractions and annotations, in append order."""
-        ...
-
-    def counted(self, k: date | None) -> Iterator[Fact]:
-        """The dated events that count at the end of day `k` (None: the latest state), in
-        effective order (effective date, then append position)."""
-        ...
-
-    def recorded_days(self) -> list[date]:
-        """Every distinct recorded day, in order."""
-        ...
-
-    def gained(self, k: date, later: date | None) -> list[Fact] | None:
-        """The dated events that count at `later` (None: the latest state) but not at `k`
-        (an earlier day); None when some dated event counting at `k` does not count at
-        `later` (it was retracted in between)."""
-        ...
-
-    def retracted_on(self, event_id: str) -> date | None:
-        """The day the event was retracted on (None: never)."""
-        ...
-
-    def role_mentions(self, unit: str, role: str) -> list[Fact]:
-        """The appointments to, and the step-downs naming, `role` in `unit`."""
-        ...
-
-    def person_mentions(self, unit: str, person: str) -> list[Fact]:
-        """The step-downs of `person` from `unit` that name no role."""
-        ...
+    Returns the first breach, or None and the latest state's timeline. The
+    latest state is replayed in full; each earlier state is replayed only when
+    it is not simply the next later (already valid) state less events nothing
+    else in it depends on (`_Mentions.removable`), which is the usual shape of late
+    reporting. States are checked latest first, as `check_append` does.
+    """
+    breach = check_retractions([], facts)
+    if breach is not None:
+        return breach, None
+    counted = known_at(facts, None)
+    try:
+        tl = replay(counted)
+    except RuleViolation as e:
+        return blame(counted, facts, e, None), None
+    mentions = _Mentions(facts)
+    by_id = {f.id: f for f in facts}
+    later = {f.id for f in counted}
+    for k in reversed(sorted({f.recorded_day for f in facts})[:-1]):
+        state = known_at(facts, k)
+        ids = {f.id for f in state}
+        dropped = [by_id[i] for i in later - ids] if ids <= later else None
+        if dropped is None or not all(mentions.removable(f, k) for f in dropped):
+            try:
+                replay(state)
+            except RuleViolation as e:
+                return blame(state, facts, e, k), None
+        later = ids
+    return None, tl
 
 
-class ListHistory:
-    """`LoadedHistory` of a list of events (in append order, `seq` set)."""
+class _Mentions:
+    """Which events name a leader's (unit, role), or step a person down without a role.
+
+    Backs `removable`. Dropping a rename cannot break a valid history: no rule
+    reads names. Dropping an appointment changes only who holds its (unit,
+    role), which a remaining event reads only if it steps down from that role,
+    steps its holder down without naming the role, or appoints someone who
+    already held it.
+    """
 
     def __init__(self, facts: Sequence[Fact]) -> None:
-        self.facts = facts
-        self.by_id = {f.id: f for f in facts}
-        self.retracted = retraction_days(facts)
+        self.retracted_on = retraction_days(facts)
         self.by_role: dict[tuple[str, str], list[Fact]] = {}
         self.by_person: dict[tuple[str, str], list[Fact]] = {}
         for f in facts:
@@ -241,87 +232,8 @@ class ListHistory:
             elif isinstance(f, StepDown):
                 self.by_person.setdefault((f.unit, f.person), []).append(f)
 
-    def get(self, event_id: str) -> Fact | None:
-        return self.by_id.get(event_id)
-
-    def annotating(self) -> Iterator[Fact]:
-        return (f for f in self.facts if isinstance(f, Retract | Annotate))
-
-    def counted(self, k: date | None) -> Iterator[Fact]:
-        return iter(effective_order(known_at(self.facts, k)))
-
-    def recorded_days(self) -> list[date]:
-        return sorted({f.recorded_day for f in self.facts})
-
-    def gained(self, k: date, later: date | None) -> list[Fact] | None:
-        ids = {f.id for f in known_at(self.facts, k)}
-        now = {f.id for f in known_at(self.facts, later)}
-        return [self.by_id[i] for i in now - ids] if ids <= now else None
-
-    def retracted_on(self, event_id: str) -> date | None:
-        return self.retracted.get(event_id)
-
-    def role_mentions(self, unit: str, role: str) -> list[Fact]:
-        return self.by_role.get((unit, role), [])
-
-    def person_mentions(self, unit: str, person: str) -> list[Fact]:
-        return self.by_person.get((unit, person), [])
-
-
-def check_states(facts: Sequence[Fact]) -> tuple[Breach | None, Timeline | None]:
-    """`check_history` of a list of events."""
-    return check_history(ListHistory(facts))
-
-
-def check_history(history: LoadedHistory) -> tuple[Breach | None, Timeline | None]:
-    """Check every knowledge state of a whole history (a load into an empty store).
-
-    Returns the first breach, or None and the latest state's timeline. The
-    latest state is replayed in full; each earlier state is replayed only when
-    it is not simply the next later (already valid) state less events nothing
-    else in it depends on (`_Mentions.removable`), which is the usual shape of late
-    reporting. States are checked latest first, as `check_append` does. Every event
-    is new, so a breach always blames the event the replay stopped at.
-    """
-    breach = check_retractions_with(lambda _: None, history.annotating(), history.get)
-    if breach is not None:
-        return breach, None
-    try:
-        tl = replay_in_order(history.counted(None))
-    except RuleViolation as e:
-        return _blame_new(history, e, None), None
-    mentions = _Mentions(history)
-    later: date | None = None
-    for k in reversed(history.recorded_days()[:-1]):
-        dropped = history.gained(k, later)
-        if dropped is None or not all(mentions.removable(f, k) for f in dropped):
-            try:
-                replay_in_order(history.counted(k))
-            except RuleViolation as e:
-                return _blame_new(history, e, k), None
-        later = k
-    return None, tl
-
-
-def _blame_new(history: LoadedHistory, e: RuleViolation, k: date | None) -> Breach:
-    failing = history.get(e.event_id)
-    assert failing is not None
-    return Breach(failing, e.rule, None, k, e.missing_unit)
-
-
-class _Mentions:
-    """Backs `removable`. Dropping a rename cannot break a valid history: no rule
-    reads names. Dropping an appointment changes only who holds its (unit,
-    role), which a remaining event reads only if it steps down from that role,
-    steps its holder down without naming the role, or appoints someone who
-    already held it.
-    """
-
-    def __init__(self, history: LoadedHistory) -> None:
-        self.history = history
-
     def counts(self, f: Fact, k: date) -> bool:
-        return counts_at(f.recorded_day, self.history.retracted_on(f.id), k)
+        return counts_at(f.recorded_day, self.retracted_on.get(f.id), k)
 
     def removable(self, f: Fact, k: date) -> bool:
         """Whether the state at `k` stays valid without `f`, given it is valid with it."""
@@ -329,10 +241,10 @@ class _Mentions:
             return True
         if not isinstance(f, Appoint):
             return False
-        same_role = [g for g in self.history.role_mentions(f.unit, f.role)
-                     if g.id != f.id and self.counts(g, k)]
+        same_role = [g for g in self.by_role.get((f.unit, f.role), ())
+                     if g is not f and self.counts(g, k)]
         persons = [g.person for g in same_role if isinstance(g, Appoint)]
         if len(persons) < len(same_role) or len(set(persons)) < len(persons):
             return False  # a step-down from the role, or someone appointed to it twice
         return not any(self.counts(g, k) for p in {f.person, *persons}
-                       for g in self.history.person_mentions(f.unit, p))
+                       for g in self.by_person.get((f.unit, p), ()))

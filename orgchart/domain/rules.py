@@ -158,14 +158,8 @@ def replay(facts: Iterable[Fact], seed: Seed | None = None) -> Timeline:
     fall on or after the seed's day. Raises RuleViolation naming the first
     event that breaks a rule.
     """
-    return replay_in_order(effective_order(facts), seed)
-
-
-def replay_in_order(facts: Iterable[Fact], seed: Seed | None = None) -> Timeline:
-    """`replay` of dated events already in effective order (`effective_order`), taken one
-    at a time as they come (a stream need not be held)."""
     r = _Replay(seed)
-    for fact in facts:
+    for fact in effective_order(facts):
         r.apply(fact)
     return r.finish()
 

@@ -26,7 +26,7 @@ begins that day, in whatever order the entries are written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,7 +67,7 @@ class Written:
         return self.at
 
 
-def written_events(events: Iterable[Any]) -> Iterator[Written]:
+def written_events(events: Sequence[Any]) -> Iterator[Written]:
     """The events under `events:`, as written."""
     for i, raw in enumerate(events):
         yield written_event(raw, i)

@@ -24,9 +24,7 @@ from orgchart.adapters.eventfile.expand import (
     written_event,
     written_events,
 )
-from orgchart.adapters.eventfile.jsonstream import EventEntries, read_streamed
 from orgchart.adapters.eventfile.schema import error_path, event_types, explain, first_error
-from orgchart.adapters.eventfile.scratch import ScratchFacts
 from orgchart.adapters.eventfile.yamlio import DocumentError, LineFinder, Path_, load_text
 from orgchart.domain.dates import EffDate
 from orgchart.domain.errors import FileError
@@ -42,11 +40,10 @@ class ParsedFile:
     title: str | None
     people: dict[str, dict[str, str]]
     sources: dict[str, dict[str, str]]
-    #: in a scratch table, not in memory (a load of a million events holds none of them)
-    facts: ScratchFacts
-    #: event id -> where it is written, for the events not written under `events:` (the
-    #: scratch table has the index of an entry of `events:`)
-    origins: dict[str, Written] = field(default_factory=dict)
+    facts: list[Fact]
+    #: event id -> where it is written: for an entry of `events:` only its index (a load
+    #: of a million events keeps no copy of what each entry wrote)
+    origins: dict[str, Written | int] = field(default_factory=dict)
     lines: LineFinder | None = field(default_factory=lambda: LineFinder(""))
     covers_to: str | None = None  # how far the file's facts reach (date text)
 
@@ -57,10 +54,7 @@ class ParsedFile:
     def origin(self, event_id: str) -> Written | None:
         """Where the event with this id is written (None: not in this file)."""
         found = self.origins.get(event_id)
-        if found is not None:
-            return found
-        index = self.facts.origin(event_id)
-        return written_event(None, index) if index is not None else None
+        return written_event(None, found) if isinstance(found, int) else found
 
     def event_error(self, fact: Fact, rule: str) -> FileError:
         origin = self.origin(fact.id)
@@ -75,10 +69,6 @@ class ParsedFile:
 def read_document(path: str) -> tuple[Any, LineFinder]:
     """The file as plain data, and a finder of line numbers for error messages (which
     reads the file again only when an error needs a line: its text is not kept)."""
-    if path.lower().endswith(".json"):
-        streamed = read_streamed(path)  # `events` read entry by entry as they are used
-        if streamed is not None:
-            return streamed, LineFinder(lambda: _read_again(path))
     text = _read_text(path)
     try:
         data = load_text(text, path.lower().endswith(".json"))
@@ -117,7 +107,7 @@ def parse_document(doc: Any, path: str, now: datetime, lines: LineFinder | None 
     with `path` and, given `lines` (the file's text), the line; `parse_file` for a file.
     With `consume`, each entry of `events:` is dropped from `doc` once read (a load of a
     million events then never holds both all the entries and all the events)."""
-    pf = ParsedFile(path, None, {}, {}, ScratchFacts(), lines=lines)
+    pf = ParsedFile(path, None, {}, {}, [], lines=lines)
     where = pf.where
 
     def fail(p: Path_, message: str) -> FileError:
@@ -138,7 +128,7 @@ def parse_document(doc: Any, path: str, now: datetime, lines: LineFinder | None 
     if err is not None:
         raise fail(error_path(err), explain(err))
     for key, value in lists.items():
-        if not isinstance(value, list | EventEntries):
+        if not isinstance(value, list):
             raise fail([key], f"`{key}` must be a list")
 
     today = now.date()
@@ -162,6 +152,7 @@ def parse_document(doc: Any, path: str, now: datetime, lines: LineFinder | None 
         return FileError(f"{where(p)}: {name}: {message}")
 
     types = event_types()
+    placed: tuple[list[Fact], ...] = ([], [], [])  # by `Written.place`
     for written in chain(written_events(lists["events"]),
                          tenure_events(lists.get("tenures", []), entry_fail),
                          reshuffle_events(lists.get("reshuffle", []), entry_fail)):
@@ -187,15 +178,17 @@ def parse_document(doc: Any, path: str, now: datetime, lines: LineFinder | None 
         if err is not None:
             raise efail(error_path(err), explain(err))
         fact = _to_fact(raw, default_recorded, today, efail)
-        if not pf.facts.add(fact, written.place, written.index):
-            first = pf.origin(fact.id)
-            assert first is not None
+        first = pf.origin(fact.id)
+        if first is not None:
             raise efail([], f"duplicates {first.name} (same id '{fact.id}')")
+        placed[written.place].append(fact)
         if written.index is None:
             pf.origins[fact.id] = written
-        elif consume and isinstance(lists["events"], list):
-            lists["events"][written.index] = None
-    pf.facts.finish()
+        else:
+            pf.origins[fact.id] = written.index
+            if consume:
+                lists["events"][written.index] = None
+    pf.facts = [fact for facts in placed for fact in facts]
     return pf
 
 
@@ -230,11 +223,8 @@ def _check_recorded(text: str, today: date, fail: Any) -> None:
 
 def references_used(pf: ParsedFile) -> tuple[set[str], set[str]]:
     """The people and sources the file's events name but the file does not define."""
-    people: set[str] = set()
-    sources: set[str] = set()
-    for f in pf.facts:  # one pass: each event is read from the scratch table
-        people.update(f.people_named())
-        sources.update(f.sources)
+    people = {p for f in pf.facts for p in f.people_named()}
+    sources = {s for f in pf.facts for s in f.sources}
     return people - set(pf.people), sources - set(pf.sources)
 
 

@@ -95,7 +95,7 @@ def load_text(text: str, is_json: bool) -> Any:
         try:
             # numbers stay the text they were written as, as in YAML
             data = json.loads(text, parse_int=str, parse_float=str,
-                              object_pairs_hook=unique_keys)
+                              object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as e:
             raise DocumentError(e.lineno, f"not valid JSON: {e.msg}") from None
         except _DuplicateKey as e:
@@ -221,7 +221,7 @@ class _DuplicateKey(Exception):
         self.key = key
 
 
-def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """A JSON object as a dict; _DuplicateKey if a key repeats (the last one would win
     silently, so a reviewer could be shown one value and another stored)."""
     obj = dict(pairs)
