@@ -112,9 +112,9 @@ SEED_FILE = ROOT / "seeds" / "alibaba-2026.yaml"
 SEED_QUERY = "2026-04-01"
 RENDER_UNITS = 1000
 #: Rough wall-clock minutes per million large-history events with 3 repeats, for the
-#: warning: the full size (1,000,000) took 14 minutes with 3 repeats on the 2-CPU machine
-#: (2026-11-30), most of it the loads of the large history.
-MINUTES_PER_MILLION = 15
+#: warning: the full size (1,000,000) took 35 minutes with 5 repeats on the 2-CPU machine
+#: (docs/bench-results-1m.json), most of it the loads of the large history.
+MINUTES_PER_MILLION = 21
 #: Dates with changes in each timed `timeline --from --to` window.
 TIMELINE_STEPS = 20
 
