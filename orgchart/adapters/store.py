@@ -18,6 +18,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     IntegrityError,
+    JSONTranscoder,
     OperationalError,
     PersistenceError,
     StoredEvent,
@@ -307,7 +308,7 @@ class EntryWriter:
         self.mapper = mapper
         self.agg = agg
         self.direct = mapper.cipher is None and mapper.compressor is None
-        self.encode = mapper.transcoder.encode
+        self.encode = _json_encoder(mapper.transcoder)
 
     def entry(self, cls: type[OrgHistory.Chained], fields: dict[str, Any]) -> StoredEvent:
         layout = _layout(cls) if self.direct else None
@@ -334,6 +335,34 @@ class EntryWriter:
 
 
 _REQUIRED = object()
+
+
+def _json_encoder(transcoder: Any) -> Any:
+    """`transcoder.encode`, made by orjson when it is the library's `JSONTranscoder`: the same
+    bytes (no spaces, UTF-8 text, the same escapes; a registered type as its
+    `{"_type_": ..., "_data_": ...}`) for what an entry holds, text, whole numbers, null,
+    booleans, lists and mappings with text keys, about ten times faster. A value orjson
+    does not take (a number too large for it, text that is not valid Unicode) goes the
+    library's way, which accepts or rejects it as before. A property test holds the two
+    equal."""
+    if type(transcoder) is not JSONTranscoder:
+        return transcoder.encode
+    types, slow = transcoder.types, transcoder.encode
+    option = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+    def default(o: Any) -> dict[str, Any]:
+        transcoding = types.get(type(o))
+        if transcoding is None:
+            raise TypeError(type(o))
+        return {"_type_": transcoding.name, "_data_": transcoding.encode(o)}
+
+    def encode(obj: Any) -> bytes:
+        try:
+            return orjson.dumps(obj, default=default, option=option)
+        except (TypeError, orjson.JSONEncodeError):
+            return cast(bytes, slow(obj))
+
+    return encode
 
 
 @dataclass(frozen=True)
