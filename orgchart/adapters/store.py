@@ -360,7 +360,7 @@ def _json_encoder(transcoder: Any) -> Any:
         try:
             return orjson.dumps(obj, default=default, option=option)
         except (TypeError, orjson.JSONEncodeError):
-            return cast(bytes, slow(obj))
+            return slow(obj)
 
     return encode
 
