@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 
 Precision = Literal["year", "month", "day"]
@@ -45,13 +45,20 @@ class EffDate:
             raise ValueError(f"'{text}' is not a valid calendar date") from None
 
     def __str__(self) -> str:
+        return self.text
+
+    # Both texts are kept on the instance once made (a load writes each event's date
+    # several times, and dates are shared: `parse` hands out one instance per text).
+    @cached_property
+    def text(self) -> str:
+        """The date as written: `YYYY`, `YYYY-MM` or `YYYY-MM-DD` by its precision."""
         if self.precision == "year":
             return f"{self.day.year:04d}"
         if self.precision == "month":
             return f"{self.day.year:04d}-{self.day.month:02d}"
         return self.day.isoformat()
 
-    @property
+    @cached_property
     def iso(self) -> str:
         """The first day of the period as `YYYY-MM-DD` (sortable text)."""
         return self.day.isoformat()
