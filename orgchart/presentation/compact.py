@@ -116,7 +116,7 @@ def stacked(cells: Iterable[tuple[float, float]]) -> tuple[float, float]:
     width = height = 0.0
     for w, h in cells:
         width, height = max(width, w), height + h
-    return _node(width, height)
+    return node_box(width, height)
 
 
 def label_size(label: str, default: float = 14.0) -> tuple[float, float]:
@@ -147,7 +147,7 @@ def label_size(label: str, default: float = 14.0) -> tuple[float, float]:
     return width, height
 
 
-def _node(w: float, h: float) -> tuple[float, float]:
+def node_box(w: float, h: float) -> tuple[float, float]:
     """A node's size from its label's: the label with the node's margin."""
     return max(54.0, w + 20.0), max(36.0, h + 10.0)
 
@@ -156,7 +156,7 @@ def node_size(line: str) -> tuple[float, float]:
     """About the (width, height) in points of the node a DOT node line draws (read from
     the line; the chart's nodes are measured as they are written, see `stacked`)."""
     at = line.find(_LABEL)
-    return _node(*label_size(line[at:], 11.0)) if at >= 0 else _node(40.0, 14.0)
+    return node_box(*label_size(line[at:], 11.0)) if at >= 0 else node_box(40.0, 14.0)
 
 
 # -- planning -------------------------------------------------------------------------
@@ -194,12 +194,16 @@ class Plan:
 @dataclass
 class _Family:
     """A parent's children in the order given (the order people read), its leaf children
-    that have not ended (they go in one stack) and the widest and tallest of those."""
+    that have not ended (they go in one stack) and the widest and tallest of those, and
+    its `slots`: what the parts of its children are, in order (`plan`'s `arrange`)."""
 
     children: list[tuple[str, bool]]
     leaves: list[str]
     cell: tuple[float, float]
     in_stack: frozenset[str]
+    #: a child with children of its own (its part, the plan's), None for the stack of
+    #: leaves (where the first of them is), or the part of an ended unit on its own
+    slots: list[str | Part | None] = field(default_factory=list)
 
 
 def _families(order: Sequence[str], kids: Kids,
@@ -213,7 +217,17 @@ def _families(order: Sequence[str], kids: Kids,
         leaves = [c for c, gone in ordered if c not in kids and not gone]
         cell = (max((size[x][0] for x in leaves), default=0.0),
                 max((size[x][1] for x in leaves), default=0.0))
-        out[parent] = _Family(ordered, leaves, cell, frozenset(leaves))
+        in_stack = frozenset(leaves)
+        slots: list[str | Part | None] = []
+        for c, _ in ordered:
+            if c in kids:
+                slots.append(c)
+            elif leaves and c == leaves[0]:  # (a child not in kids, not ended: a leaf)
+                slots.append(None)
+            elif c not in in_stack:  # an ended unit on its own, near where it went
+                w, h = size[c]
+                slots.append(Part(w, h, 1, [c], c, unit=c))
+        out[parent] = _Family(ordered, leaves, cell, in_stack, slots)
     return out
 
 
@@ -290,11 +304,11 @@ def _extent(rows: Sequence[Sequence[Part]]) -> tuple[float, float, int, str | No
 Stacks = dict[tuple[str, int], Part]
 
 
-def plan(order: Sequence[str], families: Mapping[str, _Family],
-         size: Mapping[str, tuple[float, float]], width: float, shape: float,
-         stacks: Stacks | None = None) -> Plan:
+def plan(families: dict[str, _Family], size: Mapping[str, tuple[float, float]],
+         width: float, shape: float, stacks: Stacks | None = None) -> Plan:
     """Every parent's children as rows of parts no wider than `width` (when they can be),
-    boxes of leaves shaped like `shape`; `order` has every node, parents before children.
+    boxes of leaves shaped like `shape`; `families` are `_families` of every node in an
+    order with parents before children.
     `stacks`: the boxes of earlier plans of the same `shape` (a box depends on the width
     only through the number of columns it allows), kept for the next."""
     parts: dict[str, Part] = {}
@@ -305,29 +319,26 @@ def plan(order: Sequence[str], families: Mapping[str, _Family],
         """The children in the order given; the leaves (not ended) together in one stack, where
         the first of them is."""
         fam = families[parent]
-        leaves = fam.leaves
         got: list[Part] = []
-        for c, _ in fam.children:
-            if c in parts:
-                got.append(parts[c])
-            elif leaves and c == leaves[0]:
+        for slot in fam.slots:
+            if slot is None:
+                leaves = fam.leaves
                 boxed = bool(parent) and len(leaves) > 1
                 key = (parent, _most(len(leaves), fam.cell, width, boxed))
                 stack = stacks.get(key)
                 if stack is None:
                     stack = stacks[key] = _stack(leaves, fam.cell, size, key[1], shape, boxed)
                 got.append(stack)
-            elif c not in fam.in_stack:  # an ended unit on its own, near where it went
-                w, h = size[c]
-                got.append(Part(w, h, 1, [c], c, unit=c))
+            else:
+                got.append(parts[slot] if isinstance(slot, str) else slot)
         rows = _wrap(got, width)
-        if len(rows) > 1 and leaves:  # the box on a row of its own, last, centred under
+        if len(rows) > 1 and fam.leaves:  # the box on a row of its own, last, centred under
             box = next(p for p in got if p.columns)  # the trunk (dot does not keep a box
             rows = [*_wrap([p for p in got if p is not box], width), [box]]  # in its place
         return rows  # in a row)
 
-    for unit in reversed(order):  # children before parents
-        if unit not in families:
+    for unit in reversed(families):  # children before parents ("" first, then `order`'s)
+        if not unit:
             continue
         rows[unit] = arrange(unit)
         w, h, ranks, bottom = _extent(rows[unit])
@@ -370,13 +381,13 @@ def best_plan(order: Sequence[str], kids: Kids, size: Mapping[str, tuple[float, 
         stacks: Stacks = {}
         width = max(widest, math.sqrt(area * ASPECT))
         for _ in range(6):  # towards ASPECT
-            aspect = judge(plan(order, families, size, width, shape, stacks))
+            aspect = judge(plan(families, size, width, shape, stacks))
             if abs(math.log(aspect / ASPECT)) < 0.05:
                 break
             width = max(widest, width * math.sqrt(ASPECT / aspect))
         while aspect < BAND[1]:  # then wider while it stays in the band: fewer wraps
             width *= 1.25
-            p = plan(order, families, size, width, shape, stacks)
+            p = plan(families, size, width, shape, stacks)
             aspect = judge(p)
             if p.wraps == 0:
                 break
