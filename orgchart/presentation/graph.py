@@ -356,7 +356,7 @@ def _plain_node(u: Unit) -> Node:
         shown = html(name_en)
         parts += (_NAME_EN_ROW, shown, _KIND_AFTER_EN)
         w, h = size(shown, 9.5)
-        width, height = max(width, w), height + h
+        width, height = w if w > width else width, height + h
     else:
         parts.append(_KIND_AFTER_NAME)
     kind, since = u.get("kind"), u.get("since")
@@ -364,12 +364,12 @@ def _plain_node(u: Unit) -> Node:
                  kind if kind else f"since {since}" if since else "")
     parts += (shown, "</I>", _ROW_END)
     w, h = size(shown, 8.5)
-    width, height = max(width, w), height + h
+    width, height = w if w > width else width, height + h
     for x in u["leaders"]:
         shown = html(_person(x))
         parts += (_LEADER_ROW, shown, _ROW_END)
         w, h = size(shown, 9.5)
-        width, height = max(width, w), height + h
+        width, height = w if w > width else width, height + h
     node = quoted(u["id"])  # "unit-" needs no escaping: the id attribute is "unit-" + node[1:]
     return (f"  {node} [id=\"unit-{node[1:]}, {_PLAIN}{''.join(parts)}</TABLE>>];",
             compact.node_box(width, height))

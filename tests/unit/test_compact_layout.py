@@ -205,9 +205,9 @@ def plain_plan(order: list[str], kids: dict[str, list[tuple[str, bool]]],
 def test_plans_reusing_boxes_are_the_plans_made_afresh(
         case: tuple[dict[str, Any], graph.Delta | None], widths: list[float],
         shape: float) -> None:
-    """A plan made with the boxes of earlier plans (as `best_plan` makes them) is the plan
-    made from nothing and the plan made plainly (ended units among the children), and every
-    parent's extent is the plainly written one."""
+    """A plan made with what earlier plans kept (boxes, arrangements: as `best_plan` makes
+    them) is the plan made from nothing and the plan made plainly (ended units among the
+    children), and every parent's extent is the plainly written one."""
     chart, delta = case
     units = chart["units"]
     ids = {u["id"] for u in units}
@@ -222,9 +222,9 @@ def test_plans_reusing_boxes_are_the_plans_made_afresh(
             kids.setdefault(x["parent"], []).append((x["id"], True))
     order = compact._parents_first(size, kids)
     families = compact._families(order, kids, size)
-    stacks: compact.Stacks = {}
+    kept = compact.Kept()
     for width in widths:
-        reused = compact.plan(families, size, width, shape, stacks)
+        reused = compact.plan(families, size, width, shape, kept)
         assert reused == compact.plan(families, size, width, shape)
         assert reused == plain_plan(order, kids, size, width, shape)
         for rows in reused.rows.values():
