@@ -94,15 +94,17 @@ def subtree_on(db: QueryDB, day: date, root: str,
 
     The subtree is found by walking the parent links of the day's versions as the day's
     index has them (`_DAY_TREE`: the cost of reading two columns of the chart). A subtree
-    that is most of the chart is then read as the whole chart is (`units_on`'s two scans,
-    rows outside it dropped); a smaller one by its units (an index lookup per unit, which
-    also reads the unit's versions and tenures before the day)."""
+    of a tenth of the chart or more is then read as the whole chart is (`units_on`'s two
+    scans, the rows outside it dropped: its cost follows the chart); a smaller one by its
+    units (index lookups per unit, which also pass the unit's versions and tenures before
+    the day and read their rows: ~0.1 ms a unit for units with long histories, so about
+    what the whole chart's rows cost at a tenth of them)."""
     d = day.isoformat()
     tree = db.execute(_DAY_TREE, [d, d, d]).fetchall()
     below = subtree_units(tree, root)
     if not below:
         return {}
-    return _subtree_rows(db, d, below, whole=2 * len(below) >= len(tree), behind=behind)
+    return _subtree_rows(db, d, below, whole=10 * len(below) >= len(tree), behind=behind)
 
 
 def subtree_units(tree: Iterable[tuple[str, str | None]], root: str) -> set[str]:
