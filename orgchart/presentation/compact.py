@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import math
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -103,8 +104,10 @@ def _cell(lines: Sequence[str], size: float, bold: bool, around: float) -> tuple
 def cell_size(shown: str, size: float, bold: bool = False) -> tuple[float, float]:
     """`_cell` of a cell of a node's table whose text is `shown`, as the label writes it
     (escaped, lines joined by `<BR/>`: see `orgchart.presentation.text.html`)."""
-    if "<BR" not in shown and "&" not in shown:  # the usual case: the text as it is
-        return _cell((shown,), size, bold, 0.0)
+    if "<BR" not in shown and "&" not in shown:  # the usual case: one line as it is, and
+        # `_cell((shown,), size, bold, 0.0)` written out (the same sums, in the same order)
+        return (sum(map(_EMS.__getitem__, shown)) * size * (1.07 if bold else 1.0) + 8,
+                size * 1.25 + 2 + 0.0)
     return _cell([html.unescape(t) if "&" in t else t for t in shown.split("<BR/>")], size,
                  bold, 0.0)
 
@@ -116,7 +119,7 @@ def stacked(cells: Iterable[tuple[float, float]]) -> tuple[float, float]:
     width = height = 0.0
     for w, h in cells:
         width, height = max(width, w), height + h
-    return _node(width, height)
+    return node_box(width, height)
 
 
 def label_size(label: str, default: float = 14.0) -> tuple[float, float]:
@@ -147,7 +150,7 @@ def label_size(label: str, default: float = 14.0) -> tuple[float, float]:
     return width, height
 
 
-def _node(w: float, h: float) -> tuple[float, float]:
+def node_box(w: float, h: float) -> tuple[float, float]:
     """A node's size from its label's: the label with the node's margin."""
     return max(54.0, w + 20.0), max(36.0, h + 10.0)
 
@@ -156,7 +159,7 @@ def node_size(line: str) -> tuple[float, float]:
     """About the (width, height) in points of the node a DOT node line draws (read from
     the line; the chart's nodes are measured as they are written, see `stacked`)."""
     at = line.find(_LABEL)
-    return _node(*label_size(line[at:], 11.0)) if at >= 0 else _node(40.0, 14.0)
+    return node_box(*label_size(line[at:], 11.0)) if at >= 0 else node_box(40.0, 14.0)
 
 
 # -- planning -------------------------------------------------------------------------
@@ -194,12 +197,16 @@ class Plan:
 @dataclass
 class _Family:
     """A parent's children in the order given (the order people read), its leaf children
-    that have not ended (they go in one stack) and the widest and tallest of those."""
+    that have not ended (they go in one stack) and the widest and tallest of those, and
+    its `slots`: what the parts of its children are, in order (`plan`'s `arrange`)."""
 
     children: list[tuple[str, bool]]
     leaves: list[str]
     cell: tuple[float, float]
     in_stack: frozenset[str]
+    #: a child with children of its own (its part, the plan's), None for the stack of
+    #: leaves (where the first of them is), or the part of an ended unit on its own
+    slots: list[str | Part | None] = field(default_factory=list)
 
 
 def _families(order: Sequence[str], kids: Kids,
@@ -213,7 +220,17 @@ def _families(order: Sequence[str], kids: Kids,
         leaves = [c for c, gone in ordered if c not in kids and not gone]
         cell = (max((size[x][0] for x in leaves), default=0.0),
                 max((size[x][1] for x in leaves), default=0.0))
-        out[parent] = _Family(ordered, leaves, cell, frozenset(leaves))
+        in_stack = frozenset(leaves)
+        slots: list[str | Part | None] = []
+        for c, _ in ordered:
+            if c in kids:
+                slots.append(c)
+            elif leaves and c == leaves[0]:  # (a child not in kids, not ended: a leaf)
+                slots.append(None)
+            elif c not in in_stack:  # an ended unit on its own, near where it went
+                w, h = size[c]
+                slots.append(Part(w, h, 1, [c], c, unit=c))
+        out[parent] = _Family(ordered, leaves, cell, in_stack, slots)
     return out
 
 
@@ -263,6 +280,26 @@ def _wrap(parts: Sequence[Part], width: float) -> list[list[Part]]:
     return rows
 
 
+def _wrap_within(parts: Sequence[Part], width: float) -> tuple[list[list[Part]], float, float]:
+    """`_wrap`, and the widths it gives the same rows for (the same sums compared): from
+    the widest a part joined a row at, up to (not including) the narrowest one did not."""
+    rows: list[list[Part]] = []
+    used = 0.0
+    lo, hi = -math.inf, math.inf
+    for p in parts:
+        if rows:
+            need = used + GAP_X + p.w
+            if need <= width:
+                rows[-1].append(p)
+                used += GAP_X + p.w
+                lo = need if need > lo else lo
+                continue
+            hi = need if need < hi else hi
+        rows.append([p])
+        used = p.w
+    return rows, lo, hi
+
+
 def _extent(rows: Sequence[Sequence[Part]]) -> tuple[float, float, int, str | None]:
     """Width, height, ranks and lowest node of parts in rows (the widest row's width, the
     rows' heights and ranks added up, the first of the deepest parts of the last row)."""
@@ -286,56 +323,77 @@ def _extent(rows: Sequence[Sequence[Part]]) -> tuple[float, float, int, str | No
     return w, h, ranks, bottom
 
 
-#: Boxes of leaves already worked out for a shape, by parent and the most columns allowed.
-Stacks = dict[tuple[str, int], Part]
+Extent = tuple[float, float, int, str | None]
 
 
-def plan(order: Sequence[str], families: Mapping[str, _Family],
-         size: Mapping[str, tuple[float, float]], width: float, shape: float,
-         stacks: Stacks | None = None) -> Plan:
+@dataclass
+class Kept:
+    """What the plans of one shape keep for the next: the boxes of leaves, by parent and
+    the most columns allowed (a box depends on the width only through that number), and
+    each parent's last arrangement: its children's parts, the widths that wrap them the
+    same way (`_wrap_within`), its rows, their extent and the parent's part."""
+
+    stacks: dict[tuple[str, int], Part] = field(default_factory=dict)
+    rows: dict[str, tuple[list[Part], float, float, list[list[Part]], Extent, Part | None]] = \
+        field(default_factory=dict)
+
+
+def plan(families: dict[str, _Family], size: Mapping[str, tuple[float, float]],
+         width: float, shape: float, kept: Kept | None = None) -> Plan:
     """Every parent's children as rows of parts no wider than `width` (when they can be),
-    boxes of leaves shaped like `shape`; `order` has every node, parents before children.
-    `stacks`: the boxes of earlier plans of the same `shape` (a box depends on the width
-    only through the number of columns it allows), kept for the next."""
+    boxes of leaves shaped like `shape`; `families` are `_families` of every node in an
+    order with parents before children. `kept`: what earlier plans of the same `shape`
+    worked out (see `Kept`), kept for the next: a parent whose children's parts are the
+    same objects and whose width wraps them the same way keeps its arrangement and part."""
     parts: dict[str, Part] = {}
     rows: dict[str, list[list[Part]]] = {}
-    stacks = {} if stacks is None else stacks
+    kept = Kept() if kept is None else kept
+    stacks, before = kept.stacks, kept.rows
 
-    def arrange(parent: str) -> list[list[Part]]:
+    def arrange(parent: str) -> tuple[Extent, Part | None]:
         """The children in the order given; the leaves (not ended) together in one stack, where
-        the first of them is."""
+        the first of them is; their rows' extent and the parent's part."""
         fam = families[parent]
-        leaves = fam.leaves
         got: list[Part] = []
-        for c, _ in fam.children:
-            if c in parts:
-                got.append(parts[c])
-            elif leaves and c == leaves[0]:
+        for slot in fam.slots:
+            if slot is None:
+                leaves = fam.leaves
                 boxed = bool(parent) and len(leaves) > 1
                 key = (parent, _most(len(leaves), fam.cell, width, boxed))
                 stack = stacks.get(key)
                 if stack is None:
                     stack = stacks[key] = _stack(leaves, fam.cell, size, key[1], shape, boxed)
                 got.append(stack)
-            elif c not in fam.in_stack:  # an ended unit on its own, near where it went
-                w, h = size[c]
-                got.append(Part(w, h, 1, [c], c, unit=c))
-        rows = _wrap(got, width)
-        if len(rows) > 1 and leaves:  # the box on a row of its own, last, centred under
+            else:
+                got.append(parts[slot] if isinstance(slot, str) else slot)
+        last = before.get(parent)
+        if last is not None and last[1] <= width < last[2] and len(last[0]) == len(got) \
+                and all(map(operator.is_, last[0], got)):
+            rows[parent] = last[3]
+            return last[4], last[5]
+        found, lo, hi = _wrap_within(got, width)
+        if len(found) > 1 and fam.leaves:  # the box on a row of its own, last, centred under
             box = next(p for p in got if p.columns)  # the trunk (dot does not keep a box
-            rows = [*_wrap([p for p in got if p is not box], width), [box]]  # in its place
-        return rows  # in a row)
+            rest, lo2, hi2 = _wrap_within([p for p in got if p is not box], width)  # in its
+            found = [*rest, [box]]  # place in a row)
+            lo, hi = max(lo, lo2), min(hi, hi2)
+        extent = _extent(found)
+        part = None
+        if parent:
+            w, h, ranks, bottom = extent
+            uw, uh = size[parent]
+            part = Part(max(uw, w), uh + GAP_Y + h, 1 + ranks, [parent], bottom or parent,
+                        unit=parent)
+        rows[parent] = found
+        before[parent] = (got, lo, hi, found, extent, part)
+        return extent, part
 
-    for unit in reversed(order):  # children before parents
-        if unit not in families:
-            continue
-        rows[unit] = arrange(unit)
-        w, h, ranks, bottom = _extent(rows[unit])
-        uw, uh = size[unit]
-        parts[unit] = Part(max(uw, w), uh + GAP_Y + h, 1 + ranks, [unit], bottom or unit,
-                           unit=unit)
-    rows[""] = arrange("")
-    w, h, _, _ = _extent(rows[""])
+    for unit in reversed(families):  # children before parents ("" first, then `order`'s)
+        if unit:
+            made = arrange(unit)[1]
+            assert made is not None
+            parts[unit] = made
+    w, h, _, _ = arrange("")[0]
     return Plan(rows, w, h)
 
 
@@ -367,16 +425,16 @@ def best_plan(order: Sequence[str], kids: Kids, size: Mapping[str, tuple[float, 
         return aspect
 
     for shape in BOX_SHAPES if len(order) <= MANY else BOX_SHAPES[1:2]:
-        stacks: Stacks = {}
+        kept = Kept()
         width = max(widest, math.sqrt(area * ASPECT))
         for _ in range(6):  # towards ASPECT
-            aspect = judge(plan(order, families, size, width, shape, stacks))
+            aspect = judge(plan(families, size, width, shape, kept))
             if abs(math.log(aspect / ASPECT)) < 0.05:
                 break
             width = max(widest, width * math.sqrt(ASPECT / aspect))
         while aspect < BAND[1]:  # then wider while it stays in the band: fewer wraps
             width *= 1.25
-            p = plan(order, families, size, width, shape, stacks)
+            p = plan(families, size, width, shape, kept)
             aspect = judge(p)
             if p.wraps == 0:
                 break
@@ -420,10 +478,11 @@ def _children(parent: str, rows: Sequence[Sequence[Part]], q: Mapping[str, str],
                        f"color=\"#8b98a5\", id=\"junction-{junction[2:]}, "
                        f"class=\"oc-junction\"];")
             out.append(f"  {q[deepest]} -> {junction} [style=invis, minlen=0, weight=0];")
-        edges = [line for part in row for line in _part(here, part, q, ended)]
+        lines = [_part(here, part, q, ended) for part in row]
+        edges = [line for part in lines for line in part]
         trunk = [f"  {here} -> {junction};"] if junction else []
         middle = len(row) // 2  # the trunk leaves between the row's middle parts
-        cut = sum(len(_part(here, part, q, ended)) for part in row[:middle])
+        cut = sum(len(part) for part in lines[:middle])
         out.extend(edges[:cut] + trunk + edges[cut:])
         if not parent and k + 1 < len(rows):  # the top rows: only ranks
             deepest = max(row, key=lambda p: p.ranks).bottom

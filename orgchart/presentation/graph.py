@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, TypedDict
 
 from orgchart.presentation import compact, draw
-from orgchart.presentation.names import citation_labels, display_key, display_order, source_line
+from orgchart.presentation.names import citation_labels, display_order, source_line
 from orgchart.presentation.sentences import link_kind
 from orgchart.presentation.text import html, mermaid, quoted
 
@@ -118,22 +118,23 @@ def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None,
                    f"<I>{html('(no units on this date)')}</I>>];")
     ghost_ids = {g["id"] for g in ghosts}
     reverse = bool(delta and delta["reverse"])
+    read = display_order([*units, *ghosts])  # the order people read
     nodes = {x["id"]: _ghost_node(x, delta["lives"].get(x["id"], {}) if delta else {}, reverse)
              if x["id"] in ghost_ids else _unit_node(x, marks.get(x["id"], []), by_id, before)
-             for x in display_order([*units, *ghosts])}  # the order people read
+             for x in read}
     out.extend(line for line, _ in nodes.values())
 
-    # tree edges, siblings (ghosts among them) in the order people read (`display_key`)
+    # tree edges, siblings (ghosts among them) in the order people read (`display_key`):
+    # as `display_order` lists them, each parent's children in that order
     kids: dict[str, list[tuple[str, bool]]] = {}
-    for u in units:
-        if u["parent"] in by_id:
-            kids.setdefault(u["parent"], []).append((u["id"], False))
-    for g in ghosts:
-        if g["parent"] in drawn:
-            kids.setdefault(g["parent"], []).append((g["id"], True))
-    shown = {**{g["id"]: g for g in ghosts}, **by_id}
-    for siblings in kids.values():
-        siblings.sort(key=lambda c: display_key(shown[c[0]]))
+    for x in read:
+        ghost = x["id"] in ghost_ids
+        if x["parent"] in (drawn if ghost else by_id):
+            siblings = kids.get(x["parent"])
+            if siblings is None:
+                kids[x["parent"]] = [(x["id"], ghost)]
+            else:
+                siblings.append((x["id"], ghost))
     q = {x: quoted(x) for x in drawn}  # each id as DOT text, written once
     if layout == "wide":
         out.extend(_wide_tree(nodes, kids, q))
@@ -331,34 +332,47 @@ def _unit_node(u: Unit, marks: list[dict[str, Any]], by_id: Mapping[str, Unit],
     return _marked_node(u, marks, by_id, before)
 
 
+#: The pieces of a plain node's line (`_plain_node`), written once.
+_NAME_ROW = f"<TR><TD><FONT POINT-SIZE=\"12\" COLOR=\"{INK}\"><B>"
+_NAME_EN_ROW = f"</B></FONT></TD></TR><TR><TD><FONT POINT-SIZE=\"9.5\" COLOR=\"{MUTED}\">"
+_KIND_AFTER_NAME = f"</B></FONT></TD></TR><TR><TD><FONT POINT-SIZE=\"8.5\" COLOR=\"{MUTED}\"><I>"
+_KIND_AFTER_EN = f"</FONT></TD></TR><TR><TD><FONT POINT-SIZE=\"8.5\" COLOR=\"{MUTED}\"><I>"
+_LEADER_ROW = f"<TR><TD><FONT POINT-SIZE=\"9.5\" COLOR=\"{INK}\">"
+_ROW_END = "</FONT></TD></TR>"
+_PLAIN = (f"class=\"oc-unit\", fillcolor=\"{STYLES['unit']['fill']}\", "
+          f"color=\"{STYLES['unit']['line']}\", penwidth=1.2, label=<{_TABLE}")
+
+
 def _plain_node(u: Unit) -> Node:
     """Exactly what `_marked_node` writes for a unit without changes (most units), built
-    directly: this runs once per unit of the chart."""
+    directly: this runs once per unit of the chart. Its size is `compact.stacked` of the
+    cells' `compact.cell_size`s, added up as that adds them."""
     name, name_en = u["name"], u.get("name_en")
+    size = compact.cell_size
     shown = html(name)
-    cells = [f"<TR><TD><FONT POINT-SIZE=\"12\" COLOR=\"{INK}\"><B>{shown}</B></FONT>"
-             f"</TD></TR>"]
-    sizes = [compact.cell_size(shown, 12, True)]
+    parts = [_NAME_ROW, shown]
+    width, height = size(shown, 12, True)
     if name_en and name_en != name:
         shown = html(name_en)
-        cells.append(f"<TR><TD><FONT POINT-SIZE=\"9.5\" COLOR=\"{MUTED}\">{shown}</FONT>"
-                     f"</TD></TR>")
-        sizes.append(compact.cell_size(shown, 9.5))
-    shown = html(" · ".join(x for x in (u.get("kind"), f"since {u['since']}" if u.get("since")
-                                         else None) if x))
-    cells.append(f"<TR><TD><FONT POINT-SIZE=\"8.5\" COLOR=\"{MUTED}\"><I>{shown}</I>"
-                 f"</FONT></TD></TR>")
-    sizes.append(compact.cell_size(shown, 8.5))
+        parts += (_NAME_EN_ROW, shown, _KIND_AFTER_EN)
+        w, h = size(shown, 9.5)
+        width, height = w if w > width else width, height + h
+    else:
+        parts.append(_KIND_AFTER_NAME)
+    kind, since = u.get("kind"), u.get("since")
+    shown = html(f"{kind} · since {since}" if kind and since else
+                 kind if kind else f"since {since}" if since else "")
+    parts += (shown, "</I>", _ROW_END)
+    w, h = size(shown, 8.5)
+    width, height = w if w > width else width, height + h
     for x in u["leaders"]:
         shown = html(_person(x))
-        cells.append(f"<TR><TD><FONT POINT-SIZE=\"9.5\" COLOR=\"{INK}\">{shown}</FONT>"
-                     f"</TD></TR>")
-        sizes.append(compact.cell_size(shown, 9.5))
+        parts += (_LEADER_ROW, shown, _ROW_END)
+        w, h = size(shown, 9.5)
+        width, height = w if w > width else width, height + h
     node = quoted(u["id"])  # "unit-" needs no escaping: the id attribute is "unit-" + node[1:]
-    unit = STYLES["unit"]
-    return (f"  {node} [id=\"unit-{node[1:]}, class=\"oc-unit\", fillcolor=\"{unit['fill']}\", "
-            f"color=\"{unit['line']}\", penwidth=1.2, label=<{_TABLE}{''.join(cells)}</TABLE>>];",
-            compact.stacked(sizes))
+    return (f"  {node} [id=\"unit-{node[1:]}, {_PLAIN}{''.join(parts)}</TABLE>>];",
+            compact.node_box(width, height))
 
 
 def _marked_node(u: Unit, marks: list[dict[str, Any]], by_id: Mapping[str, Unit],

@@ -159,15 +159,56 @@ def plain_extent(rows: list[list[compact.Part]]) -> tuple[float, float, int, str
     return w, h, ranks, max(rows[-1], key=lambda p: p.ranks).bottom
 
 
+def plain_plan(order: list[str], kids: dict[str, list[tuple[str, bool]]],
+               size: dict[str, tuple[float, float]], width: float, shape: float) -> compact.Plan:
+    """`compact.plan` written plainly: each parent's children looked at one by one."""
+    families = compact._families(order, kids, size)
+    parts: dict[str, compact.Part] = {}
+    rows: dict[str, list[list[compact.Part]]] = {}
+
+    def arrange(parent: str) -> list[list[compact.Part]]:
+        fam = families[parent]
+        leaves = fam.leaves
+        got: list[compact.Part] = []
+        for c, _ in fam.children:
+            if c in parts:
+                got.append(parts[c])
+            elif leaves and c == leaves[0]:
+                boxed = bool(parent) and len(leaves) > 1
+                most = compact._most(len(leaves), fam.cell, width, boxed)
+                got.append(compact._stack(leaves, fam.cell, size, most, shape, boxed))
+            elif c not in fam.in_stack:
+                w, h = size[c]
+                got.append(compact.Part(w, h, 1, [c], c, unit=c))
+        found = compact._wrap(got, width)
+        if len(found) > 1 and leaves:
+            box = next(p for p in got if p.columns)
+            found = [*compact._wrap([p for p in got if p is not box], width), [box]]
+        return found
+
+    for unit_id in reversed(order):
+        if unit_id not in families:
+            continue
+        rows[unit_id] = arrange(unit_id)
+        w, h, ranks, bottom = plain_extent(rows[unit_id])
+        uw, uh = size[unit_id]
+        parts[unit_id] = compact.Part(max(uw, w), uh + compact.GAP_Y + h, 1 + ranks,
+                                      [unit_id], bottom or unit_id, unit=unit_id)
+    rows[""] = arrange("")
+    w, h, _, _ = plain_extent(rows[""])
+    return compact.Plan(rows, w, h)
+
+
 @settings(max_examples=100, deadline=None)
 @given(charts(), st.lists(st.floats(0, 5000), min_size=1, max_size=6),
        st.sampled_from(compact.BOX_SHAPES))
 def test_plans_reusing_boxes_are_the_plans_made_afresh(
         case: tuple[dict[str, Any], graph.Delta | None], widths: list[float],
         shape: float) -> None:
-    """A plan made with the boxes of earlier plans (as `best_plan` makes them) is the plan
-    made from nothing, and every parent's extent is the plainly written one."""
-    chart, _ = case
+    """A plan made with what earlier plans kept (boxes, arrangements: as `best_plan` makes
+    them) is the plan made from nothing and the plan made plainly (ended units among the
+    children), and every parent's extent is the plainly written one."""
+    chart, delta = case
     units = chart["units"]
     ids = {u["id"] for u in units}
     size = {u["id"]: graph._plain_node(u)[1] for u in units}
@@ -175,11 +216,16 @@ def test_plans_reusing_boxes_are_the_plans_made_afresh(
     for u in units:
         if u["parent"] in ids:
             kids.setdefault(u["parent"], []).append((u["id"], False))
+    for x in delta["before"][len(units):] if delta else []:  # the ended units
+        size[x["id"]] = graph._ghost_node(x, {}, False)[1]
+        if x["parent"] in ids:
+            kids.setdefault(x["parent"], []).append((x["id"], True))
     order = compact._parents_first(size, kids)
     families = compact._families(order, kids, size)
-    stacks: compact.Stacks = {}
+    kept = compact.Kept()
     for width in widths:
-        reused = compact.plan(order, families, size, width, shape, stacks)
-        assert reused == compact.plan(order, families, size, width, shape)
+        reused = compact.plan(families, size, width, shape, kept)
+        assert reused == compact.plan(families, size, width, shape)
+        assert reused == plain_plan(order, kids, size, width, shape)
         for rows in reused.rows.values():
             assert compact._extent(rows) == plain_extent(rows)

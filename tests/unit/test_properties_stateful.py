@@ -542,14 +542,31 @@ class History:
         assert res["units"] == expected, (
             f"chart on {day} known at {known} differs from the reference replay\n"
             f"events: {json.dumps(self.events, ensure_ascii=False, indent=1)}")
-        if expected:  # `--root` walks down from the root: the same units as the whole chart's
-            root = expected[len(expected) // 2]["id"]
+        # `--root` walks down from the root: the same units as the whole chart's; a top unit
+        # (a subtree often read from the whole day's rows), one in the middle and the last
+        # (one read by its units)
+        for root in dict.fromkeys(expected[i]["id"] for i in (0, len(expected) // 2, -1)
+                                  if expected):
             sub = self.svc.at(EffDate(day), EffDate(known) if known else None, root=root)
             below = {root}
             for u in expected:
                 if u["parent"] in below:
                     below.add(u["id"])
             assert sub["units"] == [u for u in expected if u["id"] in below]
+            self.check_subtree_reads(day, known, below)
+
+    def check_subtree_reads(self, day: date, known: date | None, below: set[str]) -> None:
+        """A subtree's rows read from the whole day's chart and by its units are the same
+        units, with the same events behind them."""
+        from orgchart.adapters.readmodel import queries
+
+        with self.svc.storage.view(EffDate(known) if known else None) as db:
+            read = []
+            for whole in (True, False):
+                behind: queries.Behind = []
+                units = queries._subtree_rows(db, day.isoformat(), below, whole, behind)
+                read.append((units, sorted(behind, key=repr)))
+        assert read[0] == read[1]
 
     def check(self, seed: int) -> None:
         """Compare the chart with the reference on a sample of dates and knowledge days.

@@ -54,16 +54,14 @@ _TENURES_NOTED = alive_rows(
     f"left join {_NOTED.format('e')} on e.id = t.start_event and {has_note('e')}", TENURE.of("t"))
 
 
-#: The units alive on a day under one unit (itself included): a walk down the parent links
-#: of that day's versions, so a subtree costs its own size, not the whole chart's. Binds the
-#: root, then the day four times.
-_SUBTREE = (
-    f"with recursive sub(unit) as (select ? union "
-    f"select v.unit from sub join {P}versions v on v.parent = sub.unit "
-    f"where {alive_on(VERSION.of('v'))}) "
-    + _VERSION_COLUMNS
-    + _BEHIND_VERSION.replace("{FROM}", f"sub join {P}versions v on v.unit = sub.unit")
-    + f" where {alive_on(VERSION.of('v'))}")
+#: The unit and parent of every version alive on a day: the two scans of `_VERSIONS`, on
+#: its covering index alone (no row, no note is read). Binds the day three times.
+_DAY_TREE = alive_rows(f"select v.unit, v.parent from {P}versions v", VERSION.of("v"))
+
+#: The versions alive on a day of some units (`unit in (...)` is appended), with what made
+#: each (see `Behind`). Binds the day twice.
+_UNIT_VERSIONS = (_VERSION_COLUMNS + _BEHIND_VERSION.replace("{FROM}", f"{P}versions v")
+                  + f" where {alive_on(VERSION.of('v'))} and v.unit in ")
 
 #: The leader tenures running on a day in some units (`unit in (...)` is appended).
 _UNIT_TENURES = (
@@ -85,17 +83,70 @@ def units_on(db: QueryDB, day: date, behind: Behind | None = None) -> dict[str, 
     with `behind`, what made each version and leader is added to it."""
     d = [day.isoformat()] * 3
     noted = behind is not None
-    units = _units(db.execute(_VERSIONS_NOTED if noted else _VERSIONS, d), behind)
+    units = _units(db.execute(_VERSIONS_NOTED if noted else _VERSIONS, d).fetchall(), behind)
     _add_leaders(units, db.execute(_TENURES_NOTED if noted else _TENURES, d), behind)
     return units
 
 
 def subtree_on(db: QueryDB, day: date, root: str,
                behind: Behind | None = None) -> dict[str, Unit]:
-    """`root` and every unit under it on `day` (as `units_on`; empty if `root` is not alive)."""
+    """`root` and every unit under it on `day` (as `units_on`; empty if `root` is not alive).
+
+    The subtree is found by walking the parent links of the day's versions as the day's
+    index has them (`_DAY_TREE`: the cost of reading two columns of the chart). A subtree
+    of a tenth of the chart or more is then read as the whole chart is (`units_on`'s two
+    scans, the rows outside it dropped: its cost follows the chart); a smaller one by its
+    units (index lookups per unit, which also pass the unit's versions and tenures before
+    the day and read their rows: ~0.1 ms a unit for units with long histories, so about
+    what the whole chart's rows cost at a tenth of them)."""
     d = day.isoformat()
-    units = _units(db.execute(_SUBTREE, [root, d, d, d, d]), behind)
-    ids = sorted(units)
+    tree = db.execute(_DAY_TREE, [d, d, d]).fetchall()
+    below = subtree_units(tree, root)
+    if not below:
+        return {}
+    return _subtree_rows(db, d, below, whole=10 * len(below) >= len(tree), behind=behind)
+
+
+def subtree_units(tree: Iterable[tuple[str, str | None]], root: str) -> set[str]:
+    """The units under `root` (itself included) in `tree`, (unit, parent) pairs of one
+    day's chart; empty when `root` is not in it."""
+    kids: dict[str | None, list[str]] = {}
+    found = False
+    for unit, parent in tree:
+        found = found or unit == root
+        siblings = kids.get(parent)
+        if siblings is None:
+            kids[parent] = [unit]
+        else:
+            siblings.append(unit)
+    if not found:
+        return set()
+    below = {root}
+    todo = [root]
+    while todo:
+        for kid in kids.get(todo.pop(), ()):
+            if kid not in below:  # a cycle (inconsistent tables) cannot loop
+                below.add(kid)
+                todo.append(kid)
+    return below
+
+
+def _subtree_rows(db: QueryDB, d: str, below: set[str], whole: bool,
+                  behind: Behind | None) -> dict[str, Unit]:
+    """The units `below` on the day `d` with their leaders (as `units_on`): with `whole`,
+    from the rows of the whole day's chart; else looked up by unit."""
+    if whole:
+        units = _units([r for r in db.execute(_VERSIONS_NOTED, [d, d, d]).fetchall()
+                        if r[0] in below], behind)
+        _add_leaders(units, db.execute(_TENURES_NOTED, [d, d, d]), behind)
+        return units
+    ids = sorted(below)
+    rows: list[Any] = []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        rows += db.execute(_UNIT_VERSIONS + f"({', '.join('?' for _ in chunk)})",
+                           [d, d, *chunk]).fetchall()
+    units = _units(rows, behind)
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         _add_leaders(units, db.execute(
@@ -103,11 +154,10 @@ def subtree_on(db: QueryDB, day: date, root: str,
     return units
 
 
-def _units(cursor: Any, behind: Behind | None) -> dict[str, Unit]:
+def _units(rows: Sequence[Any], behind: Behind | None) -> dict[str, Unit]:
     """Unit dicts as SPEC's `at` JSON has them, with `leaders` to fill, and (when the unit
     has one) `order`, its display order among its siblings, which the JSON form leaves out;
     with `behind`, the event behind each version is added to it."""
-    rows = cursor.fetchall()
     if behind is not None:
         behind.extend([(uid, None, None, event, note)
                        for uid, _, _, _, _, _, event, note, _, _, _ in rows])
