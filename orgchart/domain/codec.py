@@ -46,7 +46,7 @@ def fact_of_state(cls: type[Fact], state: Mapping[str, Any], seq: int) -> Fact:
     event's `__dict__`, or its stored state decoded as plain JSON)."""
     own = {k: v for k, v in state.items() if k not in _STORED_COMMON}
     when = state["date"]
-    return cls.from_plain(own, id=state["event_id"],
+    return cls.from_plain(own, keep_plain=True, id=state["event_id"],
                           date=EffDate.parse(when) if when else None,
                           recorded=state["recorded"], sources=tuple(state["sources"]),
                           note=state["note"], seq=seq)

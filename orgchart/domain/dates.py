@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 
 Precision = Literal["year", "month", "day"]
@@ -45,13 +45,21 @@ class EffDate:
             raise ValueError(f"'{text}' is not a valid calendar date") from None
 
     def __str__(self) -> str:
+        return self.text
+
+    # Both texts are kept on the value once made (not fields: equality, order and hash
+    # are the fields'): a parsed date is shared by every event of that date (`_parse`),
+    # and writing the query tables reads them once or twice per row.
+    @cached_property
+    def text(self) -> str:
+        """The date as written, to its precision: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`."""
         if self.precision == "year":
             return f"{self.day.year:04d}"
         if self.precision == "month":
             return f"{self.day.year:04d}-{self.day.month:02d}"
         return self.day.isoformat()
 
-    @property
+    @cached_property
     def iso(self) -> str:
         """The first day of the period as `YYYY-MM-DD` (sortable text)."""
         return self.day.isoformat()

@@ -254,13 +254,26 @@ def iter_event_rows(facts: Sequence[Fact]) -> Iterator[Row]:
 
     retractions = {f.event: f for f in facts if isinstance(f, Retract)}
     dumps = orjson.dumps
+    day = _DayText()
     for f in facts:
         r = retractions.get(f.id)
         d = f.date
-        yield (f.seq, f.id, f.TYPE, str(d) if d else None, d.iso if d else None,
-               f.recorded, f.recorded_day.isoformat(), dumps(f.own_fields()).decode(),
+        yield (f.seq, f.id, f.TYPE, d.text if d else None, d.iso if d else None,
+               f.recorded, day[f.recorded_day], dumps(f.own_fields()).decode(),
                dumps(f.sources).decode(), f.note,
-               r.id if r else None, r.recorded_day.isoformat() if r else None)
+               r.id if r else None, day[r.recorded_day] if r else None)
+
+
+class _DayText(dict[Any, Any]):
+    """`day[d]`: `d.isoformat()` (None for None), made once per distinct day: a table's
+    rows name far fewer days than they have rows."""
+
+    def __init__(self) -> None:
+        super().__init__({None: None})
+
+    def __missing__(self, d: date) -> str:
+        text = self[d] = d.isoformat()
+        return text
 
 
 def iter_event_unit_rows(facts: Sequence[Fact]) -> Iterator[Row]:
@@ -282,24 +295,23 @@ def iter_timeline_rows(tl: Timeline) -> dict[str, Iterator[Row]]:
     """`timeline_rows`, each table's rows made one at a time as they are written."""
     from orgchart.domain.rules import alias_key
 
-    def day(x: Any) -> str | None:
-        return x.isoformat() if x is not None else None
-
+    day = _DayText()
+    lives = tl.lives
     return {
-        "versions": ((v.unit, v.valid_from.isoformat(), day(v.valid_to), v.name, v.name_en,
-                      v.kind, v.parent, v.event, str(tl.lives[v.unit].began), v.order)
+        "versions": ((v.unit, day[v.valid_from], day[v.valid_to], v.name, v.name_en,
+                      v.kind, v.parent, v.event, lives[v.unit].began.text, v.order)
                      for v in tl.versions),
-        "transient": ((v.unit, v.valid_from.isoformat(), v.name, v.name_en, v.kind, v.parent,
+        "transient": ((v.unit, day[v.valid_from], v.name, v.name_en, v.kind, v.parent,
                        v.event) for v in tl.transient),
-        "lives": ((x.unit, str(x.began), x.began.iso, x.began_event, x.began_how,
-                   str(x.ended) if x.ended else None, x.ended.iso if x.ended else None,
-                   x.ended_event, x.ended_how) for x in tl.lives.values()),
-        "tenures": ((t.unit, t.role, t.person, t.title, str(t.start), t.start.iso,
-                     t.start_event, str(t.end) if t.end else None,
+        "lives": ((x.unit, x.began.text, x.began.iso, x.began_event, x.began_how,
+                   x.ended.text if x.ended else None, x.ended.iso if x.ended else None,
+                   x.ended_event, x.ended_how) for x in lives.values()),
+        "tenures": ((t.unit, t.role, t.person, t.title, t.start.text, t.start.iso,
+                     t.start_event, t.end.text if t.end else None,
                      t.end.iso if t.end else None, t.end_event) for t in tl.tenures),
-        "links": ((k.source, k.target, k.how, k.event, str(k.date), k.date.iso)
+        "links": ((k.source, k.target, k.how, k.event, k.date.text, k.date.iso)
                   for k in tl.links),
-        "aliases": ((a.unit, a.alias, alias_key(a.alias), a.event, str(a.date), a.date.iso)
+        "aliases": ((a.unit, a.alias, alias_key(a.alias), a.event, a.date.text, a.date.iso)
                     for a in tl.aliases),
     }
 
