@@ -166,14 +166,14 @@ class Fact:
         fact = _make(cls, common, values)
         if keep_plain:
             later = cls.LATER
-            plain: dict[str, Any] = {}
-            for name, kept in forms.kept:
-                value = values[name]
-                if name in later and value is None:
-                    continue
-                given = own.get(name)
-                plain[name] = given if kept is _AS_GIVEN or (
-                    kept is _GIVEN_LIST and type(given) is list and given) else _plain(value)
+            # what `own_fields()` computes: the values (for most fields the data given),
+            # in declaration order, later ones left out while empty ...
+            plain = {k: values[k] for k in forms.names if k not in later or values[k] is not None}
+            for name, kept in forms.converted:  # ... with those read into another form back
+                if name in plain:
+                    given = own.get(name)
+                    plain[name] = given if kept is _GIVEN_LIST and type(given) is list \
+                        and given else _plain(plain[name])
             fact.__dict__["_own"] = plain
         return fact
 
@@ -576,22 +576,20 @@ class _Forms:
     optional: tuple[tuple[str, Any], ...]  # (name, default)
     from_plain: tuple[tuple[str, Callable[[Any], Any]], ...]
     from_file: tuple[tuple[str, Callable[[Any], Any]], ...]
-    #: each field with how `from_plain(keep_plain=True)` finds its plain value: as given
-    #: (a value read as it is stored: `_plain` of it is itself, since JSON gives no tuples
-    #: or `NewUnit`s), as given when a non-empty list (one read as a tuple: a list comes
-    #: back as the same list; an empty one may be read as None), else computed
-    kept: tuple[tuple[str, object], ...]
+    #: the fields read into another form than the plain data given (`from_plain`), each
+    #: with how `from_plain(keep_plain=True)` finds its plain value: as given when that is
+    #: a non-empty list (one read as a tuple: it comes back as the same list; an empty one
+    #: may be read as None), else computed. A field read as given is its own plain value
+    #: (`_plain` of JSON data is itself: JSON gives no tuples or `NewUnit`s).
+    converted: tuple[tuple[str, object], ...]
 
 
-_AS_GIVEN, _GIVEN_LIST, _COMPUTED = object(), object(), object()
+_GIVEN_LIST, _COMPUTED = object(), object()
 
 
 def _kept(form: ValueForm) -> object:
-    if form.from_plain is None:
-        return _AS_GIVEN
-    if form.from_plain is tuple or form.from_plain is _names_or_none:
-        return _GIVEN_LIST
-    return _COMPUTED
+    return _GIVEN_LIST if form.from_plain is tuple or form.from_plain is _names_or_none \
+        else _COMPUTED
 
 
 _FORMS: dict[type[Fact], _Forms] = {}
@@ -612,7 +610,7 @@ def _forms(cls: type[Fact]) -> _Forms:
             tuple((f.name, f.default) for f in own if not f.required),
             tuple((f.name, f.form.from_plain) for f in own if f.form.from_plain),
             tuple((f.name, f.form.from_file) for f in own if f.form.from_file),
-            tuple((f.name, _kept(f.form)) for f in own))
+            tuple((f.name, _kept(f.form)) for f in own if f.form.from_plain))
     return forms
 
 

@@ -320,3 +320,12 @@ def test_the_plain_fields_kept_on_reading_are_those_computed(
     assert "_own" not in computed.__dict__
     assert kept == computed
     assert list(kept.own_fields().items()) == list(computed.own_fields().items())
+
+
+def test_no_own_field_is_named_as_a_common_stored_field() -> None:
+    """`fact_of_state` reads an event's own fields by name from its whole stored state."""
+    from orgchart.domain.codec import _STORED_COMMON
+    from orgchart.domain.facts import own_fields_of
+
+    for cls in FACT_TYPES.values():
+        assert not {f.name for f in own_fields_of(cls)} & _STORED_COMMON, cls.TYPE
