@@ -9,9 +9,10 @@ no longer extends what the tables were built from is noticed (`chain_head`).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import orjson
 
@@ -172,14 +173,24 @@ NOTES_INDEX = (f'CREATE INDEX IF NOT EXISTS "{NOTED_EVENTS}" ON "{P}events" '
                f"(id, note) WHERE {has_note()}")
 
 
-def _create_indexes(db: sqlite_utils.Database) -> None:
+#: The tables whose rows are the events' own (not the replay's): `write_all` indexes them
+#: while the replay runs.
+EVENT_TABLES = ("events", "event_units")
+
+
+def _create_indexes(db: sqlite_utils.Database, only: Container[str] | None = None,
+                    but: Container[str] = ()) -> None:
+    """Create the indexes (of the tables `only` if given, and not of those `but`)."""
     for name, cols, unique in INDEXES:
+        if (only is not None and name not in only) or name in but:
+            continue
         db.conn.execute(
             f'CREATE {"UNIQUE " if unique else ""}INDEX IF NOT EXISTS '
             f'"idx_{P}{name}_{"_".join(cols)}" ON "{P}{name}" '
             f'({", ".join(chr(34) + c + chr(34) for c in cols)})')
-    db.conn.execute(ANNOTATIONS_INDEX)
-    db.conn.execute(NOTES_INDEX)
+    if (only is None or "events" in only) and "events" not in but:
+        db.conn.execute(ANNOTATIONS_INDEX)
+        db.conn.execute(NOTES_INDEX)
 
 
 def position(db: QueryDB) -> int:
@@ -241,6 +252,7 @@ def reference_rows(db: QueryDB, section: str) -> dict[str, dict[str, Any]]:
 
 
 Row = tuple[Any, ...]
+T = TypeVar("T")
 
 
 def event_rows(facts: Sequence[Fact]) -> tuple[list[Row], list[Row]]:
@@ -316,7 +328,8 @@ def iter_timeline_rows(tl: Timeline) -> dict[str, Iterator[Row]]:
     }
 
 
-def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
+def write_all(db: sqlite_utils.Database, facts: Sequence[Fact],
+              tl: Timeline | Callable[[], Timeline],
               people: Mapping[str, Mapping[str, str]], sources: Mapping[str, Mapping[str, str]],
               title: str | None, version: int, force: bool = False,
               horizon: str | None = None, head: str | None = None) -> bool:
@@ -326,8 +339,11 @@ def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
     there first) are left alone. Returns whether anything was written. The
     tables are dropped and made again, with their indexes built after the
     rows are in (several times faster than keeping them up row by row).
+
+    `tl` is the replayed timeline, or what replays it: then the replay runs in a
+    thread of its own (only if anything is written) while SQLite builds the
+    events' indexes, which lets go of the interpreter while it works.
     """
-    rows = iter_timeline_rows(tl)  # each row made as it is written: no list of them all
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         if not force and position(db) >= version:
@@ -338,7 +354,16 @@ def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
         _create_tables(db)
         insert_rows(db, "events", iter_event_rows(facts))
         insert_rows(db, "event_units", iter_event_unit_rows(facts))
-        for name, table_rows in rows.items():
+        if callable(tl):
+            replaying = Meanwhile(tl)
+            try:
+                _create_indexes(db, only=EVENT_TABLES)
+            finally:
+                timeline = replaying.result()
+        else:
+            timeline = tl
+        # each row made as it is written: no list of them all
+        for name, table_rows in iter_timeline_rows(timeline).items():
             insert_rows(db, name, table_rows)
         insert_rows(db, "people", [(k, v.get("name"), v.get("name_en")) for k, v in people.items()])
         insert_rows(db, "sources", [(k, *(v.get(f) for f in ("title", "publisher", "date", "url")))
@@ -347,12 +372,37 @@ def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
                                  *([("horizon", horizon)] if horizon is not None else [])])
         if head is not None:  # else the next catch-up reads it from the log
             set_chain_head(db, head)
-        _create_indexes(db)
+        _create_indexes(db, but=EVENT_TABLES if callable(tl) else ())
         db.conn.commit()
     except BaseException:
         db.conn.rollback()
         raise
     return True
+
+
+class Meanwhile(Generic[T]):
+    """`make()` run in a thread of its own while the caller goes on (worth it while the
+    caller waits on something that lets go of the interpreter, e.g. SQLite's work)."""
+
+    def __init__(self, make: Callable[[], T]) -> None:
+        self._made: list[T] = []
+        self._failed: list[BaseException] = []
+        self._thread = threading.Thread(target=self._run, args=(make,), daemon=True,
+                                        name="orgchart-meanwhile")
+        self._thread.start()
+
+    def _run(self, make: Callable[[], T]) -> None:
+        try:
+            self._made.append(make())
+        except BaseException as e:  # raised again in the caller's thread
+            self._failed.append(e)
+
+    def result(self) -> T:
+        """What `make()` returned, once it has (what it raised, raised here)."""
+        self._thread.join()
+        if self._failed:
+            raise self._failed[0]
+        return self._made[0]
 
 
 def insert_rows(db: sqlite_utils.Database, name: str, rows: Iterable[Row]) -> None:
