@@ -344,6 +344,24 @@ def write_all(db: sqlite_utils.Database, facts: Sequence[Fact],
     thread of its own (only if anything is written) while SQLite builds the
     events' indexes, which lets go of the interpreter while it works.
     """
+    # SQLite as Debian and others build it overwrites freed pages with zeros by default
+    # (`secure_delete`): the dropped tables' pages, all of them written to the WAL only to
+    # be overwritten by the new rows. Nothing in them is secret beyond the log they were
+    # made from, which the same file holds: for this transaction they are just freed.
+    secure = db.conn.execute("PRAGMA secure_delete").fetchone()[0]
+    db.conn.execute("PRAGMA secure_delete = 0")
+    try:
+        return _write_all(db, facts, tl, people, sources, title, version, force, horizon,
+                          head)
+    finally:
+        db.conn.execute(f"PRAGMA secure_delete = {int(secure)}")
+
+
+def _write_all(db: sqlite_utils.Database, facts: Sequence[Fact],
+               tl: Timeline | Callable[[], Timeline],
+               people: Mapping[str, Mapping[str, str]],
+               sources: Mapping[str, Mapping[str, str]], title: str | None, version: int,
+               force: bool, horizon: str | None, head: str | None) -> bool:
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         if not force and position(db) >= version:
