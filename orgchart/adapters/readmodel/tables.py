@@ -9,10 +9,9 @@ no longer extends what the tables were built from is noticed (`chain_head`).
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -252,7 +251,6 @@ def reference_rows(db: QueryDB, section: str) -> dict[str, dict[str, Any]]:
 
 
 Row = tuple[Any, ...]
-T = TypeVar("T")
 
 
 def event_rows(facts: Sequence[Fact]) -> tuple[list[Row], list[Row]]:
@@ -373,6 +371,8 @@ def _write_all(db: sqlite_utils.Database, facts: Sequence[Fact],
         insert_rows(db, "events", iter_event_rows(facts))
         insert_rows(db, "event_units", iter_event_unit_rows(facts))
         if callable(tl):
+            from orgchart.adapters.meanwhile import Meanwhile
+
             replaying = Meanwhile(tl)
             try:
                 _create_indexes(db, only=EVENT_TABLES)
@@ -396,31 +396,6 @@ def _write_all(db: sqlite_utils.Database, facts: Sequence[Fact],
         db.conn.rollback()
         raise
     return True
-
-
-class Meanwhile(Generic[T]):
-    """`make()` run in a thread of its own while the caller goes on (worth it while the
-    caller waits on something that lets go of the interpreter, e.g. SQLite's work)."""
-
-    def __init__(self, make: Callable[[], T]) -> None:
-        self._made: list[T] = []
-        self._failed: list[BaseException] = []
-        self._thread = threading.Thread(target=self._run, args=(make,), daemon=True,
-                                        name="orgchart-meanwhile")
-        self._thread.start()
-
-    def _run(self, make: Callable[[], T]) -> None:
-        try:
-            self._made.append(make())
-        except BaseException as e:  # raised again in the caller's thread
-            self._failed.append(e)
-
-    def result(self) -> T:
-        """What `make()` returned, once it has (what it raised, raised here)."""
-        self._thread.join()
-        if self._failed:
-            raise self._failed[0]
-        return self._made[0]
 
 
 def insert_rows(db: sqlite_utils.Database, name: str, rows: Iterable[Row]) -> None:
