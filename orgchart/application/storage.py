@@ -10,8 +10,9 @@ the same as the history was known on day K.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from functools import partial
 from typing import TYPE_CHECKING
 
 from orgchart.adapters.readmodel import tables
@@ -25,6 +26,8 @@ if TYPE_CHECKING:  # the library is imported where it is used: `at` needs none o
 
     from orgchart.adapters.readmodel.connection import QueryDB, ReadDB
     from orgchart.adapters.store import EventStore, StoredHistory
+    from orgchart.domain.facts import Fact
+    from orgchart.domain.rules import Timeline
 
 #: How many times a writer retries when other writers keep moving the log on.
 MAX_ATTEMPTS = 20
@@ -289,23 +292,23 @@ class Storage:
                 history: StoredHistory | None = None, force: bool = False) -> None:
         """Rebuild the query tables from the whole log (unless they are already as new)."""
         from orgchart.adapters.gcpause import paused_gc
-        from orgchart.domain.knowledge import known_at
-        from orgchart.domain.rules import replay
 
         with paused_gc():
             h = history or self.store().read()
             own = db is None
             db = db or self.open_tables()
             try:
-                tl = replay(known_at(h.facts, None))
-                tables.write_all(db, h.facts, tl, h.people, h.sources, h.title, h.version,
-                                 force, horizon=h.horizon, head=h.head)
+                # replayed while the events' indexes are built (`write_all`)
+                tables.write_all(db, h.facts, partial(_replayed, h.facts), h.people,
+                                 h.sources, h.title, h.version, force, horizon=h.horizon,
+                                 head=h.head)
             finally:
                 if own:
                     db.close()
             # freed while the collector is paused: its first pass after the pause would
-            # otherwise walk every object of the history once more
-            del h, tl
+            # otherwise walk every object of the history once more (the timeline was
+            # freed when `write_all` returned)
+            del h
 
     def catch_up(self, db: sqlite_utils.Database) -> None:
         """Bring the query tables up to the log: apply only the entries they lack. Refuses
@@ -339,6 +342,14 @@ class Storage:
             raise EmptyStore(self.empty_message())
         self.refresh(history=h, force=True)
         return h.version
+
+
+def _replayed(facts: Sequence[Fact]) -> Timeline:
+    """The timeline of every event as known now."""
+    from orgchart.domain.knowledge import known_at
+    from orgchart.domain.rules import replay
+
+    return replay(known_at(facts, None))
 
 
 def _copy_query_tables(path: str, into: sqlite3.Connection) -> None:

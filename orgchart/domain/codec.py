@@ -44,9 +44,10 @@ def to_fact(event: Aggregate.Event, seq: int) -> Fact | None:
 def fact_of_state(cls: type[Fact], state: Mapping[str, Any], seq: int) -> Fact:
     """The fact of type `cls` whose stored event has the field values `state` (a decoded
     event's `__dict__`, or its stored state decoded as plain JSON)."""
-    own = {k: v for k, v in state.items() if k not in _STORED_COMMON}
     when = state["date"]
-    return cls.from_plain(own, id=state["event_id"],
+    # the own fields are read from `state` by name: its other keys (`_STORED_COMMON`,
+    # which no own field is named) are not read
+    return cls.from_plain(state, keep_plain=True, id=state["event_id"],
                           date=EffDate.parse(when) if when else None,
                           recorded=state["recorded"], sources=tuple(state["sources"]),
                           note=state["note"], seq=seq)

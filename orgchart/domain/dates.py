@@ -47,11 +47,12 @@ class EffDate:
     def __str__(self) -> str:
         return self.text
 
-    # Both texts are kept on the instance once made (a load writes each event's date
-    # several times, and dates are shared: `parse` hands out one instance per text).
+    # Both texts are kept on the value once made (not fields: equality, order and hash
+    # are the fields'): a parsed date is shared by every event of that date (`_parse`),
+    # and writing the query tables reads them once or twice per row.
     @cached_property
     def text(self) -> str:
-        """The date as written: `YYYY`, `YYYY-MM` or `YYYY-MM-DD` by its precision."""
+        """The date as written, to its precision: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`."""
         if self.precision == "year":
             return f"{self.day.year:04d}"
         if self.precision == "month":

@@ -149,15 +149,33 @@ class Fact:
         return _make(cls, common, cls.own_from_file(raw))
 
     @classmethod
-    def from_plain(cls, own: Mapping[str, Any], **common: Any) -> Self:
-        """The event of its own fields as plain data (`own_fields()`, the stored form)."""
+    def from_plain(cls, own: Mapping[str, Any], *, keep_plain: bool = False,
+                   **common: Any) -> Self:
+        """The event of its own fields as plain data (`own_fields()`, the stored form).
+
+        With `keep_plain`, `own_fields()` is seeded from `own` (JSON-decoded data, that
+        the caller no longer changes) rather than computed again from the values on its
+        first call: each field's plain value is `own`'s where converting it and back
+        gives the same data (`_Forms.kept`), else computed as `own_fields()` does."""
         forms = _forms(cls)
         values = {name: own[name] for name in forms.names if name not in cls.LATER}
         for name in cls.LATER:
             values[name] = own.get(name)
         for name, convert in forms.from_plain:
             values[name] = convert(values[name])
-        return _make(cls, common, values)
+        fact = _make(cls, common, values)
+        if keep_plain:
+            later = cls.LATER
+            # what `own_fields()` computes: the values (for most fields the data given),
+            # in declaration order, later ones left out while empty ...
+            plain = {k: values[k] for k in forms.names if k not in later or values[k] is not None}
+            for name, kept in forms.converted:  # ... with those read into another form back
+                if name in plain:
+                    given = own.get(name)
+                    plain[name] = given if kept is _GIVEN_LIST and type(given) is list \
+                        and given else _plain(plain[name])
+            fact.__dict__["_own"] = plain
+        return fact
 
     # -- the rest ---------------------------------------------------------------
 
@@ -558,6 +576,20 @@ class _Forms:
     optional: tuple[tuple[str, Any], ...]  # (name, default)
     from_plain: tuple[tuple[str, Callable[[Any], Any]], ...]
     from_file: tuple[tuple[str, Callable[[Any], Any]], ...]
+    #: the fields read into another form than the plain data given (`from_plain`), each
+    #: with how `from_plain(keep_plain=True)` finds its plain value: as given when that is
+    #: a non-empty list (one read as a tuple: it comes back as the same list; an empty one
+    #: may be read as None), else computed. A field read as given is its own plain value
+    #: (`_plain` of JSON data is itself: JSON gives no tuples or `NewUnit`s).
+    converted: tuple[tuple[str, object], ...]
+
+
+_GIVEN_LIST, _COMPUTED = object(), object()
+
+
+def _kept(form: ValueForm) -> object:
+    return _GIVEN_LIST if form.from_plain is tuple or form.from_plain is _names_or_none \
+        else _COMPUTED
 
 
 _FORMS: dict[type[Fact], _Forms] = {}
@@ -577,7 +609,8 @@ def _forms(cls: type[Fact]) -> _Forms:
             tuple(own), tuple(f.name for f in own), tuple(f.name for f in own if f.required),
             tuple((f.name, f.default) for f in own if not f.required),
             tuple((f.name, f.form.from_plain) for f in own if f.form.from_plain),
-            tuple((f.name, f.form.from_file) for f in own if f.form.from_file))
+            tuple((f.name, f.form.from_file) for f in own if f.form.from_file),
+            tuple((f.name, _kept(f.form)) for f in own if f.form.from_plain))
     return forms
 
 

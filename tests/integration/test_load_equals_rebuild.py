@@ -99,3 +99,38 @@ def test_a_load_writes_what_appending_it_in_two_parts_writes(history: Path,
     run(parts, "load", str(history))
     assert table_rows(parts) == table_rows(whole)
     assert run(parts, "export", "--format", "json") == run(whole, "export", "--format", "json")
+
+
+def test_a_rebuild_whose_replay_fails_leaves_the_tables_as_they_were(
+        history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The replay runs in a thread of its own while the events' indexes are built
+    (`tables.write_all`); what it raises is raised in the rebuild, whose transaction is
+    rolled back (the events already inserted, and the tables dropped, are not kept), and
+    the secure_delete setting of the connection is restored."""
+    from orgchart.application import storage
+    from orgchart.application.service import OrgChartService
+    from orgchart.domain.errors import OrgchartError
+
+    db = str(tmp_path / "s.db")
+    run(db, "load", str(history))
+    before = table_rows(db)
+
+    def broken(facts: Any) -> Any:
+        raise OrgchartError("the replay broke")
+
+    monkeypatch.setattr(storage, "_replayed", broken)
+    svc = OrgChartService(db)
+    writer = tables.open_db(db)
+    secure = writer.conn.execute("pragma secure_delete").fetchone()[0]
+    try:
+        with pytest.raises(OrgchartError, match="the replay broke"):
+            svc.storage.refresh(writer, force=True)
+        assert writer.conn.execute("pragma secure_delete").fetchone()[0] == secure
+        assert not writer.conn.in_transaction
+    finally:
+        writer.close()
+        svc.close()
+    assert table_rows(db) == before
+    monkeypatch.undo()
+    run(db, "rebuild")
+    assert table_rows(db) == before

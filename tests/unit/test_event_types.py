@@ -284,3 +284,48 @@ def test_an_event_without_order_keeps_the_id_it_had_before_order_existed(
     ordered = cls.from_file({**raw, "order": 3.0}, id="", date=day, recorded="2026-01-01")
     assert derive_id(ordered) != old_id
     assert ordered.own_to_file()["order"] == 3 and type(ordered.own_to_file()["order"]) is int
+
+
+#: Stored forms that read to the same event as a plainer one (what an older or other
+#: writer might have stored): empty alias lists, a new unit's empty values written out.
+ODD_STORED: list[tuple[str, dict[str, Any]]] = [
+    ("establish", {"unit": "a", "name": "A", "name_en": None, "kind": None, "parent": None,
+                   "aliases": [], "order": None}),
+    ("rename", {"unit": "a", "name": "B", "name_en": None, "kind": None, "aliases": None,
+                "order": None}),
+    ("split", {"unit": "a", "into": [{"unit": "b", "name": "B", "kind": None, "aliases": []}],
+               "children": [["k", "b"]], "keep": False}),
+    ("merge", {"units": ["b"], "into": "root", "new_unit": {"unit": "d", "name": "D",
+                                                            "parent": None}}),
+]
+
+
+@pytest.mark.parametrize(("type_name", "own"), [
+    *((raw["type"], None) for raw, _ in CASES), *ODD_STORED])
+def test_the_plain_fields_kept_on_reading_are_those_computed(
+        type_name: str, own: dict[str, Any] | None) -> None:
+    """An event read from the store keeps its stored fields as `own_fields()`
+    (`keep_plain`): the same data, in the same order, as computing them from the values."""
+    from orgchart.domain.codec import fact_of_state
+
+    cls = FACT_TYPES[type_name]
+    if own is None:
+        raw = next(r for r, _ in CASES if r["type"] == type_name)
+        own = cls.from_file(raw, id="x-1", date=None, recorded="2026").own_fields()
+    state = {"event_id": "x-1", "date": "2025", "recorded": "2026", "sources": [],
+             "note": None, **{k: None for k in cls.LATER}, **own}
+    kept = fact_of_state(cls, state, 3)
+    assert "_own" in kept.__dict__  # seeded
+    computed = cls.from_plain(state, id="x-1", date=EffDate.parse("2025"), recorded="2026")
+    assert "_own" not in computed.__dict__
+    assert kept == computed
+    assert list(kept.own_fields().items()) == list(computed.own_fields().items())
+
+
+def test_no_own_field_is_named_as_a_common_stored_field() -> None:
+    """`fact_of_state` reads an event's own fields by name from its whole stored state."""
+    from orgchart.domain.codec import _STORED_COMMON
+    from orgchart.domain.facts import own_fields_of
+
+    for cls in FACT_TYPES.values():
+        assert not {f.name for f in own_fields_of(cls)} & _STORED_COMMON, cls.TYPE

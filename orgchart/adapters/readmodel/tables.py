@@ -9,7 +9,7 @@ no longer extends what the tables were built from is noticed (`chain_head`).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -172,14 +172,24 @@ NOTES_INDEX = (f'CREATE INDEX IF NOT EXISTS "{NOTED_EVENTS}" ON "{P}events" '
                f"(id, note) WHERE {has_note()}")
 
 
-def _create_indexes(db: sqlite_utils.Database) -> None:
+#: The tables whose rows are the events' own (not the replay's): `write_all` indexes them
+#: while the replay runs.
+EVENT_TABLES = ("events", "event_units")
+
+
+def _create_indexes(db: sqlite_utils.Database, only: Container[str] | None = None,
+                    but: Container[str] = ()) -> None:
+    """Create the indexes (of the tables `only` if given, and not of those `but`)."""
     for name, cols, unique in INDEXES:
+        if (only is not None and name not in only) or name in but:
+            continue
         db.conn.execute(
             f'CREATE {"UNIQUE " if unique else ""}INDEX IF NOT EXISTS '
             f'"idx_{P}{name}_{"_".join(cols)}" ON "{P}{name}" '
             f'({", ".join(chr(34) + c + chr(34) for c in cols)})')
-    db.conn.execute(ANNOTATIONS_INDEX)
-    db.conn.execute(NOTES_INDEX)
+    if (only is None or "events" in only) and "events" not in but:
+        db.conn.execute(ANNOTATIONS_INDEX)
+        db.conn.execute(NOTES_INDEX)
 
 
 def position(db: QueryDB) -> int:
@@ -254,13 +264,26 @@ def iter_event_rows(facts: Sequence[Fact]) -> Iterator[Row]:
 
     retractions = {f.event: f for f in facts if isinstance(f, Retract)}
     dumps = orjson.dumps
+    day = _DayText()
     for f in facts:
         r = retractions.get(f.id)
         d = f.date
-        yield (f.seq, f.id, f.TYPE, str(d) if d else None, d.iso if d else None,
-               f.recorded, f.recorded_day.isoformat(), dumps(f.own_fields()).decode(),
+        yield (f.seq, f.id, f.TYPE, d.text if d else None, d.iso if d else None,
+               f.recorded, day[f.recorded_day], dumps(f.own_fields()).decode(),
                dumps(f.sources).decode(), f.note,
-               r.id if r else None, r.recorded_day.isoformat() if r else None)
+               r.id if r else None, day[r.recorded_day] if r else None)
+
+
+class _DayText(dict[Any, Any]):
+    """`day[d]`: `d.isoformat()` (None for None), made once per distinct day: a table's
+    rows name far fewer days than they have rows."""
+
+    def __init__(self) -> None:
+        super().__init__({None: None})
+
+    def __missing__(self, d: date) -> str:
+        text = self[d] = d.isoformat()
+        return text
 
 
 def iter_event_unit_rows(facts: Sequence[Fact]) -> Iterator[Row]:
@@ -282,29 +305,29 @@ def iter_timeline_rows(tl: Timeline) -> dict[str, Iterator[Row]]:
     """`timeline_rows`, each table's rows made one at a time as they are written."""
     from orgchart.domain.rules import alias_key
 
-    def day(x: Any) -> str | None:
-        return x.isoformat() if x is not None else None
-
+    day = _DayText()
+    lives = tl.lives
     return {
-        "versions": ((v.unit, v.valid_from.isoformat(), day(v.valid_to), v.name, v.name_en,
-                      v.kind, v.parent, v.event, str(tl.lives[v.unit].began), v.order)
+        "versions": ((v.unit, day[v.valid_from], day[v.valid_to], v.name, v.name_en,
+                      v.kind, v.parent, v.event, lives[v.unit].began.text, v.order)
                      for v in tl.versions),
-        "transient": ((v.unit, v.valid_from.isoformat(), v.name, v.name_en, v.kind, v.parent,
+        "transient": ((v.unit, day[v.valid_from], v.name, v.name_en, v.kind, v.parent,
                        v.event) for v in tl.transient),
-        "lives": ((x.unit, str(x.began), x.began.iso, x.began_event, x.began_how,
-                   str(x.ended) if x.ended else None, x.ended.iso if x.ended else None,
-                   x.ended_event, x.ended_how) for x in tl.lives.values()),
-        "tenures": ((t.unit, t.role, t.person, t.title, str(t.start), t.start.iso,
-                     t.start_event, str(t.end) if t.end else None,
+        "lives": ((x.unit, x.began.text, x.began.iso, x.began_event, x.began_how,
+                   x.ended.text if x.ended else None, x.ended.iso if x.ended else None,
+                   x.ended_event, x.ended_how) for x in lives.values()),
+        "tenures": ((t.unit, t.role, t.person, t.title, t.start.text, t.start.iso,
+                     t.start_event, t.end.text if t.end else None,
                      t.end.iso if t.end else None, t.end_event) for t in tl.tenures),
-        "links": ((k.source, k.target, k.how, k.event, str(k.date), k.date.iso)
+        "links": ((k.source, k.target, k.how, k.event, k.date.text, k.date.iso)
                   for k in tl.links),
-        "aliases": ((a.unit, a.alias, alias_key(a.alias), a.event, str(a.date), a.date.iso)
+        "aliases": ((a.unit, a.alias, alias_key(a.alias), a.event, a.date.text, a.date.iso)
                     for a in tl.aliases),
     }
 
 
-def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
+def write_all(db: sqlite_utils.Database, facts: Sequence[Fact],
+              tl: Timeline | Callable[[], Timeline],
               people: Mapping[str, Mapping[str, str]], sources: Mapping[str, Mapping[str, str]],
               title: str | None, version: int, force: bool = False,
               horizon: str | None = None, head: str | None = None) -> bool:
@@ -314,8 +337,29 @@ def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
     there first) are left alone. Returns whether anything was written. The
     tables are dropped and made again, with their indexes built after the
     rows are in (several times faster than keeping them up row by row).
+
+    `tl` is the replayed timeline, or what replays it: then the replay runs in a
+    thread of its own (only if anything is written) while SQLite builds the
+    events' indexes, which lets go of the interpreter while it works.
     """
-    rows = iter_timeline_rows(tl)  # each row made as it is written: no list of them all
+    # SQLite as Debian and others build it overwrites freed pages with zeros by default
+    # (`secure_delete`): the dropped tables' pages, all of them written to the WAL only to
+    # be overwritten by the new rows. Nothing in them is secret beyond the log they were
+    # made from, which the same file holds: for this transaction they are just freed.
+    secure = db.conn.execute("PRAGMA secure_delete").fetchone()[0]
+    db.conn.execute("PRAGMA secure_delete = 0")
+    try:
+        return _write_all(db, facts, tl, people, sources, title, version, force, horizon,
+                          head)
+    finally:
+        db.conn.execute(f"PRAGMA secure_delete = {int(secure)}")
+
+
+def _write_all(db: sqlite_utils.Database, facts: Sequence[Fact],
+               tl: Timeline | Callable[[], Timeline],
+               people: Mapping[str, Mapping[str, str]],
+               sources: Mapping[str, Mapping[str, str]], title: str | None, version: int,
+               force: bool, horizon: str | None, head: str | None) -> bool:
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         if not force and position(db) >= version:
@@ -326,7 +370,18 @@ def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
         _create_tables(db)
         insert_rows(db, "events", iter_event_rows(facts))
         insert_rows(db, "event_units", iter_event_unit_rows(facts))
-        for name, table_rows in rows.items():
+        if callable(tl):
+            from orgchart.adapters.meanwhile import Meanwhile
+
+            replaying = Meanwhile(tl)
+            try:
+                _create_indexes(db, only=EVENT_TABLES)
+            finally:
+                timeline = replaying.result()
+        else:
+            timeline = tl
+        # each row made as it is written: no list of them all
+        for name, table_rows in iter_timeline_rows(timeline).items():
             insert_rows(db, name, table_rows)
         insert_rows(db, "people", [(k, v.get("name"), v.get("name_en")) for k, v in people.items()])
         insert_rows(db, "sources", [(k, *(v.get(f) for f in ("title", "publisher", "date", "url")))
@@ -335,7 +390,7 @@ def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
                                  *([("horizon", horizon)] if horizon is not None else [])])
         if head is not None:  # else the next catch-up reads it from the log
             set_chain_head(db, head)
-        _create_indexes(db)
+        _create_indexes(db, but=EVENT_TABLES if callable(tl) else ())
         db.conn.commit()
     except BaseException:
         db.conn.rollback()
