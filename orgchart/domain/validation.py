@@ -459,6 +459,19 @@ def _scan(history: HistorySoFar, unit: str, parent: str | None, parents: set[str
         if f.id in skip:
             found[f.id] = f
             continue
+        if isinstance(f, Move) and f.unit in up and f.parent not in below:
+            chain = _moved_up(history, f)  # the units above `unit` now include these
+            if chain is None:
+                return None
+            handled.add(f.id)
+            chain -= up
+            up |= chain
+            later = [g for g in history.structure_between(chain, f.day - timedelta(days=1),
+                                                          until)
+                     if g.id not in seen and (g.day, g.seq) > (f.day, f.seq)]
+            seen |= {g.id for g in later}
+            pending = sorted([*pending, *later], key=lambda g: (g.day, g.seq))
+            continue
         roots = _follows(f, below, parents, up)
         if roots is None:
             return None
@@ -480,6 +493,19 @@ def _scan(history: HistorySoFar, unit: str, parent: str | None, parents: set[str
     return below, found
 
 
+def _moved_up(history: HistorySoFar, f: Move) -> set[str] | None:
+    """The new parent of move `f` (of a unit above the one followed, to a place outside its
+    subtree: the walks up from the subtree then pass these instead) and its ancestors;
+    None: another event that day names one of them (they may differ just after `f`)."""
+    if f.parent is None:
+        return set()
+    chain = {f.parent, *history.ancestors(f.parent, f.day - timedelta(days=1))}
+    if any(g.id != f.id for g in history.structure_between(chain, f.day - timedelta(days=1),
+                                                           f.day)):
+        return None
+    return chain
+
+
 def _follows(f: Fact, below: set[str], parents: set[str], up: set[str]) -> set[str] | None:
     """Whether event `f` comes out the same whether a unit (whose subtree is `below`) sits
     under its stored parent or under another (`parents`: both; `up`: the other and its
@@ -490,7 +516,18 @@ def _follows(f: Fact, below: set[str], parents: set[str], up: set[str]) -> set[s
     (a merge, a split, a transfer). A walk up from a unit of `below` (a move or a dissolve
     checking that a unit does not end up under itself) passes `up` now: it must not look
     for a unit there.
+
+    A split that keeps its unit (or ends one outside `up` and either parent) reads the
+    children of its unit only for those it moves to its parts: it comes out the same when
+    it moves none of `below` or `up` and places no part in `below` (whatever walks up from
+    a part's parent then passes neither).
     """
+    if isinstance(f, Split) and f.unit not in below \
+            and (f.keep or f.unit not in up | parents):
+        if {c for c, _ in f.children} & (below | up) \
+                or any(p.parent in below for p in f.into):
+            return None
+        return set()
     if set(reads_children(f)) & parents:
         return None
     named = set(f.mentions())
@@ -561,26 +598,26 @@ def _merge_place(history: HistorySoFar, f: Fact, unit: str,
     (rather than where the tables say); None: not found here (the window replay decides).
 
     The walk reads the parents of the merging units and their ancestors, and of `parent`
-    and its ancestors, as they stood the day before (all alive then), with no event that
-    day changing any of them (one that moves such a unit or reads its children); the new
-    unit's version must last past that day.
+    and its ancestors, as they stood just before `f`: as the day before (all alive then),
+    then that day's earlier moves of any of them (`_moved_before`; each new parent and its
+    ancestors join the walk the same way). No other event that day may change any of them
+    (one that reads their children, or a move after `f`); the new unit's version must last
+    past that day.
     """
     if not isinstance(f, Merge) or f.new_unit is None or f.new_unit.parent is not None:
         return None
     before = f.day - timedelta(days=1)
     parent_of: dict[str, str | None] = {}
-    for start in [*f.units, *([parent] if parent is not None else [])]:
-        ups = [start, *history.ancestors(start, before)]
-        for a, b in zip(ups, [*ups[1:], None], strict=True):
-            parent_of.setdefault(a, b)
+    moves = _moved_before(history, f, [*f.units, *([parent] if parent is not None else [])],
+                          parent_of)
+    if moves is None or unit in {g.unit for g in moves}:
+        return None
+    for g in moves:  # in effective order: a later move of the same unit wins
+        parent_of[g.unit] = g.parent
     parent_of[unit] = parent
     group = set(parent_of)
     if group - {v.unit for v in history.units_seed(group, before).versions}:
         return None  # a unit that began that day: its place is not the day before's
-    for g in history.structure_between(group, before, f.day):
-        if g.id != f.id and ((isinstance(g, Move) and g.unit in group)
-                             or set(reads_children(g)) & group):
-            return None
 
     def is_within(u: str, ancestor: str) -> bool:
         cur: str | None = u
@@ -601,6 +638,40 @@ def _merge_place(history: HistorySoFar, f: Fact, unit: str,
     except RuleViolation:  # parent links that loop: the window replay says so
         return None
     return Placed(f.new_unit.unit, f.id, f.day, where, made[0])
+
+
+def _moved_before(history: HistorySoFar, f: Fact, starts: list[str],
+                  parent_of: dict[str, str | None]) -> list[Move] | None:
+    """The moves effective on `f`'s day before `f` of the units the walks up from `starts`
+    pass just before `f` (in effective order), filling `parent_of` with those units'
+    parents the day before (each move's new parent and its ancestors join the walks);
+    None: another event that day changes one of them (it reads their children, or moves
+    one after `f`).
+    """
+    before = f.day - timedelta(days=1)
+    todo = list(starts)
+    seen: set[str] = set()
+    moves: dict[str, Move] = {}
+    while todo:
+        for start in todo:
+            ups = [start, *history.ancestors(start, before)]
+            for a, b in zip(ups, [*ups[1:], None], strict=True):
+                parent_of.setdefault(a, b)
+        todo = []
+        group = set(parent_of)
+        for g in history.structure_between(group, before, f.day):
+            if g.id == f.id or g.id in seen:
+                continue
+            seen.add(g.id)
+            if set(reads_children(g)) & group:
+                return None
+            if isinstance(g, Move) and g.unit in group:
+                if g.seq > f.seq:
+                    return None
+                moves[g.id] = g
+                if g.parent is not None and g.parent not in parent_of:
+                    todo.append(g.parent)
+    return sorted(moves.values(), key=lambda g: g.seq)
 
 
 def check_new(history: HistorySoFar, new: Sequence[Fact]) -> Breach | None:
