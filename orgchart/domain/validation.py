@@ -36,6 +36,7 @@ from orgchart.domain.facts import (
     Retract,
     Split,
     StepDown,
+    Transfer,
 )
 from orgchart.domain.knowledge import (
     Breach,
@@ -459,8 +460,8 @@ def _scan(history: HistorySoFar, unit: str, parent: str | None, parents: set[str
         if f.id in skip:
             found[f.id] = f
             continue
-        if isinstance(f, Move) and f.unit in up and f.parent not in below:
-            chain = _moved_up(history, f)  # the units above `unit` now include these
+        if _changes(f) & up and not _targets(f) & below:
+            chain = _lifted(history, f, parent, parents)  # the units above `unit` now
             if chain is None:
                 return None
             handled.add(f.id)
@@ -493,15 +494,53 @@ def _scan(history: HistorySoFar, unit: str, parent: str | None, parents: set[str
     return below, found
 
 
-def _moved_up(history: HistorySoFar, f: Move) -> set[str] | None:
-    """The new parent of move `f` (of a unit above the one followed, to a place outside its
-    subtree: the walks up from the subtree then pass these instead) and its ancestors;
-    None: another event that day names one of them (they may differ just after `f`)."""
-    if f.parent is None:
-        return set()
-    chain = {f.parent, *history.ancestors(f.parent, f.day - timedelta(days=1))}
-    if any(g.id != f.id for g in history.structure_between(chain, f.day - timedelta(days=1),
-                                                           f.day)):
+def _changes(f: Fact) -> set[str]:
+    """The units whose parent event `f` may change (or that it ends)."""
+    match f:
+        case Move():
+            return {f.unit}
+        case Merge():
+            return set(f.units)
+        case Dissolve():
+            return {f.unit}
+        case Split():
+            return {f.unit, *(c for c, _ in f.children)} if not f.keep \
+                else {c for c, _ in f.children}
+        case Transfer():
+            return set(f.units)
+    return set()
+
+
+def _targets(f: Fact) -> set[str]:
+    """The units event `f` names, its new units' named parents among them."""
+    out = set(f.mentions())
+    if isinstance(f, Merge) and f.new_unit is not None and f.new_unit.parent is not None:
+        out.add(f.new_unit.parent)
+    if isinstance(f, Split):
+        out |= {p.parent for p in f.into if p.parent is not None}
+    return out
+
+
+def _lifted(history: HistorySoFar, f: Fact, parent: str | None,
+            parents: set[str]) -> set[str] | None:
+    """Event `f` changes units above a unit now under `parent` (and names no unit of its
+    subtree, so no walk of its rules passes the unit): the units that may be above it
+    just after `f`. None: `f` may come out differently (it reads the children of the
+    unit's parent before or now, but for a split keeping its unit, which moves only the
+    children it names), or an earlier event that day names one of them.
+
+    Those units: `parent` and its ancestors the day before, the units `f` names and
+    their ancestors the day before. With no earlier event that day naming one, those are
+    the units above `f`'s units when it happens; later events that change one of them
+    name one, and are followed in turn.
+    """
+    if set(reads_children(f)) & parents and not (isinstance(f, Split) and f.keep):
+        return None
+    before = f.day - timedelta(days=1)
+    chain = {*([parent, *history.ancestors(parent, before)] if parent is not None else [])}
+    for n in _targets(f):
+        chain |= {n, *history.ancestors(n, before)}
+    if any(g.seq < f.seq for g in history.structure_between(chain, before, f.day)):
         return None
     return chain
 

@@ -469,6 +469,53 @@ def test_a_merge_after_a_move_that_day_walks_up_from_where_that_move_left_its_un
     _moving_x_under_p_places(facts, [("m", "o", "q")])
 
 
+def test_units_above_the_new_place_are_followed_where_they_move() -> None:
+    # x moves under p on day 10; p moves under q on day 15 (the walk up from x passes q
+    # now) or a split keeping u moves p, its child, to its part n (the walk passes n);
+    # on day 18 q (or n, b, a) moves under x: a loop now, which only a replay finds
+    start: list[tuple[type[Fact], int, dict[str, Any]]] = [
+        (Establish, 0, {"unit": "o", "name": "O"}),
+        (Establish, 0, {"unit": "q", "name": "Q"}),
+        (Establish, 0, {"unit": "u", "name": "U"}),
+        (Establish, 0, {"unit": "p", "name": "P", "parent": "u"}),
+        (Establish, 1, {"unit": "x", "name": "X", "parent": "o"})]
+    above: list[list[tuple[type[Fact], int, dict[str, Any]]]] = [
+             [(Move, 15, {"unit": "p", "parent": "q"}),
+              (Move, 18, {"unit": "q", "parent": "x"})],
+             [(Split, 15, {"unit": "u", "keep": True, "children": (("p", "n"),),
+                           "into": (NewUnit(unit="n", name="N"),)}),
+              (Move, 18, {"unit": "n", "parent": "x"})],
+             # q's parent a moved under b earlier on day 15: the walk passes b too
+             [(Establish, 0, {"unit": "a", "name": "A"}),
+              (Establish, 0, {"unit": "b", "name": "B"}),
+              (Move, 0, {"unit": "q", "parent": "a"}),
+              (Move, 15, {"unit": "a", "parent": "b"}),
+              (Move, 15, {"unit": "p", "parent": "q"}),
+              (Move, 18, {"unit": "b", "parent": "x"})],
+             # q sits under a: the walk passes a too
+             [(Establish, 0, {"unit": "a", "name": "A"}),
+              (Move, 0, {"unit": "q", "parent": "a"}),
+              (Move, 15, {"unit": "p", "parent": "q"}),
+              (Move, 18, {"unit": "a", "parent": "x"})]]
+    for later in above:
+        got = _moved_back(_history(*start, *later), "x", "p", 10)
+        assert got is not None and got.culprit.id == "n0"
+
+
+def test_a_part_placed_under_the_moved_unit_by_a_split_keeping_its_unit_is_followed() -> None:
+    # x moves under p on day 10; on day 15 a split keeping o (x's parent before) places
+    # its part n under x; on day 20 n and x merge into m, placed by walking up from n:
+    # past x to p now
+    facts = _history((Establish, 0, {"unit": "o", "name": "O"}),
+                     (Establish, 0, {"unit": "p", "name": "P"}),
+                     (Establish, 1, {"unit": "x", "name": "X", "parent": "o"}),
+                     (Split, 15, {"unit": "o", "keep": True,
+                                  "into": (NewUnit(unit="n", name="N", parent="x"),)}),
+                     (Merge, 20, {"units": ("n", "x"), "into": "m",
+                                  "new_unit": NewUnit(unit="m", name="M")}))
+    assert _moved_back(facts, "x", "p", 10) is None
+
+
 def _moving_x_under_p_places(facts: list[Fact], placed: list[tuple[str, str, str]]) -> None:
     """A move of x under p on day 10 is local, places again exactly `placed` (unit, stored
     parent, parent now), is accepted, and leaves the tables a full replay leaves."""
@@ -514,8 +561,9 @@ def crowded_histories(draw: Any) -> list[Fact]:
         unit = draw(st.sampled_from(["y", *alive]))
         how = draw(st.sampled_from(["move", "move", "keep", "merge", "merge", "split",
                                     "dissolve"]))
-        if how == "move":
-            add(Move(unit=unit, parent=draw(st.sampled_from([None, *alive])), **common))
+        if how == "move":  # most often under `x` or of a new unit
+            add(Move(unit=draw(st.sampled_from([unit, *made[:i]])) if i else unit,
+                     parent=draw(st.sampled_from([None, "x", *alive])), **common))
         elif how == "keep":
             full = replay(known_at(facts, None))
             kids = sorted({v.unit for v in [*full.versions, *full.transient]
@@ -524,10 +572,10 @@ def crowded_histories(draw: Any) -> list[Fact]:
             moving = draw(st.lists(st.sampled_from(kids), unique=True)) if kids else []
             add(Split(unit=unit, keep=True, children=tuple((k, made[i]) for k in moving),
                       into=(NewUnit(unit=made[i], name="N",
-                                    parent=draw(st.sampled_from([None, *alive]))),),
+                                    parent=draw(st.sampled_from([None, "x", *alive]))),),
                       **common))
         elif how == "merge":
-            first = draw(st.sampled_from(["x", "x", unit]))
+            first = draw(st.sampled_from(["x", "x", unit, *made[:i]]))
             others = draw(st.lists(st.sampled_from(["y", "y", *alive]), min_size=1,
                                    max_size=1))
             if draw(st.booleans()):  # a move that day just before it, most often of `y`
