@@ -372,7 +372,9 @@ def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
     merge or dissolve gave it). If X ends in a merge whose new unit M is placed by
     walking up from X's subtree, M's place is found again (`_placed_again`): as stored,
     nothing else changes; else M's parent differs from then on and M is followed the same
-    way (its next change, the events that could tell, how it ends).
+    way (its next change, the events that could tell, how it ends). Events that change the
+    units above X's new place are followed (`_scan`, `_lifted`), and so are merges
+    walking up past units moved earlier that day (`_merge_place`).
     """
     if len(new) != 1 or not isinstance(new[0], Move) or new[0].order is not None:
         return None  # a move with an `order`: its later versions carry it on (window replay)
@@ -443,11 +445,12 @@ def _scan(history: HistorySoFar, unit: str, parent: str | None, parents: set[str
     the events of `skip` found on the way. None: an event may come out differently (the
     window replay decides).
 
-    Events that read the children of either parent, or change the units above `unit`
-    now (`parent` and its ancestors on day `d`), or merge or split a unit of `below`, may;
-    the others that name a unit of `below` (`_follows`) come out as stored, and grow
+    Events that read the children of either parent, or merge or split a unit of `below`,
+    may; the others that name a unit of `below` (`_follows`) come out as stored, and grow
     `below` by the units they place in it. Every event that placed a unit under one of
-    `below` must be one of these.
+    `below` must be one of these. The units above `unit` now (`up`: `parent` and its
+    ancestors on day `d`) grow by those an event that changes one of them may put
+    there (`_lifted`), and their later events are read too.
     """
     up = {parent, *history.ancestors(parent, d)} if parent is not None else set()
     below = {unit, *history.descendants(unit, d)}
