@@ -36,6 +36,7 @@ from orgchart.domain.facts import (
     Retract,
     Split,
     StepDown,
+    Transfer,
 )
 from orgchart.domain.knowledge import (
     Breach,
@@ -371,7 +372,9 @@ def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
     merge or dissolve gave it). If X ends in a merge whose new unit M is placed by
     walking up from X's subtree, M's place is found again (`_placed_again`): as stored,
     nothing else changes; else M's parent differs from then on and M is followed the same
-    way (its next change, the events that could tell, how it ends).
+    way (its next change, the events that could tell, how it ends). Events that change the
+    units above X's new place are followed (`_scan`, `_lifted`), and so are merges
+    walking up past units moved earlier that day (`_merge_place`).
     """
     if len(new) != 1 or not isinstance(new[0], Move) or new[0].order is not None:
         return None  # a move with an `order`: its later versions carry it on (window replay)
@@ -442,11 +445,12 @@ def _scan(history: HistorySoFar, unit: str, parent: str | None, parents: set[str
     the events of `skip` found on the way. None: an event may come out differently (the
     window replay decides).
 
-    Events that read the children of either parent, or change the units above `unit`
-    now (`parent` and its ancestors on day `d`), or merge or split a unit of `below`, may;
-    the others that name a unit of `below` (`_follows`) come out as stored, and grow
+    Events that read the children of either parent, or merge or split a unit of `below`,
+    may; the others that name a unit of `below` (`_follows`) come out as stored, and grow
     `below` by the units they place in it. Every event that placed a unit under one of
-    `below` must be one of these.
+    `below` must be one of these. The units above `unit` now (`up`: `parent` and its
+    ancestors on day `d`) grow by those an event that changes one of them may put
+    there (`_lifted`), and their later events are read too.
     """
     up = {parent, *history.ancestors(parent, d)} if parent is not None else set()
     below = {unit, *history.descendants(unit, d)}
@@ -458,6 +462,19 @@ def _scan(history: HistorySoFar, unit: str, parent: str | None, parents: set[str
         f = pending.pop(0)
         if f.id in skip:
             found[f.id] = f
+            continue
+        if _changes(f) & up and not _targets(f) & below:
+            chain = _lifted(history, f, parent, parents)  # the units above `unit` now
+            if chain is None:
+                return None
+            handled.add(f.id)
+            chain -= up
+            up |= chain
+            later = [g for g in history.structure_between(chain, f.day - timedelta(days=1),
+                                                          until)
+                     if g.id not in seen and (g.day, g.seq) > (f.day, f.seq)]
+            seen |= {g.id for g in later}
+            pending = sorted([*pending, *later], key=lambda g: (g.day, g.seq))
             continue
         roots = _follows(f, below, parents, up)
         if roots is None:
@@ -480,6 +497,57 @@ def _scan(history: HistorySoFar, unit: str, parent: str | None, parents: set[str
     return below, found
 
 
+def _changes(f: Fact) -> set[str]:
+    """The units whose parent event `f` may change (or that it ends)."""
+    match f:
+        case Move():
+            return {f.unit}
+        case Merge():
+            return set(f.units)
+        case Dissolve():
+            return {f.unit}
+        case Split():
+            return {f.unit, *(c for c, _ in f.children)} if not f.keep \
+                else {c for c, _ in f.children}
+        case Transfer():
+            return set(f.units)
+    return set()
+
+
+def _targets(f: Fact) -> set[str]:
+    """The units event `f` names, its new units' named parents among them."""
+    out = set(f.mentions())
+    if isinstance(f, Merge) and f.new_unit is not None and f.new_unit.parent is not None:
+        out.add(f.new_unit.parent)
+    if isinstance(f, Split):
+        out |= {p.parent for p in f.into if p.parent is not None}
+    return out
+
+
+def _lifted(history: HistorySoFar, f: Fact, parent: str | None,
+            parents: set[str]) -> set[str] | None:
+    """Event `f` changes units above a unit now under `parent` (and names no unit of its
+    subtree, so no walk of its rules passes the unit): the units that may be above it
+    just after `f`. None: `f` may come out differently (it reads the children of the
+    unit's parent before or now, but for a split keeping its unit, which moves only the
+    children it names), or an earlier event that day names one of them.
+
+    Those units: `parent` and its ancestors the day before, the units `f` names and
+    their ancestors the day before. With no earlier event that day naming one, those are
+    the units above `f`'s units when it happens; later events that change one of them
+    name one, and are followed in turn.
+    """
+    if set(reads_children(f)) & parents and not (isinstance(f, Split) and f.keep):
+        return None
+    before = f.day - timedelta(days=1)
+    chain = {*([parent, *history.ancestors(parent, before)] if parent is not None else [])}
+    for n in _targets(f):
+        chain |= {n, *history.ancestors(n, before)}
+    if any(g.seq < f.seq for g in history.structure_between(chain, before, f.day)):
+        return None
+    return chain
+
+
 def _follows(f: Fact, below: set[str], parents: set[str], up: set[str]) -> set[str] | None:
     """Whether event `f` comes out the same whether a unit (whose subtree is `below`) sits
     under its stored parent or under another (`parents`: both; `up`: the other and its
@@ -490,7 +558,18 @@ def _follows(f: Fact, below: set[str], parents: set[str], up: set[str]) -> set[s
     (a merge, a split, a transfer). A walk up from a unit of `below` (a move or a dissolve
     checking that a unit does not end up under itself) passes `up` now: it must not look
     for a unit there.
+
+    A split that keeps its unit (or ends one outside `up` and either parent) reads the
+    children of its unit only for those it moves to its parts: it comes out the same when
+    it moves none of `below` or `up` and places no part in `below` (whatever walks up from
+    a part's parent then passes neither).
     """
+    if isinstance(f, Split) and f.unit not in below \
+            and (f.keep or f.unit not in up | parents):
+        if {c for c, _ in f.children} & (below | up) \
+                or any(p.parent in below for p in f.into):
+            return None
+        return set()
     if set(reads_children(f)) & parents:
         return None
     named = set(f.mentions())
@@ -561,26 +640,26 @@ def _merge_place(history: HistorySoFar, f: Fact, unit: str,
     (rather than where the tables say); None: not found here (the window replay decides).
 
     The walk reads the parents of the merging units and their ancestors, and of `parent`
-    and its ancestors, as they stood the day before (all alive then), with no event that
-    day changing any of them (one that moves such a unit or reads its children); the new
-    unit's version must last past that day.
+    and its ancestors, as they stood just before `f`: as the day before (all alive then),
+    then that day's earlier moves of any of them (`_moved_before`; each new parent and its
+    ancestors join the walk the same way). No other event that day may change any of them
+    (one that reads their children, or a move after `f`); the new unit's version must last
+    past that day.
     """
     if not isinstance(f, Merge) or f.new_unit is None or f.new_unit.parent is not None:
         return None
     before = f.day - timedelta(days=1)
     parent_of: dict[str, str | None] = {}
-    for start in [*f.units, *([parent] if parent is not None else [])]:
-        ups = [start, *history.ancestors(start, before)]
-        for a, b in zip(ups, [*ups[1:], None], strict=True):
-            parent_of.setdefault(a, b)
+    moves = _moved_before(history, f, [*f.units, *([parent] if parent is not None else [])],
+                          parent_of)
+    if moves is None or unit in {g.unit for g in moves}:
+        return None
+    for g in moves:  # in effective order: a later move of the same unit wins
+        parent_of[g.unit] = g.parent
     parent_of[unit] = parent
     group = set(parent_of)
     if group - {v.unit for v in history.units_seed(group, before).versions}:
         return None  # a unit that began that day: its place is not the day before's
-    for g in history.structure_between(group, before, f.day):
-        if g.id != f.id and ((isinstance(g, Move) and g.unit in group)
-                             or set(reads_children(g)) & group):
-            return None
 
     def is_within(u: str, ancestor: str) -> bool:
         cur: str | None = u
@@ -601,6 +680,40 @@ def _merge_place(history: HistorySoFar, f: Fact, unit: str,
     except RuleViolation:  # parent links that loop: the window replay says so
         return None
     return Placed(f.new_unit.unit, f.id, f.day, where, made[0])
+
+
+def _moved_before(history: HistorySoFar, f: Fact, starts: list[str],
+                  parent_of: dict[str, str | None]) -> list[Move] | None:
+    """The moves effective on `f`'s day before `f` of the units the walks up from `starts`
+    pass just before `f` (in effective order), filling `parent_of` with those units'
+    parents the day before (each move's new parent and its ancestors join the walks);
+    None: another event that day changes one of them (it reads their children, or moves
+    one after `f`).
+    """
+    before = f.day - timedelta(days=1)
+    todo = list(starts)
+    seen: set[str] = set()
+    moves: dict[str, Move] = {}
+    while todo:
+        for start in todo:
+            ups = [start, *history.ancestors(start, before)]
+            for a, b in zip(ups, [*ups[1:], None], strict=True):
+                parent_of.setdefault(a, b)
+        todo = []
+        group = set(parent_of)
+        for g in history.structure_between(group, before, f.day):
+            if g.id == f.id or g.id in seen:
+                continue
+            seen.add(g.id)
+            if set(reads_children(g)) & group:
+                return None
+            if isinstance(g, Move) and g.unit in group:
+                if g.seq > f.seq:
+                    return None
+                moves[g.id] = g
+                if g.parent is not None and g.parent not in parent_of:
+                    todo.append(g.parent)
+    return sorted(moves.values(), key=lambda g: g.seq)
 
 
 def check_new(history: HistorySoFar, new: Sequence[Fact]) -> Breach | None:

@@ -243,21 +243,41 @@ SPLIT = [f"{m}b" for m in MERGED]
 @st.composite
 def merging_histories(draw: Any) -> list[Fact]:
     """A valid history (`valid_histories`) with up to four merges into new units placed by
-    walking up from their first unit, or splits whose parts go where the unit was (a
-    later one may merge or split an earlier one's new unit), each kept only if the history
-    stays valid; now and then a rename of a new unit."""
+    walking up from their first unit, or splits whose parts go where the unit was, or
+    splits that keep their unit and move some of its children to their one part (a later
+    one may merge or split an earlier one's new unit), each kept only if the history
+    stays valid; now and then a move that same day just before it (of a unit the walk up
+    may pass), and a rename of a new unit."""
     facts: list[Fact] = draw(valid_histories())
+    everyone = [*UNITS, *MERGED, *SPLIT]
     for new in MERGED[:draw(st.integers(1, 4))]:
-        units = draw(st.lists(st.sampled_from([*UNITS, *MERGED, *SPLIT]), min_size=1, max_size=2,
-                              unique=True))
+        units = draw(st.lists(st.sampled_from(everyone), min_size=1, max_size=2, unique=True))
         made: Merge | Split = Merge(id=f"g{len(facts) + 1}", seq=len(facts) + 1,
                      date=EffDate(START + timedelta(days=draw(st.integers(3, 33)))),
                      recorded=draw(st.sampled_from(RECORDED)), units=tuple(units), into=new,
                      new_unit=NewUnit(unit=new, name=new.upper()))
-        if draw(st.booleans()):  # a split into two parts placed where the unit was
+        how = draw(st.sampled_from(["merge", "split", "keep"]))
+        if how == "split":  # a split into two parts placed where the unit was
             made = Split(id=made.id, seq=made.seq, date=made.date, recorded=made.recorded,
                          unit=units[0], into=(NewUnit(unit=new, name=new.upper()),
                                               NewUnit(unit=f"{new}b", name="B")))
+        elif how == "keep":  # some of the unit's children (as a replay has them) to a part
+            full = replay(known_at(facts, None))
+            kids = sorted({v.unit for v in [*full.versions, *full.transient]
+                           if v.parent == units[0] and v.valid_from <= made.day
+                           and (v.valid_to is None or v.valid_to > made.day)})
+            moving = draw(st.lists(st.sampled_from(kids), unique=True)) if kids else []
+            made = Split(id=made.id, seq=made.seq, date=made.date, recorded=made.recorded,
+                         unit=units[0], keep=True, children=tuple((k, new) for k in moving),
+                         into=(NewUnit(unit=new, name=new.upper(),
+                                       parent=draw(st.sampled_from([None, *everyone]))),))
+        if draw(st.booleans()):  # a move that same day, before it
+            first = Move(id=f"h{len(facts) + 1}", seq=len(facts) + 1, date=made.date,
+                         recorded=made.recorded, unit=draw(st.sampled_from(everyone)),
+                         parent=draw(st.sampled_from([None, *everyone])))
+            if check_states([*facts, first])[0] is None:
+                facts = [*facts, first]
+                made = replace(made, id=f"g{len(facts) + 1}", seq=len(facts) + 1)
         if check_states([*facts, made])[0] is None:
             facts = [*facts, made]
             if draw(st.booleans()):
@@ -285,15 +305,26 @@ def test_a_backdated_move_before_merges_equals_a_full_replay(data: st.DataObject
     full = replay(known_at(facts, None))
     moved = [(v.unit, v.valid_from) for v in [*full.versions, *full.transient]
              if v.event in ends and full.lives[v.unit].began_event != v.event]
-    way = data.draw(st.integers(0, 5))
-    if merges and way in (1, 2, 3):
+    keeps = [f for f in merges if isinstance(f, Split) and f.keep]
+    parents: list[str | None] = [None, *UNITS, *MERGED, *SPLIT]
+    way = data.draw(st.integers(0, 7 if keeps else 5))
+    if way >= 6:  # a unit (most often a child of a split's unit) moved before that split
+        split = data.draw(st.sampled_from(keeps))
+        on = split.day - timedelta(days=data.draw(st.integers(0, 6)))
+        kids = sorted({v.unit for v in [*full.versions, *full.transient]
+                       if v.parent == split.unit and v.valid_from <= on
+                       and (v.valid_to is None or v.valid_to > on)})
+        unit = data.draw(st.sampled_from(kids)) if kids and way == 6 else unit
+        day = (on - START).days
+        if way == 7:  # ... or under the split's unit
+            parents = [split.unit]
+    elif merges and way in (1, 2, 3):
         merge = data.draw(st.sampled_from(merges))
         unit = merge.units[0] if isinstance(merge, Merge) else merge.unit
         day = data.draw(st.integers(min(6, (merge.day - START).days), (merge.day - START).days))
     elif moved and way >= 4:  # a child its parent's merge or dissolve will move ...
         unit, when = data.draw(st.sampled_from(moved))
         day = data.draw(st.integers(min(6, (when - START).days), (when - START).days))
-    parents = [None, *UNITS, *MERGED, *SPLIT]
     if moved and way == 5:  # ... under a unit alive then (most often)
         on = START + timedelta(days=day)
         parents = [u for u, life in full.lives.items() if u != unit and life.began.day <= on
@@ -423,6 +454,68 @@ def test_a_unit_placed_under_the_moved_unit_is_followed_too() -> None:
     _moving_x_under_p_places(facts, [("m", "o", "p")])
 
 
+def test_a_merge_after_a_move_that_day_walks_up_from_where_that_move_left_its_units() -> None:
+    # x moves under p (under y) on day 10; on day 20 y moves under q, then x and y merge
+    # into m, placed by walking up from x: past p and y (both in the merge's subtree) to
+    # where y is just before the merge, q (the tables' day before says o)
+    facts = _history((Establish, 0, {"unit": "o", "name": "O"}),
+                     (Establish, 0, {"unit": "q", "name": "Q"}),
+                     (Establish, 0, {"unit": "y", "name": "Y", "parent": "o"}),
+                     (Establish, 0, {"unit": "p", "name": "P", "parent": "y"}),
+                     (Establish, 1, {"unit": "x", "name": "X", "parent": "o"}),
+                     (Move, 20, {"unit": "y", "parent": "q"}),
+                     (Merge, 20, {"units": ("x", "y"), "into": "m",
+                                  "new_unit": NewUnit(unit="m", name="M")}))
+    _moving_x_under_p_places(facts, [("m", "o", "q")])
+
+
+def test_units_above_the_new_place_are_followed_where_they_move() -> None:
+    # x moves under p on day 10; p moves under q on day 15 (the walk up from x passes q
+    # now) or a split keeping u moves p, its child, to its part n (the walk passes n);
+    # on day 18 q (or n, b, a) moves under x: a loop now, which only a replay finds
+    start: list[tuple[type[Fact], int, dict[str, Any]]] = [
+        (Establish, 0, {"unit": "o", "name": "O"}),
+        (Establish, 0, {"unit": "q", "name": "Q"}),
+        (Establish, 0, {"unit": "u", "name": "U"}),
+        (Establish, 0, {"unit": "p", "name": "P", "parent": "u"}),
+        (Establish, 1, {"unit": "x", "name": "X", "parent": "o"})]
+    above: list[list[tuple[type[Fact], int, dict[str, Any]]]] = [
+             [(Move, 15, {"unit": "p", "parent": "q"}),
+              (Move, 18, {"unit": "q", "parent": "x"})],
+             [(Split, 15, {"unit": "u", "keep": True, "children": (("p", "n"),),
+                           "into": (NewUnit(unit="n", name="N"),)}),
+              (Move, 18, {"unit": "n", "parent": "x"})],
+             # q's parent a moved under b earlier on day 15: the walk passes b too
+             [(Establish, 0, {"unit": "a", "name": "A"}),
+              (Establish, 0, {"unit": "b", "name": "B"}),
+              (Move, 0, {"unit": "q", "parent": "a"}),
+              (Move, 15, {"unit": "a", "parent": "b"}),
+              (Move, 15, {"unit": "p", "parent": "q"}),
+              (Move, 18, {"unit": "b", "parent": "x"})],
+             # q sits under a: the walk passes a too
+             [(Establish, 0, {"unit": "a", "name": "A"}),
+              (Move, 0, {"unit": "q", "parent": "a"}),
+              (Move, 15, {"unit": "p", "parent": "q"}),
+              (Move, 18, {"unit": "a", "parent": "x"})]]
+    for later in above:
+        got = _moved_back(_history(*start, *later), "x", "p", 10)
+        assert got is not None and got.culprit.id == "n0"
+
+
+def test_a_part_placed_under_the_moved_unit_by_a_split_keeping_its_unit_is_followed() -> None:
+    # x moves under p on day 10; on day 15 a split keeping o (x's parent before) places
+    # its part n under x; on day 20 n and x merge into m, placed by walking up from n:
+    # past x to p now
+    facts = _history((Establish, 0, {"unit": "o", "name": "O"}),
+                     (Establish, 0, {"unit": "p", "name": "P"}),
+                     (Establish, 1, {"unit": "x", "name": "X", "parent": "o"}),
+                     (Split, 15, {"unit": "o", "keep": True,
+                                  "into": (NewUnit(unit="n", name="N", parent="x"),)}),
+                     (Merge, 20, {"units": ("n", "x"), "into": "m",
+                                  "new_unit": NewUnit(unit="m", name="M")}))
+    assert _moved_back(facts, "x", "p", 10) is None
+
+
 def _moving_x_under_p_places(facts: list[Fact], placed: list[tuple[str, str, str]]) -> None:
     """A move of x under p on day 10 is local, places again exactly `placed` (unit, stored
     parent, parent now), is accepted, and leaves the tables a full replay leaves."""
@@ -435,3 +528,97 @@ def _moving_x_under_p_places(facts: list[Fact], placed: list[tuple[str, str, str
     assert check_append(facts, [move]) is None
     assert apply_events(db, len(facts), [move], {}, {}, None, len(facts) + 1)
     assert tables.dump(db) == tables.dump(stored([*facts, move]))
+
+
+#: A small chart's units: `x` is the one moved back in `crowded_histories`.
+CROWD = ["x", "y", "a", "b", "c", "d"]
+
+
+@st.composite
+def crowded_histories(draw: Any) -> list[Fact]:
+    """A small chart (`CROWD`, each under an earlier one or none) and then up to eight
+    events on a few days (so that several fall on one day): moves, splits that keep their
+    unit and move some of its children to their one part, merges into a new unit placed
+    by walking up from their first unit (most often `x`), later splits and dissolves,
+    each kept only if the history stays valid."""
+    facts: list[Fact] = []
+
+    def add(f: Fact) -> None:
+        nonlocal facts
+        if check_states([*facts, f])[0] is None:
+            facts = [*facts, f]
+
+    for i, u in enumerate(CROWD):
+        add(Establish(id=f"c{i}", seq=len(facts) + 1, date=_day(0), recorded=RECORDED[0],
+                      unit=u, name=u.upper(),
+                      parent=draw(st.sampled_from([None, *CROWD[:i]]))))
+    made = [f"n{i}" for i in range(8)]
+    for i in range(draw(st.integers(1, 8))):
+        on = _day(draw(st.sampled_from([12, 20, 20, 20, 26])))
+        common: dict[str, Any] = {"id": f"k{i}", "seq": len(facts) + 1, "date": on,
+                                  "recorded": RECORDED[0]}
+        alive = [*CROWD, *made[:i]]
+        unit = draw(st.sampled_from(["y", *alive]))
+        how = draw(st.sampled_from(["move", "move", "keep", "merge", "merge", "split",
+                                    "dissolve"]))
+        if how == "move":  # most often under `x` or of a new unit
+            add(Move(unit=draw(st.sampled_from([unit, *made[:i]])) if i else unit,
+                     parent=draw(st.sampled_from([None, "x", *alive])), **common))
+        elif how == "keep":
+            full = replay(known_at(facts, None))
+            kids = sorted({v.unit for v in [*full.versions, *full.transient]
+                           if v.parent == unit and v.valid_from <= on.day
+                           and (v.valid_to is None or v.valid_to > on.day)})
+            moving = draw(st.lists(st.sampled_from(kids), unique=True)) if kids else []
+            add(Split(unit=unit, keep=True, children=tuple((k, made[i]) for k in moving),
+                      into=(NewUnit(unit=made[i], name="N",
+                                    parent=draw(st.sampled_from([None, "x", *alive]))),),
+                      **common))
+        elif how == "merge":
+            first = draw(st.sampled_from(["x", "x", unit, *made[:i]]))
+            others = draw(st.lists(st.sampled_from(["y", "y", *alive]), min_size=1,
+                                   max_size=1))
+            if draw(st.booleans()):  # a move that day just before it, most often of `y`
+                add(Move(unit=draw(st.sampled_from([*others, *others, *alive])),
+                         parent=draw(st.sampled_from([None, *alive])), **common))
+                common = {**common, "id": f"k{i}m", "seq": len(facts) + 1}
+            add(Merge(units=tuple(dict.fromkeys([first, *others])), into=made[i],
+                      new_unit=NewUnit(unit=made[i], name="N"), **common))
+        elif how == "split":
+            add(Split(unit=unit, into=(NewUnit(unit=made[i], name="N"),
+                                       NewUnit(unit=f"{made[i]}b", name="B")), **common))
+        else:
+            add(Dissolve(unit=unit, children_to=draw(st.sampled_from([None, *alive])),
+                         **common))
+    return facts
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), facts=crowded_histories())
+def test_a_backdated_move_in_a_crowded_chart_equals_a_full_replay(data: st.DataObject,
+                                                                  facts: list[Fact]) -> None:
+    """A move of `x` (most often) dated before the crowded days of `crowded_histories`, under
+    a unit alive then: `local_move` or the window replay; either way as a full replay says,
+    and the tables as written from a full replay. This is where the walk up from a merging
+    unit meets moves made earlier that day, the units above the new place move, and splits
+    keep the old or new parent while moving some of its other children."""
+    unit = data.draw(st.sampled_from(["x", "x", "x", *CROWD]))
+    on = _day(data.draw(st.sampled_from([5, 10, 12])))
+    full = replay(known_at(facts, None))
+    below_y = sorted({v.unit for v in [*full.versions, *full.transient]
+                      if v.parent == "y" and v.valid_from <= on.day
+                      and (v.valid_to is None or v.valid_to > on.day)})
+    # most often under `y` or a child of it: a merge of x and y then walks up past y
+    move = Move(id="m0", seq=len(facts) + 1, recorded=NEW_RECORDED[-1], date=on, unit=unit,
+                parent=data.draw(st.sampled_from([None, "y", "y", *below_y, *below_y,
+                                                  *CROWD])))
+    db = stored(facts)
+    expected = check_append(facts, [move])
+    local = local_move(StoredState(db), [move])
+    path = "window" if local is None else \
+        f"local, {len(local.placed)} placed again, {len(local.unmade)} unmade"
+    event(f"{path}: {'rejected' if expected else 'accepted'}")
+    assert said(check_new(StoredState(db), [move])) == said(expected), f"{move}\n{facts}"
+    if expected is None:
+        assert apply_events(db, len(facts), [move], {}, {}, None, len(facts) + 1)
+        assert tables.dump(db) == tables.dump(stored([*facts, move])), f"{move}\n{facts}"
