@@ -134,7 +134,7 @@ def test_the_history_has_notes_on_charts(store: str) -> None:
 
 
 def test_the_scratch_copy_of_a_scenario_answers_the_same(store: str, tmp_path: Path) -> None:
-    """`--with` reads a copy of the tables, which has the index the chart's queries name."""
+    """`--with` reads a copy of the tables (with the notes kept on their rows)."""
     empty = tmp_path / "nothing.yaml"
     empty.write_text("format: orgchart/v1\nevents: []\n", encoding="utf-8")
     plain, scenario = OrgChartService(store), OrgChartService(store, [str(empty)])

@@ -9,50 +9,33 @@ from typing import Any
 from orgchart.adapters.readmodel.connection import QueryDB, named
 from orgchart.adapters.readmodel.damage import stored_json
 from orgchart.adapters.readmodel.intervals import COUNTS, TENURE, VERSION, alive_on, alive_rows
-from orgchart.adapters.readmodel.tables import NOTED_EVENTS, P, has_note
+from orgchart.adapters.readmodel.tables import P, has_note
 from orgchart.domain.errors import AmbiguousUnit, OrgchartError, UnknownUnit
 from orgchart.domain.hints import unit_hint
 
 Unit = dict[str, Any]
 
 
-#: The events with a note, as a chart's queries join them (the table itself, not the view
-#: of a `--known-at` connection: an event's note does not change once it is recorded).
-_NOTED = f"main.{P}events {{}} indexed by {NOTED_EVENTS}"
-
 #: The unit versions alive on a day, with when each unit began. Two index range scans (see
 #: `intervals.alive_rows`), so the cost follows the size of the chart, not the length of the
 #: history before the day; the index covers the columns. Binds the day three times.
 _VERSIONS = alive_rows(
-    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, null, null, null, null, "
-    f"v.display_order from {P}versions v",
-    VERSION.of("v"))
+    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, v.display_order "
+    f"from {P}versions v", VERSION.of("v"))
 
-#: What a version row of a chart adds for `Behind`: the event that made the version and its
-#: note, and when the unit began before the version's first day (a version made by a later
-#: event), the event that began it and its note; the notes are looked up in the small index
-#: of the events that have one. `FROM` is `v`, a versions row.
-_BEHIND_VERSION = (
-    f"v.event, e.note, l.began_event, b.note, v.display_order from {{FROM}} "
-    f"left join {_NOTED.format('e')} on e.id = v.event and {has_note('e')} "
-    f"left join {P}lives l on l.unit = v.unit "
-    f"and v.valid_from != substr(v.since || '-01-01', 1, 10) "
-    f"left join {_NOTED.format('b')} on b.id = l.began_event and {has_note('b')}")
-_VERSION_COLUMNS = "select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, "
+#: `_VERSIONS` with what made each version (see `Behind`), kept on the version's row: the
+#: event that made it and its note, and (when the unit began before the version's first
+#: day) the event that began the unit and its note.
+_VERSION_COLUMNS = ("select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, "
+                    "v.display_order, v.event, v.note, v.began_event, v.began_note ")
+_VERSIONS_NOTED = alive_rows(_VERSION_COLUMNS + f"from {P}versions v", VERSION.of("v"))
 
-#: `_VERSIONS` with what made each version (see `Behind`).
-_VERSIONS_NOTED = alive_rows(
-    _VERSION_COLUMNS + _BEHIND_VERSION.replace("{FROM}", f"{P}versions v"), VERSION.of("v"))
-
-#: The leader tenures running on a day, with the people's names (the same two scans).
-_TENURES = alive_rows(
-    f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start, t.start_event, "
-    f"null from {P}tenures t left join {P}people p on p.id = t.person", TENURE.of("t"))
-_TENURES_NOTED = alive_rows(
-    f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start, t.start_event, "
-    f"e.note from {P}tenures t left join {P}people p on p.id = t.person "
-    f"left join {_NOTED.format('e')} on e.id = t.start_event and {has_note('e')}", TENURE.of("t"))
-
+#: The leader tenures running on a day, with the people's names (the same two scans); the
+#: appointment's note is kept on the tenure's row.
+_TENURE_COLUMNS = (f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start, "
+                   f"t.start_event, t.start_note from {P}tenures t "
+                   f"left join {P}people p on p.id = t.person ")
+_TENURES = alive_rows(_TENURE_COLUMNS, TENURE.of("t"))
 
 #: The units alive on a day under one unit (itself included): a walk down the parent links
 #: of that day's versions, so a subtree costs its own size, not the whole chart's. Binds the
@@ -61,16 +44,11 @@ _SUBTREE = (
     f"with recursive sub(unit) as (select ? union "
     f"select v.unit from sub join {P}versions v on v.parent = sub.unit "
     f"where {alive_on(VERSION.of('v'))}) "
-    + _VERSION_COLUMNS
-    + _BEHIND_VERSION.replace("{FROM}", f"sub join {P}versions v on v.unit = sub.unit")
-    + f" where {alive_on(VERSION.of('v'))}")
+    + _VERSION_COLUMNS + f"from sub join {P}versions v on v.unit = sub.unit "
+    + f"where {alive_on(VERSION.of('v'))}")
 
 #: The leader tenures running on a day in some units (`unit in (...)` is appended).
-_UNIT_TENURES = (
-    f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start, t.start_event, "
-    f"e.note from {P}tenures t left join {P}people p on p.id = t.person "
-    f"left join {_NOTED.format('e')} on e.id = t.start_event and {has_note('e')} "
-    f"where {alive_on(TENURE.of('t'))} and t.unit in ")
+_UNIT_TENURES = _TENURE_COLUMNS + f"where {alive_on(TENURE.of('t'))} and t.unit in "
 
 
 #: What made each line of a chart, as the chart's queries read it: (unit, person, role,
@@ -84,9 +62,9 @@ def units_on(db: QueryDB, day: date, behind: Behind | None = None) -> dict[str, 
     """Every unit alive on `day` with its version and leaders, keyed by id (unordered);
     with `behind`, what made each version and leader is added to it."""
     d = [day.isoformat()] * 3
-    noted = behind is not None
-    units = _units(db.execute(_VERSIONS_NOTED if noted else _VERSIONS, d), behind)
-    _add_leaders(units, db.execute(_TENURES_NOTED if noted else _TENURES, d), behind)
+    units = _units(db.execute(_VERSIONS if behind is None else _VERSIONS_NOTED, d).fetchall(),
+                   behind)
+    _add_leaders(units, db.execute(_TENURES, d).fetchall(), behind)
     return units
 
 
@@ -94,37 +72,44 @@ def subtree_on(db: QueryDB, day: date, root: str,
                behind: Behind | None = None) -> dict[str, Unit]:
     """`root` and every unit under it on `day` (as `units_on`; empty if `root` is not alive)."""
     d = day.isoformat()
-    units = _units(db.execute(_SUBTREE, [root, d, d, d, d]), behind)
+    rows = db.execute(_SUBTREE, [root, d, d, d, d]).fetchall()
+    units = _units(rows if behind is not None else [r[:7] for r in rows], behind)
     ids = sorted(units)
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         _add_leaders(units, db.execute(
-            _UNIT_TENURES + f"({', '.join('?' for _ in chunk)})", [d, d, *chunk]), behind)
+            _UNIT_TENURES + f"({', '.join('?' for _ in chunk)})", [d, d, *chunk]).fetchall(),
+            behind)
     return units
 
 
-def _units(cursor: Any, behind: Behind | None) -> dict[str, Unit]:
+def _units(rows: list[Any], behind: Behind | None) -> dict[str, Unit]:
     """Unit dicts as SPEC's `at` JSON has them, with `leaders` to fill, and (when the unit
     has one) `order`, its display order among its siblings, which the JSON form leaves out;
-    with `behind`, the event behind each version is added to it."""
-    rows = cursor.fetchall()
-    if behind is not None:
+    `rows` as `_VERSIONS` has them, or (with `behind`) `_VERSIONS_NOTED`, whose event
+    behind each version is added to `behind`."""
+    if behind is None:
+        units = {uid: {"id": uid, "name": name, "name_en": name_en, "kind": kind,
+                       "parent": parent, "since": since, "leaders": []}
+                 for uid, name, name_en, kind, parent, since, _ in rows}
+    else:
+        units = {r[0]: {"id": r[0], "name": r[1], "name_en": r[2], "kind": r[3],
+                        "parent": r[4], "since": r[5], "leaders": []} for r in rows}
         behind.extend([(uid, None, None, event, note)
-                       for uid, _, _, _, _, _, event, note, _, _, _ in rows])
+                       for uid, _, _, _, _, _, _, event, note, _, _ in rows])
         behind.extend([(uid, None, None, began, began_note)
-                       for uid, _, _, _, _, _, _, _, began, began_note, _ in rows if began])
-    units = {uid: {"id": uid, "name": name, "name_en": name_en, "kind": kind, "parent": parent,
-                   "since": since, "leaders": []}
-             for uid, name, name_en, kind, parent, since, *_ in rows}
-    for uid, *_, order in rows:
-        if order is not None:
-            units[uid]["order"] = order
+                       for uid, _, _, _, _, _, _, _, _, began, began_note in rows if began])
+    for r in rows:
+        if r[6] is not None:
+            units[r[0]]["order"] = r[6]
     return units
 
 
-def _add_leaders(units: dict[str, Unit], rows: Iterable[Any], behind: Behind | None) -> None:
+def _add_leaders(units: dict[str, Unit], rows: list[Any], behind: Behind | None) -> None:
+    """Each leader tenure of `rows` (as `_TENURES` has them) in its unit's `leaders`, heads
+    first, then by role and person; with `behind`, the appointment behind each."""
     several: list[list[dict[str, Any]]] = []  # the leader lists that need sorting
-    for uid, person, name, name_en, role, title, start, event, note in rows:
+    for uid, person, name, name_en, role, title, start, _, _ in rows:
         unit = units.get(uid)
         if unit is not None:
             leaders = unit["leaders"]
@@ -132,10 +117,11 @@ def _add_leaders(units: dict[str, Unit], rows: Iterable[Any], behind: Behind | N
                             "title": title, "since": start})
             if len(leaders) == 2:
                 several.append(leaders)
-            if behind is not None:
-                behind.append((uid, person, role, event, note))
     for leaders in several:
         leaders.sort(key=_leader_order)
+    if behind is not None:
+        behind.extend([(uid, person, role, event, note)
+                       for uid, person, _, _, role, _, _, event, note in rows if uid in units])
 
 
 def _leader_order(x: dict[str, Any]) -> tuple[bool, str, str]:
@@ -381,10 +367,12 @@ def shown_events(db: QueryDB, units: Collection[str], behind: Behind,
     (person and role None for a unit's own events), unordered; without `sources`, only
     the events with a note (and `sources` empty), read with the chart. An index lookup
     per event at most: the cost follows the chart, not the history."""
-    mine = dict.fromkeys(x for x in behind if x[0] in units)
     if not sources:
         return [{"unit": unit, "person": person, "role": role, "event": eid, "note": note,
-                 "sources": []} for unit, person, role, eid, note in mine if note]
+                 "sources": []}
+                for unit, person, role, eid, note in dict.fromkeys(
+                    x for x in behind if x[4] and x[0] in units)]
+    mine = dict.fromkeys(x for x in behind if x[0] in units)
     events = notes_and_sources(db, (x[3] for x in mine))
     return [{"unit": unit, "person": person, "role": role, "event": eid,
              "note": events[eid]["note"], "sources": events[eid]["sources"]}

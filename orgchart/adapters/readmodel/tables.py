@@ -42,7 +42,7 @@ def open_db(path: str) -> sqlite_utils.Database:
 
 #: Bumped whenever what the tables hold or how it is encoded changes: tables of
 #: another layout read as absent, so the next command rebuilds them from the log.
-LAYOUT = "13"
+LAYOUT = "14"
 
 #: Each table's columns (the first of `PK` is its primary key) and indexes.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -52,16 +52,21 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "event_units": ("seq", "unit"),
     # `since`: when the unit began (its life's `began`), kept on each version so that `at`
     # reads one table (a lookup in lives per unit cost twice the rest of the query);
-    # `display_order`: the unit's place among its siblings (`order`), null for by name
+    # `display_order`: the unit's place among its siblings (`order`), null for by name;
+    # what a chart cites for the version (`queries.Behind`), kept here so that `at` reads
+    # no other table: `note`, the note of `event` (null: none); `began_event` and
+    # `began_note`, the event that began the unit and its note, when the unit began before
+    # the version's first day (null otherwise)
     "versions": ("unit", "valid_from", "valid_to", "name", "name_en", "kind", "parent", "event",
-                 "since", "display_order"),
+                 "since", "display_order", "note", "began_event", "began_note"),
     # versions replaced on the day they were made (`Timeline.transient`): never in a chart,
     # they say which event made which change (`explain`)
     "transient": ("unit", "day", "name", "name_en", "kind", "parent", "event"),
     "lives": ("unit", "began", "began_day", "began_event", "began_how", "ended", "ended_day",
               "ended_event", "ended_how"),
+    # `start_note`: the note of `start_event` (null: none), read with the tenure by `at`
     "tenures": ("unit", "role", "person", "title", "start", "start_day", "start_event", "end",
-                "end_day", "end_event"),
+                "end_day", "end_event", "start_note"),
     "links": ("source", "target", "how", "event", "date", "day"),
     # the aliases units were given (`establish`, `rename`); `key`: the alias compared by
     # (`orgchart.domain.rules.alias_key`), `day`: when the event giving it takes effect
@@ -71,12 +76,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     # earlier knowledge states, each kept as its difference from the latest (`knownat`)
     "k_states": ("known", "d0", "position"),
     "k_versions": ("known", "unit", "valid_from", "valid_to", "name", "name_en", "kind",
-                   "parent", "event", "since", "display_order"),
+                   "parent", "event", "since", "display_order", "note", "began_event",
+                   "began_note"),
     "k_transient": ("known", "unit", "day", "name", "name_en", "kind", "parent", "event"),
     "k_lives": ("known", "unit", "began", "began_day", "began_event", "began_how", "ended",
                 "ended_day", "ended_event", "ended_how"),
     "k_tenures": ("known", "unit", "role", "person", "title", "start", "start_day",
-                  "start_event", "end", "end_day", "end_event"),
+                  "start_event", "end", "end_day", "end_event", "start_note"),
     "k_links": ("known", "source", "target", "how", "event", "date", "day"),
     "k_aliases": ("known", "unit", "alias", "key", "event", "date", "day"),
 }
@@ -92,15 +98,16 @@ INDEXES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("event_units", ("unit", "seq"), False),
     ("versions", ("valid_from",), False),
     # the day's chart (`queries.units_on`) reads these two indexes alone: they cover the
-    # columns it selects, so no row of the table is looked up
+    # columns it selects, so no row of the table (nor of another table) is looked up
     ("versions", ("valid_to", "valid_from", "unit", "name", "name_en", "kind", "parent",
-                  "since", "event", "display_order"), False),
+                  "since", "event", "display_order", "note", "began_event", "began_note"),
+     False),
     ("versions", ("unit", "valid_from"), False),
     ("versions", ("parent", "valid_from"), False),
     ("transient", ("day",), False),
     ("transient", ("unit", "day"), False),
     ("tenures", ("end_day", "start_day", "unit", "person", "role", "title", "start",
-                 "start_event"), False),
+                 "start_event", "start_note"), False),
     ("tenures", ("unit", "start_day"), False),
     ("tenures", ("person",), False),
     ("links", ("source",), False),
@@ -164,14 +171,6 @@ def has_note(alias: str = "") -> str:
     return f"{col} is not null and {col} != ''"
 
 
-#: The events with a note (few), with their notes: a chart's notes are found by looking up
-#: its lines' events here, a small index, rather than in the events (`queries.units_on`;
-#: SQLite would pick the index of every event's id, then read the event's row).
-NOTED_EVENTS = f"idx_{P}events_noted"
-NOTES_INDEX = (f'CREATE INDEX IF NOT EXISTS "{NOTED_EVENTS}" ON "{P}events" '
-               f"(id, note) WHERE {has_note()}")
-
-
 def _create_indexes(db: sqlite_utils.Database) -> None:
     for name, cols, unique in INDEXES:
         db.conn.execute(
@@ -179,7 +178,6 @@ def _create_indexes(db: sqlite_utils.Database) -> None:
             f'"idx_{P}{name}_{"_".join(cols)}" ON "{P}{name}" '
             f'({", ".join(chr(34) + c + chr(34) for c in cols)})')
     db.conn.execute(ANNOTATIONS_INDEX)
-    db.conn.execute(NOTES_INDEX)
 
 
 def position(db: QueryDB) -> int:
@@ -272,23 +270,68 @@ def iter_event_unit_rows(facts: Sequence[Fact]) -> Iterator[Row]:
             yield f.seq, u
 
 
-def timeline_rows(tl: Timeline) -> dict[str, list[Row]]:
+#: The notes of events, by id (only the events that have one).
+Notes = Mapping[str, str]
+
+
+def fact_notes(facts: Iterable[Fact]) -> dict[str, str]:
+    """The notes of these events that have one, by id."""
+    return {f.id: f.note for f in facts if f.note}
+
+
+def stored_notes(db: QueryDB, ids: Iterable[str], new: Iterable[Fact] = ()) -> dict[str, str]:
+    """The notes of the events with these ids that have one, by id: those of `new` (events
+    not written yet) as they are, the others as the `events` table has them (an event's
+    note does not change once it is recorded, whatever the knowledge state)."""
+    out = fact_notes(new)
+    wanted = sorted(set(ids) - out.keys())
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i:i + 500]
+        out.update(db.execute(
+            f"select id, note from main.{P}events where id in "
+            f"({', '.join('?' for _ in chunk)}) and {has_note()}", chunk).fetchall())
+    return out
+
+
+def timeline_notes(db: QueryDB, tl: Timeline, new: Iterable[Fact] = ()) -> dict[str, str]:
+    """`stored_notes` of the events that the rows of `tl` cite (see `iter_timeline_rows`)."""
+    ids = {v.event for v in tl.versions}
+    ids.update(x.began_event for x in tl.lives.values())
+    ids.update(t.start_event for t in tl.tenures)
+    return stored_notes(db, ids, new)
+
+
+def version_row(unit: str, valid_from: str, valid_to: str | None, name: str,
+                name_en: str | None, kind: str | None, parent: str | None, event: str,
+                life: tuple[str, str, str], order: int | None, notes: Notes) -> Row:
+    """A row of `versions`: the version's own columns, then what a chart cites for it,
+    from `life`, the unit's (began, began_day, began_event), and the events' `notes`."""
+    began, began_day, began_event = life
+    if valid_from == began_day:
+        return (unit, valid_from, valid_to, name, name_en, kind, parent, event, began, order,
+                notes.get(event), None, None)
+    return (unit, valid_from, valid_to, name, name_en, kind, parent, event, began, order,
+            notes.get(event), began_event, notes.get(began_event))
+
+
+def timeline_rows(tl: Timeline, notes: Notes) -> dict[str, list[Row]]:
     """Rows of `versions`, `transient`, `lives`, `tenures`, `links` and `aliases` (columns
-    as in COLUMNS)."""
-    return {name: list(rows) for name, rows in iter_timeline_rows(tl).items()}
+    as in COLUMNS); `notes`: those of the events the rows cite (`timeline_notes`)."""
+    return {name: list(rows) for name, rows in iter_timeline_rows(tl, notes).items()}
 
 
-def iter_timeline_rows(tl: Timeline) -> dict[str, Iterator[Row]]:
+def iter_timeline_rows(tl: Timeline, notes: Notes) -> dict[str, Iterator[Row]]:
     """`timeline_rows`, each table's rows made one at a time as they are written."""
     from orgchart.domain.rules import alias_key
 
     def day(x: Any) -> str | None:
         return x.isoformat() if x is not None else None
 
+    lives = {u: (str(x.began), x.began.iso, x.began_event) for u, x in tl.lives.items()}
     return {
-        "versions": ((v.unit, v.valid_from.isoformat(), day(v.valid_to), v.name, v.name_en,
-                      v.kind, v.parent, v.event, str(tl.lives[v.unit].began), v.order)
-                     for v in tl.versions),
+        "versions": (version_row(v.unit, v.valid_from.isoformat(), day(v.valid_to), v.name,
+                                 v.name_en, v.kind, v.parent, v.event, lives[v.unit], v.order,
+                                 notes) for v in tl.versions),
         "transient": ((v.unit, v.valid_from.isoformat(), v.name, v.name_en, v.kind, v.parent,
                        v.event) for v in tl.transient),
         "lives": ((x.unit, str(x.began), x.began.iso, x.began_event, x.began_how,
@@ -296,7 +339,8 @@ def iter_timeline_rows(tl: Timeline) -> dict[str, Iterator[Row]]:
                    x.ended_event, x.ended_how) for x in tl.lives.values()),
         "tenures": ((t.unit, t.role, t.person, t.title, str(t.start), t.start.iso,
                      t.start_event, str(t.end) if t.end else None,
-                     t.end.iso if t.end else None, t.end_event) for t in tl.tenures),
+                     t.end.iso if t.end else None, t.end_event, notes.get(t.start_event))
+                    for t in tl.tenures),
         "links": ((k.source, k.target, k.how, k.event, str(k.date), k.date.iso)
                   for k in tl.links),
         "aliases": ((a.unit, a.alias, alias_key(a.alias), a.event, str(a.date), a.date.iso)
@@ -315,7 +359,8 @@ def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
     tables are dropped and made again, with their indexes built after the
     rows are in (several times faster than keeping them up row by row).
     """
-    rows = iter_timeline_rows(tl)  # each row made as it is written: no list of them all
+    # each row made as it is written: no list of them all
+    rows = iter_timeline_rows(tl, fact_notes(facts))
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         if not force and position(db) >= version:
