@@ -133,31 +133,44 @@ def tree_order(units: dict[str, Unit], root: str | None = None,
                depth: int | None = None) -> list[Unit]:
     """Units depth-first from the roots (or from `root`), siblings by id, to `depth` levels."""
     kids: dict[str | None, list[str]] = {}
-    for uid, u in units.items():
+    for uid, u in sorted(units.items()):  # each list of siblings comes out sorted
         siblings = kids.get(u["parent"])
         if siblings is None:
             kids[u["parent"]] = [uid]
         else:
             siblings.append(uid)
-    for v in kids.values():
-        v.sort()
     out: list[Unit] = []
+    limit = len(units)
+    if depth is None:  # a stack of the units still to write, the next one last
+        todo = [root] if root is not None else kids.get(None, [])[::-1]
+        while todo:
+            uid = todo.pop()
+            out.append(units[uid])
+            below = kids.get(uid)
+            if below:
+                if len(out) > limit:
+                    raise _cycle(uid)
+                todo += reversed(below)
+        return out
     # the siblings still to write at each level, the deepest last (its length - 1: the level)
     stack = [iter([root] if root is not None else kids.get(None, []))]
-    limit = len(units)
     while stack:
         for uid in stack[-1]:
             out.append(units[uid])
             if len(out) > limit:
-                raise OrgchartError(f"the query tables are inconsistent: the units under "
-                                    f"'{uid}' form a cycle; run `orgchart verify`")
+                raise _cycle(uid)
             below = kids.get(uid)
-            if below and (depth is None or len(stack) <= depth):
+            if below and len(stack) <= depth:
                 stack.append(iter(below))
                 break
         else:
             stack.pop()
     return out
+
+
+def _cycle(uid: str) -> OrgchartError:
+    return OrgchartError(f"the query tables are inconsistent: the units under '{uid}' form a "
+                         f"cycle; run `orgchart verify`")
 
 
 def chart(db: QueryDB, day: date, root: str | None = None,
