@@ -64,8 +64,9 @@ def test_tree_order_is_the_recursive_walk(units: dict[str, dict[str, Any]],
 def test_a_cycle_under_the_root_is_an_error_not_a_hang(n: int, depth: int | None) -> None:
     """Units whose parents form a cycle are inconsistent tables: a walk from one of them
     stops with an error (from the roots, none of them is reached)."""
-    ring = {f"u{i}": {"id": f"u{i}", "parent": f"u{(i + 1) % n}"} for i in range(n)}
-    units = {**ring, "top": {"id": "top", "parent": None}}
+    units: dict[str, dict[str, Any]] = {
+        f"u{i}": {"id": f"u{i}", "parent": f"u{(i + 1) % n}"} for i in range(n)}
+    units["top"] = {"id": "top", "parent": None}
     assert [u["id"] for u in queries.tree_order(units, None, depth)] == ["top"]
     if depth is not None and depth <= n:  # the walk stops before it outgrows the tables
         assert len(queries.tree_order(units, "u0", depth)) == depth + 1

@@ -98,10 +98,14 @@ def new_events(draw: Any, n: int) -> list[Fact]:
     return out
 
 
+#: The people of the histories, as recorded (their tenures keep their names).
+NAMES = {"p1": {"name": "张伟"}, "p2": {"name": "Pat", "name_en": "Pat Lee"}}
+
+
 def stored(facts: list[Fact]) -> sqlite_utils.Database:
     """Query tables written from a full replay of `facts` (their latest state)."""
     db = sqlite_utils.Database(memory=True)
-    tables.write_all(db, facts, replay(known_at(facts, None)), {}, {}, None, len(facts))
+    tables.write_all(db, facts, replay(known_at(facts, None)), NAMES, {}, None, len(facts))
     return db
 
 

@@ -63,6 +63,10 @@ def apply_events(db: sqlite_utils.Database, after: int, new: Sequence[Fact],
         if tables.position(db) != after:
             db.conn.rollback()
             return False
+        # people first: the tenures written below keep their names
+        for pid, fields in people.items():
+            db.table(P + "people").upsert({"id": pid, **fields}, pk="id", alter=False)
+        tables.renamed_people(db, people)
         window = None
         move = None if own_state_only(new) else local_move(StoredState(db), new)
         if own_state_only(new):  # no replay: each unit's own rows are said again
@@ -81,8 +85,6 @@ def apply_events(db: sqlite_utils.Database, after: int, new: Sequence[Fact],
         if window is not None:
             _reset_from(db, window.start)
             _write_window(db, window.timeline, new)
-        for pid, fields in people.items():
-            db.table(P + "people").upsert({"id": pid, **fields}, pk="id", alter=False)
         for sid, fields in sources.items():
             db.table(P + "sources").upsert({"id": sid, **fields}, pk="id", alter=False)
         if title is not None:
@@ -112,7 +114,7 @@ def _reset_from(db: sqlite_utils.Database, d0: date) -> None:
 
 
 def _write_window(db: sqlite_utils.Database, tl: Timeline, new: Sequence[Fact]) -> None:
-    rows = tables.timeline_rows(tl, tables.timeline_notes(db, tl, new))
+    rows = tables.timeline_rows(tl, tables.stored_cited(db, tl, new))
     fresh: dict[str, list[tables.Row]] = {"versions": [], "lives": [], "tenures": []}
     groups: list[tuple[str, Sequence[Any]]] = [
         ("versions", tl.versions), ("lives", list(tl.lives.values())), ("tenures", tl.tenures)]
@@ -154,8 +156,8 @@ def _write_leaders(db: sqlite_utils.Database, w: UnitWindow, tl: Timeline,
     """The unit's tenures held at the end of `w.start` or begun later, as replayed."""
     db.execute(f"delete from {P}tenures where unit = ? and (end_day is null or end_day > ?)",
                [w.unit, w.start.isoformat()])
-    notes = tables.stored_notes(db, (t.start_event for t in tl.tenures), new)
-    tables.insert_rows(db, "tenures", tables.timeline_rows(tl, notes)["tenures"])
+    tables.insert_rows(db, "tenures",
+                       tables.timeline_rows(tl, tables.stored_cited(db, tl, new))["tenures"])
 
 
 def _write_rename(db: sqlite_utils.Database, w: UnitWindow, tl: Timeline,

@@ -30,11 +30,10 @@ _VERSION_COLUMNS = ("select v.unit, v.name, v.name_en, v.kind, v.parent, v.since
                     "v.display_order, v.event, v.note, v.began_event, v.began_note ")
 _VERSIONS_NOTED = alive_rows(_VERSION_COLUMNS + f"from {P}versions v", VERSION.of("v"))
 
-#: The leader tenures running on a day, with the people's names (the same two scans); the
-#: appointment's note is kept on the tenure's row.
-_TENURE_COLUMNS = (f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start, "
-                   f"t.start_event, t.start_note from {P}tenures t "
-                   f"left join {P}people p on p.id = t.person ")
+#: The leader tenures running on a day, with the people's names and the appointment's note
+#: (kept on the tenure's row): the same two scans.
+_TENURE_COLUMNS = (f"select t.unit, t.person, t.person_name, t.person_name_en, t.role, "
+                   f"t.title, t.start, t.start_event, t.start_note from {P}tenures t ")
 _TENURES = alive_rows(_TENURE_COLUMNS, TENURE.of("t"))
 
 #: The units alive on a day under one unit (itself included): a walk down the parent links

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
@@ -64,9 +64,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "transient": ("unit", "day", "name", "name_en", "kind", "parent", "event"),
     "lives": ("unit", "began", "began_day", "began_event", "began_how", "ended", "ended_day",
               "ended_event", "ended_how"),
-    # `start_note`: the note of `start_event` (null: none), read with the tenure by `at`
+    # read with the tenure by `at`: `start_note`, the note of `start_event` (null: none);
+    # `person_name`, `person_name_en`: the person's names as `people` has them
     "tenures": ("unit", "role", "person", "title", "start", "start_day", "start_event", "end",
-                "end_day", "end_event", "start_note"),
+                "end_day", "end_event", "start_note", "person_name", "person_name_en"),
     "links": ("source", "target", "how", "event", "date", "day"),
     # the aliases units were given (`establish`, `rename`); `key`: the alias compared by
     # (`orgchart.domain.rules.alias_key`), `day`: when the event giving it takes effect
@@ -82,7 +83,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "k_lives": ("known", "unit", "began", "began_day", "began_event", "began_how", "ended",
                 "ended_day", "ended_event", "ended_how"),
     "k_tenures": ("known", "unit", "role", "person", "title", "start", "start_day",
-                  "start_event", "end", "end_day", "end_event", "start_note"),
+                  "start_event", "end", "end_day", "end_event", "start_note", "person_name",
+                  "person_name_en"),
     "k_links": ("known", "source", "target", "how", "event", "date", "day"),
     "k_aliases": ("known", "unit", "alias", "key", "event", "date", "day"),
 }
@@ -106,8 +108,8 @@ INDEXES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("versions", ("parent", "valid_from"), False),
     ("transient", ("day",), False),
     ("transient", ("unit", "day"), False),
-    ("tenures", ("end_day", "start_day", "unit", "person", "role", "title", "start",
-                 "start_event", "start_note"), False),
+    ("tenures", ("end_day", "start_day", "unit", "person", "person_name", "person_name_en",
+                 "role", "title", "start", "start_event", "start_note"), False),
     ("tenures", ("unit", "start_day"), False),
     ("tenures", ("person",), False),
     ("links", ("source",), False),
@@ -274,9 +276,23 @@ def iter_event_unit_rows(facts: Sequence[Fact]) -> Iterator[Row]:
 Notes = Mapping[str, str]
 
 
+class Cited(NamedTuple):
+    """What the rows of a timeline keep from other tables (see `COLUMNS`): the notes of the
+    events they cite, and people's (name, name_en) by id."""
+
+    notes: Notes
+    names: Mapping[str, tuple[str | None, str | None]]
+
+
 def fact_notes(facts: Iterable[Fact]) -> dict[str, str]:
     """The notes of these events that have one, by id."""
     return {f.id: f.note for f in facts if f.note}
+
+
+def cited(facts: Iterable[Fact], people: Mapping[str, Mapping[str, str]]) -> Cited:
+    """`Cited` for a whole history: its events and its people."""
+    return Cited(fact_notes(facts),
+                 {k: (v.get("name"), v.get("name_en")) for k, v in people.items()})
 
 
 def stored_notes(db: QueryDB, ids: Iterable[str], new: Iterable[Fact] = ()) -> dict[str, str]:
@@ -293,12 +309,28 @@ def stored_notes(db: QueryDB, ids: Iterable[str], new: Iterable[Fact] = ()) -> d
     return out
 
 
-def timeline_notes(db: QueryDB, tl: Timeline, new: Iterable[Fact] = ()) -> dict[str, str]:
-    """`stored_notes` of the events that the rows of `tl` cite (see `iter_timeline_rows`)."""
+def stored_cited(db: QueryDB, tl: Timeline, new: Iterable[Fact] = ()) -> Cited:
+    """`Cited` for the rows of `tl`, from the tables (see `stored_notes`; the people as
+    `people` has them, so written before)."""
     ids = {v.event for v in tl.versions}
     ids.update(x.began_event for x in tl.lives.values())
     ids.update(t.start_event for t in tl.tenures)
-    return stored_notes(db, ids, new)
+    persons = sorted({t.person for t in tl.tenures})
+    names: dict[str, tuple[str | None, str | None]] = {}
+    for i in range(0, len(persons), 500):
+        chunk = persons[i:i + 500]
+        names.update((pid, (name, name_en)) for pid, name, name_en in db.execute(
+            f"select id, name, name_en from main.{P}people where id in "
+            f"({', '.join('?' for _ in chunk)})", chunk).fetchall())
+    return Cited(stored_notes(db, ids, new), names)
+
+
+def renamed_people(db: QueryDB, ids: Iterable[str]) -> None:
+    """Say again the names of these people (as `people` now has them) on their tenures."""
+    for pid in ids:
+        for name in ("tenures", "k_tenures"):
+            db.execute(f"update {P}{name} set (person_name, person_name_en) = (select name, "
+                       f"name_en from {P}people where id = ?) where person = ?", [pid, pid])
 
 
 def version_row(unit: str, valid_from: str, valid_to: str | None, name: str,
@@ -314,19 +346,21 @@ def version_row(unit: str, valid_from: str, valid_to: str | None, name: str,
             notes.get(event), began_event, notes.get(began_event))
 
 
-def timeline_rows(tl: Timeline, notes: Notes) -> dict[str, list[Row]]:
+def timeline_rows(tl: Timeline, refs: Cited) -> dict[str, list[Row]]:
     """Rows of `versions`, `transient`, `lives`, `tenures`, `links` and `aliases` (columns
-    as in COLUMNS); `notes`: those of the events the rows cite (`timeline_notes`)."""
-    return {name: list(rows) for name, rows in iter_timeline_rows(tl, notes).items()}
+    as in COLUMNS); `refs`: what they keep from other tables (`cited`, `stored_cited`)."""
+    return {name: list(rows) for name, rows in iter_timeline_rows(tl, refs).items()}
 
 
-def iter_timeline_rows(tl: Timeline, notes: Notes) -> dict[str, Iterator[Row]]:
+def iter_timeline_rows(tl: Timeline, refs: Cited) -> dict[str, Iterator[Row]]:
     """`timeline_rows`, each table's rows made one at a time as they are written."""
     from orgchart.domain.rules import alias_key
 
     def day(x: Any) -> str | None:
         return x.isoformat() if x is not None else None
 
+    notes, names = refs
+    nobody = (None, None)
     lives = {u: (str(x.began), x.began.iso, x.began_event) for u, x in tl.lives.items()}
     return {
         "versions": (version_row(v.unit, v.valid_from.isoformat(), day(v.valid_to), v.name,
@@ -339,8 +373,8 @@ def iter_timeline_rows(tl: Timeline, notes: Notes) -> dict[str, Iterator[Row]]:
                    x.ended_event, x.ended_how) for x in tl.lives.values()),
         "tenures": ((t.unit, t.role, t.person, t.title, str(t.start), t.start.iso,
                      t.start_event, str(t.end) if t.end else None,
-                     t.end.iso if t.end else None, t.end_event, notes.get(t.start_event))
-                    for t in tl.tenures),
+                     t.end.iso if t.end else None, t.end_event, notes.get(t.start_event),
+                     *names.get(t.person, nobody)) for t in tl.tenures),
         "links": ((k.source, k.target, k.how, k.event, str(k.date), k.date.iso)
                   for k in tl.links),
         "aliases": ((a.unit, a.alias, alias_key(a.alias), a.event, str(a.date), a.date.iso)
@@ -360,7 +394,7 @@ def write_all(db: sqlite_utils.Database, facts: Sequence[Fact], tl: Timeline,
     rows are in (several times faster than keeping them up row by row).
     """
     # each row made as it is written: no list of them all
-    rows = iter_timeline_rows(tl, fact_notes(facts))
+    rows = iter_timeline_rows(tl, cited(facts, people))
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         if not force and position(db) >= version:
