@@ -50,11 +50,36 @@ _SUBTREE = (
 _UNIT_TENURES = _TENURE_COLUMNS + f"where {alive_on(TENURE.of('t'))} and t.unit in "
 
 
-#: What made each line of a chart, as the chart's queries read it: (unit, person, role,
-#: event, the event's note if it has one) — person and role None for a unit's own events:
-#: the one that made its version of the day and, when the unit began before that version,
-#: the one that began it (see `shown_events`).
-Behind = list[tuple[str, str | None, str | None, str, str | None]]
+#: A line of a chart and the event behind it: (unit, person, role, event, the event's note
+#: if it has one) — person and role None for a unit's own events: the one that made its
+#: version of the day and, when the unit began before that version, the one that began it.
+Line = tuple[str, str | None, str | None, str, str | None]
+
+
+class Behind:
+    """What made each line of a chart, as the chart's queries read it (see `chart`): the
+    rows themselves, made into `Line`s only when asked (`lines`), and then only those of
+    the units shown (a chart with its notes alone wants the few with a note)."""
+
+    def __init__(self) -> None:
+        self.versions: list[Any] = []  # rows as `_VERSIONS_NOTED` has them
+        self.tenures: list[Any] = []  # rows as `_TENURES` has them
+
+    def lines(self, units: Collection[str], noted: bool = False) -> dict[Line, None]:
+        """The lines of these units (with `noted`, only those whose event has a note), each
+        once: each unit's version, then its beginning, then the leaders."""
+        out: dict[Line, None] = {}
+        # by position: the columns of `_VERSION_COLUMNS` and `_TENURE_COLUMNS`
+        for r in self.versions:
+            if (r[8] or not noted) and r[0] in units:
+                out[(r[0], None, None, r[7], r[8])] = None
+        for r in self.versions:
+            if (r[10] or (r[9] and not noted)) and r[0] in units:
+                out[(r[0], None, None, r[9], r[10])] = None
+        for r in self.tenures:
+            if (r[8] or not noted) and r[0] in units:
+                out[(r[0], r[1], r[4], r[7], r[8])] = None
+        return out
 
 
 def units_on(db: QueryDB, day: date, behind: Behind | None = None) -> dict[str, Unit]:
@@ -94,10 +119,7 @@ def _units(rows: list[Any], behind: Behind | None) -> dict[str, Unit]:
     else:
         units = {r[0]: {"id": r[0], "name": r[1], "name_en": r[2], "kind": r[3],
                         "parent": r[4], "since": r[5], "leaders": []} for r in rows}
-        behind.extend([(uid, None, None, event, note)
-                       for uid, _, _, _, _, _, _, event, note, _, _ in rows])
-        behind.extend([(uid, None, None, began, began_note)
-                       for uid, _, _, _, _, _, _, _, _, began, began_note in rows if began])
+        behind.versions += rows
     for r in rows:
         if r[6] is not None:
             units[r[0]]["order"] = r[6]
@@ -119,8 +141,7 @@ def _add_leaders(units: dict[str, Unit], rows: list[Any], behind: Behind | None)
     for leaders in several:
         leaders.sort(key=_leader_order)
     if behind is not None:
-        behind.extend([(uid, person, role, event, note)
-                       for uid, person, _, _, role, _, _, event, note in rows if uid in units])
+        behind.tenures += rows
 
 
 def _leader_order(x: dict[str, Any]) -> tuple[bool, str, str]:
@@ -381,10 +402,8 @@ def shown_events(db: QueryDB, units: Collection[str], behind: Behind,
     per event at most: the cost follows the chart, not the history."""
     if not sources:
         return [{"unit": unit, "person": person, "role": role, "event": eid, "note": note,
-                 "sources": []}
-                for unit, person, role, eid, note in dict.fromkeys(
-                    x for x in behind if x[4] and x[0] in units)]
-    mine = dict.fromkeys(x for x in behind if x[0] in units)
+                 "sources": []} for unit, person, role, eid, note in behind.lines(units, True)]
+    mine = behind.lines(units)
     events = notes_and_sources(db, (x[3] for x in mine))
     return [{"unit": unit, "person": person, "role": role, "event": eid,
              "note": events[eid]["note"], "sources": events[eid]["sources"]}
