@@ -153,12 +153,15 @@ def tree_order(units: dict[str, Unit], root: str | None = None,
                depth: int | None = None) -> list[Unit]:
     """Units depth-first from the roots (or from `root`), siblings by id, to `depth` levels."""
     kids: dict[str | None, list[str]] = {}
-    for uid, u in sorted(units.items()):  # each list of siblings comes out sorted
+    for uid, u in units.items():
         siblings = kids.get(u["parent"])
         if siblings is None:
             kids[u["parent"]] = [uid]
         else:
             siblings.append(uid)
+    for siblings in kids.values():
+        if len(siblings) > 1:
+            siblings.sort()
     out: list[Unit] = []
     limit = len(units)
     if depth is None:  # a stack of the units still to write, the next one last
