@@ -30,6 +30,11 @@ _VERSION_COLUMNS = ("select v.unit, v.name, v.name_en, v.kind, v.parent, v.since
                     "v.display_order, v.event, v.note, v.began_event, v.began_note ")
 _VERSIONS_NOTED = alive_rows(_VERSION_COLUMNS + f"from {P}versions v", VERSION.of("v"))
 
+#: The rows of `_VERSIONS_NOTED` whose events have a note (few): filtered in the same two
+#: scans, so a chart that wants only its notes makes no row of the others.
+_VERSIONS_WITH_NOTES = (f"select * from ({_VERSIONS_NOTED}) "
+                        f"where note is not null or began_note is not null")
+
 #: The leader tenures running on a day, with the people's names and the appointment's note
 #: (kept on the tenure's row): the same two scans.
 _TENURE_COLUMNS = (f"select t.unit, t.person, t.person_name, t.person_name_en, t.role, "
@@ -59,9 +64,11 @@ Line = tuple[str, str | None, str | None, str, str | None]
 class Behind:
     """What made each line of a chart, as the chart's queries read it (see `chart`): the
     rows themselves, made into `Line`s only when asked (`lines`), and then only those of
-    the units shown (a chart with its notes alone wants the few with a note)."""
+    the units shown. With `noted`, only the lines whose event has a note are wanted (a
+    chart with its notes alone), so the whole chart's queries read only those."""
 
-    def __init__(self) -> None:
+    def __init__(self, noted: bool = False) -> None:
+        self.noted = noted
         self.versions: list[Any] = []  # rows as `_VERSIONS_NOTED` has them
         self.tenures: list[Any] = []  # rows as `_TENURES` has them
 
@@ -86,8 +93,12 @@ def units_on(db: QueryDB, day: date, behind: Behind | None = None) -> dict[str, 
     """Every unit alive on `day` with its version and leaders, keyed by id (unordered);
     with `behind`, what made each version and leader is added to it."""
     d = [day.isoformat()] * 3
-    units = _units(db.execute(_VERSIONS if behind is None else _VERSIONS_NOTED, d).fetchall(),
-                   behind)
+    if behind is None or behind.noted:
+        units = _units(db.execute(_VERSIONS, d).fetchall(), None)
+        if behind is not None:
+            behind.versions += db.execute(_VERSIONS_WITH_NOTES, d).fetchall()
+    else:
+        units = _units(db.execute(_VERSIONS_NOTED, d).fetchall(), behind)
     _add_leaders(units, db.execute(_TENURES, d).fetchall(), behind)
     return units
 
@@ -406,6 +417,9 @@ def shown_events(db: QueryDB, units: Collection[str], behind: Behind,
     if not sources:
         return [{"unit": unit, "person": person, "role": role, "event": eid, "note": note,
                  "sources": []} for unit, person, role, eid, note in behind.lines(units, True)]
+    if behind.noted:
+        raise ValueError("the sources of a chart need every line behind it, not only the "
+                         "noted ones")
     mine = behind.lines(units)
     events = notes_and_sources(db, (x[3] for x in mine))
     return [{"unit": unit, "person": person, "role": role, "event": eid,
