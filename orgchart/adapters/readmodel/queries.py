@@ -40,6 +40,12 @@ _VERSIONS_WITH_NOTES = (f"select * from ({_VERSIONS_NOTED}) "
 _TENURE_COLUMNS = (f"select t.unit, t.person, t.person_name, t.person_name_en, t.role, "
                    f"t.title, t.start, t.start_event, t.start_note from {P}tenures t ")
 _TENURES = alive_rows(_TENURE_COLUMNS, TENURE.of("t"))
+#: `_TENURES` without the appointments (a chart that cites nothing)...
+_TENURES_PLAIN = alive_rows(
+    f"select t.unit, t.person, t.person_name, t.person_name_en, t.role, t.title, t.start "
+    f"from {P}tenures t", TENURE.of("t"))
+#: ... and its rows whose appointments have a note (as `_VERSIONS_WITH_NOTES`).
+_TENURES_WITH_NOTES = f"select * from ({_TENURES}) where start_note is not null"
 
 #: The units alive on a day under one unit (itself included): a walk down the parent links
 #: of that day's versions, so a subtree costs its own size, not the whole chart's. Binds the
@@ -95,11 +101,13 @@ def units_on(db: QueryDB, day: date, behind: Behind | None = None) -> dict[str, 
     d = [day.isoformat()] * 3
     if behind is None or behind.noted:
         units = _units(db.execute(_VERSIONS, d).fetchall(), None)
+        _add_leaders(units, db.execute(_TENURES_PLAIN, d).fetchall(), None)
         if behind is not None:
             behind.versions += db.execute(_VERSIONS_WITH_NOTES, d).fetchall()
+            behind.tenures += db.execute(_TENURES_WITH_NOTES, d).fetchall()
     else:
         units = _units(db.execute(_VERSIONS_NOTED, d).fetchall(), behind)
-    _add_leaders(units, db.execute(_TENURES, d).fetchall(), behind)
+        _add_leaders(units, db.execute(_TENURES, d).fetchall(), behind)
     return units
 
 
@@ -138,10 +146,11 @@ def _units(rows: list[Any], behind: Behind | None) -> dict[str, Unit]:
 
 
 def _add_leaders(units: dict[str, Unit], rows: list[Any], behind: Behind | None) -> None:
-    """Each leader tenure of `rows` (as `_TENURES` has them) in its unit's `leaders`, heads
-    first, then by role and person; with `behind`, the appointment behind each."""
+    """Each leader tenure of `rows` (as `_TENURES` or `_TENURES_PLAIN` have them) in its
+    unit's `leaders`, heads first, then by role and person; with `behind`, the appointment
+    behind each (`_TENURES`)."""
     several: list[list[dict[str, Any]]] = []  # the leader lists that need sorting
-    for uid, person, name, name_en, role, title, start, _, _ in rows:
+    for uid, person, name, name_en, role, title, start, *_ in rows:
         unit = units.get(uid)
         if unit is not None:
             leaders = unit["leaders"]
