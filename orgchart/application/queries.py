@@ -50,7 +50,7 @@ def at(storage: Storage, day: EffDate, known: EffDate | None = None, root: str |
        depth: int | None = None) -> Chart:
     """The chart on `day` (SPEC §3 `at --format json`)."""
     with storage.view(known) as db:
-        behind: queries.Behind = []
+        behind = queries.Behind(noted=True)
         return with_notes(db, chart_on(db, day, known, resolve_root(db, root), depth, behind),
                           behind)
 
@@ -69,7 +69,7 @@ def at_tree(storage: Storage, day: EffDate, known: EffDate | None = None,
     """`at` plus `named_since`: for each unit renamed by `day`, the date its name of that
     day began (the text tree shows it; JSON keeps the SPEC's shape)."""
     with storage.view(known) as db:
-        behind: queries.Behind = []
+        behind = queries.Behind(noted=True)
         chart = with_notes(db, chart_on(db, day, known, resolve_root(db, root), depth, behind),
                            behind)
         return {**chart, "named_since": queries.named_since(
@@ -163,7 +163,7 @@ def drawing_on(db: QueryDB, day: EffDate, known: EffDate | None, root: str | Non
     to `day`, when already known)."""
     from orgchart.adapters.readmodel import changes, gather
 
-    behind: queries.Behind = []
+    behind = queries.Behind()
     chart = chart_on(db, day, known, root, depth, behind)
     delta: Delta | None = None
     if since is not None:

@@ -368,7 +368,6 @@ def _copy_query_tables(path: str, into: sqlite3.Connection) -> None:
             into.execute(sql)
             if kind == "table":
                 into.execute(f'insert into main."{name}" select * from src."{name}"')
-        into.execute(tables.NOTES_INDEX)  # the one index a chart's queries name (few rows)
         into.execute("commit")
     finally:
         into.execute("detach database src")

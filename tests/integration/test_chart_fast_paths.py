@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from orgchart.adapters.readmodel import queries
 from orgchart.application.service import OrgChartService
 from orgchart.domain.dates import EffDate
+from orgchart.domain.errors import OrgchartError
 from tests.golden.cases import big_history, load
 
 # -- tree order ------------------------------------------------------------------------
@@ -57,6 +58,21 @@ def test_tree_order_is_the_recursive_walk(units: dict[str, dict[str, Any]],
     root = data.draw(st.none() | st.sampled_from(sorted(units))) if units else None
     got = [u["id"] for u in queries.tree_order(units, root, depth)]
     assert got == plain_tree_order(units, root, depth)
+
+
+@given(st.integers(1, 6), st.none() | st.integers(0, 8))
+def test_a_cycle_under_the_root_is_an_error_not_a_hang(n: int, depth: int | None) -> None:
+    """Units whose parents form a cycle are inconsistent tables: a walk from one of them
+    stops with an error (from the roots, none of them is reached)."""
+    units: dict[str, dict[str, Any]] = {
+        f"u{i}": {"id": f"u{i}", "parent": f"u{(i + 1) % n}"} for i in range(n)}
+    units["top"] = {"id": "top", "parent": None}
+    assert [u["id"] for u in queries.tree_order(units, None, depth)] == ["top"]
+    if depth is not None and depth <= n:  # the walk stops before it outgrows the tables
+        assert len(queries.tree_order(units, "u0", depth)) == depth + 1
+        return
+    with pytest.raises(OrgchartError, match="form a cycle"):
+        queries.tree_order(units, "u0", depth)
 
 
 # -- the notes of a chart ----------------------------------------------------------------
@@ -134,7 +150,7 @@ def test_the_history_has_notes_on_charts(store: str) -> None:
 
 
 def test_the_scratch_copy_of_a_scenario_answers_the_same(store: str, tmp_path: Path) -> None:
-    """`--with` reads a copy of the tables, which has the index the chart's queries name."""
+    """`--with` reads a copy of the tables (with the notes kept on their rows)."""
     empty = tmp_path / "nothing.yaml"
     empty.write_text("format: orgchart/v1\nevents: []\n", encoding="utf-8")
     plain, scenario = OrgChartService(store), OrgChartService(store, [str(empty)])

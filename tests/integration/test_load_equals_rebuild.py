@@ -134,3 +134,33 @@ def test_a_rebuild_whose_replay_fails_leaves_the_tables_as_they_were(
     monkeypatch.undo()
     run(db, "rebuild")
     assert table_rows(db) == before
+
+
+def test_a_name_a_later_file_adds_to_a_person_reaches_their_tenures(tmp_path: Path) -> None:
+    """Tenures keep their person's names (what `at` reads): a later file that adds a
+    person's English name says it again on the tenures they hold and held, as a rebuild
+    writes them."""
+    db = str(tmp_path / "s.db")
+    doc: dict[str, Any] = {
+        "format": "orgchart/v1", "sources": {"s": {"title": "S"}},
+        "people": {"li": {"name": "李明"}},
+        "events": [
+            {"type": "establish", "date": "2020-01-01", "unit": "a", "name": "A",
+             "source": "s"},
+            {"type": "appoint", "date": "2020-02-01", "unit": "a", "person": "li",
+             "role": "head", "source": "s"}]}
+    first = tmp_path / "first.json"
+    first.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    run(db, "load", str(first))
+    doc["people"]["li"]["name_en"] = "Li Ming"
+    doc["events"].append({"type": "rename", "date": "2021-01-01", "unit": "a", "name": "A2",
+                          "source": "s"})
+    second = tmp_path / "second.json"
+    second.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    run(db, "load", str(second))
+    chart = json.loads(run(db, "at", "2021-06-01", "--format", "json"))
+    assert [(x["name"], x["name_en"]) for x in chart["units"][0]["leaders"]] == [
+        ("李明", "Li Ming")]
+    incremental = table_rows(db)
+    run(db, "rebuild")
+    assert table_rows(db) == incremental

@@ -47,17 +47,22 @@ from tests.unit.test_knowledge_states import PEOPLE, RECORDED, ROLES, START, UNI
 @st.composite
 def valid_histories(draw: Any) -> list[Fact]:
     """A history valid in every knowledge state: drawn as `histories()` draws them (units
-    sometimes recorded late too), keeping each event only if the history stays valid."""
+    sometimes recorded late too, some events with a note, which the tables keep on the rows
+    a chart reads), keeping each event only if the history stays valid."""
     drawn = draw(histories())
     facts: list[Fact] = []
     for f in drawn:
         if not isinstance(f, Retract) and draw(st.booleans()):
             f = replace(f, recorded=draw(st.sampled_from(RECORDED)))
+        f = replace(f, note=draw(NOTES))
         candidate = [*facts, with_seq(f, len(facts) + 1)]
         if check_states(candidate)[0] is None:
             facts = candidate
     return facts
 
+
+#: The notes of events: mostly none, some empty (no note either), some.
+NOTES = st.sampled_from([None, None, None, "", "as reported", "disputed"])
 
 #: Recorded days of new events: the stored ones (late reports) and a later one.
 NEW_RECORDED = [*RECORDED, "2026-05-01"]
@@ -74,7 +79,8 @@ def new_events(draw: Any, n: int) -> list[Fact]:
         unit = draw(st.sampled_from([*UNITS[:2], *UNITS, "nowhere"]))
         kind = draw(st.sampled_from(["rename", "rename", "appoint", "appoint", "step_down",
                                      "move"]))
-        common: dict[str, Any] = {"id": f"n{i}", "seq": n + i + 1, "date": d, "recorded": rec}
+        common: dict[str, Any] = {"id": f"n{i}", "seq": n + i + 1, "date": d, "recorded": rec,
+                                  "note": draw(NOTES)}
         if kind == "rename":
             fields = draw(st.sampled_from([("name",), ("name_en",), ("kind",),
                                            ("name", "kind"), ()]))
@@ -92,10 +98,14 @@ def new_events(draw: Any, n: int) -> list[Fact]:
     return out
 
 
+#: The people of the histories, as recorded (their tenures keep their names).
+NAMES = {"p1": {"name": "张伟"}, "p2": {"name": "Pat", "name_en": "Pat Lee"}}
+
+
 def stored(facts: list[Fact]) -> sqlite_utils.Database:
     """Query tables written from a full replay of `facts` (their latest state)."""
     db = sqlite_utils.Database(memory=True)
-    tables.write_all(db, facts, replay(known_at(facts, None)), {}, {}, None, len(facts))
+    tables.write_all(db, facts, replay(known_at(facts, None)), NAMES, {}, None, len(facts))
     return db
 
 
@@ -137,7 +147,7 @@ def test_a_backdated_move_equals_a_full_replay(data: st.DataObject, facts: list[
     move = Move(id="n0", seq=len(facts) + 1, recorded=NEW_RECORDED[-1],
                 date=EffDate(START + timedelta(days=data.draw(st.integers(-2, 34)))),
                 unit=data.draw(st.sampled_from(UNITS)),
-                parent=data.draw(st.sampled_from([None, *UNITS])))
+                parent=data.draw(st.sampled_from([None, *UNITS])), note=data.draw(NOTES))
     db = stored(facts)
     expected = check_append(facts, [move])
     local = local_move(StoredState(db), [move])

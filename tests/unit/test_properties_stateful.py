@@ -561,12 +561,13 @@ class History:
         from orgchart.adapters.readmodel import queries
 
         with self.svc.storage.view(EffDate(known) if known else None) as db:
-            read = []
-            for whole in (True, False):
-                behind: queries.Behind = []
-                units = queries._subtree_rows(db, day.isoformat(), below, whole, behind)
-                read.append((units, sorted(behind, key=repr)))
-        assert read[0] == read[1]
+            for noted in (False, True):
+                read = []
+                for whole in (True, False):
+                    behind = queries.Behind(noted)
+                    units = queries._subtree_rows(db, day.isoformat(), below, whole, behind)
+                    read.append((units, sorted(behind.lines(set(units), noted), key=repr)))
+                assert read[0] == read[1]
 
     def check(self, seed: int) -> None:
         """Compare the chart with the reference on a sample of dates and knowledge days.
@@ -625,9 +626,10 @@ class History:
             got = rows(view)
         with self.svc.query_db() as db:
             facts = tables.facts_from_tables(db)
+            people = tables.reference_rows(db, "people")  # tenures keep their names
         scratch = sqlite_utils.Database(memory=True)
         tables.write_all(scratch, [f for f in facts if f.recorded_day <= known],
-                         replay(known_at(facts, known)), {}, {}, None, 1)
+                         replay(known_at(facts, known)), people, {}, None, 1)
         assert got == rows(scratch), f"--known-at {known}: the overlay differs from a replay"
 
 

@@ -63,12 +63,16 @@ def apply_events(db: sqlite_utils.Database, after: int, new: Sequence[Fact],
         if tables.position(db) != after:
             db.conn.rollback()
             return False
+        # people first: the tenures written below keep their names
+        for pid, fields in people.items():
+            db.table(P + "people").upsert({"id": pid, **fields}, pk="id", alter=False)
+        tables.renamed_people(db, people)
         window = None
         move = None if own_state_only(new) else local_move(StoredState(db), new)
         if own_state_only(new):  # no replay: each unit's own rows are said again
             _apply_own_state(db, new)
         elif move is not None and move.timeline is not None:  # the moved unit's rows
-            _write_move(db, move)
+            _write_move(db, move, new)
         else:
             window = replay_window(StoredState(db), new)
         ev_rows, unit_rows = tables.event_rows(new)
@@ -80,9 +84,7 @@ def apply_events(db: sqlite_utils.Database, after: int, new: Sequence[Fact],
                            f"where id = ?", [f.id, f.recorded_day.isoformat(), f.event])
         if window is not None:
             _reset_from(db, window.start)
-            _write_window(db, window.timeline)
-        for pid, fields in people.items():
-            db.table(P + "people").upsert({"id": pid, **fields}, pk="id", alter=False)
+            _write_window(db, window.timeline, new)
         for sid, fields in sources.items():
             db.table(P + "sources").upsert({"id": sid, **fields}, pk="id", alter=False)
         if title is not None:
@@ -111,8 +113,8 @@ def _reset_from(db: sqlite_utils.Database, d0: date) -> None:
                        [d0.isoformat()])
 
 
-def _write_window(db: sqlite_utils.Database, tl: Timeline) -> None:
-    rows = tables.timeline_rows(tl)
+def _write_window(db: sqlite_utils.Database, tl: Timeline, new: Sequence[Fact]) -> None:
+    rows = tables.timeline_rows(tl, tables.stored_cited(db, tl, new))
     fresh: dict[str, list[tables.Row]] = {"versions": [], "lives": [], "tenures": []}
     groups: list[tuple[str, Sequence[Any]]] = [
         ("versions", tl.versions), ("lives", list(tl.lives.values())), ("tenures", tl.tenures)]
@@ -144,26 +146,29 @@ def _apply_own_state(db: sqlite_utils.Database, new: Sequence[Fact]) -> None:
     for w in unit_windows(new):  # each window reads the rows the previous ones wrote
         tl = replay_unit_window(state, w, window_stored(state, w))
         if w.leaders:
-            _write_leaders(db, w, tl)
+            _write_leaders(db, w, tl, new)
         else:
-            _write_rename(db, w, tl)
+            _write_rename(db, w, tl, new)
 
 
-def _write_leaders(db: sqlite_utils.Database, w: UnitWindow, tl: Timeline) -> None:
+def _write_leaders(db: sqlite_utils.Database, w: UnitWindow, tl: Timeline,
+                   new: Sequence[Fact]) -> None:
     """The unit's tenures held at the end of `w.start` or begun later, as replayed."""
     db.execute(f"delete from {P}tenures where unit = ? and (end_day is null or end_day > ?)",
                [w.unit, w.start.isoformat()])
-    tables.insert_rows(db, "tenures", tables.timeline_rows(tl)["tenures"])
+    tables.insert_rows(db, "tenures",
+                       tables.timeline_rows(tl, tables.stored_cited(db, tl, new))["tenures"])
 
 
-def _write_rename(db: sqlite_utils.Database, w: UnitWindow, tl: Timeline) -> None:
+def _write_rename(db: sqlite_utils.Database, w: UnitWindow, tl: Timeline,
+                  new: Sequence[Fact]) -> None:
     """The renamed unit's new version (`_split_version`), and its names carried on into
     the later versions up to the next rename of each field."""
-    made, old = _split_version(db, tl, w.unit)
+    made, old = _split_version(db, tl, w.unit, new)
     _carry_names(db, made, (old.name, old.name_en, old.kind))
 
 
-def _write_move(db: sqlite_utils.Database, move: LocalMove) -> None:
+def _write_move(db: sqlite_utils.Database, move: LocalMove, new: Sequence[Fact]) -> None:
     """The moved unit's new version (`_split_version`), and its new parent carried on into
     its later versions up to its next change that is not a rename (`local_move`); then each
     unit a later merge placed elsewhere because of the move (`LocalMove.placed`): the
@@ -172,7 +177,7 @@ def _write_move(db: sqlite_utils.Database, move: LocalMove) -> None:
     lasts in its stead, its parent carried on the same way. Each unit's changes come in
     effective order, so each one's carry starts from rows its earlier ones wrote."""
     assert move.timeline is not None
-    made, _ = _split_version(db, move.timeline, move.fact.unit)
+    made, _ = _split_version(db, move.timeline, move.fact.unit, new)
     _carry_parent(db, move.fact.unit, made.valid_from.isoformat(), move.fact.parent)
     for p in move.placed:
         db.execute(f"update {P}versions set parent = ? where unit = ? and event = ?",
@@ -204,15 +209,17 @@ def _carry_parent(db: sqlite_utils.Database, unit: str, d: str, parent: str | No
         db.execute(f"update {P}{table} set parent = ? where rowid = ?", [parent, rowid])
 
 
-def _split_version(db: sqlite_utils.Database, tl: Timeline,
-                   unit: str) -> tuple[UnitVersion, UnitVersion]:
+def _split_version(db: sqlite_utils.Database, tl: Timeline, unit: str,
+                   new: Sequence[Fact]) -> tuple[UnitVersion, UnitVersion]:
     """Write a one-event replay on a seed (`tl`): `unit`'s version at the end of the
     event's day ends there (or, made that same day, becomes transient), and the event's
-    version follows it up to where it ended. Returns the new version and the old one."""
+    version follows it up to where it ended (`new`: the events being applied, not yet in
+    `events`). Returns the new version and the old one."""
     (old,) = [v for v in [*tl.versions, *tl.transient] if v.rowid is not None and v.unit == unit]
     (made,) = [v for v in tl.versions if v.rowid is None and v.unit == unit]
-    valid_to, since = db.execute(f"select valid_to, since from {P}versions where rowid = ?",
-                                 [old.rowid]).fetchone()
+    valid_to, since, began_day, began_event = db.execute(
+        f"select v.valid_to, v.since, l.began_day, l.began_event from {P}versions v "
+        f"join {P}lives l on l.unit = v.unit where v.rowid = ?", [old.rowid]).fetchone()
     if old in tl.transient:
         db.execute(f"delete from {P}versions where rowid = ?", [old.rowid])
         tables.insert_rows(db, "transient", [(old.unit, old.valid_from.isoformat(), old.name,
@@ -220,9 +227,10 @@ def _split_version(db: sqlite_utils.Database, tl: Timeline,
     else:
         db.execute(f"update {P}versions set valid_to = ? where rowid = ?",
                    [made.valid_from.isoformat(), old.rowid])
-    tables.insert_rows(db, "versions", [(made.unit, made.valid_from.isoformat(), valid_to,
-                                         made.name, made.name_en, made.kind, made.parent,
-                                         made.event, since, made.order)])
+    notes = tables.stored_notes(db, [made.event, began_event], new)
+    tables.insert_rows(db, "versions", [tables.version_row(
+        made.unit, made.valid_from.isoformat(), valid_to, made.name, made.name_en, made.kind,
+        made.parent, made.event, (since, began_day, began_event), made.order, notes)])
     return made, old
 
 

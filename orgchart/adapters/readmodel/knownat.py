@@ -93,7 +93,7 @@ def ensure_overlay(db: sqlite_utils.Database, state: State) -> None:
             db.conn.executemany(f"delete from {P}{name} where known = ?", [[k] for k in stale])
         facts = counted_facts(db, state.d0, known=state.known)
         tl = replay(facts, load_seed(db, state.d0))
-        for name, rows in tables.timeline_rows(tl).items():
+        for name, rows in tables.timeline_rows(tl, tables.stored_cited(db, tl)).items():
             tables.insert_rows(db, "k_" + name, [(state.key, *r) for r in rows])
         tables.insert_rows(db, "k_states", [(state.key, state.d0.isoformat(), position)])
         db.conn.commit()

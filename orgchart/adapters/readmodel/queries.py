@@ -9,50 +9,43 @@ from typing import Any
 from orgchart.adapters.readmodel.connection import QueryDB, named
 from orgchart.adapters.readmodel.damage import stored_json
 from orgchart.adapters.readmodel.intervals import COUNTS, TENURE, VERSION, alive_on, alive_rows
-from orgchart.adapters.readmodel.tables import NOTED_EVENTS, P, has_note
+from orgchart.adapters.readmodel.tables import P, has_note
 from orgchart.domain.errors import AmbiguousUnit, OrgchartError, UnknownUnit
 from orgchart.domain.hints import unit_hint
 
 Unit = dict[str, Any]
 
 
-#: The events with a note, as a chart's queries join them (the table itself, not the view
-#: of a `--known-at` connection: an event's note does not change once it is recorded).
-_NOTED = f"main.{P}events {{}} indexed by {NOTED_EVENTS}"
-
 #: The unit versions alive on a day, with when each unit began. Two index range scans (see
 #: `intervals.alive_rows`), so the cost follows the size of the chart, not the length of the
 #: history before the day; the index covers the columns. Binds the day three times.
 _VERSIONS = alive_rows(
-    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, null, null, null, null, "
-    f"v.display_order from {P}versions v",
-    VERSION.of("v"))
+    f"select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, v.display_order "
+    f"from {P}versions v", VERSION.of("v"))
 
-#: What a version row of a chart adds for `Behind`: the event that made the version and its
-#: note, and when the unit began before the version's first day (a version made by a later
-#: event), the event that began it and its note; the notes are looked up in the small index
-#: of the events that have one. `FROM` is `v`, a versions row.
-_BEHIND_VERSION = (
-    f"v.event, e.note, l.began_event, b.note, v.display_order from {{FROM}} "
-    f"left join {_NOTED.format('e')} on e.id = v.event and {has_note('e')} "
-    f"left join {P}lives l on l.unit = v.unit "
-    f"and v.valid_from != substr(v.since || '-01-01', 1, 10) "
-    f"left join {_NOTED.format('b')} on b.id = l.began_event and {has_note('b')}")
-_VERSION_COLUMNS = "select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, "
+#: `_VERSIONS` with what made each version (see `Behind`), kept on the version's row: the
+#: event that made it and its note, and (when the unit began before the version's first
+#: day) the event that began the unit and its note.
+_VERSION_COLUMNS = ("select v.unit, v.name, v.name_en, v.kind, v.parent, v.since, "
+                    "v.display_order, v.event, v.note, v.began_event, v.began_note ")
+_VERSIONS_NOTED = alive_rows(_VERSION_COLUMNS + f"from {P}versions v", VERSION.of("v"))
 
-#: `_VERSIONS` with what made each version (see `Behind`).
-_VERSIONS_NOTED = alive_rows(
-    _VERSION_COLUMNS + _BEHIND_VERSION.replace("{FROM}", f"{P}versions v"), VERSION.of("v"))
+#: The rows of `_VERSIONS_NOTED` whose events have a note (few): filtered in the same two
+#: scans, so a chart that wants only its notes makes no row of the others.
+_VERSIONS_WITH_NOTES = (f"select * from ({_VERSIONS_NOTED}) "
+                        f"where note is not null or began_note is not null")
 
-#: The leader tenures running on a day, with the people's names (the same two scans).
-_TENURES = alive_rows(
-    f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start, t.start_event, "
-    f"null from {P}tenures t left join {P}people p on p.id = t.person", TENURE.of("t"))
-_TENURES_NOTED = alive_rows(
-    f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start, t.start_event, "
-    f"e.note from {P}tenures t left join {P}people p on p.id = t.person "
-    f"left join {_NOTED.format('e')} on e.id = t.start_event and {has_note('e')}", TENURE.of("t"))
-
+#: The leader tenures running on a day, with the people's names and the appointment's note
+#: (kept on the tenure's row): the same two scans.
+_TENURE_COLUMNS = (f"select t.unit, t.person, t.person_name, t.person_name_en, t.role, "
+                   f"t.title, t.start, t.start_event, t.start_note from {P}tenures t ")
+_TENURES = alive_rows(_TENURE_COLUMNS, TENURE.of("t"))
+#: `_TENURES` without the appointments (a chart that cites nothing)...
+_TENURES_PLAIN = alive_rows(
+    f"select t.unit, t.person, t.person_name, t.person_name_en, t.role, t.title, t.start "
+    f"from {P}tenures t", TENURE.of("t"))
+#: ... and its rows whose appointments have a note (as `_VERSIONS_WITH_NOTES`).
+_TENURES_WITH_NOTES = f"select * from ({_TENURES}) where start_note is not null"
 
 #: The unit and parent of every version alive on a day: the two scans of `_VERSIONS`, on
 #: its covering index alone (no row, no note is read). Binds the day three times.
@@ -60,31 +53,70 @@ _DAY_TREE = alive_rows(f"select v.unit, v.parent from {P}versions v", VERSION.of
 
 #: The versions alive on a day of some units (`unit in (...)` is appended), with what made
 #: each (see `Behind`). Binds the day twice.
-_UNIT_VERSIONS = (_VERSION_COLUMNS + _BEHIND_VERSION.replace("{FROM}", f"{P}versions v")
-                  + f" where {alive_on(VERSION.of('v'))} and v.unit in ")
+_UNIT_VERSIONS = (_VERSION_COLUMNS + f"from {P}versions v "
+                  f"where {alive_on(VERSION.of('v'))} and v.unit in ")
 
 #: The leader tenures running on a day in some units (`unit in (...)` is appended).
-_UNIT_TENURES = (
-    f"select t.unit, t.person, p.name, p.name_en, t.role, t.title, t.start, t.start_event, "
-    f"e.note from {P}tenures t left join {P}people p on p.id = t.person "
-    f"left join {_NOTED.format('e')} on e.id = t.start_event and {has_note('e')} "
-    f"where {alive_on(TENURE.of('t'))} and t.unit in ")
+_UNIT_TENURES = _TENURE_COLUMNS + f"where {alive_on(TENURE.of('t'))} and t.unit in "
 
 
-#: What made each line of a chart, as the chart's queries read it: (unit, person, role,
-#: event, the event's note if it has one) — person and role None for a unit's own events:
-#: the one that made its version of the day and, when the unit began before that version,
-#: the one that began it (see `shown_events`).
-Behind = list[tuple[str, str | None, str | None, str, str | None]]
+#: A line of a chart and the event behind it: (unit, person, role, event, the event's note
+#: if it has one) — person and role None for a unit's own events: the one that made its
+#: version of the day and, when the unit began before that version, the one that began it.
+Line = tuple[str, str | None, str | None, str, str | None]
+
+
+class Behind:
+    """What made each line of a chart, as the chart's queries read it (see `chart`): the
+    rows themselves, made into `Line`s only when asked (`lines`), and then only those of
+    the units shown. With `noted`, only the lines whose event has a note are wanted (a
+    chart with its notes alone), so the whole chart's queries read only those."""
+
+    def __init__(self, noted: bool = False) -> None:
+        self.noted = noted
+        self.versions: list[Any] = []  # rows as `_VERSIONS_NOTED` has them
+        self.tenures: list[Any] = []  # rows as `_TENURES` has them
+
+    def lines(self, units: Collection[str], noted: bool = False) -> dict[Line, None]:
+        """The lines of these units (with `noted`, only those whose event has a note), each
+        once: each unit's version, then its beginning, then the leaders."""
+        out: dict[Line, None] = {}
+        # by position: the columns of `_VERSION_COLUMNS` and `_TENURE_COLUMNS`
+        for r in self.versions:
+            if (r[8] or not noted) and r[0] in units:
+                out[(r[0], None, None, r[7], r[8])] = None
+        for r in self.versions:
+            if (r[10] or (r[9] and not noted)) and r[0] in units:
+                out[(r[0], None, None, r[9], r[10])] = None
+        for r in self.tenures:
+            if (r[8] or not noted) and r[0] in units:
+                out[(r[0], r[1], r[4], r[7], r[8])] = None
+        return out
 
 
 def units_on(db: QueryDB, day: date, behind: Behind | None = None) -> dict[str, Unit]:
     """Every unit alive on `day` with its version and leaders, keyed by id (unordered);
     with `behind`, what made each version and leader is added to it."""
-    d = [day.isoformat()] * 3
-    noted = behind is not None
-    units = _units(db.execute(_VERSIONS_NOTED if noted else _VERSIONS, d).fetchall(), behind)
-    _add_leaders(units, db.execute(_TENURES_NOTED if noted else _TENURES, d), behind)
+    return _day_rows(db, day.isoformat(), behind)
+
+
+def _day_rows(db: QueryDB, day: str, behind: Behind | None,
+              keep: Collection[str] | None = None) -> dict[str, Unit]:
+    """`units_on` (of the units `keep` only, when given) from the whole day's two scans."""
+    d = [day] * 3
+
+    def kept(rows: list[Any]) -> list[Any]:
+        return rows if keep is None else [r for r in rows if r[0] in keep]
+
+    if behind is None or behind.noted:
+        units = _units(kept(db.execute(_VERSIONS, d).fetchall()), None)
+        _add_leaders(units, kept(db.execute(_TENURES_PLAIN, d).fetchall()), None)
+        if behind is not None:
+            behind.versions += kept(db.execute(_VERSIONS_WITH_NOTES, d).fetchall())
+            behind.tenures += kept(db.execute(_TENURES_WITH_NOTES, d).fetchall())
+    else:
+        units = _units(kept(db.execute(_VERSIONS_NOTED, d).fetchall()), behind)
+        _add_leaders(units, kept(db.execute(_TENURES, d).fetchall()), behind)
     return units
 
 
@@ -105,6 +137,27 @@ def subtree_on(db: QueryDB, day: date, root: str,
     if not below:
         return {}
     return _subtree_rows(db, d, below, whole=10 * len(below) >= len(tree), behind=behind)
+
+
+def _subtree_rows(db: QueryDB, d: str, below: set[str], whole: bool,
+                  behind: Behind | None) -> dict[str, Unit]:
+    """The units `below` on the day `d` with their leaders (as `units_on`): with `whole`,
+    from the rows of the whole day's chart; else looked up by unit."""
+    if whole:
+        return _day_rows(db, d, behind, keep=below)
+    ids = sorted(below)
+    rows: list[Any] = []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        rows += db.execute(_UNIT_VERSIONS + f"({', '.join('?' for _ in chunk)})",
+                           [d, d, *chunk]).fetchall()
+    units = _units(rows if behind is not None else [r[:7] for r in rows], behind)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        _add_leaders(units, db.execute(
+            _UNIT_TENURES + f"({', '.join('?' for _ in chunk)})", [d, d, *chunk]).fetchall(),
+            behind)
+    return units
 
 
 def subtree_units(tree: Iterable[tuple[str, str | None]], root: str) -> set[str]:
@@ -131,50 +184,31 @@ def subtree_units(tree: Iterable[tuple[str, str | None]], root: str) -> set[str]
     return below
 
 
-def _subtree_rows(db: QueryDB, d: str, below: set[str], whole: bool,
-                  behind: Behind | None) -> dict[str, Unit]:
-    """The units `below` on the day `d` with their leaders (as `units_on`): with `whole`,
-    from the rows of the whole day's chart; else looked up by unit."""
-    if whole:
-        units = _units([r for r in db.execute(_VERSIONS_NOTED, [d, d, d]).fetchall()
-                        if r[0] in below], behind)
-        _add_leaders(units, db.execute(_TENURES_NOTED, [d, d, d]), behind)
-        return units
-    ids = sorted(below)
-    rows: list[Any] = []
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        rows += db.execute(_UNIT_VERSIONS + f"({', '.join('?' for _ in chunk)})",
-                           [d, d, *chunk]).fetchall()
-    units = _units(rows, behind)
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        _add_leaders(units, db.execute(
-            _UNIT_TENURES + f"({', '.join('?' for _ in chunk)})", [d, d, *chunk]), behind)
-    return units
-
-
-def _units(rows: Sequence[Any], behind: Behind | None) -> dict[str, Unit]:
+def _units(rows: list[Any], behind: Behind | None) -> dict[str, Unit]:
     """Unit dicts as SPEC's `at` JSON has them, with `leaders` to fill, and (when the unit
     has one) `order`, its display order among its siblings, which the JSON form leaves out;
-    with `behind`, the event behind each version is added to it."""
-    if behind is not None:
-        behind.extend([(uid, None, None, event, note)
-                       for uid, _, _, _, _, _, event, note, _, _, _ in rows])
-        behind.extend([(uid, None, None, began, began_note)
-                       for uid, _, _, _, _, _, _, _, began, began_note, _ in rows if began])
-    units = {uid: {"id": uid, "name": name, "name_en": name_en, "kind": kind, "parent": parent,
-                   "since": since, "leaders": []}
-             for uid, name, name_en, kind, parent, since, *_ in rows}
-    for uid, *_, order in rows:
-        if order is not None:
-            units[uid]["order"] = order
+    `rows` as `_VERSIONS` has them, or (with `behind`) `_VERSIONS_NOTED`, whose event
+    behind each version is added to `behind`."""
+    if behind is None:
+        units = {uid: {"id": uid, "name": name, "name_en": name_en, "kind": kind,
+                       "parent": parent, "since": since, "leaders": []}
+                 for uid, name, name_en, kind, parent, since, _ in rows}
+    else:
+        units = {r[0]: {"id": r[0], "name": r[1], "name_en": r[2], "kind": r[3],
+                        "parent": r[4], "since": r[5], "leaders": []} for r in rows}
+        behind.versions += rows
+    for r in rows:
+        if r[6] is not None:
+            units[r[0]]["order"] = r[6]
     return units
 
 
-def _add_leaders(units: dict[str, Unit], rows: Iterable[Any], behind: Behind | None) -> None:
+def _add_leaders(units: dict[str, Unit], rows: list[Any], behind: Behind | None) -> None:
+    """Each leader tenure of `rows` (as `_TENURES` or `_TENURES_PLAIN` have them) in its
+    unit's `leaders`, heads first, then by role and person; with `behind`, the appointment
+    behind each (`_TENURES`)."""
     several: list[list[dict[str, Any]]] = []  # the leader lists that need sorting
-    for uid, person, name, name_en, role, title, start, event, note in rows:
+    for uid, person, name, name_en, role, title, start, *_ in rows:
         unit = units.get(uid)
         if unit is not None:
             leaders = unit["leaders"]
@@ -182,10 +216,10 @@ def _add_leaders(units: dict[str, Unit], rows: Iterable[Any], behind: Behind | N
                             "title": title, "since": start})
             if len(leaders) == 2:
                 several.append(leaders)
-            if behind is not None:
-                behind.append((uid, person, role, event, note))
     for leaders in several:
         leaders.sort(key=_leader_order)
+    if behind is not None:
+        behind.tenures += rows
 
 
 def _leader_order(x: dict[str, Any]) -> tuple[bool, str, str]:
@@ -203,25 +237,41 @@ def tree_order(units: dict[str, Unit], root: str | None = None,
             kids[u["parent"]] = [uid]
         else:
             siblings.append(uid)
-    for v in kids.values():
-        v.sort()
+    for siblings in kids.values():
+        if len(siblings) > 1:
+            siblings.sort()
     out: list[Unit] = []
+    limit = len(units)
+    if depth is None:  # a stack of the units still to write, the next one last
+        todo = [root] if root is not None else kids.get(None, [])[::-1]
+        while todo:
+            uid = todo.pop()
+            out.append(units[uid])
+            below = kids.get(uid)
+            if below:
+                if len(out) > limit:
+                    raise _cycle(uid)
+                todo += reversed(below)
+        return out
     # the siblings still to write at each level, the deepest last (its length - 1: the level)
     stack = [iter([root] if root is not None else kids.get(None, []))]
-    limit = len(units)
     while stack:
         for uid in stack[-1]:
             out.append(units[uid])
             if len(out) > limit:
-                raise OrgchartError(f"the query tables are inconsistent: the units under "
-                                    f"'{uid}' form a cycle; run `orgchart verify`")
+                raise _cycle(uid)
             below = kids.get(uid)
-            if below and (depth is None or len(stack) <= depth):
+            if below and len(stack) <= depth:
                 stack.append(iter(below))
                 break
         else:
             stack.pop()
     return out
+
+
+def _cycle(uid: str) -> OrgchartError:
+    return OrgchartError(f"the query tables are inconsistent: the units under '{uid}' form a "
+                         f"cycle; run `orgchart verify`")
 
 
 def chart(db: QueryDB, day: date, root: str | None = None,
@@ -431,10 +481,13 @@ def shown_events(db: QueryDB, units: Collection[str], behind: Behind,
     (person and role None for a unit's own events), unordered; without `sources`, only
     the events with a note (and `sources` empty), read with the chart. An index lookup
     per event at most: the cost follows the chart, not the history."""
-    mine = dict.fromkeys(x for x in behind if x[0] in units)
     if not sources:
         return [{"unit": unit, "person": person, "role": role, "event": eid, "note": note,
-                 "sources": []} for unit, person, role, eid, note in mine if note]
+                 "sources": []} for unit, person, role, eid, note in behind.lines(units, True)]
+    if behind.noted:
+        raise ValueError("the sources of a chart need every line behind it, not only the "
+                         "noted ones")
+    mine = behind.lines(units)
     events = notes_and_sources(db, (x[3] for x in mine))
     return [{"unit": unit, "person": person, "role": role, "event": eid,
              "note": events[eid]["note"], "sources": events[eid]["sources"]}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
@@ -42,7 +42,7 @@ def open_db(path: str) -> sqlite_utils.Database:
 
 #: Bumped whenever what the tables hold or how it is encoded changes: tables of
 #: another layout read as absent, so the next command rebuilds them from the log.
-LAYOUT = "13"
+LAYOUT = "14"
 
 #: Each table's columns (the first of `PK` is its primary key) and indexes.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -52,16 +52,22 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "event_units": ("seq", "unit"),
     # `since`: when the unit began (its life's `began`), kept on each version so that `at`
     # reads one table (a lookup in lives per unit cost twice the rest of the query);
-    # `display_order`: the unit's place among its siblings (`order`), null for by name
+    # `display_order`: the unit's place among its siblings (`order`), null for by name;
+    # what a chart cites for the version (`queries.Behind`), kept here so that `at` reads
+    # no other table: `note`, the note of `event` (null: none); `began_event` and
+    # `began_note`, the event that began the unit and its note, when the unit began before
+    # the version's first day (null otherwise)
     "versions": ("unit", "valid_from", "valid_to", "name", "name_en", "kind", "parent", "event",
-                 "since", "display_order"),
+                 "since", "display_order", "note", "began_event", "began_note"),
     # versions replaced on the day they were made (`Timeline.transient`): never in a chart,
     # they say which event made which change (`explain`)
     "transient": ("unit", "day", "name", "name_en", "kind", "parent", "event"),
     "lives": ("unit", "began", "began_day", "began_event", "began_how", "ended", "ended_day",
               "ended_event", "ended_how"),
+    # read with the tenure by `at`: `start_note`, the note of `start_event` (null: none);
+    # `person_name`, `person_name_en`: the person's names as `people` has them
     "tenures": ("unit", "role", "person", "title", "start", "start_day", "start_event", "end",
-                "end_day", "end_event"),
+                "end_day", "end_event", "start_note", "person_name", "person_name_en"),
     "links": ("source", "target", "how", "event", "date", "day"),
     # the aliases units were given (`establish`, `rename`); `key`: the alias compared by
     # (`orgchart.domain.rules.alias_key`), `day`: when the event giving it takes effect
@@ -71,12 +77,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     # earlier knowledge states, each kept as its difference from the latest (`knownat`)
     "k_states": ("known", "d0", "position"),
     "k_versions": ("known", "unit", "valid_from", "valid_to", "name", "name_en", "kind",
-                   "parent", "event", "since", "display_order"),
+                   "parent", "event", "since", "display_order", "note", "began_event",
+                   "began_note"),
     "k_transient": ("known", "unit", "day", "name", "name_en", "kind", "parent", "event"),
     "k_lives": ("known", "unit", "began", "began_day", "began_event", "began_how", "ended",
                 "ended_day", "ended_event", "ended_how"),
     "k_tenures": ("known", "unit", "role", "person", "title", "start", "start_day",
-                  "start_event", "end", "end_day", "end_event"),
+                  "start_event", "end", "end_day", "end_event", "start_note", "person_name",
+                  "person_name_en"),
     "k_links": ("known", "source", "target", "how", "event", "date", "day"),
     "k_aliases": ("known", "unit", "alias", "key", "event", "date", "day"),
 }
@@ -92,15 +100,16 @@ INDEXES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("event_units", ("unit", "seq"), False),
     ("versions", ("valid_from",), False),
     # the day's chart (`queries.units_on`) reads these two indexes alone: they cover the
-    # columns it selects, so no row of the table is looked up
+    # columns it selects, so no row of the table (nor of another table) is looked up
     ("versions", ("valid_to", "valid_from", "unit", "name", "name_en", "kind", "parent",
-                  "since", "event", "display_order"), False),
+                  "since", "event", "display_order", "note", "began_event", "began_note"),
+     False),
     ("versions", ("unit", "valid_from"), False),
     ("versions", ("parent", "valid_from"), False),
     ("transient", ("day",), False),
     ("transient", ("unit", "day"), False),
-    ("tenures", ("end_day", "start_day", "unit", "person", "role", "title", "start",
-                 "start_event"), False),
+    ("tenures", ("end_day", "start_day", "unit", "person", "person_name", "person_name_en",
+                 "role", "title", "start", "start_event", "start_note"), False),
     ("tenures", ("unit", "start_day"), False),
     ("tenures", ("person",), False),
     ("links", ("source",), False),
@@ -164,14 +173,6 @@ def has_note(alias: str = "") -> str:
     return f"{col} is not null and {col} != ''"
 
 
-#: The events with a note (few), with their notes: a chart's notes are found by looking up
-#: its lines' events here, a small index, rather than in the events (`queries.units_on`;
-#: SQLite would pick the index of every event's id, then read the event's row).
-NOTED_EVENTS = f"idx_{P}events_noted"
-NOTES_INDEX = (f'CREATE INDEX IF NOT EXISTS "{NOTED_EVENTS}" ON "{P}events" '
-               f"(id, note) WHERE {has_note()}")
-
-
 #: The tables whose rows are the events' own (not the replay's): `write_all` indexes them
 #: while the replay runs.
 EVENT_TABLES = ("events", "event_units")
@@ -189,7 +190,6 @@ def _create_indexes(db: sqlite_utils.Database, only: Container[str] | None = Non
             f'({", ".join(chr(34) + c + chr(34) for c in cols)})')
     if (only is None or "events" in only) and "events" not in but:
         db.conn.execute(ANNOTATIONS_INDEX)
-        db.conn.execute(NOTES_INDEX)
 
 
 def position(db: QueryDB) -> int:
@@ -295,30 +295,107 @@ def iter_event_unit_rows(facts: Sequence[Fact]) -> Iterator[Row]:
             yield f.seq, u
 
 
-def timeline_rows(tl: Timeline) -> dict[str, list[Row]]:
+#: The notes of events, by id (only the events that have one).
+Notes = Mapping[str, str]
+
+
+class Cited(NamedTuple):
+    """What the rows of a timeline keep from other tables (see `COLUMNS`): the notes of the
+    events they cite, and people's (name, name_en) by id."""
+
+    notes: Notes
+    names: Mapping[str, tuple[str | None, str | None]]
+
+
+def fact_notes(facts: Iterable[Fact]) -> dict[str, str]:
+    """The notes of these events that have one, by id."""
+    return {f.id: f.note for f in facts if f.note}
+
+
+def cited(facts: Iterable[Fact], people: Mapping[str, Mapping[str, str]]) -> Cited:
+    """`Cited` for a whole history: its events and its people."""
+    return Cited(fact_notes(facts),
+                 {k: (v.get("name"), v.get("name_en")) for k, v in people.items()})
+
+
+def stored_notes(db: QueryDB, ids: Iterable[str], new: Iterable[Fact] = ()) -> dict[str, str]:
+    """The notes of the events with these ids that have one, by id: those of `new` (events
+    not written yet) as they are, the others as the `events` table has them (an event's
+    note does not change once it is recorded, whatever the knowledge state)."""
+    out = fact_notes(new)
+    wanted = sorted(set(ids) - out.keys())
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i:i + 500]
+        out.update(db.execute(
+            f"select id, note from main.{P}events where id in "
+            f"({', '.join('?' for _ in chunk)}) and {has_note()}", chunk).fetchall())
+    return out
+
+
+def stored_cited(db: QueryDB, tl: Timeline, new: Iterable[Fact] = ()) -> Cited:
+    """`Cited` for the rows of `tl`, from the tables (see `stored_notes`; the people as
+    `people` has them, so written before)."""
+    ids = {v.event for v in tl.versions}
+    ids.update(x.began_event for x in tl.lives.values())
+    ids.update(t.start_event for t in tl.tenures)
+    persons = sorted({t.person for t in tl.tenures})
+    names: dict[str, tuple[str | None, str | None]] = {}
+    for i in range(0, len(persons), 500):
+        chunk = persons[i:i + 500]
+        names.update((pid, (name, name_en)) for pid, name, name_en in db.execute(
+            f"select id, name, name_en from main.{P}people where id in "
+            f"({', '.join('?' for _ in chunk)})", chunk).fetchall())
+    return Cited(stored_notes(db, ids, new), names)
+
+
+def renamed_people(db: QueryDB, ids: Iterable[str]) -> None:
+    """Say again the names of these people (as `people` now has them) on their tenures."""
+    for pid in ids:
+        for name in ("tenures", "k_tenures"):
+            db.execute(f"update {P}{name} set (person_name, person_name_en) = (select name, "
+                       f"name_en from {P}people where id = ?) where person = ?", [pid, pid])
+
+
+def version_row(unit: str, valid_from: str, valid_to: str | None, name: str,
+                name_en: str | None, kind: str | None, parent: str | None, event: str,
+                life: tuple[str, str, str], order: int | None, notes: Notes) -> Row:
+    """A row of `versions`: the version's own columns, then what a chart cites for it,
+    from `life`, the unit's (began, began_day, began_event), and the events' `notes`."""
+    began, began_day, began_event = life
+    if valid_from == began_day:
+        return (unit, valid_from, valid_to, name, name_en, kind, parent, event, began, order,
+                notes.get(event), None, None)
+    return (unit, valid_from, valid_to, name, name_en, kind, parent, event, began, order,
+            notes.get(event), began_event, notes.get(began_event))
+
+
+def timeline_rows(tl: Timeline, refs: Cited) -> dict[str, list[Row]]:
     """Rows of `versions`, `transient`, `lives`, `tenures`, `links` and `aliases` (columns
-    as in COLUMNS)."""
-    return {name: list(rows) for name, rows in iter_timeline_rows(tl).items()}
+    as in COLUMNS); `refs`: what they keep from other tables (`cited`, `stored_cited`)."""
+    return {name: list(rows) for name, rows in iter_timeline_rows(tl, refs).items()}
 
 
-def iter_timeline_rows(tl: Timeline) -> dict[str, Iterator[Row]]:
+def iter_timeline_rows(tl: Timeline, refs: Cited) -> dict[str, Iterator[Row]]:
     """`timeline_rows`, each table's rows made one at a time as they are written."""
     from orgchart.domain.rules import alias_key
 
     day = _DayText()
-    lives = tl.lives
+    notes, names = refs
+    nobody = (None, None)
+    lives = {u: (x.began.text, x.began.iso, x.began_event) for u, x in tl.lives.items()}
     return {
-        "versions": ((v.unit, day[v.valid_from], day[v.valid_to], v.name, v.name_en,
-                      v.kind, v.parent, v.event, lives[v.unit].began.text, v.order)
-                     for v in tl.versions),
+        "versions": (version_row(v.unit, day[v.valid_from], day[v.valid_to], v.name,
+                                 v.name_en, v.kind, v.parent, v.event, lives[v.unit], v.order,
+                                 notes) for v in tl.versions),
         "transient": ((v.unit, day[v.valid_from], v.name, v.name_en, v.kind, v.parent,
                        v.event) for v in tl.transient),
         "lives": ((x.unit, x.began.text, x.began.iso, x.began_event, x.began_how,
                    x.ended.text if x.ended else None, x.ended.iso if x.ended else None,
-                   x.ended_event, x.ended_how) for x in lives.values()),
+                   x.ended_event, x.ended_how) for x in tl.lives.values()),
         "tenures": ((t.unit, t.role, t.person, t.title, t.start.text, t.start.iso,
                      t.start_event, t.end.text if t.end else None,
-                     t.end.iso if t.end else None, t.end_event) for t in tl.tenures),
+                     t.end.iso if t.end else None, t.end_event, notes.get(t.start_event),
+                     *names.get(t.person, nobody)) for t in tl.tenures),
         "links": ((k.source, k.target, k.how, k.event, k.date.text, k.date.iso)
                   for k in tl.links),
         "aliases": ((a.unit, a.alias, alias_key(a.alias), a.event, a.date.text, a.date.iso)
@@ -381,7 +458,7 @@ def _write_all(db: sqlite_utils.Database, facts: Sequence[Fact],
         else:
             timeline = tl
         # each row made as it is written: no list of them all
-        for name, table_rows in iter_timeline_rows(timeline).items():
+        for name, table_rows in iter_timeline_rows(timeline, cited(facts, people)).items():
             insert_rows(db, name, table_rows)
         insert_rows(db, "people", [(k, v.get("name"), v.get("name_en")) for k, v in people.items()])
         insert_rows(db, "sources", [(k, *(v.get(f) for f in ("title", "publisher", "date", "url")))
