@@ -320,9 +320,9 @@ def _check_own_states(history: HistorySoFar, new: Sequence[Fact],
 
 @dataclass(frozen=True)
 class Placed:
-    """A unit that a merge (`event`, on `day`) began under `parent` rather than under
-    `stored` (its stored parent), because a back-dated move changed where the walk up from
-    a merging unit leads (`merge_default_parent`)."""
+    """A unit that a merge or a split (`event`, on `day`) began under `parent` rather than
+    under `stored` (its stored parent), because a back-dated move changed where the walk up
+    from a merging unit leads (`merge_default_parent`) or the parent of the unit split."""
 
     unit: str
     event: str
@@ -372,7 +372,8 @@ def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
     merge or dissolve gave it). If X ends in a merge whose new unit M is placed by
     walking up from X's subtree, M's place is found again (`_placed_again`): as stored,
     nothing else changes; else M's parent differs from then on and M is followed the same
-    way (its next change, the events that could tell, how it ends). Events that change the
+    way (its next change, the events that could tell, how it ends); so are the parts of a
+    split keeping X that name no parent (`_kept_split`). Events that change the
     units above X's new place are followed (`_scan`, `_lifted`), and so are merges
     walking up past units moved earlier that day (`_merge_place`).
     """
@@ -405,7 +406,12 @@ def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
                         {skip, change[1] if change else ""})
         if scanned is None:
             return None
-        below, found = scanned
+        below, found, parts = scanned
+        for p in parts:  # a split keeping `unit`: its parts that name no parent
+            if p.parent != p.stored:
+                placed.append(p)
+                todo.append((p.unit, p.stored, p.parent, p.day, p.day - timedelta(days=1),
+                             p.event))
         ending = found.get(change[1]) if change else None
         if as_child:
             assert change is not None
@@ -438,12 +444,13 @@ def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
 
 def _scan(history: HistorySoFar, unit: str, parent: str | None, parents: set[str], d: date,
           after: date, until: date | None,
-          skip: set[str]) -> tuple[set[str], dict[str, Fact]] | None:
+          skip: set[str]) -> tuple[set[str], dict[str, Fact], list[Placed]] | None:
     """The later events that could tell where `unit` is, from the end of `after` up to the
     end of `until`, while it sits under `parent` rather than its stored parent (`parents`:
-    both): the units whose walk up passes `unit` (`below`: its subtree, as it grows), and
-    the events of `skip` found on the way. None: an event may come out differently (the
-    window replay decides).
+    both): the units whose walk up passes `unit` (`below`: its subtree, as it grows), the
+    events of `skip` found on the way, and the parts of splits keeping `unit` placed where
+    it now is (`_kept_split`). None: an event may come out differently (the window replay
+    decides).
 
     Events that read the children of either parent, or merge or split a unit of `below`,
     may; the others that name a unit of `below` (`_follows`) come out as stored, and grow
@@ -456,6 +463,7 @@ def _scan(history: HistorySoFar, unit: str, parent: str | None, parents: set[str
     below = {unit, *history.descendants(unit, d)}
     found: dict[str, Fact] = {}
     handled: set[str] = set()
+    parts: list[Placed] = []
     pending = history.structure_between(below | parents | up, after, until)
     seen = {f.id for f in pending}
     while pending:
@@ -476,9 +484,17 @@ def _scan(history: HistorySoFar, unit: str, parent: str | None, parents: set[str
             seen |= {g.id for g in later}
             pending = sorted([*pending, *later], key=lambda g: (g.day, g.seq))
             continue
-        roots = _follows(f, below, parents, up)
-        if roots is None:
-            return None
+        if isinstance(f, Split) and f.keep and f.unit in below:
+            kept = _kept_split(history, f, unit, parent, below, until)
+            if kept is None:
+                return None
+            roots, again = kept
+            parts += again
+        else:
+            follows = _follows(f, below, parents, up)
+            if follows is None:
+                return None
+            roots = follows
         handled.add(f.id)
         grown: set[str] = set()
         for r in roots:
@@ -494,7 +510,7 @@ def _scan(history: HistorySoFar, unit: str, parent: str | None, parents: set[str
             pending = sorted([*pending, *later], key=lambda g: (g.day, g.seq))
     if history.placed_under_between(below, after, until) - handled - skip:
         return None
-    return below, found
+    return below, found, parts
 
 
 def _changes(f: Fact) -> set[str]:
@@ -587,6 +603,35 @@ def _follows(f: Fact, below: set[str], parents: set[str], up: set[str]) -> set[s
                 return None
             return {f.unit, f.children_to} if f.children_to in below else set()
     return None
+
+
+def _kept_split(history: HistorySoFar, f: Split, unit: str, parent: str | None,
+                below: set[str], until: date | None) -> tuple[set[str], list[Placed]] | None:
+    """Split `f` keeps a unit of `below` (the subtree of `unit`, which sits under `parent`
+    rather than its stored parent): the units it places in `below`, and, when it keeps
+    `unit` itself, its parts that name no parent, placed under `parent` (each part's
+    version must last past that day); None: not found here (the window replay decides).
+
+    Its rules read the kept unit's children (all in `below`), whether its parts' named
+    parents are alive, and whether a walk up from one passes a child it moves (all in
+    `below`, so the walk finds it, or not, before it leaves `below`): the same either way.
+    Only where its parts that name no parent go may differ: under the kept unit's parent,
+    which the move changed only for `unit`, up to its next change (`until`: a split that
+    day may come after it, left to the window replay).
+    """
+    named = {p.unit for p in f.into if p.parent is not None and p.parent in below}
+    if f.unit != unit:  # its parent is as stored: its parts go where they went
+        return named | {p.unit for p in f.into if p.parent is None}, []
+    if until is not None and f.day >= until:
+        return None
+    out: list[Placed] = []
+    for part in f.into:
+        if part.parent is None:
+            made = history.made_version(part.unit, f.id)
+            if made is None or not made[1]:
+                return None
+            out.append(Placed(part.unit, f.id, f.day, parent, made[0]))
+    return named, out
 
 
 def _unmade(history: HistorySoFar, f: Fact, unit: str, stored: str | None,

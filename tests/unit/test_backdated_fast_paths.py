@@ -40,7 +40,7 @@ from orgchart.domain.facts import (
 )
 from orgchart.domain.knowledge import Breach, check_append, check_states, known_at
 from orgchart.domain.rules import replay
-from orgchart.domain.validation import check_new, local_move, own_state_only
+from orgchart.domain.validation import LocalMove, check_new, local_move, own_state_only
 from tests.unit.test_knowledge_states import PEOPLE, RECORDED, ROLES, START, UNITS, histories
 
 
@@ -279,8 +279,9 @@ def merging_histories(draw: Any) -> list[Fact]:
             moving = draw(st.lists(st.sampled_from(kids), unique=True)) if kids else []
             made = Split(id=made.id, seq=made.seq, date=made.date, recorded=made.recorded,
                          unit=units[0], keep=True, children=tuple((k, new) for k in moving),
-                         into=(NewUnit(unit=new, name=new.upper(),
-                                       parent=draw(st.sampled_from([None, *everyone]))),))
+                         into=(NewUnit(unit=new, name=new.upper(),  # most often where
+                                       parent=draw(st.sampled_from(  # the unit is
+                                           [None, None, None, *everyone]))),))
         if draw(st.booleans()):  # a move that same day, before it
             first = Move(id=f"h{len(facts) + 1}", seq=len(facts) + 1, date=made.date,
                          recorded=made.recorded, unit=draw(st.sampled_from(everyone)),
@@ -317,8 +318,19 @@ def test_a_backdated_move_before_merges_equals_a_full_replay(data: st.DataObject
              if v.event in ends and full.lives[v.unit].began_event != v.event]
     keeps = [f for f in merges if isinstance(f, Split) and f.keep]
     parents: list[str | None] = [None, *UNITS, *MERGED, *SPLIT]
-    way = data.draw(st.integers(0, 7 if keeps else 5))
-    if way >= 6:  # a unit (most often a child of a split's unit) moved before that split
+    way = data.draw(st.integers(0, 9 if keeps else 5))
+    if way >= 8:  # the split's unit, or its parent then, moved before a split keeping it
+        split = data.draw(st.sampled_from(keeps))
+        on = split.day - timedelta(days=data.draw(st.integers(0, 6)))
+        above = sorted({v.parent for v in [*full.versions, *full.transient]
+                        if v.unit == split.unit and v.parent is not None
+                        and v.valid_from <= on and (v.valid_to is None or v.valid_to > on)})
+        unit = data.draw(st.sampled_from(above)) if above and way == 9 else split.unit
+        day = (on - START).days
+        parents = [u for u, life in full.lives.items() if u != unit  # under a unit alive
+                   and life.began.day <= on and (life.ended is None or life.ended.day > on)
+                   ] or parents
+    elif way >= 6:  # a unit (most often a child of a split's unit) moved before that split
         split = data.draw(st.sampled_from(keeps))
         on = split.day - timedelta(days=data.draw(st.integers(0, 6)))
         kids = sorted({v.unit for v in [*full.versions, *full.transient]
@@ -348,10 +360,19 @@ def test_a_backdated_move_before_merges_equals_a_full_replay(data: st.DataObject
     path = "window" if local is None else \
         f"local, {len(local.placed)} placed again, {len(local.unmade)} unmade"
     event(f"{path}: {'rejected' if expected else 'accepted'}")
+    _kept_placed(local, facts)
     assert said(check_new(StoredState(db), [move])) == said(expected), f"{move}\n{facts}"
     if expected is None:
         assert apply_events(db, len(facts), [move], {}, {}, None, len(facts) + 1)
         assert tables.dump(db) == tables.dump(stored([*facts, move])), f"{move}\n{facts}"
+
+
+def _kept_placed(local: LocalMove | None, facts: list[Fact]) -> None:
+    """Count (as a hypothesis event) the moves whose parts of a split keeping the moved
+    unit (or a unit placed again) are placed again."""
+    kept = {f.id for f in facts if isinstance(f, Split) and f.keep}
+    if local is not None and any(p.event in kept for p in local.placed):
+        event("a part of a split keeping its unit placed again")
 
 
 def test_a_move_ended_by_a_merge_or_split_that_ignore_its_parent_stays_local() -> None:
@@ -526,6 +547,26 @@ def test_a_part_placed_under_the_moved_unit_by_a_split_keeping_its_unit_is_follo
     assert _moved_back(facts, "x", "p", 10) is None
 
 
+def test_the_parts_of_a_split_keeping_the_moved_unit_go_where_it_now_is() -> None:
+    # x moves under p on day 10; on day 15 a split keeping x moves its child c to part n,
+    # placed where x is (under p now), and part k under x; on day 18 a split keeping c
+    # places j where c is (under n, as stored); n is renamed, then merges into m, placed
+    # where n was (under p now): n and m are placed again, k and j are not
+    facts = _history((Establish, 0, {"unit": "o", "name": "O"}),
+                     (Establish, 0, {"unit": "p", "name": "P"}),
+                     (Establish, 1, {"unit": "x", "name": "X", "parent": "o"}),
+                     (Establish, 1, {"unit": "c", "name": "C", "parent": "x"}),
+                     (Split, 15, {"unit": "x", "keep": True, "children": (("c", "n"),),
+                                  "into": (NewUnit(unit="n", name="N"),
+                                           NewUnit(unit="k", name="K", parent="x"))}),
+                     (Split, 18, {"unit": "c", "keep": True,
+                                  "into": (NewUnit(unit="j", name="J"),)}),
+                     (Rename, 20, {"unit": "n", "name": "N2"}),
+                     (Merge, 25, {"units": ("n",), "into": "m",
+                                  "new_unit": NewUnit(unit="m", name="M")}))
+    _moving_x_under_p_places(facts, [("n", "o", "p"), ("m", "o", "p")])
+
+
 def _moving_x_under_p_places(facts: list[Fact], placed: list[tuple[str, str, str]]) -> None:
     """A move of x under p on day 10 is local, places again exactly `placed` (unit, stored
     parent, parent now), is accepted, and leaves the tables a full replay leaves."""
@@ -545,12 +586,13 @@ CROWD = ["x", "y", "a", "b", "c", "d"]
 
 
 @st.composite
-def crowded_histories(draw: Any) -> list[Fact]:
+def crowded_histories(draw: Any, keeps: bool = False) -> list[Fact]:
     """A small chart (`CROWD`, each under an earlier one or none) and then up to eight
     events on a few days (so that several fall on one day): moves, splits that keep their
-    unit and move some of its children to their one part, merges into a new unit placed
-    by walking up from their first unit (most often `x`), later splits and dissolves,
-    each kept only if the history stays valid."""
+    unit (most often `x`; with `keeps`, most of the events, of `x` or a unit under it)
+    and move some of its children to their one part, merges into a new unit placed by
+    walking up from their first unit (most often `x`), later splits and dissolves, each
+    kept only if the history stays valid."""
     facts: list[Fact] = []
 
     def add(f: Fact) -> None:
@@ -570,19 +612,25 @@ def crowded_histories(draw: Any) -> list[Fact]:
         alive = [*CROWD, *made[:i]]
         unit = draw(st.sampled_from(["y", *alive]))
         how = draw(st.sampled_from(["move", "move", "keep", "merge", "merge", "split",
-                                    "dissolve"]))
+                                    "dissolve", *(["keep"] * 5 if keeps else [])]))
         if how == "move":  # most often under `x` or of a new unit
             add(Move(unit=draw(st.sampled_from([unit, *made[:i]])) if i else unit,
                      parent=draw(st.sampled_from([None, "x", *alive])), **common))
-        elif how == "keep":
+        elif how == "keep":  # most often of `x` (moved back) or of a unit under it
             full = replay(known_at(facts, None))
+            under_x = sorted({v.unit for v in [*full.versions, *full.transient]
+                              if v.parent == "x" and v.valid_from <= on.day
+                              and (v.valid_to is None or v.valid_to > on.day)})
+            unit = draw(st.sampled_from(["x", unit, unit, *(["x", *under_x] if keeps else [])]))
             kids = sorted({v.unit for v in [*full.versions, *full.transient]
                            if v.parent == unit and v.valid_from <= on.day
                            and (v.valid_to is None or v.valid_to > on.day)})
             moving = draw(st.lists(st.sampled_from(kids), unique=True)) if kids else []
             add(Split(unit=unit, keep=True, children=tuple((k, made[i]) for k in moving),
                       into=(NewUnit(unit=made[i], name="N",
-                                    parent=draw(st.sampled_from([None, "x", *alive]))),),
+                                    parent=draw(st.sampled_from(
+                                        [None, None, "x", *alive,
+                                         *([None] * 8 if keeps else [])]))),),
                       **common))
         elif how == "merge":
             first = draw(st.sampled_from(["x", "x", unit, *made[:i]]))
@@ -628,6 +676,37 @@ def test_a_backdated_move_in_a_crowded_chart_equals_a_full_replay(data: st.DataO
     path = "window" if local is None else \
         f"local, {len(local.placed)} placed again, {len(local.unmade)} unmade"
     event(f"{path}: {'rejected' if expected else 'accepted'}")
+    _kept_placed(local, facts)
+    assert said(check_new(StoredState(db), [move])) == said(expected), f"{move}\n{facts}"
+    if expected is None:
+        assert apply_events(db, len(facts), [move], {}, {}, None, len(facts) + 1)
+        assert tables.dump(db) == tables.dump(stored([*facts, move])), f"{move}\n{facts}"
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), facts=crowded_histories(keeps=True))
+def test_a_backdated_move_before_splits_keeping_its_unit_equals_a_full_replay(
+        data: st.DataObject, facts: list[Fact]) -> None:
+    """A move of `x` (or of its parent) dated before the crowded days of a chart whose
+    events mostly split `x` or a unit under it, keeping it, under a unit alive then:
+    `local_move` (the parts that name no parent placed again where `x` now is) or the
+    window replay; either way as a full replay says, and the tables as written from a full
+    replay."""
+    on = _day(data.draw(st.sampled_from([5, 10, 12])))
+    full = replay(known_at(facts, None))
+    now = [v for v in [*full.versions, *full.transient]
+           if v.valid_from <= on.day and (v.valid_to is None or v.valid_to > on.day)]
+    above = [v.parent for v in now if v.unit == "x" and v.parent is not None]
+    unit = data.draw(st.sampled_from(["x", "x", "x", *above]))
+    move = Move(id="m0", seq=len(facts) + 1, recorded=NEW_RECORDED[-1], date=on, unit=unit,
+                parent=data.draw(st.sampled_from([None, *sorted({v.unit for v in now})])))
+    db = stored(facts)
+    expected = check_append(facts, [move])
+    local = local_move(StoredState(db), [move])
+    path = "window" if local is None else \
+        f"local, {len(local.placed)} placed again, {len(local.unmade)} unmade"
+    event(f"{path}: {'rejected' if expected else 'accepted'}")
+    _kept_placed(local, facts)
     assert said(check_new(StoredState(db), [move])) == said(expected), f"{move}\n{facts}"
     if expected is None:
         assert apply_events(db, len(facts), [move], {}, {}, None, len(facts) + 1)
