@@ -478,11 +478,7 @@ def _scan(history: HistorySoFar, unit: str, parent: str | None, parents: set[str
             handled.add(f.id)
             chain -= up
             up |= chain
-            later = [g for g in history.structure_between(chain, f.day - timedelta(days=1),
-                                                          until)
-                     if g.id not in seen and (g.day, g.seq) > (f.day, f.seq)]
-            seen |= {g.id for g in later}
-            pending = sorted([*pending, *later], key=lambda g: (g.day, g.seq))
+            pending = _with_later(history, pending, chain, f, until, seen)
             continue
         if isinstance(f, Split) and f.keep and f.unit in below:
             kept = _kept_split(history, f, unit, parent, below, until)
@@ -503,14 +499,20 @@ def _scan(history: HistorySoFar, unit: str, parent: str | None, parents: set[str
         grown -= below
         if grown:
             below |= grown
-            later = [g for g in history.structure_between(grown, f.day - timedelta(days=1),
-                                                          until)
-                     if g.id not in seen and (g.day, g.seq) > (f.day, f.seq)]
-            seen |= {g.id for g in later}
-            pending = sorted([*pending, *later], key=lambda g: (g.day, g.seq))
+            pending = _with_later(history, pending, grown, f, until, seen)
     if history.placed_under_between(below, after, until) - handled - skip:
         return None
     return below, found, parts
+
+
+def _with_later(history: HistorySoFar, pending: list[Fact], units: set[str], f: Fact,
+                until: date | None, seen: set[str]) -> list[Fact]:
+    """`pending` with the structural events of `units` after `f` (up to `until`) not yet
+    `seen` (which takes them in), in effective order."""
+    later = [g for g in history.structure_between(units, f.day - timedelta(days=1), until)
+             if g.id not in seen and (g.day, g.seq) > (f.day, f.seq)]
+    seen |= {g.id for g in later}
+    return sorted([*pending, *later], key=lambda g: (g.day, g.seq))
 
 
 def _changes(f: Fact) -> set[str]:
