@@ -354,6 +354,13 @@ def test_a_backdated_move_before_merges_equals_a_full_replay(data: st.DataObject
     move = Move(id="n0", seq=len(facts) + 1, recorded=NEW_RECORDED[-1],
                 date=EffDate(START + timedelta(days=day)), unit=unit,
                 parent=data.draw(st.sampled_from(parents)))
+    _equals_a_full_replay(facts, move)
+
+
+def _equals_a_full_replay(facts: list[Fact], move: Move) -> None:
+    """Appending `move` to a store of `facts` accepts or rejects it as a full replay does
+    (with the same message), and when accepted writes a full replay's tables; the parts the
+    fast path places again are where the tables say (`_kept_placed`)."""
     db = stored(facts)
     expected = check_append(facts, [move])
     local = local_move(StoredState(db), [move])
@@ -670,17 +677,7 @@ def test_a_backdated_move_in_a_crowded_chart_equals_a_full_replay(data: st.DataO
     move = Move(id="m0", seq=len(facts) + 1, recorded=NEW_RECORDED[-1], date=on, unit=unit,
                 parent=data.draw(st.sampled_from([None, "y", "y", *below_y, *below_y,
                                                   *CROWD])))
-    db = stored(facts)
-    expected = check_append(facts, [move])
-    local = local_move(StoredState(db), [move])
-    path = "window" if local is None else \
-        f"local, {len(local.placed)} placed again, {len(local.unmade)} unmade"
-    event(f"{path}: {'rejected' if expected else 'accepted'}")
-    _kept_placed(local, facts)
-    assert said(check_new(StoredState(db), [move])) == said(expected), f"{move}\n{facts}"
-    if expected is None:
-        assert apply_events(db, len(facts), [move], {}, {}, None, len(facts) + 1)
-        assert tables.dump(db) == tables.dump(stored([*facts, move])), f"{move}\n{facts}"
+    _equals_a_full_replay(facts, move)
 
 
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -700,14 +697,4 @@ def test_a_backdated_move_before_splits_keeping_its_unit_equals_a_full_replay(
     unit = data.draw(st.sampled_from(["x", "x", "x", *above]))
     move = Move(id="m0", seq=len(facts) + 1, recorded=NEW_RECORDED[-1], date=on, unit=unit,
                 parent=data.draw(st.sampled_from([None, *sorted({v.unit for v in now})])))
-    db = stored(facts)
-    expected = check_append(facts, [move])
-    local = local_move(StoredState(db), [move])
-    path = "window" if local is None else \
-        f"local, {len(local.placed)} placed again, {len(local.unmade)} unmade"
-    event(f"{path}: {'rejected' if expected else 'accepted'}")
-    _kept_placed(local, facts)
-    assert said(check_new(StoredState(db), [move])) == said(expected), f"{move}\n{facts}"
-    if expected is None:
-        assert apply_events(db, len(facts), [move], {}, {}, None, len(facts) + 1)
-        assert tables.dump(db) == tables.dump(stored([*facts, move])), f"{move}\n{facts}"
+    _equals_a_full_replay(facts, move)
