@@ -158,13 +158,16 @@ class Fact:
         first call: each field's plain value is `own`'s where converting it and back
         gives the same data (`_Forms.kept`), else computed as `own_fields()` does."""
         forms = _forms(cls)
-        values = {name: own[name] for name in forms.names if name not in cls.LATER}
-        for name in cls.LATER:
+        values = {name: own[name] for name in forms.always}
+        for name in forms.later:
             values[name] = own.get(name)
         for name, convert in forms.from_plain:
             values[name] = convert(values[name])
         fact = _make(cls, common, values)
         if keep_plain:
+            if forms.plain_as_read:  # every value is its own plain form, in order
+                fact.__dict__["_own"] = values
+                return fact
             later = cls.LATER
             # what `own_fields()` computes: the values (for most fields the data given),
             # in declaration order, later ones left out while empty ...
@@ -582,6 +585,11 @@ class _Forms:
     #: may be read as None), else computed. A field read as given is its own plain value
     #: (`_plain` of JSON data is itself: JSON gives no tuples or `NewUnit`s).
     converted: tuple[tuple[str, object], ...]
+    always: tuple[str, ...]  # the names not in LATER (always stored), in order
+    later: tuple[str, ...]  # those in LATER
+    #: the values read from plain data are that data, in declaration order (no field is
+    #: converted, none is LATER): `from_plain(keep_plain=True)` keeps them as they are
+    plain_as_read: bool
 
 
 _GIVEN_LIST, _COMPUTED = object(), object()
@@ -610,7 +618,10 @@ def _forms(cls: type[Fact]) -> _Forms:
             tuple((f.name, f.default) for f in own if not f.required),
             tuple((f.name, f.form.from_plain) for f in own if f.form.from_plain),
             tuple((f.name, f.form.from_file) for f in own if f.form.from_file),
-            tuple((f.name, _kept(f.form)) for f in own if f.form.from_plain))
+            tuple((f.name, _kept(f.form)) for f in own if f.form.from_plain),
+            tuple(f.name for f in own if f.name not in cls.LATER),
+            tuple(f.name for f in own if f.name in cls.LATER),
+            not cls.LATER and not any(f.form.from_plain for f in own))
     return forms
 
 

@@ -35,7 +35,10 @@ def retraction_days(facts: Iterable[Fact]) -> dict[str, date]:
 def known_at(facts: Sequence[Fact], k: date | None) -> list[Fact]:
     """The dated events (those a replay reads) that count at the end of day `k` (None:
     everything)."""
-    retracted = retraction_days(facts).get
+    days = retraction_days(facts)
+    if k is None:  # what `counts_at` says then, without each event's recorded day
+        return [f for f in facts if f.DATED and f.id not in days]
+    retracted = days.get
     return [f for f in facts if f.DATED and counts_at(f.recorded_day, retracted(f.id), k)]
 
 
