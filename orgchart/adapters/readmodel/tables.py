@@ -264,14 +264,26 @@ def iter_event_rows(facts: Sequence[Fact]) -> Iterator[Row]:
 
     retractions = {f.event: f for f in facts if isinstance(f, Retract)}
     dumps = orjson.dumps
-    day = _DayText()
+    day = _RecordedDayText()
+    no_sources = dumps(()).decode()
     for f in facts:
-        r = retractions.get(f.id)
+        r = retractions.get(f.id) if retractions else None
         d = f.date
         yield (f.seq, f.id, f.TYPE, d.text if d else None, d.iso if d else None,
-               f.recorded, day[f.recorded_day], dumps(f.own_fields()).decode(),
-               dumps(f.sources).decode(), f.note,
-               r.id if r else None, day[r.recorded_day] if r else None)
+               f.recorded, day[f.recorded], dumps(f.own_fields()).decode(),
+               dumps(f.sources).decode() if f.sources else no_sources, f.note,
+               r.id if r else None, day[r.recorded] if r else None)
+
+
+class _RecordedDayText(dict[str, str]):
+    """`day[recorded]`: the ISO text of a recorded time's day (`Fact.recorded_day`), made
+    once per distinct recorded time: the events of one load share theirs."""
+
+    def __missing__(self, recorded: str) -> str:
+        from orgchart.domain.facts import recorded_day
+
+        text = self[recorded] = recorded_day(recorded).isoformat()
+        return text
 
 
 class _DayText(dict[Any, Any]):
