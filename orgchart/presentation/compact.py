@@ -73,6 +73,8 @@ class _Ems(dict[str, float]):
 
 
 _EMS = _Ems()
+#: `_Ems`, for measuring cells inline (`graph._plain_node`).
+EMS = _EMS
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
