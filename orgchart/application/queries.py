@@ -59,8 +59,7 @@ def with_notes(db: QueryDB, chart: Chart, behind: queries.Behind) -> Chart:
     """`chart` with `notes`: the notes of the events behind what it shows (`behind`, as
     its query read them; see `queries.chart_notes`)."""
     ids = [u["id"] for u in chart["units"]]
-    chart["notes"] = queries.chart_notes(
-        queries.shown_events(db, set(ids), behind, sources=False), ids)
+    chart["notes"] = queries.chart_notes(queries.shown_events(set(ids), behind), ids)
     return chart
 
 
@@ -185,11 +184,11 @@ _FIRST = {"removed": 0, "added": 1, "renamed": 2, "moved": 3, "leader": 4}
 def _cite_shown(db: QueryDB, chart: Chart, behind_rows: queries.Behind,
                 delta: Delta | None) -> None:
     """`chart["sources"]` and `chart["notes"]`: the sources and notes of the events behind
-    what the chart shows (see `queries.shown_events`); with `delta`, those of the events
+    what the chart shows (see `queries.shown_citations`); with `delta`, those of the events
     of the highlighted changes come first (and the notes are theirs). The cost follows
     what is drawn, not the history."""
     ids = [u["id"] for u in chart["units"]]
-    behind = queries.shown_events(db, set(ids), behind_rows)
+    rest, noted = queries.shown_citations(set(ids), behind_rows)
     changed: dict[str, list[str]] = {}  # event -> the units it changed, ends first
     for c in sorted(delta["changes"] if delta else [], key=lambda c: _FIRST.get(c["change"], 5)):
         for e in c["events"]:
@@ -198,7 +197,6 @@ def _cite_shown(db: QueryDB, chart: Chart, behind_rows: queries.Behind,
                 units.append(c["unit"])
     events = queries.notes_and_sources(db, changed)
     first = [s for e in changed for s in events.get(e, {}).get("sources", [])]
-    rest = [s for r in behind for s in r["sources"]]
     known = queries.sources_of(db, [*first, *rest])
 
     def by_date(sids: Iterable[str]) -> list[str]:
@@ -207,7 +205,7 @@ def _cite_shown(db: QueryDB, chart: Chart, behind_rows: queries.Behind,
     top = by_date(first)
     chart["sources"] = [known[s] for s in [*top, *(s for s in by_date(rest) if s not in top)]]
     if delta is None:
-        chart["notes"] = queries.chart_notes(behind, ids)
+        chart["notes"] = queries.chart_notes(noted, ids)
     else:
         chart["notes"] = [{"event": e, "note": events[e]["note"], "units": units,
                            "leaders": []}

@@ -73,6 +73,8 @@ class _Ems(dict[str, float]):
 
 
 _EMS = _Ems()
+#: `_Ems`, for measuring cells inline (`graph._plain_node`).
+EMS = _EMS
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
@@ -256,12 +258,19 @@ def _stack(leaves: Sequence[str], cell: tuple[float, float],
         return (cols * cell_w + GAP_X * (cols - 1) + pad,
                 rows * cell_h + GAP_Y * (rows - 1) + pad)
 
+    def off(cols: int) -> tuple[float, int]:
+        """How far the box of `cols` columns is from `shape` (fewer columns first)."""
+        w, h = extent(cols)
+        return abs(math.log(w / h / shape)), cols
+
     ideal = math.sqrt(shape * n * (cell_h + GAP_Y) / (cell_w + GAP_X))
-    tried = {max(1, min(most, c)) for c in (math.floor(ideal), math.ceil(ideal))}
-    cols = min(tried, key=lambda c: (abs(math.log(extent(c)[0] / extent(c)[1] / shape)), c))
+    low, high = max(1, min(most, math.floor(ideal))), max(1, min(most, math.ceil(ideal)))
+    # the closer of the two (they differ in `cols`, so one is strictly closer)
+    cols = low if low == high or off(low) < off(high) else high
     rows = math.ceil(n / cols)
     columns = [list(leaves[i:i + rows]) for i in range(0, n, rows)]
-    w = sum(max(size[x][0] for x in col) for col in columns) + GAP_X * (len(columns) - 1) + pad
+    w = sum([max([size[x][0] for x in col]) for col in columns]) + GAP_X * (len(columns) - 1) \
+        + pad
     return Part(w, extent(cols)[1], rows, [c[0] for c in columns], columns[0][-1],
                 columns=columns)
 

@@ -158,8 +158,8 @@ def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None,
             out.append(f"  {quoted(k['source'])} -> {quoted(k['target'])} [style=dashed, "
                        f"color=\"{FAINT}\", arrowhead=vee, arrowsize=0.7, constraint=false, "
                        f"fontsize=9, fontcolor=\"{FAINT}\", label=<{html(k['what'])}>{css}];")
-    out.append("}")
-    return "\n".join(out) + "\n"
+    out.append("}\n")  # the text ends with a newline: a chart's text is copied only once
+    return "\n".join(out)
 
 
 def _wide_tree(parents_first: Iterable[str], kids: Mapping[str, list[tuple[str, bool]]],
@@ -341,21 +341,33 @@ _LEADER_ROW = f"<TR><TD><FONT POINT-SIZE=\"9.5\" COLOR=\"{INK}\">"
 _ROW_END = "</FONT></TD></TR>"
 _PLAIN = (f"class=\"oc-unit\", fillcolor=\"{STYLES['unit']['fill']}\", "
           f"color=\"{STYLES['unit']['line']}\", penwidth=1.2, label=<{_TABLE}")
+#: What `_plain_node` measures its cells with: `compact.cell_size`, and for a cell of one
+#: line (no `<BR/>`, no entity) its parts: each character's width in em, and the height of a
+#: line at 12, 9.5 and 8.5 points.
+_cell_size = compact.cell_size
+_EM = compact.EMS.__getitem__
+_LINE_12, _LINE_9_5, _LINE_8_5 = (_cell_size("", size)[1] for size in (12, 9.5, 8.5))
 
 
 def _plain_node(u: Unit) -> Node:
     """Exactly what `_marked_node` writes for a unit without changes (most units), built
     directly: this runs once per unit of the chart. Its size is `compact.stacked` of the
-    cells' `compact.cell_size`s, added up as that adds them."""
+    cells' `compact.cell_size`s, added up as that adds them (a one-line cell's written out:
+    the same sums, in the same order)."""
     name, name_en = u["name"], u.get("name_en")
-    size = compact.cell_size
     shown = html(name)
     parts = [_NAME_ROW, shown]
-    width, height = size(shown, 12, True)
+    if "<BR" in shown or "&" in shown:
+        width, height = _cell_size(shown, 12, True)
+    else:  # `_cell_size(shown, 12, True)`
+        width, height = sum(map(_EM, shown)) * 12 * 1.07 + 8, _LINE_12
     if name_en and name_en != name:
         shown = html(name_en)
         parts += (_NAME_EN_ROW, shown, _KIND_AFTER_EN)
-        w, h = size(shown, 9.5)
+        if "<BR" in shown or "&" in shown:
+            w, h = _cell_size(shown, 9.5)
+        else:
+            w, h = sum(map(_EM, shown)) * 9.5 + 8, _LINE_9_5
         width, height = w if w > width else width, height + h
     else:
         parts.append(_KIND_AFTER_NAME)
@@ -363,12 +375,18 @@ def _plain_node(u: Unit) -> Node:
     shown = html(f"{kind} · since {since}" if kind and since else
                  kind if kind else f"since {since}" if since else "")
     parts += (shown, "</I>", _ROW_END)
-    w, h = size(shown, 8.5)
+    if "<BR" in shown or "&" in shown:
+        w, h = _cell_size(shown, 8.5)
+    else:
+        w, h = sum(map(_EM, shown)) * 8.5 + 8, _LINE_8_5
     width, height = w if w > width else width, height + h
     for x in u["leaders"]:
         shown = html(_person(x))
         parts += (_LEADER_ROW, shown, _ROW_END)
-        w, h = size(shown, 9.5)
+        if "<BR" in shown or "&" in shown:
+            w, h = _cell_size(shown, 9.5)
+        else:
+            w, h = sum(map(_EM, shown)) * 9.5 + 8, _LINE_9_5
         width, height = w if w > width else width, height + h
     node = quoted(u["id"])  # "unit-" needs no escaping: the id attribute is "unit-" + node[1:]
     return (f"  {node} [id=\"unit-{node[1:]}, {_PLAIN}{''.join(parts)}</TABLE>>];",

@@ -107,7 +107,11 @@ def display_key(unit: Mapping[str, Any]) -> tuple[bool, int, str, str]:
     (tree, CSV, Mermaid, DOT): units with an `order` first, lower first; then the others
     by `name_key`. Takes any dict with `id`, `name`, `name_en` and, optionally, `order`."""
     order = unit.get("order")
-    return (order is None, order or 0, *name_key(unit))
+    name, name_en = unit.get("name") or unit["id"], unit.get("name_en")
+    # `name_key` written out (it runs once per unit of every chart drawn)
+    shown = (f"{name} ({name_en})" if name_en and name_en != name else name) if name \
+        else label(name, name_en)
+    return (order is None, order or 0, shown.casefold(), unit["id"])
 
 
 def display_order(units: Sequence[Mapping[str, Any]]) -> list[Any]:

@@ -344,6 +344,52 @@ def test_drawing_into_a_file_writes_what_draw_returns(tmp_path: Path, fmt: str,
     assert out.stat().st_size > 0
 
 
+@needs_dot
+def test_drawing_without_a_temporary_file_goes_through_a_pipe(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no temporary file to be had, the DOT text reaches Graphviz through a pipe: the
+    same image."""
+    import tempfile
+
+    dot = "digraph {\na; b; a -> b;\n}\n"
+    expected = draw.draw(dot, "svg")
+
+    def no_file() -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_file)
+    out = tmp_path / "chart.svg"
+    with out.open("wb") as f:
+        draw.draw_into(dot, "svg", f)
+    assert out.read_bytes() == expected
+    assert draw.draw(dot, "svg") == expected
+
+
+def test_a_temporary_file_that_cannot_be_written_is_given_up(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import tempfile
+
+    made: list[io.BytesIO] = []
+
+    class Full(io.BytesIO):
+        def write(self, data: object) -> int:
+            raise OSError(28, "No space left on device")
+
+    def full_file() -> io.BytesIO:
+        made.append(Full())
+        return made[-1]
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", full_file)
+    assert draw._spooled(b"digraph { a }") is None
+    assert made[0].closed
+    monkeypatch.undo()
+    spooled = draw._spooled(b"digraph { a }")
+    assert spooled is not None
+    with spooled:
+        assert spooled.read() == b"digraph { a }"
+
+
 def test_a_failing_graphviz_into_a_file_is_a_clear_error(tmp_path: Path) -> None:
     with (tmp_path / "x.svg").open("wb") as f, \
             pytest.raises(OrgchartError, match="Graphviz could not draw the chart"):

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orgchart.presentation import compact, graph, text
+from orgchart.presentation import compact, graph, names, text
 
 #: Text with every character the escapers treat specially, among ordinary and CJK ones.
 SPECIAL = '\\&<>"\n\r\t\x00\x01\x1f\x7f\ud800\ufffe\uffff'
@@ -71,3 +71,14 @@ def test_nodes_are_measured_as_their_lines_read(u: dict[str, Any], changes: list
         nodes.append(graph._marked_node(u, changes, {u["id"]: u}, {}))
     for line, size in nodes:
         assert size == compact.node_size(line)
+
+
+keyed = st.fixed_dictionaries({"id": texts, "name": maybe, "name_en": maybe},
+                              optional={"order": st.none() | st.integers(-2, 2)})
+
+
+@given(keyed)
+def test_display_key_is_the_order_then_the_name_key(u: dict[str, Any]) -> None:
+    """`display_key`'s written-out `name_key` sorts as the general one does."""
+    order = u.get("order")
+    assert names.display_key(u) == (order is None, order or 0, *names.name_key(u))

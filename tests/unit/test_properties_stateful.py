@@ -557,7 +557,10 @@ class History:
 
     def check_subtree_reads(self, day: date, known: date | None, below: set[str]) -> None:
         """A subtree's rows read from the whole day's chart and by its units are the same
-        units, with the same events behind them."""
+        units, with the same events behind them; the citations read with the rows (not
+        `noted`) are those of the events table, looked up by id."""
+        import orjson
+
         from orgchart.adapters.readmodel import queries
 
         with self.svc.storage.view(EffDate(known) if known else None) as db:
@@ -566,7 +569,23 @@ class History:
                 for whole in (True, False):
                     behind = queries.Behind(noted)
                     units = queries._subtree_rows(db, day.isoformat(), below, whole, behind)
-                    read.append((units, sorted(behind.lines(set(units), noted), key=repr)))
+                    lines = sorted(behind.lines(set(units), noted), key=repr)
+                    cited = {} if noted else behind.events()
+                    read.append((units, lines, cited))
+                    if not noted:
+                        wanted = {x[3] for x in lines}
+                        direct = queries.notes_and_sources(db, wanted)
+                        assert {e: (note, orjson.loads(text)) for e, (note, text)
+                                in cited.items() if e in wanted} == \
+                            {e: (x["note"], x["sources"]) for e, x in direct.items()}
+                        # what a chart cites: every line's event looked up by id
+                        found = [(line, direct[line[3]]) for line in
+                                 behind.lines(set(units)) if line[3] in direct]
+                        assert queries.shown_citations(set(units), behind) == (
+                            {s for _, x in found for s in x["sources"]},
+                            [{"unit": u, "person": p, "role": r, "event": e,
+                              "note": x["note"], "sources": x["sources"]}
+                             for (u, p, r, e, _), x in found if x["note"]])
                 assert read[0] == read[1]
 
     def check(self, seed: int) -> None:

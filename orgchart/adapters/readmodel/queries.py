@@ -30,6 +30,17 @@ _VERSION_COLUMNS = ("select v.unit, v.name, v.name_en, v.kind, v.parent, v.since
                     "v.display_order, v.event, v.note, v.began_event, v.began_note ")
 _VERSIONS_NOTED = alive_rows(_VERSION_COLUMNS + f"from {P}versions v", VERSION.of("v"))
 
+#: `_VERSIONS_NOTED` with the citations of its two events (`Behind.events`), looked up by
+#: id as the rows are read (what a second query by event id cost, without its binding and
+#: chunking): for the event that made the version, then the one that began the unit, the
+#: id as the events table has it (null: not there), its note and its sources (JSON).
+_CITED_VERSIONS = (f"left join {P}events e on e.id = v.event "
+                   f"left join {P}events b on b.id = v.began_event ")
+_VERSION_CITED_COLUMNS = (_VERSION_COLUMNS.rstrip()
+                          + ", e.id, e.note, e.sources, b.id, b.note, b.sources ")
+_VERSIONS_CITED = alive_rows(_VERSION_CITED_COLUMNS + f"from {P}versions v {_CITED_VERSIONS}",
+                             VERSION.of("v"))
+
 #: The rows of `_VERSIONS_NOTED` whose events have a note (few): filtered in the same two
 #: scans, so a chart that wants only its notes makes no row of the others.
 _VERSIONS_WITH_NOTES = (f"select * from ({_VERSIONS_NOTED}) "
@@ -40,6 +51,13 @@ _VERSIONS_WITH_NOTES = (f"select * from ({_VERSIONS_NOTED}) "
 _TENURE_COLUMNS = (f"select t.unit, t.person, t.person_name, t.person_name_en, t.role, "
                    f"t.title, t.start, t.start_event, t.start_note from {P}tenures t ")
 _TENURES = alive_rows(_TENURE_COLUMNS, TENURE.of("t"))
+#: `_TENURES` with the appointment's citation (as `_VERSIONS_CITED`): its id as the events
+#: table has it, its note and its sources.
+_TENURE_CITED_COLUMNS = (f"select t.unit, t.person, t.person_name, t.person_name_en, t.role, "
+                         f"t.title, t.start, t.start_event, t.start_note, e.id, e.note, "
+                         f"e.sources from {P}tenures t "
+                         f"left join {P}events e on e.id = t.start_event ")
+_TENURES_CITED = alive_rows(_TENURE_CITED_COLUMNS, TENURE.of("t"))
 #: `_TENURES` without the appointments (a chart that cites nothing)...
 _TENURES_PLAIN = alive_rows(
     f"select t.unit, t.person, t.person_name, t.person_name_en, t.role, t.title, t.start "
@@ -55,9 +73,14 @@ _DAY_TREE = alive_rows(f"select v.unit, v.parent from {P}versions v", VERSION.of
 #: each (see `Behind`). Binds the day twice.
 _UNIT_VERSIONS = (_VERSION_COLUMNS + f"from {P}versions v "
                   f"where {alive_on(VERSION.of('v'))} and v.unit in ")
+#: ... and with the citations of those events (as `_VERSIONS_CITED`).
+_UNIT_VERSIONS_CITED = (_VERSION_CITED_COLUMNS + f"from {P}versions v {_CITED_VERSIONS}"
+                        f"where {alive_on(VERSION.of('v'))} and v.unit in ")
 
-#: The leader tenures running on a day in some units (`unit in (...)` is appended).
+#: The leader tenures running on a day in some units (`unit in (...)` is appended)...
 _UNIT_TENURES = _TENURE_COLUMNS + f"where {alive_on(TENURE.of('t'))} and t.unit in "
+#: ... and with the appointments' citations (as `_TENURES_CITED`).
+_UNIT_TENURES_CITED = _TENURE_CITED_COLUMNS + f"where {alive_on(TENURE.of('t'))} and t.unit in "
 
 
 #: A line of a chart and the event behind it: (unit, person, role, event, the event's note
@@ -70,12 +93,30 @@ class Behind:
     """What made each line of a chart, as the chart's queries read it (see `chart`): the
     rows themselves, made into `Line`s only when asked (`lines`), and then only those of
     the units shown. With `noted`, only the lines whose event has a note are wanted (a
-    chart with its notes alone), so the whole chart's queries read only those."""
+    chart with its notes alone), so the whole chart's queries read only those; without,
+    the rows carry their events' citations too (`events`)."""
 
     def __init__(self, noted: bool = False) -> None:
         self.noted = noted
-        self.versions: list[Any] = []  # rows as `_VERSIONS_NOTED` has them
-        self.tenures: list[Any] = []  # rows as `_TENURES` has them
+        # rows as `_VERSIONS_NOTED` has them (noted), else as `_VERSIONS_CITED`
+        self.versions: list[Any] = []
+        # rows as `_TENURES` has them (noted), else as `_TENURES_CITED`
+        self.tenures: list[Any] = []
+
+    def events(self) -> dict[str, tuple[str | None, Any]]:
+        """The events behind the rows read (not `noted`) that the events table has: each
+        one's note and sources (JSON text), as the rows' citations read them."""
+        out: dict[str, tuple[str | None, Any]] = {}
+        # by position: the columns of `_VERSION_CITED_COLUMNS` and `_TENURE_CITED_COLUMNS`
+        for r in self.versions:
+            if r[11] is not None:
+                out[r[11]] = (r[12], r[13])
+            if r[14] is not None:
+                out[r[14]] = (r[15], r[16])
+        for r in self.tenures:
+            if r[9] is not None:
+                out[r[9]] = (r[10], r[11])
+        return out
 
     def lines(self, units: Collection[str], noted: bool = False) -> dict[Line, None]:
         """The lines of these units (with `noted`, only those whose event has a note), each
@@ -115,8 +156,8 @@ def _day_rows(db: QueryDB, day: str, behind: Behind | None,
             behind.versions += kept(db.execute(_VERSIONS_WITH_NOTES, d).fetchall())
             behind.tenures += kept(db.execute(_TENURES_WITH_NOTES, d).fetchall())
     else:
-        units = _units(kept(db.execute(_VERSIONS_NOTED, d).fetchall()), behind)
-        _add_leaders(units, kept(db.execute(_TENURES, d).fetchall()), behind)
+        units = _units(kept(db.execute(_VERSIONS_CITED, d).fetchall()), behind)
+        _add_leaders(units, kept(db.execute(_TENURES_CITED, d).fetchall()), behind)
     return units
 
 
@@ -146,16 +187,19 @@ def _subtree_rows(db: QueryDB, d: str, below: set[str], whole: bool,
     if whole:
         return _day_rows(db, d, behind, keep=below)
     ids = sorted(below)
+    cited = behind is not None and not behind.noted
+    versions, tenures = ((_UNIT_VERSIONS_CITED, _UNIT_TENURES_CITED) if cited
+                         else (_UNIT_VERSIONS, _UNIT_TENURES))
     rows: list[Any] = []
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
-        rows += db.execute(_UNIT_VERSIONS + f"({', '.join('?' for _ in chunk)})",
+        rows += db.execute(versions + f"({', '.join('?' for _ in chunk)})",
                            [d, d, *chunk]).fetchall()
     units = _units(rows if behind is not None else [r[:7] for r in rows], behind)
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         _add_leaders(units, db.execute(
-            _UNIT_TENURES + f"({', '.join('?' for _ in chunk)})", [d, d, *chunk]).fetchall(),
+            tenures + f"({', '.join('?' for _ in chunk)})", [d, d, *chunk]).fetchall(),
             behind)
     return units
 
@@ -472,26 +516,57 @@ def notes_of(db: QueryDB, ids: Iterable[str]) -> list[dict[str, str]]:
     return [{"event": e, "note": found[e]} for e in wanted if e in found]
 
 
-def shown_events(db: QueryDB, units: Collection[str], behind: Behind,
-                 sources: bool = True) -> list[dict[str, Any]]:
-    """The events behind what a chart shows of `units`: for each unit the event that made
-    its version of the day and (when the unit began before that version) the one that
-    began it, and for each leader the appointment; `behind` is what the chart's query
-    read (see `chart`). Rows `{"unit", "person", "role", "event", "note", "sources"}`
-    (person and role None for a unit's own events), unordered; without `sources`, only
-    the events with a note (and `sources` empty), read with the chart. An index lookup
-    per event at most: the cost follows the chart, not the history."""
-    if not sources:
-        return [{"unit": unit, "person": person, "role": role, "event": eid, "note": note,
-                 "sources": []} for unit, person, role, eid, note in behind.lines(units, True)]
+def shown_events(units: Collection[str], behind: Behind) -> list[dict[str, Any]]:
+    """The events with a note behind what a chart shows of `units` (as `behind`, what the
+    chart's query read, has them: see `chart`): for each unit the event that made its
+    version of the day and (when the unit began before that version) the one that began
+    it, and for each leader the appointment. Rows `{"unit", "person", "role", "event",
+    "note", "sources"}` (person and role None for a unit's own events; `sources` empty),
+    unordered."""
+    return [{"unit": unit, "person": person, "role": role, "event": eid, "note": note,
+             "sources": []} for unit, person, role, eid, note in behind.lines(units, True)]
+
+
+def shown_citations(units: Collection[str],
+                    behind: Behind) -> tuple[set[str], list[dict[str, Any]]]:
+    """What a chart cites of `units`: the ids of the sources of every event behind what it
+    shows (as `shown_events` finds them, each with the note and sources the events table
+    has for it), and the rows of those events that have a note (as `shown_events` gives
+    them, `sources` with the event's). No query: the chart's queries read each event's
+    note and sources with its rows (`Behind.events`, not `noted`), an index lookup per
+    event, so the cost follows the chart, not the history."""
     if behind.noted:
         raise ValueError("the sources of a chart need every line behind it, not only the "
                          "noted ones")
-    mine = behind.lines(units)
-    events = notes_and_sources(db, (x[3] for x in mine))
-    return [{"unit": unit, "person": person, "role": role, "event": eid,
-             "note": events[eid]["note"], "sources": events[eid]["sources"]}
-            for unit, person, role, eid, _ in mine if eid in events]
+    texts: dict[Any, str] = {}  # each sources text (events share them), and an event of it
+    noted: dict[Line, tuple[str, Any]] = {}  # the lines whose event has a note: it, sources
+    # `Behind.lines` and `Behind.events` in one pass, by position: the columns of
+    # `_VERSION_CITED_COLUMNS` and `_TENURE_CITED_COLUMNS`; a line's event is found when
+    # the events table has it (its id as read with the row is not null)
+    for r in behind.versions:
+        if r[0] in units and r[11] is not None:
+            texts.setdefault(r[13], r[11])
+            if r[12]:
+                noted[(r[0], None, None, r[7], r[8])] = (r[12], r[13])
+    for r in behind.versions:
+        if (r[10] or r[9]) and r[0] in units and r[14] is not None:
+            texts.setdefault(r[16], r[14])
+            if r[15]:
+                noted[(r[0], None, None, r[9], r[10])] = (r[15], r[16])
+    for r in behind.tenures:
+        if r[0] in units and r[9] is not None:
+            texts.setdefault(r[11], r[9])
+            if r[10]:
+                noted[(r[0], r[1], r[4], r[7], r[8])] = (r[10], r[11])
+    sources: set[str] = set()
+    parsed: dict[Any, Any] = {}
+    for text, eid in texts.items():
+        parsed[text] = stored_json(text, f"event '{eid}'")
+        sources.update(parsed[text])
+    rows = [{"unit": unit, "person": person, "role": role, "event": eid, "note": note,
+             "sources": parsed[text]}
+            for (unit, person, role, eid, _), (note, text) in noted.items()]
+    return sources, rows
 
 
 def chart_notes(shown: Iterable[dict[str, Any]], order: Sequence[str]) -> list[dict[str, Any]]:
