@@ -78,7 +78,7 @@ class Behind:
         self.tenures: list[Any] = []  # rows as `_TENURES` has them
 
     def units(self) -> set[str]:
-        """The units of the rows read (with `noted`, those with a noted line)."""
+        """The units of the rows read (with `noted`, only those behind a noted line)."""
         return {r[0] for r in self.versions} | {r[0] for r in self.tenures}
 
     def lines(self, units: Collection[str], noted: bool = False) -> dict[Line, None]:
@@ -106,27 +106,22 @@ def units_on(db: QueryDB, day: date, behind: Behind | None = None) -> dict[str, 
 
 def _day_rows(db: QueryDB, day: str, behind: Behind | None,
               keep: Collection[str] | None = None) -> dict[str, Unit]:
-    """`units_on` (of the units `keep` only, when given) from the whole day's two scans.
-    The rows are made into units as they are read (no list of them is kept, but those
-    `behind` wants)."""
+    """`units_on` (of the units `keep` only, when given) from the whole day's two scans."""
     d = [day] * 3
+
+    def kept(rows: list[Any]) -> list[Any]:
+        return rows if keep is None else [r for r in rows if r[0] in keep]
+
     if behind is None or behind.noted:
-        leaders = _leaders(_kept(db.execute(_TENURES_PLAIN, d), keep))
-        units = _units(_kept(db.execute(_VERSIONS, d), keep), leaders, None)
+        units = _units(kept(db.execute(_VERSIONS, d).fetchall()), None)
+        _add_leaders(units, kept(db.execute(_TENURES_PLAIN, d).fetchall()), None)
         if behind is not None:
-            behind.versions += _kept(db.execute(_VERSIONS_WITH_NOTES, d), keep)
-            behind.tenures += _kept(db.execute(_TENURES_WITH_NOTES, d), keep)
+            behind.versions += kept(db.execute(_VERSIONS_WITH_NOTES, d).fetchall())
+            behind.tenures += kept(db.execute(_TENURES_WITH_NOTES, d).fetchall())
     else:
-        tenures = list(_kept(db.execute(_TENURES, d), keep))
-        units = _units(list(_kept(db.execute(_VERSIONS_NOTED, d), keep)),
-                       _leaders(r[:7] for r in tenures), behind)
-        behind.tenures += tenures
+        units = _units(kept(db.execute(_VERSIONS_NOTED, d).fetchall()), behind)
+        _add_leaders(units, kept(db.execute(_TENURES, d).fetchall()), behind)
     return units
-
-
-def _kept(rows: Iterable[Any], keep: Collection[str] | None) -> Iterable[Any]:
-    """The rows of the units `keep` (all of them when None)."""
-    return rows if keep is None else (r for r in rows if r[0] in keep)
 
 
 def subtree_on(db: QueryDB, day: date, root: str,
@@ -160,15 +155,12 @@ def _subtree_rows(db: QueryDB, d: str, below: set[str], whole: bool,
         chunk = ids[i:i + 500]
         rows += db.execute(_UNIT_VERSIONS + f"({', '.join('?' for _ in chunk)})",
                            [d, d, *chunk]).fetchall()
-    tenures: list[Any] = []
+    units = _units(rows if behind is not None else [r[:7] for r in rows], behind)
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
-        tenures += db.execute(_UNIT_TENURES + f"({', '.join('?' for _ in chunk)})",
-                              [d, d, *chunk]).fetchall()
-    units = _units(rows if behind is not None else [r[:7] for r in rows],
-                   _leaders(r[:7] for r in tenures), behind)
-    if behind is not None:
-        behind.tenures += tenures
+        _add_leaders(units, db.execute(
+            _UNIT_TENURES + f"({', '.join('?' for _ in chunk)})", [d, d, *chunk]).fetchall(),
+            behind)
     return units
 
 
@@ -196,49 +188,42 @@ def subtree_units(tree: Iterable[tuple[str, str | None]], root: str) -> set[str]
     return below
 
 
-def _units(rows: Iterable[Any], leaders: dict[str, list[dict[str, Any]]],
-           behind: Behind | None) -> dict[str, Unit]:
-    """Unit dicts as SPEC's `at` JSON has them, each with its `leaders` (from `_leaders`;
-    `[]` for none), and (when the unit has one) `order`, its display order among its
-    siblings, which the JSON form leaves out; `rows` as `_VERSIONS` has them, or (with
-    `behind`) `_VERSIONS_NOTED` (a list), whose event behind each version is added to
-    `behind`. One pass: the rows may be a cursor's."""
-    led = leaders.get
+def _units(rows: list[Any], behind: Behind | None) -> dict[str, Unit]:
+    """Unit dicts as SPEC's `at` JSON has them, with `leaders` to fill, and (when the unit
+    has one) `order`, its display order among its siblings, which the JSON form leaves out;
+    `rows` as `_VERSIONS` has them, or (with `behind`) `_VERSIONS_NOTED`, whose event
+    behind each version is added to `behind`."""
     if behind is None:
-        return {uid: {"id": uid, "name": name, "name_en": name_en, "kind": kind,
-                      "parent": parent, "since": since, "leaders": led(uid) or []}
-                if order is None else
-                {"id": uid, "name": name, "name_en": name_en, "kind": kind, "parent": parent,
-                 "since": since, "leaders": led(uid) or [], "order": order}
-                for uid, name, name_en, kind, parent, since, order in rows}
-    rows = rows if isinstance(rows, list) else list(rows)
-    behind.versions += rows
-    return {r[0]: {"id": r[0], "name": r[1], "name_en": r[2], "kind": r[3], "parent": r[4],
-                   "since": r[5], "leaders": led(r[0]) or []}
-            if r[6] is None else
-            {"id": r[0], "name": r[1], "name_en": r[2], "kind": r[3], "parent": r[4],
-             "since": r[5], "leaders": led(r[0]) or [], "order": r[6]}
-            for r in rows}
+        units = {uid: {"id": uid, "name": name, "name_en": name_en, "kind": kind,
+                       "parent": parent, "since": since, "leaders": []}
+                 for uid, name, name_en, kind, parent, since, _ in rows}
+    else:
+        units = {r[0]: {"id": r[0], "name": r[1], "name_en": r[2], "kind": r[3],
+                        "parent": r[4], "since": r[5], "leaders": []} for r in rows}
+        behind.versions += rows
+    for r in rows:
+        if r[6] is not None:
+            units[r[0]]["order"] = r[6]
+    return units
 
 
-def _leaders(rows: Iterable[Any]) -> dict[str, list[dict[str, Any]]]:
-    """The leader tenures of `rows` (as `_TENURES_PLAIN` has them) as each unit's
-    `leaders`, by unit: heads first, then by role and person."""
-    out: dict[str, list[dict[str, Any]]] = {}
+def _add_leaders(units: dict[str, Unit], rows: list[Any], behind: Behind | None) -> None:
+    """Each leader tenure of `rows` (as `_TENURES` or `_TENURES_PLAIN` have them) in its
+    unit's `leaders`, heads first, then by role and person; with `behind`, the appointment
+    behind each (`_TENURES`)."""
     several: list[list[dict[str, Any]]] = []  # the leader lists that need sorting
-    for uid, person, name, name_en, role, title, start in rows:
-        leader = {"person": person, "name": name, "name_en": name_en, "role": role,
-                  "title": title, "since": start}
-        leaders = out.get(uid)
-        if leaders is None:
-            out[uid] = [leader]
-        else:
-            leaders.append(leader)
+    for uid, person, name, name_en, role, title, start, *_ in rows:
+        unit = units.get(uid)
+        if unit is not None:
+            leaders = unit["leaders"]
+            leaders.append({"person": person, "name": name, "name_en": name_en, "role": role,
+                            "title": title, "since": start})
             if len(leaders) == 2:
                 several.append(leaders)
     for leaders in several:
         leaders.sort(key=_leader_order)
-    return out
+    if behind is not None:
+        behind.tenures += rows
 
 
 def _leader_order(x: dict[str, Any]) -> tuple[bool, str, str]:
