@@ -43,10 +43,15 @@ history  `orgchart history U` and `orgchart lineage U` in-process (the text form
          matches), interleaved: history_ratio = large / small, lineage_ratio likewise for
          the unit with the most lineage nodes of the small history and a unit of the
          large one with as many
-at       `OrgChartService.at` on the query date + its JSON text, in-process, after
+at       `OrgChartService.at` on the query date + its JSON bytes, in-process, after
          one untimed call; the raw baseline reads as many rows from an indexed
          table with plain `sqlite3` (ratio_to_raw = large / raw); small, large and
-         raw interleaved, medians of at least 5
+         raw interleaved, medians of at least 5; each timing starts from a collected
+         heap (`gc.collect()`, untimed): the cyclic collector's full passes over all
+         the process holds (the bench's objects and the charts of the round before,
+         ~45 ms at 10,000 units) fell in whichever call crossed its threshold, mostly
+         the small one's, so that history_ratio said nothing; each call still pays
+         the passes its own objects cause
 diff     `OrgChartService.diff` over the year before the query date, large history
 render   what `orgchart render DATE --root U -o FILE.svg` does, in-process (the chart's
          data, its DOT, Graphviz's SVG written to the file; see `render_svg`), for a
@@ -78,7 +83,7 @@ serve    `orgchart serve` on the large store: in Chromium (Playwright, Debian's
          the most (expand_ms: the page's `orgchart:expand` measures, from the click
          to its children in the page), served by uvicorn on 127.0.0.1; and the
          API's `at` (GET /api/at on the whole chart through Starlette's TestClient)
-         against the CLI's `at` in-process (`OrgChartService.at` + its JSON text),
+         against the CLI's `at` in-process (`OrgChartService.at` + its JSON bytes),
          interleaved: at_api_ratio = api / cli
 """
 
@@ -86,6 +91,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import itertools
 import json
 import os
@@ -543,8 +549,10 @@ class Bench:
             raw_read()  # untimed: warms the page cache
             for i in range(max(5, self.repeats)):  # interleaved: small, large, raw, ...
                 for name, svc in svcs.items():
+                    gc.collect()  # untimed: see `at` in the module's docstring
                     dt, (charts[name], _text) = timed(partial(_at_json, svc, day))
                     ms[name].append(dt * 1000)
+                gc.collect()
                 ms["raw"].append(raw_read() * 1000)
                 progress(f"at {generate.QUERY_DATE} ({i + 1}): small {ms['small'][-1]:.1f} ms, "
                          f"large {ms['large'][-1]:.1f} ms, raw read {ms['raw'][-1]:.1f} ms")
@@ -780,9 +788,9 @@ class Bench:
         try:
             with TestClient(create_app(db)) as client:
                 get = partial(client.get, "/api/at", params={"date": generate.QUERY_DATE})
-                _, text = _at_json(svc, day)  # untimed: imports, the page cache
+                _, body = _at_json(svc, day)  # untimed: imports, the page cache
                 answer = get()
-                if answer.status_code != 200 or answer.text != text:
+                if answer.status_code != 200 or answer.content != body:
                     raise RuntimeError("GET /api/at is not the text of `at --format json`")
                 for i in range(max(3, self.repeats)):  # interleaved
                     api.append(timed(get)[0] * 1000)
@@ -897,12 +905,13 @@ def same_size(small: dict[str, int], large: dict[str, int]) -> tuple[dict[str, s
     return {"small": u_small, "large": u_large}, size
 
 
-def _at_json(svc: Any, day: Any) -> tuple[dict[str, Any], str]:
-    """`orgchart at DAY --format json` in-process: the chart and the text it prints."""
-    from orgchart.presentation.formats import chart_json
+def _at_json(svc: Any, day: Any) -> tuple[dict[str, Any], bytes]:
+    """`orgchart at DAY --format json` in-process: the chart and the bytes it writes (the
+    CLI and `GET /api/at` write the UTF-8 bytes; no text is made on the way)."""
+    from orgchart.presentation.formats import chart_json_bytes
 
     chart: dict[str, Any] = svc.at(day)
-    return chart, chart_json(chart)
+    return chart, chart_json_bytes(chart)
 
 
 #: In the explorer's page: when the first chart was in it (ms from the navigation start).

@@ -123,17 +123,37 @@ def _write_window(db: sqlite_utils.Database, tl: Timeline, new: Sequence[Fact]) 
                 "lives": ("ended", "ended_day", "ended_event", "ended_how"),
                 "tenures": ("end", "end_day", "end_event")}[name]
         at = [tables.COLUMNS[name].index(c) for c in cols]
+        ends: dict[int, tuple[Any, ...]] = {}
         for item, row in zip(items, rows[name], strict=True):
             if item.rowid is None:
                 fresh[name].append(row)
             else:
+                ends[item.rowid] = tuple(row[i] for i in at)
+        # only the rows whose end changed: a head append's window holds every unit alive,
+        # nearly all of them still open (an update each rewrote their index entries)
+        stored = _stored_ends(db, name, cols, list(ends))
+        for rowid, end in ends.items():
+            if stored.get(rowid) != end:
                 db.execute(f"update {P}{name} set {', '.join(c + ' = ?' for c in cols)} "
-                           f"where rowid = ?", [*(row[i] for i in at), item.rowid])
+                           f"where rowid = ?", [*end, rowid])
     for name, new_rows in fresh.items():
         tables.insert_rows(db, name, new_rows)
     tables.insert_rows(db, "transient", rows["transient"])
     tables.insert_rows(db, "links", rows["links"])
     tables.insert_rows(db, "aliases", rows["aliases"])
+
+
+def _stored_ends(db: sqlite_utils.Database, name: str, cols: Sequence[str],
+                 rowids: list[int]) -> dict[int, tuple[Any, ...]]:
+    """The columns `cols` of these rows of table `name` as it holds them, by rowid."""
+    out: dict[int, tuple[Any, ...]] = {}
+    for i in range(0, len(rowids), 500):
+        chunk = rowids[i:i + 500]
+        for rowid, *values in db.execute(
+                f"select rowid, {', '.join(cols)} from {P}{name} "
+                f"where rowid in ({', '.join('?' for _ in chunk)})", chunk).fetchall():
+            out[rowid] = tuple(values)
+    return out
 
 
 # -- events that change only their unit's own state (`validation.OWN_STATE`) -------------

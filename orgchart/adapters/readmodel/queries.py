@@ -118,6 +118,10 @@ class Behind:
                 out[r[9]] = (r[10], r[11])
         return out
 
+    def units(self) -> set[str]:
+        """The units of the rows read (with `noted`, only those behind a noted line)."""
+        return {r[0] for r in self.versions} | {r[0] for r in self.tenures}
+
     def lines(self, units: Collection[str], noted: bool = False) -> dict[Line, None]:
         """The lines of these units (with `noted`, only those whose event has a note), each
         once: each unit's version, then its beginning, then the leaders."""
