@@ -375,7 +375,9 @@ def local_move(history: HistorySoFar, new: Sequence[Fact]) -> LocalMove | None:
     way (its next change, the events that could tell, how it ends); so are the parts of a
     split keeping X that name no parent (`_kept_split`). Events that change the
     units above X's new place are followed (`_scan`, `_lifted`), and so are merges
-    walking up past units moved earlier that day (`_merge_place`).
+    walking up past units moved earlier that day (`_merge_place`) and merges of units in
+    X's subtree that change none above it (`_follows`; a new unit placed by walking up
+    from one is placed again, `_walked_into`).
     """
     if len(new) != 1 or not isinstance(new[0], Move) or new[0].order is not None:
         return None  # a move with an `order`: its later versions carry it on (window replay)
@@ -452,15 +454,17 @@ def _scan(history: HistorySoFar, unit: str, parent: str | None, parents: set[str
     it now is (`_kept_split`). None: an event may come out differently (the window replay
     decides).
 
-    Events that read the children of either parent, or merge or split a unit of `below`,
-    may; the others that name a unit of `below` (`_follows`) come out as stored, and grow
-    `below` by the units they place in it. Every event that placed a unit under one of
-    `below` must be one of these. The units above `unit` now (`up`: `parent` and its
+    Events that read the children of either parent, or split a unit of `below` (but for
+    splits keeping it), may; the others that name a unit of `below` (`_follows`) come out
+    as stored, and grow `below` by the units they place in it. Every event that placed a
+    unit under one of `below` once it was there must be one of these (`_placed_unread`).
+    The units above `unit` now (`up`: `parent` and its
     ancestors on day `d`) grow by those an event that changes one of them may put
     there (`_lifted`), and their later events are read too.
     """
     up = {parent, *history.ancestors(parent, d)} if parent is not None else set()
     below = {unit, *history.descendants(unit, d)}
+    joined: list[tuple[Fact | None, set[str]]] = [(None, set(below))]  # after what, which
     found: dict[str, Fact] = {}
     handled: set[str] = set()
     parts: list[Placed] = []
@@ -488,6 +492,9 @@ def _scan(history: HistorySoFar, unit: str, parent: str | None, parents: set[str
             parts += again
         else:
             follows = _follows(f, below, parents, up)
+            if follows is not None and isinstance(f, Merge) \
+                    and not ends_apart_from_parent(f, unit, below):
+                follows = _walked_into(history, f, unit, parent, below)
             if follows is None:
                 return None
             roots = follows
@@ -499,10 +506,28 @@ def _scan(history: HistorySoFar, unit: str, parent: str | None, parents: set[str
         grown -= below
         if grown:
             below |= grown
+            joined.append((f, grown))
             pending = _with_later(history, pending, grown, f, until, seen)
-    if history.placed_under_between(below, after, until) - handled - skip:
+    if any(_placed_unread(history, units, f, after, until, handled | skip)
+           for f, units in joined):
         return None
     return below, found, parts
+
+
+def _placed_unread(history: HistorySoFar, units: set[str], since: Fact | None, after: date,
+                   until: date | None, read: set[str]) -> bool:
+    """Whether an event other than those `read` placed a unit under one of `units` after
+    event `since` (which took them into the moved subtree; None: from the end of `after`)
+    up to the end of `until`. Before `since` they were outside the subtree: what was placed
+    under them then (still there) came in with them."""
+    if since is None:
+        return bool(history.placed_under_between(units, after, until) - read)
+    for event in history.placed_under_between(units, since.day - timedelta(days=1),
+                                              until) - read:
+        made = history.fact(event)
+        if made is None or (made[0].day, made[0].seq) > (since.day, since.seq):
+            return True
+    return False
 
 
 def _with_later(history: HistorySoFar, pending: list[Fact], units: set[str], f: Fact,
@@ -573,9 +598,12 @@ def _follows(f: Fact, below: set[str], parents: set[str], up: set[str]) -> set[s
 
     It must not read either parent's children, change a unit of `up` (the walk up from
     `below` would change), nor be another kind of event naming a unit of `below` or `up`
-    (a merge, a split, a transfer). A walk up from a unit of `below` (a move or a dissolve
-    checking that a unit does not end up under itself) passes `up` now: it must not look
-    for a unit there.
+    (a split, a transfer). A walk up from a unit of `below` (a move, a dissolve or a merge
+    checking that a unit does not end up under itself or under a unit it ends) passes
+    `up` now: it must not look for a unit there. It would have found one above the old
+    place only in a history that was not valid. A merge puts its units' children under
+    its target or new unit, placed as stored, but for a new unit placed by walking up
+    from a first unit in `below` (the caller places it again: `_walked_into`).
 
     A split that keeps its unit (or ends one outside `up` and either parent) reads the
     children of its unit only for those it moves to its parts: it comes out the same when
@@ -604,7 +632,25 @@ def _follows(f: Fact, below: set[str], parents: set[str], up: set[str]) -> set[s
             if f.unit in up:
                 return None
             return {f.unit, f.children_to} if f.children_to in below else set()
+        case Merge():
+            if set(f.units) & up:
+                return None
+            place = f.into if f.new_unit is None else f.new_unit.parent
+            return {f.into} if place in below else set()
     return None
+
+
+def _walked_into(history: HistorySoFar, f: Merge, unit: str, parent: str | None,
+                 below: set[str]) -> set[str] | None:
+    """Merge `f` (which `_follows`, and which does not end `unit`) places its new unit by
+    walking up from its first unit, in `below`: that walk may pass `unit`, so it is done
+    again with `unit` under `parent` (`_merge_place`). The units it places in `below` (its
+    new unit, if its place is there); None: the place differs from the stored one, or is
+    not found here (the window replay decides)."""
+    again = _merge_place(history, f, unit, parent)
+    if again is None or again.parent != again.stored:
+        return None
+    return {again.unit} if again.parent in below else set()
 
 
 def _kept_split(history: HistorySoFar, f: Split, unit: str, parent: str | None,

@@ -112,7 +112,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.bench import backdated, generate  # noqa: E402
+from tests.bench import backdated, gave_up, generate  # noqa: E402
 
 SEED_FILE = ROOT / "seeds" / "alibaba-2026.yaml"
 SEED_QUERY = "2026-04-01"
@@ -450,16 +450,11 @@ class Bench:
         def local(path: Path) -> bool:
             from orgchart.adapters.readmodel.state import StoredState
             from orgchart.adapters.readmodel.tables import open_db
-            from orgchart.domain.dates import EffDate
-            from orgchart.domain.facts import Move
             from orgchart.domain.validation import local_move
 
-            ev = json.loads(path.read_text(encoding="utf-8"))["events"][0]
-            m = Move(id="bench", seq=1 << 40, recorded="9999-12-31",
-                     date=EffDate.parse(ev["date"]), unit=ev["unit"], parent=ev["parent"])
             db = open_db(str(self.base[name]))
             try:
-                found = local_move(StoredState(db), [m])
+                found = local_move(StoredState(db), [gave_up.file_move(path)])
             finally:
                 db.close()
             return found is not None and found.breach is None and accepts(path)
@@ -486,6 +481,7 @@ class Bench:
             progress(f"picking a {key} dated mid-history for {name}")
             out[key] = backdated.pick_valid(backdated.candidates(base, kind, recorded),
                                             accepts, self.work / f"{key}-{name}.json")
+        progress(f"the move for {name}: {gave_up.explain(base, out['move'])}")
         out["local-move"] = backdated.pick_valid(
             itertools.chain(backdated.candidates(base, "move"),
                             backdated.candidates(base, "any-move")),

@@ -13,7 +13,7 @@ knowledge state. When accepted, the tables kept up incrementally
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import sqlite_utils
@@ -39,7 +39,7 @@ from orgchart.domain.facts import (
     with_seq,
 )
 from orgchart.domain.knowledge import Breach, check_append, check_states, known_at
-from orgchart.domain.rules import replay
+from orgchart.domain.rules import Timeline, replay
 from orgchart.domain.validation import LocalMove, check_new, local_move, own_state_only
 from tests.unit.test_knowledge_states import PEOPLE, RECORDED, ROLES, START, UNITS, histories
 
@@ -169,6 +169,24 @@ def _history(*made: Any) -> list[Fact]:
             for i, (cls, day, kw) in enumerate(made)]
 
 
+def _kids(full: Timeline, of: set[str], on: date) -> list[str]:
+    """The units whose version in a full replay (`full`) sits under one of `of` on day `on`
+    (made by then, lasting past it)."""
+    return sorted({v.unit for v in [*full.versions, *full.transient]
+                   if v.parent in of and v.valid_from <= on
+                   and (v.valid_to is None or v.valid_to > on)})
+
+
+def _below(full: Timeline, unit: str, on: date) -> list[str]:
+    """The units under `unit` on day `on`, at any depth (`_kids` of `_kids`)."""
+    out: list[str] = []
+    level = _kids(full, {unit}, on)
+    while level:
+        out += level
+        level = [k for k in _kids(full, set(level), on) if k not in out]
+    return out
+
+
 def _moved_back(facts: list[Fact], unit: str, parent: str, day: int) -> Breach | None:
     """Check a move of `unit` under `parent` dated `day` against the tables of `facts`; it
     must take the window replay and agree with a full replay. Returns the breach."""
@@ -273,9 +291,7 @@ def merging_histories(draw: Any) -> list[Fact]:
                                               NewUnit(unit=f"{new}b", name="B")))
         elif how == "keep":  # some of the unit's children (as a replay has them) to a part
             full = replay(known_at(facts, None))
-            kids = sorted({v.unit for v in [*full.versions, *full.transient]
-                           if v.parent == units[0] and v.valid_from <= made.day
-                           and (v.valid_to is None or v.valid_to > made.day)})
+            kids = _kids(full, {units[0]}, made.day)
             moving = draw(st.lists(st.sampled_from(kids), unique=True)) if kids else []
             made = Split(id=made.id, seq=made.seq, date=made.date, recorded=made.recorded,
                          unit=units[0], keep=True, children=tuple((k, new) for k in moving),
@@ -333,9 +349,7 @@ def test_a_backdated_move_before_merges_equals_a_full_replay(data: st.DataObject
     elif way >= 6:  # a unit (most often a child of a split's unit) moved before that split
         split = data.draw(st.sampled_from(keeps))
         on = split.day - timedelta(days=data.draw(st.integers(0, 6)))
-        kids = sorted({v.unit for v in [*full.versions, *full.transient]
-                       if v.parent == split.unit and v.valid_from <= on
-                       and (v.valid_to is None or v.valid_to > on)})
+        kids = _kids(full, {split.unit}, on)
         unit = data.draw(st.sampled_from(kids)) if kids and way == 6 else unit
         day = (on - START).days
         if way == 7:  # ... or under the split's unit
@@ -360,7 +374,7 @@ def test_a_backdated_move_before_merges_equals_a_full_replay(data: st.DataObject
 def _equals_a_full_replay(facts: list[Fact], move: Move) -> None:
     """Appending `move` to a store of `facts` accepts or rejects it as a full replay does
     (with the same message), and when accepted writes a full replay's tables; the parts the
-    fast path places again are where the tables say (`_kept_placed`)."""
+    fast path places again are where the tables say (`_kept_placed`, `_merged_inside`)."""
     db = stored(facts)
     expected = check_append(facts, [move])
     local = local_move(StoredState(db), [move])
@@ -368,6 +382,7 @@ def _equals_a_full_replay(facts: list[Fact], move: Move) -> None:
         f"local, {len(local.placed)} placed again, {len(local.unmade)} unmade"
     event(f"{path}: {'rejected' if expected else 'accepted'}")
     _kept_placed(local, facts)
+    _merged_inside(local, facts, move)
     assert said(check_new(StoredState(db), [move])) == said(expected), f"{move}\n{facts}"
     if expected is None:
         assert apply_events(db, len(facts), [move], {}, {}, None, len(facts) + 1)
@@ -380,6 +395,21 @@ def _kept_placed(local: LocalMove | None, facts: list[Fact]) -> None:
     kept = {f.id for f in facts if isinstance(f, Split) and f.keep}
     if local is not None and any(p.event in kept for p in local.placed):
         event("a part of a split keeping its unit placed again")
+
+
+def _merged_inside(local: LocalMove | None, facts: list[Fact], move: Move) -> None:
+    """Count (as hypothesis events) the moves followed past a later merge of units all
+    under the moved unit then (into an existing unit, a new unit named under one or placed
+    by walking up), and those that gave up with one there."""
+    if local is not None and local.breach is not None:
+        return  # the move itself breaks a rule: nothing later is read
+    below = set(_below(replay(known_at(facts, None)), move.unit, move.day))
+    for f in facts:
+        if isinstance(f, Merge) and f.day >= move.day and set(f.units) <= below:
+            into = "existing" if f.new_unit is None else \
+                "walk" if f.new_unit.parent is None else "named"
+            event(f"{'local' if local is not None else 'window'} past a merge inside "
+                  f"({into})")
 
 
 def test_a_move_ended_by_a_merge_or_split_that_ignore_its_parent_stays_local() -> None:
@@ -540,6 +570,73 @@ def test_units_above_the_new_place_are_followed_where_they_move() -> None:
         assert got is not None and got.culprit.id == "n0"
 
 
+def test_merges_inside_the_moved_subtree_are_followed() -> None:
+    # x moves under p (under g) on day 10; on day 20 a merges into b (both under x), on
+    # day 22 c (under b now) and q into m named under b, on day 24 m into n, placed by
+    # walking up from m: under b, as stored. None reads what the move changed: followed,
+    # nothing placed again; but each new unit is under x, so when g moves under n on day
+    # 26 (a loop now) the window replay finds it
+    facts = _history((Establish, 0, {"unit": "o", "name": "O"}),
+                     (Establish, 0, {"unit": "g", "name": "G"}),
+                     (Establish, 0, {"unit": "q", "name": "Q"}),
+                     (Establish, 0, {"unit": "p", "name": "P", "parent": "g"}),
+                     (Establish, 1, {"unit": "x", "name": "X", "parent": "o"}),
+                     (Establish, 1, {"unit": "a", "name": "A", "parent": "x"}),
+                     (Establish, 1, {"unit": "b", "name": "B", "parent": "x"}),
+                     (Establish, 1, {"unit": "c", "name": "C", "parent": "a"}),
+                     (Merge, 20, {"units": ("a",), "into": "b"}),
+                     (Merge, 22, {"units": ("c", "q"), "into": "m",
+                                  "new_unit": NewUnit(unit="m", name="M", parent="b")}),
+                     (Merge, 24, {"units": ("m",), "into": "n",
+                                  "new_unit": NewUnit(unit="n", name="N")}))
+    _moving_x_under_p_places(facts, [])
+    loop = Move(id="e12", seq=12, date=_day(26), recorded=RECORDED[0], unit="g", parent="n")
+    got = _moved_back([*facts, loop], "x", "p", 10)
+    assert got is not None and got.broken is not None and got.broken.id == "e12"
+
+
+def test_what_a_unit_held_before_it_came_under_the_moved_unit_tells_nothing() -> None:
+    # x moves under p (under g) on day 10; on day 15 z begins under r, then r moves under
+    # x (z with it): before that, nothing under r was in x's subtree, so the move is
+    # followed. A part placed under r on day 20 by a split keeping s (which names neither
+    # r nor x) is in the subtree, and when g moves under it on day 25 (a loop now) the
+    # window replay finds it
+    start = [(Establish, 0, {"unit": "g", "name": "G"}),
+             (Establish, 0, {"unit": "o", "name": "O"}),
+             (Establish, 0, {"unit": "r", "name": "R"}),
+             (Establish, 0, {"unit": "s", "name": "S"}),
+             (Establish, 1, {"unit": "p", "name": "P", "parent": "g"}),
+             (Establish, 1, {"unit": "x", "name": "X", "parent": "o"}),
+             (Establish, 15, {"unit": "z", "name": "Z", "parent": "r"}),
+             (Move, 15, {"unit": "r", "parent": "x"})]
+    _moving_x_under_p_places(_history(*start), [])
+    later = [(Split, 20, {"unit": "s", "keep": True,
+                          "into": (NewUnit(unit="b", name="B", parent="r"),)}),
+             (Move, 25, {"unit": "g", "parent": "b"})]
+    got = _moved_back(_history(*start, *later), "x", "p", 10)
+    assert got is not None and got.broken is not None and got.broken.id == "e10"
+
+
+def test_a_merge_inside_the_moved_subtree_that_reads_what_the_move_changed_is_not() -> None:
+    # x moves under p (under g, o under r) on day 10; on day 20 a (under x) merges with g
+    # into b (under x: under g now, a loop), or with r into a new unit placed by walking
+    # up from a (past x, under r before, to r's parent; now x, under p, stops the walk):
+    # the window replay decides
+    start = [(Establish, 0, {"unit": "r", "name": "R"}),
+             (Establish, 0, {"unit": "o", "name": "O", "parent": "r"}),
+             (Establish, 0, {"unit": "g", "name": "G"}),
+             (Establish, 0, {"unit": "p", "name": "P", "parent": "g"}),
+             (Establish, 1, {"unit": "x", "name": "X", "parent": "o"}),
+             (Establish, 1, {"unit": "a", "name": "A", "parent": "x"}),
+             (Establish, 1, {"unit": "b", "name": "B", "parent": "x"})]
+    into_b = _history(*start, (Merge, 20, {"units": ("a", "g"), "into": "b"}))
+    got = _moved_back(into_b, "x", "p", 10)
+    assert got is not None and got.broken is not None and got.broken.id == "e8"
+    walked = _history(*start, (Merge, 20, {"units": ("a", "r"), "into": "m",
+                                           "new_unit": NewUnit(unit="m", name="M")}))
+    assert _moved_back(walked, "x", "p", 10) is None
+
+
 def test_a_part_placed_under_the_moved_unit_by_a_split_keeping_its_unit_is_followed() -> None:
     # x moves under p on day 10; on day 15 a split keeping o (x's parent before) places
     # its part n under x; on day 20 n and x merge into m, placed by walking up from n:
@@ -593,13 +690,16 @@ CROWD = ["x", "y", "a", "b", "c", "d"]
 
 
 @st.composite
-def crowded_histories(draw: Any, keeps: bool = False) -> list[Fact]:
-    """A small chart (`CROWD`, each under an earlier one or none) and then up to eight
+def crowded_histories(draw: Any, keeps: bool = False, inside: bool = False) -> list[Fact]:
+    """A small chart (`CROWD`, each under an earlier one or none; with `inside`, most often
+    under `x`) and then up to eight
     events on a few days (so that several fall on one day): moves, splits that keep their
     unit (most often `x`; with `keeps`, most of the events, of `x` or a unit under it)
     and move some of its children to their one part, merges into a new unit placed by
-    walking up from their first unit (most often `x`), later splits and dissolves, each
-    kept only if the history stays valid."""
+    walking up from their first unit (most often `x`), merges of units under `x` (with
+    `inside`, most of the events) into one of them, `x`, or a new unit placed among them
+    (named or by walking up), later splits and dissolves, each kept only if the history
+    stays valid."""
     facts: list[Fact] = []
 
     def add(f: Fact) -> None:
@@ -610,7 +710,8 @@ def crowded_histories(draw: Any, keeps: bool = False) -> list[Fact]:
     for i, u in enumerate(CROWD):
         add(Establish(id=f"c{i}", seq=len(facts) + 1, date=_day(0), recorded=RECORDED[0],
                       unit=u, name=u.upper(),
-                      parent=draw(st.sampled_from([None, *CROWD[:i]]))))
+                      parent=draw(st.sampled_from([None, *CROWD[:i],
+                                                   *(["x", "x"][:i] if inside else [])]))))
     made = [f"n{i}" for i in range(8)]
     for i in range(draw(st.integers(1, 8))):
         on = _day(draw(st.sampled_from([12, 20, 20, 20, 26])))
@@ -618,20 +719,17 @@ def crowded_histories(draw: Any, keeps: bool = False) -> list[Fact]:
                                   "recorded": RECORDED[0]}
         alive = [*CROWD, *made[:i]]
         unit = draw(st.sampled_from(["y", *alive]))
-        how = draw(st.sampled_from(["move", "move", "keep", "merge", "merge", "split",
-                                    "dissolve", *(["keep"] * 5 if keeps else [])]))
+        how = draw(st.sampled_from(["move", "move", "keep", "merge", "merge", "inside",
+                                    "split", "dissolve", *(["keep"] * 5 if keeps else []),
+                                    *(["inside"] * 6 if inside else [])]))
         if how == "move":  # most often under `x` or of a new unit
             add(Move(unit=draw(st.sampled_from([unit, *made[:i]])) if i else unit,
                      parent=draw(st.sampled_from([None, "x", *alive])), **common))
         elif how == "keep":  # most often of `x` (moved back) or of a unit under it
             full = replay(known_at(facts, None))
-            under_x = sorted({v.unit for v in [*full.versions, *full.transient]
-                              if v.parent == "x" and v.valid_from <= on.day
-                              and (v.valid_to is None or v.valid_to > on.day)})
+            under_x = _kids(full, {"x"}, on.day)
             unit = draw(st.sampled_from(["x", unit, unit, *(["x", *under_x] if keeps else [])]))
-            kids = sorted({v.unit for v in [*full.versions, *full.transient]
-                           if v.parent == unit and v.valid_from <= on.day
-                           and (v.valid_to is None or v.valid_to > on.day)})
+            kids = _kids(full, {unit}, on.day)
             moving = draw(st.lists(st.sampled_from(kids), unique=True)) if kids else []
             add(Split(unit=unit, keep=True, children=tuple((k, made[i]) for k in moving),
                       into=(NewUnit(unit=made[i], name="N",
@@ -639,16 +737,22 @@ def crowded_histories(draw: Any, keeps: bool = False) -> list[Fact]:
                                         [None, None, "x", *alive,
                                          *([None] * 8 if keeps else [])]))),),
                       **common))
-        elif how == "merge":
-            first = draw(st.sampled_from(["x", "x", unit, *made[:i]]))
-            others = draw(st.lists(st.sampled_from(["y", "y", *alive]), min_size=1,
-                                   max_size=1))
+        elif how in ("merge", "inside"):  # "inside": of units under `x`, most often into
+            under = _below(replay(known_at(facts, None)), "x", on.day) \
+                if how == "inside" else []  # one of them or a new unit placed among them
+            first = draw(st.sampled_from(under or ["x", "x", unit, *made[:i]]))
+            others = draw(st.lists(st.sampled_from([*under, *under, "y", "y", *alive]),
+                                   min_size=0 if under else 1, max_size=1))
+            into = draw(st.sampled_from([made[i], *under, *under, "x", unit]
+                                        if under else [made[i]]))
             if draw(st.booleans()):  # a move that day just before it, most often of `y`
                 add(Move(unit=draw(st.sampled_from([*others, *others, *alive])),
                          parent=draw(st.sampled_from([None, *alive])), **common))
                 common = {**common, "id": f"k{i}m", "seq": len(facts) + 1}
-            add(Merge(units=tuple(dict.fromkeys([first, *others])), into=made[i],
-                      new_unit=NewUnit(unit=made[i], name="N"), **common))
+            named = draw(st.sampled_from([None, None, *under, *alive])) if under else None
+            add(Merge(units=tuple(dict.fromkeys([first, *others])), into=into,
+                      new_unit=NewUnit(unit=made[i], name="N", parent=named)
+                      if into == made[i] else None, **common))
         elif how == "split":
             add(Split(unit=unit, into=(NewUnit(unit=made[i], name="N"),
                                        NewUnit(unit=f"{made[i]}b", name="B")), **common))
@@ -667,12 +771,27 @@ def test_a_backdated_move_in_a_crowded_chart_equals_a_full_replay(data: st.DataO
     and the tables as written from a full replay. This is where the walk up from a merging
     unit meets moves made earlier that day, the units above the new place move, and splits
     keep the old or new parent while moving some of its other children."""
+    _moved_in_a_crowd(data, facts)
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), facts=crowded_histories(inside=True))
+def test_a_backdated_move_before_merges_inside_its_subtree_equals_a_full_replay(
+        data: st.DataObject, facts: list[Fact]) -> None:
+    """As in a crowded chart, with most events merging units under `x` (the unit most often
+    moved) into one of them, `x`, or a new unit placed among them: `local_move` follows
+    those that read nothing the move changes (a new unit placed by walking up from them
+    is placed again), else the window replay decides; either way as a full replay says."""
+    _moved_in_a_crowd(data, facts)
+
+
+def _moved_in_a_crowd(data: st.DataObject, facts: list[Fact]) -> None:
+    """A move of `x` (most often) on day 5, 10 or 12, most often under `y` or a child of
+    it, checked against a full replay (`_equals_a_full_replay`)."""
     unit = data.draw(st.sampled_from(["x", "x", "x", *CROWD]))
     on = _day(data.draw(st.sampled_from([5, 10, 12])))
     full = replay(known_at(facts, None))
-    below_y = sorted({v.unit for v in [*full.versions, *full.transient]
-                      if v.parent == "y" and v.valid_from <= on.day
-                      and (v.valid_to is None or v.valid_to > on.day)})
+    below_y = _kids(full, {"y"}, on.day)
     # most often under `y` or a child of it: a merge of x and y then walks up past y
     move = Move(id="m0", seq=len(facts) + 1, recorded=NEW_RECORDED[-1], date=on, unit=unit,
                 parent=data.draw(st.sampled_from([None, "y", "y", *below_y, *below_y,
