@@ -19,6 +19,7 @@ from __future__ import annotations
 import marshal
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from orgchart.domain.dates import EffDate
+from orgchart.domain.errors import OrgchartError
 from orgchart.domain.facts import FACT_TYPES, Fact, Retract, units_named
 from orgchart.domain.knowledge import counts_at
 from orgchart.domain.rules import (
@@ -57,6 +59,17 @@ _LEADER = "type in ('appoint', 'step_down')"
 
 class Duplicate(Exception):
     """Two events of the file have one id (the file is read again to say which)."""
+
+
+@contextmanager
+def _writing() -> Iterator[None]:
+    """SQLite's error writing the scratch file (a full temporary folder) as one sentence."""
+    try:
+        yield
+    except sqlite3.OperationalError as e:
+        raise OrgchartError(f"cannot keep the file's events in the temporary folder ({e}): "
+                            f"free some space there, or name a folder with room in "
+                            f"TMPDIR") from None
 
 
 class LoadScratch:
@@ -96,8 +109,9 @@ class LoadScratch:
             self._flush()
 
     def _flush(self) -> None:
-        self.conn.executemany(f"insert into f values ({', '.join('?' * len(_COLUMNS))})",
-                              self._batch)
+        with _writing():
+            self.conn.executemany(f"insert into f values ({', '.join('?' * len(_COLUMNS))})",
+                                  self._batch)
         self._batch.clear()
 
     def finish(self) -> None:
@@ -106,15 +120,18 @@ class LoadScratch:
             return
         self._flush()
         try:  # built once the rows are in: several times faster than row by row
-            self.conn.execute("create unique index f_id on f (id)")
+            with _writing():
+                self.conn.execute("create unique index f_id on f (id)")
         except sqlite3.IntegrityError:
             raise Duplicate() from None
-        self.conn.execute("create index f_day on f (day, i) where day is not null")
-        self.conn.execute("create index f_recorded on f (recorded_day)")
-        self.conn.execute(f"create index f_leader on f (unit, role) where {_LEADER}")
-        self.conn.execute("create table iv (kind, n, data, primary key (kind, n)) without rowid")
-        self.conn.execute("commit")
-        self.conn.execute("begin")  # the intervals (`intervals`), written in batches
+        with _writing():
+            self.conn.execute("create index f_day on f (day, i) where day is not null")
+            self.conn.execute("create index f_recorded on f (recorded_day)")
+            self.conn.execute(f"create index f_leader on f (unit, role) where {_LEADER}")
+            self.conn.execute("create table iv (kind, n, data, primary key (kind, n)) "
+                              "without rowid")
+            self.conn.execute("commit")
+            self.conn.execute("begin")  # the intervals (`intervals`), written in batches
         self.finished = True
 
     def close(self) -> None:
@@ -199,7 +216,8 @@ class LoadScratch:
             self._flush_intervals()
 
     def _flush_intervals(self) -> None:
-        self.conn.executemany("insert into iv values (?, ?, ?)", self._intervals)
+        with _writing():
+            self.conn.executemany("insert into iv values (?, ?, ?)", self._intervals)
         self._intervals.clear()
 
     def timeline(self, replayed: Timeline) -> KeptTimeline:

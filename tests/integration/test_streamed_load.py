@@ -193,3 +193,25 @@ def test_the_check_on_disk_equals_the_check_of_a_list(facts: list[Fact]) -> None
                 (expected.broken.id if expected.broken else None)
     finally:
         kept.close()
+
+
+def test_a_full_temporary_folder_is_one_line(history: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scratch file cannot be written (no room): one sentence, nothing written."""
+    from orgchart.adapters import scratch
+
+    made = scratch.LoadScratch.__init__
+
+    def small(self: scratch.LoadScratch) -> None:
+        made(self)
+        self.conn.execute("pragma max_page_count = 20")  # a folder with 80 KB left
+
+    monkeypatch.setattr(scratch.LoadScratch, "__init__", small)
+    db = tmp_path / "s.db"
+    r = load(db, history)
+    assert (r.exit_code, r.stderr) == (
+        1, "Error: cannot keep the file's events in the temporary folder (database or disk "
+           "is full): free some space there, or name a folder with room in TMPDIR\n")
+    from orgchart.adapters.store import EventStore
+
+    assert not db.exists() or EventStore(str(db), create=False).version() == 0
