@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Protocol, cast, runtime_checkable
 from uuid import UUID
 
 import orjson
@@ -81,6 +81,13 @@ class StoredHistory:
             return self.chain
         return next((e.chain for e in reversed(self.events)
                      if isinstance(e, OrgHistory.Chained)), GENESIS)
+
+
+@runtime_checkable
+class StoredForms(Protocol):
+    """Events that give their stored forms themselves (`orgchart.adapters.scratch`)."""
+
+    def stored(self) -> Iterator[tuple[type[OrgHistory.Recorded], dict[str, Any]]]: ...
 
 
 class EventStore:
@@ -268,8 +275,11 @@ class EventStore:
                 yield OrgHistory.TitleRecorded, {"title": title}
             if horizon is not None:
                 yield OrgHistory.HorizonRecorded, {"covers_to": horizon}
-            for fact in facts:
-                yield fact_to_stored(fact)
+            if isinstance(facts, StoredForms):  # kept as stored forms: no event values
+                yield from facts.stored()
+            else:
+                for fact in facts:
+                    yield fact_to_stored(fact)
 
         def stored() -> Iterator[StoredEvent]:
             for ev in started:

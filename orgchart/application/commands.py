@@ -8,7 +8,7 @@ writer was first (a `Conflict`), catches up and does it all again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -23,9 +23,10 @@ if TYPE_CHECKING:
 
     from orgchart.adapters.eventfile.parse import ParsedFile
     from orgchart.adapters.readmodel.state import StoredState
+    from orgchart.adapters.readmodel.tables import Intervals
+    from orgchart.adapters.scratch import LoadScratch
     from orgchart.domain.facts import Fact
     from orgchart.domain.knowledge import Breach
-    from orgchart.domain.rules import Timeline
 
 #: `on_progress(path, phase, done, events)`: a phase (read, validate, append, index) of
 #: a file's load is done.
@@ -49,11 +50,11 @@ def utcnow() -> datetime:
 class Append:
     """What one append writes: new events, people and sources, a new title."""
 
-    facts: list[Fact]
+    facts: Sequence[Fact] | LoadScratch  # a load into an empty store: the events on disk
     people: References
     sources: References
     title: str | None
-    timeline: Timeline | None = None  # the whole validated history (into an empty store)
+    timeline: Intervals | None = None  # the whole validated history (into an empty store)
     horizon: str | None = None  # a `covers_to` that reaches further than the stored one
 
     def empty(self) -> bool:
@@ -88,10 +89,14 @@ def _load_one(storage: Storage, path: str, now: datetime,
 
     tell = _progress_for(path, on_progress)
     tell("read", 0, 0)
-    pf = parse_file(path, now)
-    tell("read", 1, len(pf.facts))
-    report = LoadReport(path, _append_parsed(storage, pf, tell))
-    tell("index", 4, len(pf.facts))
+    pf = parse_file(path, now, scratch=True)  # into an empty store, its events stay on disk
+    try:
+        tell("read", 1, pf.count)
+        report = LoadReport(path, _append_parsed(storage, pf, tell))
+        tell("index", 4, pf.count)
+    finally:
+        if pf.scratch is not None:
+            pf.scratch.close()
     return report
 
 
@@ -120,7 +125,7 @@ def _append_parsed(storage: Storage, pf: ParsedFile,
 
     def prepare(state: StoredState) -> Append:
         plan = _file_append(pf, state)
-        tell("validate", 2, len(pf.facts))
+        tell("validate", 2, pf.count)
         return plan
 
     return append(storage, prepare, tell)
@@ -137,6 +142,8 @@ def _file_append(pf: ParsedFile, state: StoredState) -> Append:
     from orgchart.domain.knowledge import check_states
     from orgchart.domain.validation import check_new
 
+    if state.version:  # appended to a history: the events as values
+        pf.as_values()
     people_used, sources_used = references_used(pf)
     people_known = state.reference_ids("people", people_used)
     sources_known = state.reference_ids("sources", sources_used)
@@ -151,12 +158,20 @@ def _file_append(pf: ParsedFile, state: StoredState) -> Append:
     horizon = further(pf.covers_to, state.horizon())
     first = first_fact_position(state.version, len(people) + len(sources)
                                 + (title is not None) + (horizon is not None))
-    new = _new_facts(pf, state, first)
-    timeline = None
-    if state.version == 0:  # an empty store: check every state, keep the latest
-        breach, timeline = check_states(new)
+    timeline: Intervals | None = None
+    new: Sequence[Fact] | LoadScratch
+    if pf.scratch is not None:  # an empty store, the events on disk: read pass by pass
+        pf.scratch.first = first
+        new = pf.scratch
+        breach, replayed = check_states(pf.scratch)
+        if replayed is not None:  # its intervals are on disk too
+            timeline = pf.scratch.timeline(replayed)
     else:
-        breach = check_new(state, new)
+        new = _new_facts(pf, state, first)
+        if state.version == 0:  # an empty store: check every state, keep the latest
+            breach, timeline = check_states(new)
+        else:
+            breach = check_new(state, new)
     if breach is not None:
         raise _explain(pf, breach, state, new)
     return Append(new, people, sources, title, timeline, horizon)
@@ -290,7 +305,7 @@ def _changed(stored: Fact, new: Fact) -> str:
             f"{command}" + (" (or an `annotate` event in this file)" if added else ""))
 
 
-def _explain(pf: ParsedFile, b: Breach, state: StoredState, new: list[Fact]) -> FileError:
+def _explain(pf: ParsedFile, b: Breach, state: StoredState, new: Iterable[Fact]) -> FileError:
     where = f" (in the history as known on {b.state})" if b.state else ""
     if b.broken is None:
         # (in an earlier knowledge state the unit may not be known yet: no hint then)
@@ -304,7 +319,7 @@ def _explain(pf: ParsedFile, b: Breach, state: StoredState, new: list[Fact]) -> 
                    f"--reason …) and record a corrected one, or change the new event")
 
 
-def _missing_unit_hint(b: Breach, state: StoredState, new: list[Fact]) -> str:
+def _missing_unit_hint(b: Breach, state: StoredState, new: Iterable[Fact]) -> str:
     """Why a unit is not there: it begins later, or a "did you mean" when it is unknown."""
     from orgchart.domain.facts import Establish, Merge, Split
     from orgchart.domain.hints import unit_hint
@@ -342,6 +357,7 @@ def apply_file(db: sqlite_utils.Database, path: str, now: datetime) -> list[Fact
     pf = parse_file(path, now)
     state = StoredState(db)
     plan = _file_append(pf, state)
+    assert isinstance(plan.facts, list)  # read without a scratch file
     if plan.empty():
         return []
     refs = (len(plan.people) + len(plan.sources) + (plan.title is not None)

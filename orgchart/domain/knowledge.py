@@ -9,13 +9,15 @@ with the event it annotates, while it counts).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
+from typing import Protocol
 
 from orgchart.domain.errors import RuleViolation
 from orgchart.domain.facts import Annotate, Appoint, Fact, Rename, Retract, StepDown
-from orgchart.domain.rules import Timeline, replay
+from orgchart.domain.rules import IntervalOut, Timeline, effective_order, replay, replay_states
 
 
 def counts_at(recorded: date, retracted: date | None, k: date | None) -> bool:
@@ -181,37 +183,151 @@ def blame(counted: Sequence[Fact], new: Sequence[Fact], e: RuleViolation,
     return Breach(culprit, e.rule, failing, k, e.missing_unit)
 
 
-def check_states(facts: Sequence[Fact]) -> tuple[Breach | None, Timeline | None]:
-    """Check every knowledge state of a whole history (a load into an empty store).
+class History(Protocol):
+    """A whole history to check with `check_states` (a load into an empty store), read in
+    the passes the check makes: a list of events (`ListHistory`), or the events of a load
+    kept on disk (`orgchart.adapters.scratch`), so that no pass holds them all."""
 
-    Returns the first breach, or None and the latest state's timeline. The
+    def undated(self) -> list[Fact]:
+        """The retractions and annotations, in append order."""
+
+    def find(self, event_id: str) -> Fact | None:
+        """The event with this id (None: there is none)."""
+
+    def recorded_days(self) -> list[date]:
+        """Every recorded day, sorted (each a knowledge state)."""
+
+    def counted(self, k: date | None, retracted: Mapping[str, date]) -> Iterator[Fact]:
+        """The dated events that count at the end of day `k` (None: the latest state),
+        `retracted` holding the day each retracted event was retracted on, in effective
+        order (`rules.effective_order`)."""
+
+    def arrived(self, after: date, upto: date | None) -> Iterator[Fact]:
+        """The dated events recorded after day `after` and (unless None) on or before
+        `upto`."""
+
+    def by_role(self, unit: str, role: str) -> Sequence[Fact]:
+        """The appointments to `role` in `unit` and the steppings-down from it that name it."""
+
+    def by_person(self, unit: str, person: str) -> Sequence[Fact]:
+        """The steppings-down of `person` in `unit` that name no role."""
+
+    def everything(self) -> Sequence[Fact]:
+        """Every event, in append order (only to explain a breach)."""
+
+    @property
+    def intervals(self) -> IntervalOut | None:
+        """Where the latest state's replay hands its intervals (`rules.IntervalOut`); None:
+        into the timeline `check_states` returns."""
+
+
+class ListHistory:
+    """`History` of a list of events."""
+
+    def __init__(self, facts: Sequence[Fact]) -> None:
+        self.facts = facts
+        self._by_id: dict[str, Fact] | None = None
+        self._roles: dict[tuple[str, str], list[Fact]] | None = None
+        self._persons: dict[tuple[str, str], list[Fact]] = {}
+
+    def undated(self) -> list[Fact]:
+        return [f for f in self.facts if not f.DATED]
+
+    def find(self, event_id: str) -> Fact | None:
+        if self._by_id is None:
+            self._by_id = {f.id: f for f in self.facts}
+        return self._by_id.get(event_id)
+
+    def recorded_days(self) -> list[date]:
+        return sorted({f.recorded_day for f in self.facts})
+
+    def counted(self, k: date | None, retracted: Mapping[str, date]) -> Iterator[Fact]:
+        get = retracted.get
+        return iter(effective_order(f for f in self.facts
+                                    if f.DATED and counts_at(f.recorded_day, get(f.id), k)))
+
+    def arrived(self, after: date, upto: date | None) -> Iterator[Fact]:
+        return (f for f in self.facts if f.DATED and f.recorded_day > after
+                and (upto is None or f.recorded_day <= upto))
+
+    def _index(self) -> dict[tuple[str, str], list[Fact]]:
+        if self._roles is None:
+            self._roles = {}
+            for f in self.facts:
+                if isinstance(f, Appoint) or (isinstance(f, StepDown) and f.role is not None):
+                    assert f.role is not None
+                    self._roles.setdefault((f.unit, f.role), []).append(f)
+                elif isinstance(f, StepDown):
+                    self._persons.setdefault((f.unit, f.person), []).append(f)
+        return self._roles
+
+    def by_role(self, unit: str, role: str) -> Sequence[Fact]:
+        return self._index().get((unit, role), ())
+
+    def by_person(self, unit: str, person: str) -> Sequence[Fact]:
+        self._index()
+        return self._persons.get((unit, person), ())
+
+    def everything(self) -> Sequence[Fact]:
+        return self.facts
+
+    @property
+    def intervals(self) -> IntervalOut | None:
+        return None
+
+
+def check_states(facts: Sequence[Fact] | History) -> tuple[Breach | None, Timeline | None]:
+    """Check every knowledge state of a whole history (a load into an empty store): a list
+    of events, or a `History`.
+
+    Returns the first breach, or None and the latest state's timeline (with its intervals
+    handed to `History.intervals` if it takes them). The
     latest state is replayed in full; each earlier state is replayed only when
     it is not simply the next later (already valid) state less events nothing
     else in it depends on (`_Mentions.removable`), which is the usual shape of late
-    reporting. States are checked latest first, as `check_append` does.
+    reporting. States are checked latest first, as `check_append` does. Each pass
+    reads the events one at a time, in the order it needs (`History`).
     """
-    breach = check_retractions([], facts)
+    h: History = ListHistory(facts) if isinstance(facts, Sequence) else facts
+    undated = h.undated()
+
+    def lookup(event_id: str) -> tuple[Fact, str | None] | None:
+        f = h.find(event_id)
+        return (f, None) if f is not None else None
+
+    breach = check_retractions_with(lookup, undated)
     if breach is not None:
         return breach, None
-    counted = known_at(facts, None)
-    try:
-        tl = replay(counted)
-    except RuleViolation as e:
-        return blame(counted, facts, e, None), None
-    mentions = _Mentions(facts)
-    by_id = {f.id: f for f in facts}
-    later = {f.id for f in counted}
-    for k in reversed(sorted({f.recorded_day for f in facts})[:-1]):
-        state = known_at(facts, k)
-        ids = {f.id for f in state}
-        dropped = [by_id[i] for i in later - ids] if ids <= later else None
-        if dropped is None or not all(mentions.removable(f, k) for f in dropped):
-            try:
-                replay(state)
-            except RuleViolation as e:
-                return blame(state, facts, e, k), None
-        later = ids
+    retracted = retraction_days(undated)
+    mentions = _Mentions(h, retracted)
+    replayed: list[date] = []  # the earlier states to replay in full, latest first
+    later: date | None = None  # the next later state (None: the latest)
+    for k in reversed(h.recorded_days()[:-1]):
+        # the state at `k` is the later one less the events recorded after `k` (`arrived`),
+        # unless an event it counts is retracted by the later one
+        kept = not any(k < day <= (later or day) and target is not None and target.DATED
+                       and target.recorded_day <= k
+                       for day, target in ((d, h.find(i)) for i, d in retracted.items()))
+        if not kept or not all(mentions.removable(f, k) for f in h.arrived(k, later)
+                               if counts_at(f.recorded_day, retracted.get(f.id), later)):
+            replayed.append(k)
+        later = k
+    # the latest state and those earlier ones in one pass over the events, each read once
+    get = retracted.get
+    states: list[date | None] = [None, *replayed]
+    results = replay_states(
+        h.counted(None, {}),
+        [partial(_counts, get, k) for k in states], out=h.intervals)
+    for state, result in zip(states, results, strict=True):  # the latest state's error first
+        if isinstance(result, RuleViolation):
+            return blame(list(h.counted(state, retracted)), h.everything(), result, state), None
+    tl = results[0]
+    assert isinstance(tl, Timeline)
     return None, tl
+
+
+def _counts(retracted: Callable[[str], date | None], k: date | None, f: Fact) -> bool:
+    return counts_at(f.recorded_day, retracted(f.id), k)
 
 
 class _Mentions:
@@ -224,16 +340,9 @@ class _Mentions:
     already held it.
     """
 
-    def __init__(self, facts: Sequence[Fact]) -> None:
-        self.retracted_on = retraction_days(facts)
-        self.by_role: dict[tuple[str, str], list[Fact]] = {}
-        self.by_person: dict[tuple[str, str], list[Fact]] = {}
-        for f in facts:
-            if isinstance(f, Appoint) or (isinstance(f, StepDown) and f.role is not None):
-                assert f.role is not None
-                self.by_role.setdefault((f.unit, f.role), []).append(f)
-            elif isinstance(f, StepDown):
-                self.by_person.setdefault((f.unit, f.person), []).append(f)
+    def __init__(self, history: History, retracted_on: Mapping[str, date]) -> None:
+        self.history = history
+        self.retracted_on = retracted_on
 
     def counts(self, f: Fact, k: date) -> bool:
         return counts_at(f.recorded_day, self.retracted_on.get(f.id), k)
@@ -244,10 +353,10 @@ class _Mentions:
             return True
         if not isinstance(f, Appoint):
             return False
-        same_role = [g for g in self.by_role.get((f.unit, f.role), ())
-                     if g is not f and self.counts(g, k)]
+        same_role = [g for g in self.history.by_role(f.unit, f.role)
+                     if g is not f and (g.id, g.seq) != (f.id, f.seq) and self.counts(g, k)]
         persons = [g.person for g in same_role if isinstance(g, Appoint)]
         if len(persons) < len(same_role) or len(set(persons)) < len(persons):
             return False  # a step-down from the role, or someone appointed to it twice
         return not any(self.counts(g, k) for p in {f.person, *persons}
-                       for g in self.by_person.get((f.unit, p), ()))
+                       for g in self.history.by_person(f.unit, p))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from orgchart.domain.dates import EffDate
 from orgchart.domain.errors import RuleViolation
@@ -116,6 +117,52 @@ class Timeline:
     aliases: list[UnitAlias] = field(default_factory=list)
 
 
+class _Kept:
+    """Intervals a replay makes, appended to a list of the timeline (None: dropped)."""
+
+    def __init__(self, items: list[Any] | None) -> None:
+        self.append: Callable[[Any], None] = items.append if items is not None \
+            else _drop
+
+    def close(self, item: Any) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
+def _drop(item: Any) -> None:
+    pass
+
+
+class _HandedOn(_Kept):
+    """Intervals a replay makes, handed to `out` with their place in the order made: at
+    once, or (`closes`) once they have closed, or at the end (`flush`) those still open."""
+
+    def __init__(self, kind: str, out: IntervalOut, closes: bool) -> None:
+        super().__init__(None)
+        self.kind, self.out, self.closes = kind, out, closes
+        self.open: dict[int, tuple[int, Any]] = {}  # id -> (place, item), while open
+        self.made = 0
+        self.append = self._append
+
+    def _append(self, item: Any) -> None:
+        if self.closes:
+            self.open[id(item)] = (self.made, item)
+        else:
+            self.out(self.kind, self.made, item)
+        self.made += 1
+
+    def close(self, item: Any) -> None:
+        n, _ = self.open.pop(id(item))
+        self.out(self.kind, n, item)
+
+    def flush(self) -> None:
+        for n, item in self.open.values():
+            self.out(self.kind, n, item)
+        self.open.clear()
+
+
 @dataclass
 class Seed:
     """The state at the end of the day before a replay window starts.
@@ -151,22 +198,81 @@ def effective_order(facts: Iterable[Fact]) -> list[Fact]:
     return sorted((f for f in facts if f.DATED), key=lambda f: (f.day, f.seq))
 
 
-def replay(facts: Iterable[Fact], seed: Seed | None = None) -> Timeline:
-    """Replay events (any order; they are sorted) and return the timeline.
+#: Where a replay can hand its intervals instead of keeping them (`replay(out=...)`):
+#: `out(kind, n, item)`, `kind` the Timeline list the item would be in ("versions",
+#: "tenures", "links" or "aliases"), `n` its place there. A version or a tenure is handed
+#: on once it has closed (those still open at the end, then); the lists' filters
+#: (`shown_on_a_day`, `transient`, `held_a_day`) are then the receiver's to apply.
+IntervalOut = Callable[[str, int, Any], None]
+
+
+def shown_on_a_day(v: UnitVersion) -> bool:
+    """Whether a version lasts a day at least (`Timeline.versions`)."""
+    return v.valid_to is None or v.valid_to > v.valid_from
+
+
+def transient(v: UnitVersion) -> bool:
+    """Whether a version was replaced on the day it was made (`Timeline.transient`)."""
+    return v.valid_to == v.valid_from
+
+
+def held_a_day(t: Tenure) -> bool:
+    """Whether a tenure lasts a day at least (`Timeline.tenures`)."""
+    return t.end is None or t.end.day > t.start.day
+
+
+def replay(facts: Iterable[Fact], seed: Seed | None = None, ordered: bool = False,
+           keep: bool = True, out: IntervalOut | None = None) -> Timeline:
+    """Replay events (any order; they are sorted, unless `ordered` says they come in
+    effective order already, which then reads them one at a time) and return the timeline.
+    Unless `keep`, only the rules are checked: the timeline returned holds the units'
+    lives, not their versions, tenures, links or aliases; with `out`, those are handed
+    to `out` as they close (`IntervalOut`), not kept either.
 
     With a `seed`, the replay starts from that state; the events must then all
     fall on or after the seed's day. Raises RuleViolation naming the first
     event that breaks a rule.
     """
-    r = _Replay(seed)
-    for fact in effective_order(facts):
+    r = _Replay(seed, keep, out)
+    for fact in facts if ordered else effective_order(facts):
         r.apply(fact)
     return r.finish()
 
 
+def replay_states(facts: Iterable[Fact], counts: Sequence[Callable[[Fact], bool]],
+                  out: IntervalOut | None = None) -> list[Timeline | RuleViolation]:
+    """Replay several states of one history in one pass over its events, which come in
+    effective order: state `i` is the events `counts[i]` accepts. The first state's
+    timeline is kept (or its intervals handed to `out`), the others' rules only checked
+    (`replay(keep=False)`). Each state's result is its timeline or the RuleViolation that
+    stopped it; once the first state fails, the others are not replayed further."""
+    replays = [_Replay(None, True, out), *(_Replay(None, False) for _ in counts[1:])]
+    failed: list[RuleViolation | None] = [None] * len(replays)
+    live = list(zip(range(len(replays)), replays, counts, strict=True))
+    for fact in facts:
+        for entry in live:
+            i, r, counted = entry
+            if counted(fact):
+                try:
+                    r.apply(fact)
+                except RuleViolation as e:
+                    failed[i] = e
+                    live = [x for x in live if x is not entry]
+        if failed[0] is not None:
+            break
+    return [e if e is not None else r.finish() for r, e in zip(replays, failed, strict=True)]
+
+
 class _Replay:
-    def __init__(self, seed: Seed | None = None) -> None:
+    def __init__(self, seed: Seed | None = None, keep: bool = True,
+                 out: IntervalOut | None = None) -> None:
         self.tl = Timeline()
+        # what no rule reads: kept in the timeline's lists, handed on (`out`) or dropped
+        self.versions, self.tenures, self.links, self.aliases = (
+            _Kept(getattr(self.tl, kind)) if keep and out is None
+            else _HandedOn(kind, out, closes) if keep and out is not None else _Kept(None)
+            for kind, closes in (("versions", True), ("tenures", True), ("links", False),
+                                 ("aliases", False)))
         self.alive: dict[str, _Current] = {}
         self.children: dict[str, set[str]] = {}
         self.roles: dict[tuple[str, str], Tenure] = {}
@@ -194,10 +300,12 @@ class _Replay:
     # -- state helpers -------------------------------------------------
 
     def finish(self) -> Timeline:
+        self.versions.flush()
+        self.tenures.flush()
         versions = self.tl.versions
-        self.tl.versions = [v for v in versions if v.valid_to is None or v.valid_to > v.valid_from]
-        self.tl.transient = [v for v in versions if v.valid_to == v.valid_from]
-        self.tl.tenures = [t for t in self.tl.tenures if t.end is None or t.end.day > t.start.day]
+        self.tl.versions = [v for v in versions if shown_on_a_day(v)]
+        self.tl.transient = [v for v in versions if transient(v)]
+        self.tl.tenures = [t for t in self.tl.tenures if held_a_day(t)]
         return self.tl
 
     def need_alive(self, unit: str, d: EffDate, what: str = "unit") -> _Current:
@@ -239,7 +347,7 @@ class _Replay:
                 raise RuleViolation("", f"alias '{alias}' of unit '{unit}' is already an "
                                         f"alias of unit '{owner}' ({_ALIAS_RULE})")
             self.alias_owners[key] = unit
-            self.tl.aliases.append(UnitAlias(unit, alias, event, d))
+            self.aliases.append(UnitAlias(unit, alias, event, d))
 
     def is_within(self, unit: str, ancestor: str) -> bool:
         """True when `unit` is `ancestor` or one of its descendants."""
@@ -257,6 +365,7 @@ class _Replay:
         cur = self.alive.get(unit)
         if cur is not None:
             cur.version.valid_to = d.day
+            self.versions.close(cur.version)
             old_parent = cur.parent
             if old_parent != parent and old_parent is not None:
                 self.children[old_parent].discard(unit)
@@ -265,7 +374,7 @@ class _Replay:
         if parent is not None and (cur is None or old_parent != parent):
             self.children.setdefault(parent, set()).add(unit)
         v = UnitVersion(unit, d.day, None, name, name_en, kind, parent, event, order=order)
-        self.tl.versions.append(v)
+        self.versions.append(v)
         self.alive[unit] = _Current(name, name_en, kind, parent, v, order)
 
     def reparent(self, unit: str, parent: str | None, d: EffDate, event: str,
@@ -284,6 +393,7 @@ class _Replay:
     def end(self, unit: str, d: EffDate, event: str, how: str) -> None:
         cur = self.alive.pop(unit)
         cur.version.valid_to = d.day
+        self.versions.close(cur.version)
         if cur.parent is not None:
             self.children[cur.parent].discard(unit)
         self.children.pop(unit, None)
@@ -300,6 +410,7 @@ class _Replay:
         t = self.roles.pop(key)
         self.unit_roles[key[0]].discard(key[1])
         t.end, t.end_event = d, event
+        self.tenures.close(t)
 
     def kids(self, unit: str) -> list[str]:
         return sorted(self.children.get(unit, ()))
@@ -372,7 +483,7 @@ class _Replay:
                     self.close_tenure(key, d, eid)
                 t = Tenure(fact.unit, fact.role, fact.person, fact.title, d, eid)
                 self.hold(t)
-                self.tl.tenures.append(t)
+                self.tenures.append(t)
             case StepDown():
                 self.need_alive(fact.unit, d)
                 if fact.role is not None:
@@ -437,7 +548,7 @@ class _Replay:
                                         f"which must be listed before it")
         for p in fact.into:
             self.begin(p, p.parent if p.parent is not None else src.parent, d, fact.id, "split")
-            self.tl.links.append(LineageLink(fact.unit, p.unit, "split", fact.id, d))
+            self.links.append(LineageLink(fact.unit, p.unit, "split", fact.id, d))
         for p in fact.into:  # once every part has begun: an alias may not be a part's id
             self.add_aliases(p.unit, p.aliases, d, fact.id)
         for child, part in fact.children:
@@ -479,7 +590,7 @@ class _Replay:
             self.add_aliases(new.unit, new.aliases, d, fact.id)
             target = new.unit
         for u in fact.units:
-            self.tl.links.append(LineageLink(u, target, "merge", fact.id, d))
+            self.links.append(LineageLink(u, target, "merge", fact.id, d))
         for u in fact.units:
             for k in self.kids(u):
                 if k not in ending:
@@ -503,7 +614,7 @@ class _Replay:
             if self.is_within(fact.to_unit, u):
                 raise RuleViolation("", f"cannot move unit '{u}' under '{fact.to_unit}', "
                                         f"its own descendant")
-        self.tl.links.append(LineageLink(fact.from_unit, fact.to_unit, "transfer", fact.id, d))
+        self.links.append(LineageLink(fact.from_unit, fact.to_unit, "transfer", fact.id, d))
         for u in fact.units:
             self.reparent(u, fact.to_unit, d, fact.id)
 

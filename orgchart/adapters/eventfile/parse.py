@@ -9,12 +9,12 @@ a problem with one names its entry: `FILE:LINE: tenure N (type, date): rule`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orgchart.adapters.eventfile.brief import shown
 from orgchart.adapters.eventfile.expand import (
@@ -31,6 +31,9 @@ from orgchart.domain.errors import FileError
 from orgchart.domain.facts import FACT_TYPES, Fact, derive_id, with_id
 from orgchart.domain.hints import did_you_mean
 
+if TYPE_CHECKING:
+    from orgchart.adapters.scratch import LoadScratch
+
 
 @dataclass
 class ParsedFile:
@@ -46,6 +49,28 @@ class ParsedFile:
     origins: dict[str, Written | int] = field(default_factory=dict)
     lines: LineFinder | None = field(default_factory=lambda: LineFinder(""))
     covers_to: str | None = None  # how far the file's facts reach (date text)
+    #: the events kept on disk instead of in `facts` (`parse_file(..., scratch=True)`)
+    scratch: LoadScratch | None = None
+    #: the people and the sources the events name
+    named: tuple[set[str], set[str]] = field(default_factory=lambda: (set(), set()))
+
+    @property
+    def count(self) -> int:
+        """How many events the file writes."""
+        return len(self.facts) if self.scratch is None else len(self.scratch)
+
+    def as_values(self) -> None:
+        """Hold the events kept on disk as values in `facts` (an append to a history, which
+        reads them as values) and close the scratch file."""
+        if self.scratch is not None:
+            self.facts = list(self.scratch)
+            self.origins = {f.id: i for i, f in enumerate(self.facts)}  # all under `events:`
+            self.scratch.close()
+            self.scratch = None
+
+    def events(self) -> Iterable[Fact]:
+        """The file's events in append order: `facts`, or those kept on disk."""
+        return self.facts if self.scratch is None else self.scratch
 
     def where(self, p: Path_) -> str:
         """`FILE:LINE` of a node; only the name when the events come from no file."""
@@ -54,6 +79,8 @@ class ParsedFile:
     def origin(self, event_id: str) -> Written | None:
         """Where the event with this id is written (None: not in this file)."""
         found = self.origins.get(event_id)
+        if found is None and self.scratch is not None:
+            found = self.scratch.index_of(event_id)
         return written_event(None, found) if isinstance(found, int) else found
 
     def event_error(self, fact: Fact, rule: str) -> FileError:
@@ -95,23 +122,111 @@ def _read_text(path: str) -> str:
         raise FileError(f"{path}: cannot read the file ({e})") from None
 
 
-def parse_file(path: str, now: datetime) -> ParsedFile:
-    """Parse and structurally check one event file. `now` is the loading moment (UTC)."""
+def parse_file(path: str, now: datetime, scratch: bool = False) -> ParsedFile:
+    """Parse and structurally check one event file. `now` is the loading moment (UTC).
+
+    With `scratch`, a file that writes its events under `events:` only (no tenures or
+    reshuffles) keeps them on disk (`ParsedFile.scratch`, to be closed by the caller), not
+    in `facts`; a JSON file is read event by event (`jsonstream`), never whole. Whatever
+    such a reading finds wrong (or cannot read that way), the file is read again whole,
+    as without `scratch`, which words the first error exactly as ever.
+    """
+    if scratch:
+        from orgchart.adapters.eventfile.jsonstream import NotStreamable
+        from orgchart.adapters.scratch import Duplicate
+
+        if path.lower().endswith(".json"):
+            try:
+                return _into_scratch(lambda kept: _parse_streamed(path, now, kept))
+            except (FileError, Duplicate, NotStreamable, OSError, ValueError,
+                    RecursionError):
+                pass  # read whole: the error, if any, as it has always been worded
+        doc, lines = read_document(path)
+        if isinstance(doc, dict) and not doc.keys() & {"tenures", "reshuffle"}:
+            try:
+                return _into_scratch(lambda kept: parse_document(
+                    doc, path, now, lines, consume=True, scratch=kept))
+            except Duplicate:
+                doc, lines = read_document(path)  # its entries were consumed
+        return parse_document(doc, path, now, lines, consume=True)
     doc, lines = read_document(path)
     return parse_document(doc, path, now, lines, consume=True)
 
 
+def _into_scratch(read: Callable[[LoadScratch], ParsedFile]) -> ParsedFile:
+    """`read(kept)` with a new scratch, indexed once read (closed if the reading fails)."""
+    from orgchart.adapters.scratch import LoadScratch
+
+    kept = LoadScratch()
+    try:
+        pf = read(kept)
+        kept.finish()
+        return pf
+    finally:
+        if not kept.finished:
+            kept.close()
+
+
+def _parse_streamed(path: str, now: datetime, kept: LoadScratch) -> ParsedFile:
+    """A JSON file read as `parse_document` reads it, its events one at a time into `kept`
+    (`jsonstream`): the keys before `events` are read first, the others after them, and
+    checked then. NotStreamable when a key the events depend on (`recorded`) or a shorthand
+    list (tenures, reshuffles) comes where this reading cannot use it."""
+    from orgchart.adapters.eventfile.jsonstream import JsonStream, NotStreamable
+
+    pf = ParsedFile(path, None, {}, {}, [], lines=LineFinder(lambda: _read_again(path)),
+                    scratch=kept)
+    with JsonStream(path) as stream:
+        before = stream.keys_before("events")
+        if before.keys() & {"tenures", "reshuffle"}:
+            raise NotStreamable()
+        recorded = before.get("recorded")
+        default_recorded = recorded if isinstance(recorded, str) else _stamp(now)
+        _read_events(pf, (written_event(raw, i) for i, raw in stream.items()),
+                     default_recorded, now.date(), None)
+        after = stream.rest()
+    if after.keys() & {"tenures", "reshuffle", "recorded"}:
+        raise NotStreamable()
+    _, checked_recorded = _read_header(pf, {**before, "events": [], **after}, now)
+    if checked_recorded != default_recorded:
+        raise NotStreamable()
+    return pf
+
+
+def _stamp(now: datetime) -> str:
+    """The recorded time of events that give none in a file that gives none either."""
+    return now.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def parse_document(doc: Any, path: str, now: datetime, lines: LineFinder | None = None,
-                   consume: bool = False) -> ParsedFile:
+                   consume: bool = False, scratch: LoadScratch | None = None) -> ParsedFile:
     """Check a document as a file holds it (plain data), and read its events. Errors start
     with `path` and, given `lines` (the file's text), the line; `parse_file` for a file.
     With `consume`, each entry of `events:` is dropped from `doc` once read (a load of a
-    million events then never holds both all the entries and all the events)."""
-    pf = ParsedFile(path, None, {}, {}, [], lines=lines)
-    where = pf.where
+    million events then never holds both all the entries and all the events). With
+    `scratch` (only for a file without tenures or reshuffles), the events go there, not
+    into `facts`, and a repeated id is left to it (`Duplicate`)."""
+    pf = ParsedFile(path, None, {}, {}, [], lines=lines, scratch=scratch)
+    lists, default_recorded = _read_header(pf, doc, now)
+
+    def entry_fail(p: Path_, name: str, message: str) -> FileError:
+        return FileError(f"{pf.where(p)}: {name}: {message}")
+
+    written = chain(written_events(lists["events"]),
+                    tenure_events(lists.get("tenures", []), entry_fail),
+                    reshuffle_events(lists.get("reshuffle", []), entry_fail))
+    _read_events(pf, written, default_recorded, now.date(),
+                 lists["events"] if consume else None)
+    return pf
+
+
+def _read_header(pf: ParsedFile, doc: Any, now: datetime) -> tuple[dict[str, Any], str]:
+    """Check what a document holds besides its events, into `pf`; return its lists of
+    events (`events`, `tenures`, `reshuffle`) and the recorded time of events that give
+    none."""
 
     def fail(p: Path_, message: str) -> FileError:
-        return FileError(f"{where(p)}: {message}")
+        return FileError(f"{pf.where(p)}: {message}")
 
     if not isinstance(doc, dict):
         raise fail([], "an orgchart/v1 file is a mapping with `format` and `events`")
@@ -136,7 +251,7 @@ def parse_document(doc: Any, path: str, now: datetime, lines: LineFinder | None 
     if default_recorded is not None:
         _check_recorded(default_recorded, today, lambda m: fail(["recorded"], m))
     else:
-        default_recorded = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        default_recorded = _stamp(now)
 
     pf.title, pf.people, pf.sources = (doc.get("title"), doc.get("people") or {},
                                        doc.get("sources") or {})
@@ -147,15 +262,18 @@ def parse_document(doc: Any, path: str, now: datetime, lines: LineFinder | None 
         for key, entry in refs.items():
             if entry.get("date") is not None:
                 _calendar(entry["date"], lambda m, k=key, s=kind: fail([s, k, "date"], m))
+    return lists, default_recorded
 
-    def entry_fail(p: Path_, name: str, message: str) -> FileError:
-        return FileError(f"{where(p)}: {name}: {message}")
 
+def _read_events(pf: ParsedFile, written_events: Iterable[Written], default_recorded: str,
+                 today: date, consumed: list[Any] | None) -> None:
+    """Check and read the events as written, into `pf` (its `scratch`, else `facts`); each
+    entry of `events:` read is dropped from `consumed` if given."""
+    people_named, sources_named = pf.named
+    scratch, where = pf.scratch, pf.where
     types = event_types()
     placed: tuple[list[Fact], ...] = ([], [], [])  # by `Written.place`
-    for written in chain(written_events(lists["events"]),
-                         tenure_events(lists.get("tenures", []), entry_fail),
-                         reshuffle_events(lists.get("reshuffle", []), entry_fail)):
+    for written in written_events:
         raw = written.raw
         label = written.name
         if isinstance(raw, dict):
@@ -178,6 +296,13 @@ def parse_document(doc: Any, path: str, now: datetime, lines: LineFinder | None 
         if err is not None:
             raise efail(error_path(err), explain(err))
         fact = _to_fact(raw, default_recorded, today, efail)
+        people_named.update(fact.people_named())
+        sources_named.update(fact.sources)
+        if scratch is not None:
+            scratch.add(fact)
+            if consumed is not None and written.index is not None:
+                consumed[written.index] = None
+            continue
         first = pf.origin(fact.id)
         if first is not None:
             raise efail([], f"duplicates {first.name} (same id '{fact.id}')")
@@ -186,10 +311,10 @@ def parse_document(doc: Any, path: str, now: datetime, lines: LineFinder | None 
             pf.origins[fact.id] = written
         else:
             pf.origins[fact.id] = written.index
-            if consume:
-                lists["events"][written.index] = None
-    pf.facts = [fact for facts in placed for fact in facts]
-    return pf
+            if consumed is not None:
+                consumed[written.index] = None
+    if scratch is None:
+        pf.facts = [fact for facts in placed for fact in facts]
 
 
 def _to_fact(raw: dict[str, Any], default_recorded: str, today: date, efail: Any) -> Fact:
@@ -223,8 +348,7 @@ def _check_recorded(text: str, today: date, fail: Any) -> None:
 
 def references_used(pf: ParsedFile) -> tuple[set[str], set[str]]:
     """The people and sources the file's events name but the file does not define."""
-    people = {p for f in pf.facts for p in f.people_named()}
-    sources = {s for f in pf.facts for s in f.sources}
+    people, sources = pf.named
     return people - set(pf.people), sources - set(pf.sources)
 
 
@@ -232,7 +356,9 @@ def check_references(pf: ParsedFile, people: set[str], sources: set[str]) -> Non
     """Every source and person an event names is defined here or in the store."""
     all_people = people | set(pf.people)
     all_sources = sources | set(pf.sources)
-    for fact in pf.facts:
+    if pf.named[0] <= all_people and pf.named[1] <= all_sources:
+        return
+    for fact in pf.events():
         for s in fact.sources:
             if s not in all_sources:
                 raise pf.event_error(fact, f"source '{s}' is not defined under `sources`"

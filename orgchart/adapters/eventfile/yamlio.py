@@ -95,10 +95,10 @@ def load_text(text: str, is_json: bool) -> Any:
         try:
             # numbers stay the text they were written as, as in YAML
             data = json.loads(text, parse_int=str, parse_float=str,
-                              object_pairs_hook=_unique_keys)
+                              object_pairs_hook=unique_keys)
         except json.JSONDecodeError as e:
             raise DocumentError(e.lineno, f"not valid JSON: {e.msg}") from None
-        except _DuplicateKey as e:
+        except DuplicateKey as e:
             raise DocumentError(_duplicate_line(text, e.key),
                                 f"not valid JSON: duplicate key '{cut(e.key)}'") from None
         except RecursionError:
@@ -215,21 +215,21 @@ def _offset_line(text: str, position: int) -> int:
     return text.count("\n", 0, position) + 1
 
 
-class _DuplicateKey(Exception):
+class DuplicateKey(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object as a dict; _DuplicateKey if a key repeats (the last one would win
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict; DuplicateKey if a key repeats (the last one would win
     silently, so a reviewer could be shown one value and another stored)."""
     obj = dict(pairs)
     if len(obj) != len(pairs):
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                raise _DuplicateKey(key)
+                raise DuplicateKey(key)
             seen.add(key)
     return obj
 

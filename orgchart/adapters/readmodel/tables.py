@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import orjson
 
@@ -24,7 +24,14 @@ if TYPE_CHECKING:  # the domain's classes are imported where used: queries need 
     import sqlite_utils
 
     from orgchart.domain.facts import Fact
-    from orgchart.domain.rules import Timeline
+    from orgchart.domain.rules import (
+        LineageLink,
+        Tenure,
+        Timeline,
+        UnitAlias,
+        UnitLife,
+        UnitVersion,
+    )
 
 P = "oc_"  # table prefix: the event store's own tables share a SQLite file
 TABLES = ("events", "event_units", "versions", "transient", "lives", "tenures", "links", "aliases",
@@ -381,13 +388,36 @@ def version_row(unit: str, valid_from: str, valid_to: str | None, name: str,
             notes.get(event), began_event, notes.get(began_event))
 
 
+class Intervals(Protocol):
+    """What the rows of a timeline are made from: a `Timeline`, or one whose intervals are
+    read from disk (`orgchart.adapters.scratch.KeptTimeline`)."""
+
+    @property
+    def lives(self) -> Mapping[str, UnitLife]: ...
+
+    @property
+    def versions(self) -> Iterable[UnitVersion]: ...
+
+    @property
+    def transient(self) -> Iterable[UnitVersion]: ...
+
+    @property
+    def tenures(self) -> Iterable[Tenure]: ...
+
+    @property
+    def links(self) -> Iterable[LineageLink]: ...
+
+    @property
+    def aliases(self) -> Iterable[UnitAlias]: ...
+
+
 def timeline_rows(tl: Timeline, refs: Cited) -> dict[str, list[Row]]:
     """Rows of `versions`, `transient`, `lives`, `tenures`, `links` and `aliases` (columns
     as in COLUMNS); `refs`: what they keep from other tables (`cited`, `stored_cited`)."""
     return {name: list(rows) for name, rows in iter_timeline_rows(tl, refs).items()}
 
 
-def iter_timeline_rows(tl: Timeline, refs: Cited) -> dict[str, Iterator[Row]]:
+def iter_timeline_rows(tl: Intervals, refs: Cited) -> dict[str, Iterator[Row]]:
     """`timeline_rows`, each table's rows made one at a time as they are written."""
     from orgchart.domain.rules import alias_key
 
@@ -415,8 +445,19 @@ def iter_timeline_rows(tl: Timeline, refs: Cited) -> dict[str, Iterator[Row]]:
     }
 
 
-def write_all(db: sqlite_utils.Database, facts: Sequence[Fact],
-              tl: Timeline | Callable[[], Timeline],
+class EventRows(Protocol):
+    """Events that make their `events` and `event_units` rows themselves, and say their
+    notes (`orgchart.adapters.scratch`: a load's events, kept on disk)."""
+
+    def event_rows(self) -> Iterator[Row]: ...
+
+    def event_unit_rows(self) -> Iterator[Row]: ...
+
+    def notes(self) -> dict[str, str]: ...
+
+
+def write_all(db: sqlite_utils.Database, facts: Sequence[Fact] | EventRows,
+              tl: Intervals | Callable[[], Timeline],
               people: Mapping[str, Mapping[str, str]], sources: Mapping[str, Mapping[str, str]],
               title: str | None, version: int, force: bool = False,
               horizon: str | None = None, head: str | None = None) -> bool:
@@ -444,8 +485,8 @@ def write_all(db: sqlite_utils.Database, facts: Sequence[Fact],
         db.conn.execute(f"PRAGMA secure_delete = {int(secure)}")
 
 
-def _write_all(db: sqlite_utils.Database, facts: Sequence[Fact],
-               tl: Timeline | Callable[[], Timeline],
+def _write_all(db: sqlite_utils.Database, facts: Sequence[Fact] | EventRows,
+               tl: Intervals | Callable[[], Timeline],
                people: Mapping[str, Mapping[str, str]],
                sources: Mapping[str, Mapping[str, str]], title: str | None, version: int,
                force: bool, horizon: str | None, head: str | None) -> bool:
@@ -457,8 +498,15 @@ def _write_all(db: sqlite_utils.Database, facts: Sequence[Fact],
         for name in (*TABLES, *OVERLAYS):
             db.conn.execute(f'DROP TABLE IF EXISTS "{P}{name}"')
         _create_tables(db)
-        insert_rows(db, "events", iter_event_rows(facts))
-        insert_rows(db, "event_units", iter_event_unit_rows(facts))
+        if isinstance(facts, Sequence):
+            insert_rows(db, "events", iter_event_rows(facts))
+            insert_rows(db, "event_units", iter_event_unit_rows(facts))
+            refs = cited(facts, people)
+        else:
+            insert_rows(db, "events", facts.event_rows())
+            insert_rows(db, "event_units", facts.event_unit_rows())
+            refs = Cited(facts.notes(), cited((), people).names)
+        timeline: Intervals
         if callable(tl):
             from orgchart.adapters.meanwhile import Meanwhile
 
@@ -470,7 +518,7 @@ def _write_all(db: sqlite_utils.Database, facts: Sequence[Fact],
         else:
             timeline = tl
         # each row made as it is written: no list of them all
-        for name, table_rows in iter_timeline_rows(timeline, cited(facts, people)).items():
+        for name, table_rows in iter_timeline_rows(timeline, refs).items():
             insert_rows(db, name, table_rows)
         insert_rows(db, "people", [(k, v.get("name"), v.get("name_en")) for k, v in people.items()])
         insert_rows(db, "sources", [(k, *(v.get(f) for f in ("title", "publisher", "date", "url")))
