@@ -519,6 +519,11 @@ class History:
             ev["note"] = f"corrected: {self.fresh('note-')}"
         if what != "note":
             ev["source"] = "press"
+        # an annotation's derived id is made of its event, note and sources: one equal to a
+        # recorded annotation would be that one again (skipped), so it gets an explicit id
+        if any({**e, "id": None, "recorded": None} == {**ev, "id": None, "recorded": None}
+               for e in self.events):
+            ev["id"] = self.fresh("ev-")
         if self.load([ev], draw, must=False):
             self.count("annotated")
 
