@@ -57,12 +57,9 @@ def at(storage: Storage, day: EffDate, known: EffDate | None = None, root: str |
 
 def with_notes(db: QueryDB, chart: Chart, behind: queries.Behind) -> Chart:
     """`chart` with `notes`: the notes of the events behind what it shows (`behind`, as
-    its query read them; see `queries.chart_notes`). Only the units `behind` has a noted
-    line of (few) are looked for among the chart's."""
-    noted = behind.units()
-    shown = [uid for u in chart["units"] if (uid := u["id"]) in noted]
-    chart["notes"] = queries.chart_notes(
-        queries.shown_events(set(shown), behind), shown)
+    its query read them, with the units shown behind a noted line: see `queries.chart`)."""
+    shown = behind.shown
+    chart["notes"] = queries.chart_notes(queries.shown_events(set(shown), behind), shown)
     return chart
 
 

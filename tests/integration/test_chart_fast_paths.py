@@ -36,6 +36,11 @@ def forests(draw: st.DrawFn) -> dict[str, dict[str, Any]]:
     return units
 
 
+def rows_of(units: dict[str, dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """The units as a day's version rows (`queries.DayRows`: unit and parent at 0 and 4)."""
+    return [(uid, None, None, None, u["parent"], None, None) for uid, u in units.items()]
+
+
 def plain_tree_order(units: dict[str, dict[str, Any]], root: str | None,
                      depth: int | None) -> list[str]:
     out: list[str] = []
@@ -56,8 +61,9 @@ def plain_tree_order(units: dict[str, dict[str, Any]], root: str | None,
 def test_tree_order_is_the_recursive_walk(units: dict[str, dict[str, Any]],
                                           data: st.DataObject, depth: int | None) -> None:
     root = data.draw(st.none() | st.sampled_from(sorted(units))) if units else None
-    got = [u["id"] for u in queries.tree_order(units, root, depth)]
+    got = [r[0] for r in queries.tree_order(rows_of(units), root, depth)]
     assert got == plain_tree_order(units, root, depth)
+    assert queries.tree_order(rows_of(units), "not-a-unit", depth) == []
 
 
 @given(st.integers(1, 6), st.none() | st.integers(0, 8))
@@ -67,12 +73,12 @@ def test_a_cycle_under_the_root_is_an_error_not_a_hang(n: int, depth: int | None
     units: dict[str, dict[str, Any]] = {
         f"u{i}": {"id": f"u{i}", "parent": f"u{(i + 1) % n}"} for i in range(n)}
     units["top"] = {"id": "top", "parent": None}
-    assert [u["id"] for u in queries.tree_order(units, None, depth)] == ["top"]
+    assert [r[0] for r in queries.tree_order(rows_of(units), None, depth)] == ["top"]
     if depth is not None and depth <= n:  # the walk stops before it outgrows the tables
-        assert len(queries.tree_order(units, "u0", depth)) == depth + 1
+        assert len(queries.tree_order(rows_of(units), "u0", depth)) == depth + 1
         return
     with pytest.raises(OrgchartError, match="form a cycle"):
-        queries.tree_order(units, "u0", depth)
+        queries.tree_order(rows_of(units), "u0", depth)
 
 
 # -- the notes of a chart ----------------------------------------------------------------
@@ -160,3 +166,28 @@ def test_the_scratch_copy_of_a_scenario_answers_the_same(store: str, tmp_path: P
     finally:
         plain.close()
         scenario.close()
+
+
+@pytest.mark.parametrize("day", ["1995-06-30", "2010-01-01", "2026-04-01"])
+def test_the_noted_rows_come_from_their_partial_indexes(store: str, day: str) -> None:
+    """`at`'s second reading of the day (the rows whose events have a note) passes only the
+    entries of those rows: each of its two scans is of the partial index that holds them
+    (a condition that did not say the index's own would pass the whole chart again), and it
+    finds the rows that the whole chart's scans hold with a note."""
+    from orgchart.adapters.readmodel import tables
+
+    conn = sqlite3.connect(store)
+    try:
+        for noted, whole, (index, _), has in (
+                (queries._VERSIONS_WITH_NOTES, queries._VERSIONS_NOTED,
+                 tables.NOTED_INDEXES["versions"], lambda r: r[8] is not None or r[10] is not None),
+                (queries._TENURES_WITH_NOTES, queries._TENURES,
+                 tables.NOTED_INDEXES["tenures"], lambda r: r[8] is not None)):
+            plan = [step[-1] for step in conn.execute("explain query plan " + noted, [day] * 3)]
+            assert sum(f"COVERING INDEX {index} " in step for step in plan) == 2, plan
+            got = conn.execute(noted, [day] * 3).fetchall()
+            assert sorted(got, key=repr) == sorted(
+                (r for r in conn.execute(whole, [day] * 3).fetchall() if has(r)), key=repr)
+        assert conn.execute(queries._VERSIONS_WITH_NOTES, ["2026-04-01"] * 3).fetchall()
+    finally:
+        conn.close()

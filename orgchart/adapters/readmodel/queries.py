@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from orgchart.adapters.readmodel.connection import QueryDB, named
 from orgchart.adapters.readmodel.damage import stored_json
 from orgchart.adapters.readmodel.intervals import COUNTS, TENURE, VERSION, alive_on, alive_rows
-from orgchart.adapters.readmodel.tables import P, has_note
+from orgchart.adapters.readmodel.tables import NOTED_TENURE, NOTED_VERSION, P, has_note
 from orgchart.domain.errors import AmbiguousUnit, OrgchartError, UnknownUnit
 from orgchart.domain.hints import unit_hint
 
@@ -41,10 +42,10 @@ _VERSION_CITED_COLUMNS = (_VERSION_COLUMNS.rstrip()
 _VERSIONS_CITED = alive_rows(_VERSION_CITED_COLUMNS + f"from {P}versions v {_CITED_VERSIONS}",
                              VERSION.of("v"))
 
-#: The rows of `_VERSIONS_NOTED` whose events have a note (few): filtered in the same two
-#: scans, so a chart that wants only its notes makes no row of the others.
-_VERSIONS_WITH_NOTES = (f"select * from ({_VERSIONS_NOTED}) "
-                        f"where note is not null or began_note is not null")
+#: The rows of `_VERSIONS_NOTED` whose events have a note (few): the same two scans, of
+#: the partial index that holds these rows alone (`tables.NOTED_INDEXES`), so a chart that
+#: wants only its notes makes no row of the others and passes none of their entries.
+_VERSIONS_WITH_NOTES = f"select * from ({_VERSIONS_NOTED}) where {NOTED_VERSION}"
 
 #: The leader tenures running on a day, with the people's names and the appointment's note
 #: (kept on the tenure's row): the same two scans.
@@ -63,7 +64,7 @@ _TENURES_PLAIN = alive_rows(
     f"select t.unit, t.person, t.person_name, t.person_name_en, t.role, t.title, t.start "
     f"from {P}tenures t", TENURE.of("t"))
 #: ... and its rows whose appointments have a note (as `_VERSIONS_WITH_NOTES`).
-_TENURES_WITH_NOTES = f"select * from ({_TENURES}) where start_note is not null"
+_TENURES_WITH_NOTES = f"select * from ({_TENURES}) where {NOTED_TENURE}"
 
 #: The unit and parent of every version alive on a day: the two scans of `_VERSIONS`, on
 #: its covering index alone (no row, no note is read). Binds the day three times.
@@ -102,6 +103,8 @@ class Behind:
         self.versions: list[Any] = []
         # rows as `_TENURES` has them (noted), else as `_TENURES_CITED`
         self.tenures: list[Any] = []
+        # (noted) the units a chart shows that are behind a noted line, in its order
+        self.shown: list[str] = []
 
     def events(self) -> dict[str, tuple[str | None, Any]]:
         """The events behind the rows read (not `noted`) that the events table has: each
@@ -139,35 +142,49 @@ class Behind:
         return out
 
 
+#: A day's chart as its queries read it: the version rows (the columns of `_VERSIONS`
+#: first: unit, name, name_en, kind, parent, since, display_order) and each unit's leaders
+#: (`_leaders`), unordered.
+DayRows = tuple[list[Any], dict[str, list[dict[str, Any]]]]
+
+
 def units_on(db: QueryDB, day: date, behind: Behind | None = None) -> dict[str, Unit]:
     """Every unit alive on `day` with its version and leaders, keyed by id (unordered);
     with `behind`, what made each version and leader is added to it."""
-    return _day_rows(db, day.isoformat(), behind)
+    return _keyed(*_day_rows(db, day.isoformat(), behind))
 
 
 def _day_rows(db: QueryDB, day: str, behind: Behind | None,
-              keep: Collection[str] | None = None) -> dict[str, Unit]:
-    """`units_on` (of the units `keep` only, when given) from the whole day's two scans."""
+              keep: Collection[str] | None = None) -> DayRows:
+    """The rows of `units_on` (of the units `keep` only, when given): the whole day's two
+    scans."""
     d = [day] * 3
 
     def kept(rows: list[Any]) -> list[Any]:
         return rows if keep is None else [r for r in rows if r[0] in keep]
 
     if behind is None or behind.noted:
-        units = _units(kept(db.execute(_VERSIONS, d).fetchall()), None)
-        _add_leaders(units, kept(db.execute(_TENURES_PLAIN, d).fetchall()), None)
+        rows = kept(db.execute(_VERSIONS, d).fetchall())
+        leaders = _leaders(kept(db.execute(_TENURES_PLAIN, d).fetchall()), None)
         if behind is not None:
             behind.versions += kept(db.execute(_VERSIONS_WITH_NOTES, d).fetchall())
             behind.tenures += kept(db.execute(_TENURES_WITH_NOTES, d).fetchall())
     else:
-        units = _units(kept(db.execute(_VERSIONS_CITED, d).fetchall()), behind)
-        _add_leaders(units, kept(db.execute(_TENURES_CITED, d).fetchall()), behind)
-    return units
+        rows = kept(db.execute(_VERSIONS_CITED, d).fetchall())
+        behind.versions += rows
+        leaders = _leaders(kept(db.execute(_TENURES_CITED, d).fetchall()), behind)
+    return rows, leaders
 
 
 def subtree_on(db: QueryDB, day: date, root: str,
                behind: Behind | None = None) -> dict[str, Unit]:
-    """`root` and every unit under it on `day` (as `units_on`; empty if `root` is not alive).
+    """`root` and every unit under it on `day` (as `units_on`; empty if `root` is not
+    alive)."""
+    return _keyed(*_subtree_day_rows(db, day, root, behind))
+
+
+def _subtree_day_rows(db: QueryDB, day: date, root: str, behind: Behind | None) -> DayRows:
+    """The rows of `subtree_on`.
 
     The subtree is found by walking the parent links of the day's versions as the day's
     index has them (`_DAY_TREE`: the cost of reading two columns of the chart). A subtree
@@ -180,14 +197,20 @@ def subtree_on(db: QueryDB, day: date, root: str,
     tree = db.execute(_DAY_TREE, [d, d, d]).fetchall()
     below = subtree_units(tree, root)
     if not below:
-        return {}
-    return _subtree_rows(db, d, below, whole=10 * len(below) >= len(tree), behind=behind)
+        return [], {}
+    return _subtree_read(db, d, below, whole=10 * len(below) >= len(tree), behind=behind)
 
 
 def _subtree_rows(db: QueryDB, d: str, below: set[str], whole: bool,
                   behind: Behind | None) -> dict[str, Unit]:
     """The units `below` on the day `d` with their leaders (as `units_on`): with `whole`,
     from the rows of the whole day's chart; else looked up by unit."""
+    return _keyed(*_subtree_read(db, d, below, whole, behind))
+
+
+def _subtree_read(db: QueryDB, d: str, below: set[str], whole: bool,
+                  behind: Behind | None) -> DayRows:
+    """The rows of `_subtree_rows`."""
     if whole:
         return _day_rows(db, d, behind, keep=below)
     ids = sorted(below)
@@ -199,13 +222,14 @@ def _subtree_rows(db: QueryDB, d: str, below: set[str], whole: bool,
         chunk = ids[i:i + 500]
         rows += db.execute(versions + f"({', '.join('?' for _ in chunk)})",
                            [d, d, *chunk]).fetchall()
-    units = _units(rows if behind is not None else [r[:7] for r in rows], behind)
+    if behind is not None:
+        behind.versions += rows
+    tenure_rows: list[Any] = []
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
-        _add_leaders(units, db.execute(
-            tenures + f"({', '.join('?' for _ in chunk)})", [d, d, *chunk]).fetchall(),
-            behind)
-    return units
+        tenure_rows += db.execute(tenures + f"({', '.join('?' for _ in chunk)})",
+                                  [d, d, *chunk]).fetchall()
+    return rows, _leaders(tenure_rows, behind)
 
 
 def subtree_units(tree: Iterable[tuple[str, str | None]], root: str) -> set[str]:
@@ -232,42 +256,53 @@ def subtree_units(tree: Iterable[tuple[str, str | None]], root: str) -> set[str]
     return below
 
 
-def _units(rows: list[Any], behind: Behind | None) -> dict[str, Unit]:
-    """Unit dicts as SPEC's `at` JSON has them, with `leaders` to fill, and (when the unit
-    has one) `order`, its display order among its siblings, which the JSON form leaves out;
-    `rows` as `_VERSIONS` has them, or (with `behind`) `_VERSIONS_NOTED`, whose event
-    behind each version is added to `behind`."""
-    if behind is None:
-        units = {uid: {"id": uid, "name": name, "name_en": name_en, "kind": kind,
-                       "parent": parent, "since": since, "leaders": []}
-                 for uid, name, name_en, kind, parent, since, _ in rows}
-    else:
-        units = {r[0]: {"id": r[0], "name": r[1], "name_en": r[2], "kind": r[3],
-                        "parent": r[4], "since": r[5], "leaders": []} for r in rows}
-        behind.versions += rows
+def _unit_dicts(rows: Iterable[Any], leaders: dict[str, list[dict[str, Any]]],
+                noted: Collection[str] = (), shown: list[str] | None = None) -> list[Unit]:
+    """Unit dicts as SPEC's `at` JSON has them, in the order of `rows` (as `DayRows` has
+    them), each with its `leaders` and (when the unit has one) `order`, its display order
+    among its siblings, which the JSON form leaves out. They are made in the order they
+    are shown, so that what walks them next (the JSON encoder) reads memory in the order
+    it was written; the units of `noted` met on the way go to `shown`, in that order
+    (another pass over the units would cost about as much as making them)."""
+    out: list[Unit] = []
     for r in rows:
+        uid = r[0]
+        unit = {"id": uid, "name": r[1], "name_en": r[2], "kind": r[3], "parent": r[4],
+                "since": r[5], "leaders": leaders.get(uid) or []}
         if r[6] is not None:
-            units[r[0]]["order"] = r[6]
-    return units
+            unit["order"] = r[6]
+        out.append(unit)
+        if uid in noted and shown is not None:
+            shown.append(uid)
+    return out
 
 
-def _add_leaders(units: dict[str, Unit], rows: list[Any], behind: Behind | None) -> None:
-    """Each leader tenure of `rows` (as `_TENURES` or `_TENURES_PLAIN` have them) in its
-    unit's `leaders`, heads first, then by role and person; with `behind`, the appointment
-    behind each (`_TENURES`)."""
+def _keyed(rows: list[Any], leaders: dict[str, list[dict[str, Any]]]) -> dict[str, Unit]:
+    """`_unit_dicts` keyed by id."""
+    return {u["id"]: u for u in _unit_dicts(rows, leaders)}
+
+
+def _leaders(rows: list[Any], behind: Behind | None) -> dict[str, list[dict[str, Any]]]:
+    """Each unit's leader tenures of `rows` (as `_TENURES` or `_TENURES_PLAIN` have them),
+    heads first, then by role and person; with `behind`, the appointment behind each
+    (`_TENURES`)."""
+    out: dict[str, list[dict[str, Any]]] = {}
     several: list[list[dict[str, Any]]] = []  # the leader lists that need sorting
-    for uid, person, name, name_en, role, title, start, *_ in rows:
-        unit = units.get(uid)
-        if unit is not None:
-            leaders = unit["leaders"]
-            leaders.append({"person": person, "name": name, "name_en": name_en, "role": role,
-                            "title": title, "since": start})
+    for r in rows:
+        leader = {"person": r[1], "name": r[2], "name_en": r[3], "role": r[4],
+                  "title": r[5], "since": r[6]}
+        leaders = out.get(r[0])
+        if leaders is None:
+            out[r[0]] = [leader]
+        else:
+            leaders.append(leader)
             if len(leaders) == 2:
                 several.append(leaders)
     for leaders in several:
         leaders.sort(key=_leader_order)
     if behind is not None:
         behind.tenures += rows
+    return out
 
 
 def _leader_order(x: dict[str, Any]) -> tuple[bool, str, str]:
@@ -275,40 +310,43 @@ def _leader_order(x: dict[str, Any]) -> tuple[bool, str, str]:
     return (x["role"] != "head", x["role"], x["person"])
 
 
-def tree_order(units: dict[str, Unit], root: str | None = None,
-               depth: int | None = None) -> list[Unit]:
-    """Units depth-first from the roots (or from `root`), siblings by id, to `depth` levels."""
-    kids: dict[str | None, list[str]] = {}
-    for uid, u in units.items():
-        siblings = kids.get(u["parent"])
+def tree_order(rows: list[Any], root: str | None = None,
+               depth: int | None = None) -> list[Any]:
+    """A day's version rows (`DayRows`: unit and parent at 0 and 4) depth-first from the
+    roots (or from `root`), siblings by id, to `depth` levels; empty when `root` is not
+    among them. The rows are ordered before any unit dict is made (see `_unit_dicts`)."""
+    kids: dict[str | None, list[Any]] = {}
+    for r in rows:
+        siblings = kids.get(r[4])
         if siblings is None:
-            kids[u["parent"]] = [uid]
+            kids[r[4]] = [r]
         else:
-            siblings.append(uid)
+            siblings.append(r)
     for siblings in kids.values():
         if len(siblings) > 1:
-            siblings.sort()
-    out: list[Unit] = []
-    limit = len(units)
+            siblings.sort(key=itemgetter(0))
+    tops = kids.get(None, []) if root is None else [r for r in rows if r[0] == root][:1]
+    out: list[Any] = []
+    limit = len(rows)
     if depth is None:  # a stack of the units still to write, the next one last
-        todo = [root] if root is not None else kids.get(None, [])[::-1]
+        todo = tops[::-1]
         while todo:
-            uid = todo.pop()
-            out.append(units[uid])
-            below = kids.get(uid)
+            r = todo.pop()
+            out.append(r)
+            below = kids.get(r[0])
             if below:
                 if len(out) > limit:
-                    raise _cycle(uid)
+                    raise _cycle(r[0])
                 todo += reversed(below)
         return out
     # the siblings still to write at each level, the deepest last (its length - 1: the level)
-    stack = [iter([root] if root is not None else kids.get(None, []))]
+    stack = [iter(tops)]
     while stack:
-        for uid in stack[-1]:
-            out.append(units[uid])
+        for r in stack[-1]:
+            out.append(r)
             if len(out) > limit:
-                raise _cycle(uid)
-            below = kids.get(uid)
+                raise _cycle(r[0])
+            below = kids.get(r[0])
             if below and len(stack) <= depth:
                 stack.append(iter(below))
                 break
@@ -325,11 +363,16 @@ def _cycle(uid: str) -> OrgchartError:
 def chart(db: QueryDB, day: date, root: str | None = None,
           depth: int | None = None, behind: Behind | None = None) -> list[Unit]:
     """The chart on `day` (from `root`, to `depth`) in tree order; with `behind`, what made
-    its units' versions and leaders (of every unit read, shown or not) is added to it."""
-    units = units_on(db, day, behind) if root is None else subtree_on(db, day, root, behind)
-    if root is not None and root not in units:
+    its units' versions and leaders (of every unit read, shown or not) is added to it, and
+    (`noted`) the units shown behind a noted line to its `shown`, in the chart's order."""
+    rows, leaders = (_day_rows(db, day.isoformat(), behind) if root is None
+                     else _subtree_day_rows(db, day, root, behind))
+    ordered = tree_order(rows, root, depth)
+    if root is not None and not ordered:
         raise UnknownUnit(unit_absence(db, root, day))
-    return tree_order(units, root, depth)
+    if behind is not None and behind.noted:
+        return _unit_dicts(ordered, leaders, behind.units(), behind.shown)
+    return _unit_dicts(ordered, leaders)
 
 
 def unit_absence(db: QueryDB, unit: str, day: date) -> str:

@@ -49,7 +49,7 @@ def open_db(path: str) -> sqlite_utils.Database:
 
 #: Bumped whenever what the tables hold or how it is encoded changes: tables of
 #: another layout read as absent, so the next command rebuilds them from the log.
-LAYOUT = "14"
+LAYOUT = "15"
 
 #: Each table's columns (the first of `PK` is its primary key) and indexes.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -101,6 +101,13 @@ PK = {"meta": "key", "events": "seq", "lives": "unit", "people": "id", "sources"
       "k_states": "known"}
 INTEGER = {("events", "seq"), ("event_units", "seq"), ("k_states", "position"),
            ("versions", "display_order"), ("k_versions", "display_order")}
+#: The day's covering indexes (see `INDEXES`): what `queries.units_on` reads.
+_DAY_INDEXES: dict[str, tuple[str, ...]] = {
+    "versions": ("valid_to", "valid_from", "unit", "name", "name_en", "kind", "parent",
+                 "since", "event", "display_order", "note", "began_event", "began_note"),
+    "tenures": ("end_day", "start_day", "unit", "person", "person_name", "person_name_en",
+                "role", "title", "start", "start_event", "start_note"),
+}
 INDEXES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("events", ("id",), True),
     ("events", ("day", "seq"), False),
@@ -108,15 +115,12 @@ INDEXES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("versions", ("valid_from",), False),
     # the day's chart (`queries.units_on`) reads these two indexes alone: they cover the
     # columns it selects, so no row of the table (nor of another table) is looked up
-    ("versions", ("valid_to", "valid_from", "unit", "name", "name_en", "kind", "parent",
-                  "since", "event", "display_order", "note", "began_event", "began_note"),
-     False),
+    ("versions", _DAY_INDEXES["versions"], False),
     ("versions", ("unit", "valid_from"), False),
     ("versions", ("parent", "valid_from"), False),
     ("transient", ("day",), False),
     ("transient", ("unit", "day"), False),
-    ("tenures", ("end_day", "start_day", "unit", "person", "person_name", "person_name_en",
-                 "role", "title", "start", "start_event", "start_note"), False),
+    ("tenures", _DAY_INDEXES["tenures"], False),
     ("tenures", ("unit", "start_day"), False),
     ("tenures", ("person",), False),
     ("links", ("source",), False),
@@ -185,16 +189,36 @@ def has_note(alias: str = "") -> str:
 EVENT_TABLES = ("events", "event_units")
 
 
+#: The version and tenure rows whose events have a note (few; the predicates as SQL, on
+#: the tables' own column names). `at` reads them again after the day's chart
+#: (`queries._VERSIONS_WITH_NOTES`, `_TENURES_WITH_NOTES`) from partial copies of the day's
+#: covering indexes that hold these rows alone (`NOTED_INDEXES`), instead of passing every
+#: entry of the chart again; a query uses such an index only when its condition says the
+#: index's own, so both say these.
+NOTED_VERSION = "note is not null or began_note is not null"
+NOTED_TENURE = "start_note is not null"
+NOTED_INDEXES: dict[str, tuple[str, str]] = {
+    "versions": (f"idx_{P}versions_noted", NOTED_VERSION),
+    "tenures": (f"idx_{P}tenures_noted", NOTED_TENURE),
+}
+
+
 def _create_indexes(db: sqlite_utils.Database, only: Container[str] | None = None,
                     but: Container[str] = ()) -> None:
     """Create the indexes (of the tables `only` if given, and not of those `but`)."""
+    def cols_sql(cols: tuple[str, ...]) -> str:
+        return ", ".join(chr(34) + c + chr(34) for c in cols)
+
     for name, cols, unique in INDEXES:
         if (only is not None and name not in only) or name in but:
             continue
         db.conn.execute(
             f'CREATE {"UNIQUE " if unique else ""}INDEX IF NOT EXISTS '
-            f'"idx_{P}{name}_{"_".join(cols)}" ON "{P}{name}" '
-            f'({", ".join(chr(34) + c + chr(34) for c in cols)})')
+            f'"idx_{P}{name}_{"_".join(cols)}" ON "{P}{name}" ({cols_sql(cols)})')
+        noted = NOTED_INDEXES.get(name)
+        if noted is not None and cols == _DAY_INDEXES[name]:
+            db.conn.execute(f'CREATE INDEX IF NOT EXISTS "{noted[0]}" ON "{P}{name}" '
+                            f"({cols_sql(cols)}) WHERE {noted[1]}")
     if (only is None or "events" in only) and "events" not in but:
         db.conn.execute(ANNOTATIONS_INDEX)
 
