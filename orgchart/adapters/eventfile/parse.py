@@ -376,6 +376,11 @@ def reference_additions(pf: ParsedFile, section: str,
     entries: dict[str, dict[str, str]] = getattr(pf, section)
     for key, entry in entries.items():
         old = known.get(key, {})
+        if not old and None not in entry.values():
+            # all new (every entry, in a load into an empty store): kept as it is, no copy
+            if entry:
+                added[key] = entry
+            continue
         new: dict[str, str] = {}
         for f, v in entry.items():
             if v is None:
