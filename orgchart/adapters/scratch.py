@@ -18,7 +18,15 @@ from __future__ import annotations
 
 import marshal
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, ValuesView
+from collections.abc import (
+    Callable,
+    ItemsView,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+    ValuesView,
+)
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -140,6 +148,20 @@ class LoadScratch:
 
     def close(self) -> None:
         self.conn.close()
+
+    def keep_references(self, section: str, entries: Mapping[str, Mapping[str, str]]
+                        ) -> Mapping[str, Mapping[str, str]]:
+        """The file's `people` or `sources` (`section`), kept here, read back as a mapping
+        (`KeptReferences`; `entries` as they are if an entry is not plain text)."""
+        try:
+            rows = [(section, key, marshal.dumps(dict(entry))) for key, entry in entries.items()]
+        except ValueError:  # (a value marshal cannot write: kept as it is)
+            return entries
+        with _writing():
+            self.conn.execute("create table if not exists rf (n integer primary key, section, "
+                              "key, data, unique (section, key))")
+            self.conn.executemany("insert into rf (section, key, data) values (?, ?, ?)", rows)
+        return KeptReferences(self, section, len(rows))
 
     # -- reading: events ---------------------------------------------------------------
 
@@ -287,6 +309,46 @@ class LoadScratch:
         """The notes of the events that have one, by id (`tables.fact_notes`)."""
         return dict(self.conn.execute(
             "select id, note from f where note is not null and note != ''").fetchall())
+
+
+class KeptReferences(Mapping[str, Mapping[str, str]]):
+    """A file's people or sources kept in its scratch file (`LoadScratch.keep_references`):
+    {id: {field: value}} in the file's order, each entry read when asked for."""
+
+    def __init__(self, scratch: LoadScratch, section: str, count: int) -> None:
+        self.conn, self.section, self.count = scratch.conn, section, count
+
+    def __getitem__(self, key: str) -> dict[str, str]:
+        row = self.conn.execute("select data from rf where section = ? and key = ?",
+                                [self.section, key]).fetchone()
+        if row is None:
+            raise KeyError(key)
+        entry: dict[str, str] = marshal.loads(row[0])
+        return entry
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for (key,) in self.conn.execute(
+            "select key from rf where section = ? order by n", [self.section]))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def items(self) -> ItemsView[str, Mapping[str, str]]:
+        return _ReferencesRead(self)
+
+
+class _ReferencesRead(ItemsView[str, Mapping[str, str]]):
+    """Every entry kept, decoded one at a time in order."""
+
+    def __init__(self, refs: KeptReferences) -> None:
+        super().__init__(refs)
+        self.refs = refs
+
+    def __iter__(self) -> Iterator[tuple[str, Mapping[str, str]]]:
+        loads = marshal.loads
+        for key, data in self.refs.conn.execute(
+                "select key, data from rf where section = ? order by n", [self.refs.section]):
+            yield key, loads(data)
 
 
 class KeptLives(Mapping[str, UnitLife]):
