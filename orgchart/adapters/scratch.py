@@ -18,7 +18,15 @@ from __future__ import annotations
 
 import marshal
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    ItemsView,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+    ValuesView,
+)
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -89,6 +97,7 @@ class LoadScratch:
         self.first = 0
         self._batch: list[tuple[Any, ...]] = []
         self._intervals: list[tuple[str, int, bytes]] = []
+        self._lives: list[tuple[Any, ...]] = []
         self.finished = False
 
     # -- writing -------------------------------------------------------------------------
@@ -130,12 +139,29 @@ class LoadScratch:
             self.conn.execute(f"create index f_leader on f (unit, role) where {_LEADER}")
             self.conn.execute("create table iv (kind, n, data, primary key (kind, n)) "
                               "without rowid")
+            # the units' lives (`KeptLives`), in the order made (`n`), found by unit too
+            self.conn.execute("create table lv (n integer primary key, unit unique, began, "
+                              "began_day, began_event, data)")
             self.conn.execute("commit")
             self.conn.execute("begin")  # the intervals (`intervals`), written in batches
         self.finished = True
 
     def close(self) -> None:
         self.conn.close()
+
+    def keep_references(self, section: str, entries: Mapping[str, Mapping[str, str]]
+                        ) -> Mapping[str, Mapping[str, str]]:
+        """The file's `people` or `sources` (`section`), kept here, read back as a mapping
+        (`KeptReferences`; `entries` as they are if an entry is not plain text)."""
+        try:
+            rows = [(section, key, marshal.dumps(dict(entry))) for key, entry in entries.items()]
+        except ValueError:  # (a value marshal cannot write: kept as it is)
+            return entries
+        with _writing():
+            self.conn.execute("create table if not exists rf (n integer primary key, section, "
+                              "key, data, unique (section, key))")
+            self.conn.executemany("insert into rf (section, key, data) values (?, ?, ?)", rows)
+        return KeptReferences(self, section, len(rows))
 
     # -- reading: events ---------------------------------------------------------------
 
@@ -207,10 +233,19 @@ class LoadScratch:
         """The latest state's replay writes its intervals here, each as it closes (those of
         a replay before, if any, are dropped)."""
         self._intervals.clear()
+        self._lives.clear()
         self.conn.execute("delete from iv")
+        self.conn.execute("delete from lv")
         return self._interval
 
     def _interval(self, kind: str, n: int, item: Any) -> None:
+        if kind == "lives":
+            began = item.began
+            self._lives.append((n, item.unit, began.text, began.iso, item.began_event,
+                                marshal.dumps(_ENCODE[kind](item))))
+            if len(self._lives) >= BATCH:
+                self._flush_intervals()
+            return
         self._intervals.append((kind, n, marshal.dumps(_ENCODE[kind](item))))
         if len(self._intervals) >= BATCH:
             self._flush_intervals()
@@ -218,13 +253,17 @@ class LoadScratch:
     def _flush_intervals(self) -> None:
         with _writing():
             self.conn.executemany("insert into iv values (?, ?, ?)", self._intervals)
+            self.conn.executemany("insert into lv values (?, ?, ?, ?, ?, ?)", self._lives)
         self._intervals.clear()
+        self._lives.clear()
 
     def timeline(self, replayed: Timeline) -> KeptTimeline:
-        """The latest state's timeline: its lives as replayed, its intervals as written here
-        (`intervals`), read back one at a time in the order the replay made them."""
+        """The latest state's timeline: its lives and intervals as written here
+        (`intervals`; `replayed` holds none), read back one at a time in the order the
+        replay made them."""
+        assert not replayed.lives and not replayed.versions
         self._flush_intervals()
-        return KeptTimeline(replayed.lives, _Read(self, "versions", shown_on_a_day),
+        return KeptTimeline(KeptLives(self), _Read(self, "versions", shown_on_a_day),
                             _Read(self, "versions", transient),
                             _Read(self, "tenures", held_a_day), _Read(self, "links"),
                             _Read(self, "aliases"))
@@ -272,12 +311,97 @@ class LoadScratch:
             "select id, note from f where note is not null and note != ''").fetchall())
 
 
+class KeptReferences(Mapping[str, Mapping[str, str]]):
+    """A file's people or sources kept in its scratch file (`LoadScratch.keep_references`):
+    {id: {field: value}} in the file's order, each entry read when asked for."""
+
+    def __init__(self, scratch: LoadScratch, section: str, count: int) -> None:
+        self.conn, self.section, self.count = scratch.conn, section, count
+
+    def __getitem__(self, key: str) -> dict[str, str]:
+        row = self.conn.execute("select data from rf where section = ? and key = ?",
+                                [self.section, key]).fetchone()
+        if row is None:
+            raise KeyError(key)
+        entry: dict[str, str] = marshal.loads(row[0])
+        return entry
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for (key,) in self.conn.execute(
+            "select key from rf where section = ? order by n", [self.section]))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def items(self) -> ItemsView[str, Mapping[str, str]]:
+        return _ReferencesRead(self)
+
+
+class _ReferencesRead(ItemsView[str, Mapping[str, str]]):
+    """Every entry kept, decoded one at a time in order."""
+
+    def __init__(self, refs: KeptReferences) -> None:
+        super().__init__(refs)
+        self.refs = refs
+
+    def __iter__(self) -> Iterator[tuple[str, Mapping[str, str]]]:
+        loads = marshal.loads
+        for key, data in self.refs.conn.execute(
+                "select key, data from rf where section = ? order by n", [self.refs.section]):
+            yield key, loads(data)
+
+
+class KeptLives(Mapping[str, UnitLife]):
+    """The units' lives kept in a scratch file (`LoadScratch.intervals`), by unit, in the
+    order the replay made them; `began` reads what a version's row cites of its unit's."""
+
+    def __init__(self, scratch: LoadScratch) -> None:
+        self.conn = scratch.conn
+
+    def __getitem__(self, unit: str) -> UnitLife:
+        row = self.conn.execute("select data from lv where unit = ?", [unit]).fetchone()
+        if row is None:
+            raise KeyError(unit)
+        life: UnitLife = _DECODE["lives"](marshal.loads(row[0]))
+        return life
+
+    def __iter__(self) -> Iterator[str]:
+        return (unit for (unit,) in self.conn.execute("select unit from lv order by n"))
+
+    def __len__(self) -> int:
+        return int(self.conn.execute("select count(*) from lv").fetchone()[0])
+
+    def values(self) -> ValuesView[UnitLife]:
+        return _LivesRead(self)
+
+    def began(self, unit: str) -> tuple[str, str, str]:
+        """The unit's (began, began_day, began_event)."""
+        row = self.conn.execute("select began, began_day, began_event from lv where unit = ?",
+                                [unit]).fetchone()
+        if row is None:
+            raise KeyError(unit)
+        return row  # type: ignore[no-any-return]
+
+
+class _LivesRead(ValuesView[UnitLife]):
+    """Every life kept, decoded one at a time in order."""
+
+    def __init__(self, lives: KeptLives) -> None:
+        super().__init__(lives)
+        self.conn = lives.conn
+
+    def __iter__(self) -> Iterator[UnitLife]:
+        decode, loads = _DECODE["lives"], marshal.loads
+        for (data,) in self.conn.execute("select data from lv order by n"):
+            yield decode(loads(data))
+
+
 @dataclass(frozen=True)
 class KeptTimeline:
-    """A timeline whose intervals are read from a scratch file (`LoadScratch.timeline`):
-    what `tables.write_all` reads of a `Timeline`."""
+    """A timeline whose lives and intervals are read from a scratch file
+    (`LoadScratch.timeline`): what `tables.write_all` reads of a `Timeline`."""
 
-    lives: dict[str, UnitLife]
+    lives: KeptLives
     versions: Iterable[UnitVersion]
     transient: Iterable[UnitVersion]
     tenures: Iterable[Tenure]
@@ -321,6 +445,8 @@ _ENCODE: dict[str, Callable[[Any], tuple[Any, ...]]] = {
                           _text(t.end), t.end_event),
     "links": lambda k: (k.source, k.target, k.how, k.event, k.date.text),
     "aliases": lambda a: (a.unit, a.alias, a.event, a.date.text),
+    "lives": lambda x: (x.unit, x.began.text, x.began_event, x.began_how, _text(x.ended),
+                        x.ended_event, x.ended_how),
 }
 _DECODE: dict[str, Callable[[Any], Any]] = {
     "versions": lambda x: UnitVersion(x[0], date.fromordinal(x[1]), _from_day(x[2]), x[3],
@@ -329,4 +455,6 @@ _DECODE: dict[str, Callable[[Any], Any]] = {
                                 _parsed(x[6]), x[7]),
     "links": lambda x: LineageLink(x[0], x[1], x[2], x[3], EffDate.parse(x[4])),
     "aliases": lambda x: UnitAlias(x[0], x[1], x[2], EffDate.parse(x[3])),
+    "lives": lambda x: UnitLife(x[0], EffDate.parse(x[1]), x[2], x[3], _parsed(x[4]), x[5],
+                                x[6]),
 }

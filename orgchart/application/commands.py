@@ -8,7 +8,7 @@ writer was first (a `Conflict`), catches up and does it all again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 ProgressFn = Callable[[str, str, int, int], None]
 
 #: Recorded fields of people or sources, by id.
-References = dict[str, dict[str, str]]
+References = Mapping[str, Mapping[str, str]]
 
 
 @dataclass

@@ -123,6 +123,7 @@ class _Kept:
     def __init__(self, items: list[Any] | None) -> None:
         self.append: Callable[[Any], None] = items.append if items is not None \
             else _drop
+        self.keeps = items is not None  # whether what is appended goes anywhere
 
     def close(self, item: Any) -> None:
         pass
@@ -141,6 +142,7 @@ class _HandedOn(_Kept):
 
     def __init__(self, kind: str, out: IntervalOut, closes: bool) -> None:
         super().__init__(None)
+        self.keeps = True
         self.kind, self.out, self.closes = kind, out, closes
         self.open: dict[int, tuple[int, Any]] = {}  # id -> (place, item), while open
         self.made = 0
@@ -200,8 +202,9 @@ def effective_order(facts: Iterable[Fact]) -> list[Fact]:
 
 #: Where a replay can hand its intervals instead of keeping them (`replay(out=...)`):
 #: `out(kind, n, item)`, `kind` the Timeline list the item would be in ("versions",
-#: "tenures", "links" or "aliases"), `n` its place there. A version or a tenure is handed
-#: on once it has closed (those still open at the end, then); the lists' filters
+#: "tenures", "links" or "aliases") or "lives" (a `UnitLife`, its place in the order of
+#: `Timeline.lives`), `n` its place there. A version, a tenure or a life is handed on
+#: once it has closed (those still open at the end, then); the lists' filters
 #: (`shown_on_a_day`, `transient`, `held_a_day`) are then the receiver's to apply.
 IntervalOut = Callable[[str, int, Any], None]
 
@@ -225,9 +228,9 @@ def replay(facts: Iterable[Fact], seed: Seed | None = None, ordered: bool = Fals
            keep: bool = True, out: IntervalOut | None = None) -> Timeline:
     """Replay events (any order; they are sorted, unless `ordered` says they come in
     effective order already, which then reads them one at a time) and return the timeline.
-    Unless `keep`, only the rules are checked: the timeline returned holds the units'
-    lives, not their versions, tenures, links or aliases; with `out`, those are handed
-    to `out` as they close (`IntervalOut`), not kept either.
+    Unless `keep`, only the rules are checked: the timeline returned is empty; with
+    `out`, the intervals and the units' lives are handed to `out` as they close
+    (`IntervalOut`), not kept either (the timeline returned is then empty too).
 
     With a `seed`, the replay starts from that state; the events must then all
     fall on or after the seed's day. Raises RuleViolation naming the first
@@ -279,9 +282,19 @@ class _Replay:
         self.unit_roles: dict[str, set[str]] = {}  # unit -> roles held in it
         self.alias_owners: dict[str, str] = {}  # alias_key -> unit, given in this replay
         self.seed = seed
+        # the units' lives: kept whole in the timeline; or, by a replay that keeps no lives
+        # (it only checks, or hands them on), only what the rules read of them: every id
+        # begun, with how it ended if it has (one shared tuple per date and how), and the
+        # lives still open (a load of a million events begins about 280,000 units)
+        self.compact = not keep or out is not None
+        self.ended_as: dict[str, tuple[EffDate, str] | None] = {}
+        self.ends: dict[tuple[EffDate, str], tuple[EffDate, str]] = {}
+        self.open_lives: dict[str, UnitLife] = {}
+        self.lives: _Kept = _HandedOn("lives", out, True) if keep and out is not None \
+            else _Kept(None)
         if seed is not None:
             for life in seed.lives:
-                self.tl.lives[life.unit] = life
+                self.keep_life(life)
             for v in seed.versions:
                 self.tl.versions.append(v)
                 self.alive[v.unit] = _Current(v.name, v.name_en, v.kind, v.parent, v, v.order)
@@ -291,17 +304,41 @@ class _Replay:
                 self.tl.tenures.append(t)
                 self.hold(t)
 
-    def life_of(self, unit: str) -> UnitLife | None:
-        life = self.tl.lives.get(unit)
+    def keep_life(self, life: UnitLife) -> None:
+        """Keep a unit's life, begun (and maybe ended) before what this replay reads."""
+        if not self.compact:
+            self.tl.lives[life.unit] = life
+            return
+        self.lives.append(life)
+        if life.ended is None:
+            self.ended_as[life.unit] = None
+            self.open_lives[life.unit] = life
+        else:
+            self.ended_as[life.unit] = self.end_of(life.ended, life.ended_how or "")
+            self.lives.close(life)
+
+    def end_of(self, d: EffDate, how: str) -> tuple[EffDate, str]:
+        key = (d, how)
+        return self.ends.setdefault(key, key)
+
+    def ended_of(self, unit: str) -> tuple[EffDate, str | None] | None:
+        """When and how a unit ended (None: never begun, or not ended)."""
+        if self.compact:
+            if unit in self.ended_as:
+                return self.ended_as[unit]
+            life = None
+        else:
+            life = self.tl.lives.get(unit)
         if life is None and self.seed is not None:
             life = self.seed.life_of(unit)
-        return life
+        return None if life is None or life.ended is None else (life.ended, life.ended_how)
 
     # -- state helpers -------------------------------------------------
 
     def finish(self) -> Timeline:
         self.versions.flush()
         self.tenures.flush()
+        self.lives.flush()
         versions = self.tl.versions
         self.tl.versions = [v for v in versions if shown_on_a_day(v)]
         self.tl.transient = [v for v in versions if transient(v)]
@@ -311,15 +348,15 @@ class _Replay:
     def need_alive(self, unit: str, d: EffDate, what: str = "unit") -> _Current:
         cur = self.alive.get(unit)
         if cur is None:
-            life = self.life_of(unit)
-            if life is not None and life.ended is not None:
+            ended = self.ended_of(unit)
+            if ended is not None:
                 raise RuleViolation("", f"{what} '{unit}' does not exist on {d} "
-                                        f"(it ended on {life.ended}, {life.ended_how})")
+                                        f"(it ended on {ended[0]}, {ended[1]})")
             raise RuleViolation("", f"{what} '{unit}' does not exist on {d}", missing_unit=unit)
         return cur
 
     def need_new_id(self, unit: str) -> None:
-        if unit in self.tl.lives or (self.seed is not None and self.seed.id_used(unit)):
+        if self.id_used(unit):
             raise RuleViolation("", f"unit id '{unit}' is already used (unit ids are never reused)")
         owner = self.alias_owner(alias_key(unit))
         if owner is not None and owner != unit:
@@ -333,7 +370,8 @@ class _Replay:
         return owner
 
     def id_used(self, unit: str) -> bool:
-        return unit in self.tl.lives or (self.seed is not None and self.seed.id_used(unit))
+        return unit in (self.ended_as if self.compact else self.tl.lives) or (
+            self.seed is not None and self.seed.id_used(unit))
 
     def add_aliases(self, unit: str, aliases: Sequence[str] | None, d: EffDate,
                     event: str) -> None:
@@ -386,7 +424,13 @@ class _Replay:
 
     def begin(self, new: NewUnit | Establish, parent: str | None, d: EffDate, event: str,
               how: str) -> None:
-        self.tl.lives[new.unit] = UnitLife(new.unit, d, event, how)
+        if not self.compact:
+            self.tl.lives[new.unit] = UnitLife(new.unit, d, event, how)
+        else:
+            self.ended_as[new.unit] = None
+            if self.lives.keeps:
+                life = self.open_lives[new.unit] = UnitLife(new.unit, d, event, how)
+                self.lives.append(life)
         self.set_version(new.unit, d, event, name=new.name, name_en=new.name_en, kind=new.kind,
                          parent=parent, order=new.order if isinstance(new, Establish) else None)
 
@@ -397,8 +441,15 @@ class _Replay:
         if cur.parent is not None:
             self.children[cur.parent].discard(unit)
         self.children.pop(unit, None)
-        life = self.tl.lives[unit]
-        life.ended, life.ended_event, life.ended_how = d, event, how
+        if not self.compact:
+            life = self.tl.lives[unit]
+            life.ended, life.ended_event, life.ended_how = d, event, how
+        else:
+            self.ended_as[unit] = self.end_of(d, how)
+            if self.lives.keeps:
+                life = self.open_lives.pop(unit)
+                life.ended, life.ended_event, life.ended_how = d, event, how
+                self.lives.close(life)
         for key in [(unit, r) for r in sorted(self.unit_roles.get(unit, ()))]:
             self.close_tenure(key, d, event)
 
@@ -408,7 +459,10 @@ class _Replay:
 
     def close_tenure(self, key: tuple[str, str], d: EffDate, event: str) -> None:
         t = self.roles.pop(key)
-        self.unit_roles[key[0]].discard(key[1])
+        roles = self.unit_roles[key[0]]
+        roles.discard(key[1])
+        if not roles:  # no empty set kept for each unit that ended or has no leader now
+            del self.unit_roles[key[0]]
         t.end, t.end_event = d, event
         self.tenures.close(t)
 

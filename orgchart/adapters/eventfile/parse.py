@@ -41,8 +41,9 @@ class ParsedFile:
 
     path: str
     title: str | None
-    people: dict[str, dict[str, str]]
-    sources: dict[str, dict[str, str]]
+    #: (a load into an empty store keeps them in its scratch file: `_into_scratch`)
+    people: Mapping[str, Mapping[str, str]]
+    sources: Mapping[str, Mapping[str, str]]
     facts: list[Fact]
     #: event id -> where it is written: for an entry of `events:` only its index (a load
     #: of a million events keeps no copy of what each entry wrote)
@@ -64,6 +65,7 @@ class ParsedFile:
         reads them as values) and close the scratch file."""
         if self.scratch is not None:
             self.facts = list(self.scratch)
+            self.people, self.sources = dict(self.people.items()), dict(self.sources.items())
             self.origins = {f.id: i for i, f in enumerate(self.facts)}  # all under `events:`
             self.scratch.close()
             self.scratch = None
@@ -154,17 +156,21 @@ def parse_file(path: str, now: datetime, scratch: bool = False) -> ParsedFile:
 
 
 def _into_scratch(read: Callable[[LoadScratch], ParsedFile]) -> ParsedFile:
-    """`read(kept)` with a new scratch, indexed once read (closed if the reading fails)."""
+    """`read(kept)` with a new scratch, indexed once read (closed if the reading fails);
+    the file's people and sources, checked, are kept there too (57,000 people in a file of
+    a million events: not held as values while its events are checked and written)."""
     from orgchart.adapters.scratch import LoadScratch
 
     kept = LoadScratch()
     try:
         pf = read(kept)
         kept.finish()
+        pf.people = kept.keep_references("people", pf.people)
+        pf.sources = kept.keep_references("sources", pf.sources)
         return pf
-    finally:
-        if not kept.finished:
-            kept.close()
+    except BaseException:
+        kept.close()
+        raise
 
 
 def _parse_streamed(path: str, now: datetime, kept: LoadScratch) -> ParsedFile:
@@ -369,11 +375,13 @@ def check_references(pf: ParsedFile, people: set[str], sources: set[str]) -> Non
                                            f"{did_you_mean(p, sorted(all_people))}")
 
 
-def reference_additions(pf: ParsedFile, section: str,
-                        known: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+def reference_additions(pf: ParsedFile, section: str, known: Mapping[str, Mapping[str, str]]
+                        ) -> Mapping[str, Mapping[str, str]]:
     """The people or sources fields this file adds; an error if it changes a recorded value."""
-    added: dict[str, dict[str, str]] = {}
-    entries: dict[str, dict[str, str]] = getattr(pf, section)
+    entries: Mapping[str, Mapping[str, str]] = getattr(pf, section)
+    if not known and all(e and None not in e.values() for _, e in entries.items()):
+        return entries  # every entry new as it is (a load into an empty store): no copy
+    added: dict[str, Mapping[str, str]] = {}
     for key, entry in entries.items():
         old = known.get(key, {})
         new: dict[str, str] = {}

@@ -448,10 +448,10 @@ def iter_timeline_rows(tl: Intervals, refs: Cited) -> dict[str, Iterator[Row]]:
     day = _DayText()
     notes, names = refs
     nobody = (None, None)
-    lives = {u: (x.began.text, x.began.iso, x.began_event) for u, x in tl.lives.items()}
+    lives = _began(tl.lives)
     return {
         "versions": (version_row(v.unit, day[v.valid_from], day[v.valid_to], v.name,
-                                 v.name_en, v.kind, v.parent, v.event, lives[v.unit], v.order,
+                                 v.name_en, v.kind, v.parent, v.event, lives(v.unit), v.order,
                                  notes) for v in tl.versions),
         "transient": ((v.unit, day[v.valid_from], v.name, v.name_en, v.kind, v.parent,
                        v.event) for v in tl.transient),
@@ -467,6 +467,15 @@ def iter_timeline_rows(tl: Intervals, refs: Cited) -> dict[str, Iterator[Row]]:
         "aliases": ((a.unit, a.alias, alias_key(a.alias), a.event, a.date.text, a.date.iso)
                     for a in tl.aliases),
     }
+
+
+def _began(lives: Mapping[str, UnitLife]) -> Callable[[str], tuple[str, str, str]]:
+    """Each unit's (began, began_day, began_event), by its id: from a mapping made once, or
+    from lives that read them one at a time themselves (`began`: a load's, kept on disk)."""
+    began: Callable[[str], tuple[str, str, str]] | None = getattr(lives, "began", None)
+    if began is not None:
+        return began
+    return {u: (x.began.text, x.began.iso, x.began_event) for u, x in lives.items()}.__getitem__
 
 
 class EventRows(Protocol):
@@ -544,9 +553,9 @@ def _write_all(db: sqlite_utils.Database, facts: Sequence[Fact] | EventRows,
         # each row made as it is written: no list of them all
         for name, table_rows in iter_timeline_rows(timeline, refs).items():
             insert_rows(db, name, table_rows)
-        insert_rows(db, "people", [(k, v.get("name"), v.get("name_en")) for k, v in people.items()])
-        insert_rows(db, "sources", [(k, *(v.get(f) for f in ("title", "publisher", "date", "url")))
-                                for k, v in sources.items()])
+        insert_rows(db, "people", ((k, v.get("name"), v.get("name_en")) for k, v in people.items()))
+        insert_rows(db, "sources", ((k, *(v.get(f) for f in ("title", "publisher", "date", "url")))
+                                for k, v in sources.items()))
         insert_rows(db, "meta", [("position", str(version)), ("title", title), ("layout", LAYOUT),
                                  *([("horizon", horizon)] if horizon is not None else [])])
         if head is not None:  # else the next catch-up reads it from the log
