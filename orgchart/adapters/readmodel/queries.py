@@ -190,7 +190,7 @@ def subtree_on(db: QueryDB, day: date, root: str,
     whatever its history; its tenures from the day's scans of the running ones, each
     unit looked for as it is read: see `_UNIT_TENURES`). Large: half the chart or more
     when the rows carry their events' citations (each row read costs their lookups: at
-    100,000 events the whole chart's rows cost about what three fifths of them do by
+    100,000 events the whole chart's rows cost about what half of them do by
     unit), a third when they do not (the whole chart's scans then read covering indexes
     alone: about what a third of them cost by unit)."""
     d = day.isoformat()
