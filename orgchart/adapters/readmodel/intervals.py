@@ -54,16 +54,17 @@ def alive_on(span: Span, day: str = "?") -> str:
     return f"{span.start} <= {day} and ({span.end} is null or {span.end} > {day})"
 
 
-def alive_rows(select: str, span: Span, day: str = "?") -> str:
+def alive_rows(select: str, span: Span, day: str = "?", also: str = "") -> str:
     """`select` (up to its FROM clause) of the rows alive on `day`, as two index range scans:
-    open rows, and rows ending after the day (binds `day` three times).
+    open rows, and rows ending after the day (binds `day` three times; `also`, a further
+    condition ` and ...` of both scans, binds its own after the first and the third).
 
     The same predicate as `alive_on`, split so that the cost follows the rows alive on
     the day rather than every row that began before it (`+` keeps SQLite from scanning
     the start's index instead).
     """
-    return (f"{select} where {span.end} is null and {span.start} <= {day} union all "
-            f"{select} where {span.end} > {day} and +{span.start} <= {day}")
+    return (f"{select} where {span.end} is null and {span.start} <= {day}{also} union all "
+            f"{select} where {span.end} > {day} and +{span.start} <= {day}{also}")
 
 
 def day_before(d0: date) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
 from operator import itemgetter
@@ -70,18 +71,31 @@ _TENURES_WITH_NOTES = f"select * from ({_TENURES}) where {NOTED_TENURE}"
 #: its covering index alone (no row, no note is read). Binds the day three times.
 _DAY_TREE = alive_rows(f"select v.unit, v.parent from {P}versions v", VERSION.of("v"))
 
-#: The versions alive on a day of some units (`unit in (...)` is appended), with what made
-#: each (see `Behind`). Binds the day twice.
-_UNIT_VERSIONS = (_VERSION_COLUMNS + f"from {P}versions v "
-                  f"where {alive_on(VERSION.of('v'))} and v.unit in ")
-#: ... and with the citations of those events (as `_VERSIONS_CITED`).
-_UNIT_VERSIONS_CITED = (_VERSION_CITED_COLUMNS + f"from {P}versions v {_CITED_VERSIONS}"
-                        f"where {alive_on(VERSION.of('v'))} and v.unit in ")
+#: Of some units (a JSON array of ids, `json_each`), the version alive on a day: the one
+#: that began last by the day, when it has not ended by then (a unit's versions do not
+#: overlap), with what made it (see `Behind`). One index lookup per unit, however many
+#: versions its history has. `columns` as `_VERSION_COLUMNS`, `joins` what they need.
+#: Binds the units, then the day three times.
+def _unit_versions(columns: str, joins: str = "") -> str:
+    return (f"{columns}from json_each(?) j join {P}versions v on v.unit = j.value "
+            f"and v.valid_from = (select x.valid_from from {P}versions x "
+            f"where x.unit = j.value and x.valid_from <= ? order by x.valid_from desc limit 1) "
+            f"{joins}where {alive_on(VERSION.of('v'))}")
 
-#: The leader tenures running on a day in some units (`unit in (...)` is appended)...
-_UNIT_TENURES = _TENURE_COLUMNS + f"where {alive_on(TENURE.of('t'))} and t.unit in "
+
+_UNIT_VERSIONS = _unit_versions(_VERSION_COLUMNS)
+#: ... and with the citations of those events (as `_VERSIONS_CITED`).
+_UNIT_VERSIONS_CITED = _unit_versions(_VERSION_CITED_COLUMNS, _CITED_VERSIONS)
+
+#: The leader tenures running on a day in some units (a JSON array of ids): the day's two
+#: scans of `_TENURES`, each row's unit looked for among them before anything else is read
+#: (a unit's tenures before the day, which its own index would pass, grow with its
+#: history; these scans follow the chart). Binds the day, the units, the day twice, the
+#: units...
+_IN_UNITS = " and +t.unit in (select value from json_each(?))"
+_UNIT_TENURES = alive_rows(_TENURE_COLUMNS, TENURE.of("t"), also=_IN_UNITS)
 #: ... and with the appointments' citations (as `_TENURES_CITED`).
-_UNIT_TENURES_CITED = _TENURE_CITED_COLUMNS + f"where {alive_on(TENURE.of('t'))} and t.unit in "
+_UNIT_TENURES_CITED = alive_rows(_TENURE_CITED_COLUMNS, TENURE.of("t"), also=_IN_UNITS)
 
 
 #: A line of a chart and the event behind it: (unit, person, role, event, the event's note
@@ -187,18 +201,23 @@ def _subtree_day_rows(db: QueryDB, day: date, root: str, behind: Behind | None) 
     """The rows of `subtree_on`.
 
     The subtree is found by walking the parent links of the day's versions as the day's
-    index has them (`_DAY_TREE`: the cost of reading two columns of the chart). A subtree
-    of a tenth of the chart or more is then read as the whole chart is (`units_on`'s two
-    scans, the rows outside it dropped: its cost follows the chart); a smaller one by its
-    units (index lookups per unit, which also pass the unit's versions and tenures before
-    the day and read their rows: ~0.1 ms a unit for units with long histories, so about
-    what the whole chart's rows cost at a tenth of them)."""
+    index has them (`_DAY_TREE`: the cost of reading two columns of the chart). A large
+    subtree is then read as the whole chart is (`units_on`'s scans, the rows outside it
+    dropped); a smaller one by its units (`_unit_versions`: an index lookup per unit,
+    whatever its history; its tenures from the day's scans of the running ones, each
+    unit looked for as it is read: see `_UNIT_TENURES`). Large: half the chart or more
+    when the rows carry their events' citations (each row read costs their lookups: at
+    100,000 events the whole chart's rows cost about what half of them do by
+    unit), a third when they do not (the whole chart's scans then read covering indexes
+    alone: about what a third of them cost by unit)."""
     d = day.isoformat()
     tree = db.execute(_DAY_TREE, [d, d, d]).fetchall()
     below = subtree_units(tree, root)
     if not below:
         return [], {}
-    return _subtree_read(db, d, below, whole=10 * len(below) >= len(tree), behind=behind)
+    cited = behind is not None and not behind.noted
+    share = 2 if cited else 3
+    return _subtree_read(db, d, below, whole=share * len(below) >= len(tree), behind=behind)
 
 
 def _subtree_rows(db: QueryDB, d: str, below: set[str], whole: bool,
@@ -213,23 +232,14 @@ def _subtree_read(db: QueryDB, d: str, below: set[str], whole: bool,
     """The rows of `_subtree_rows`."""
     if whole:
         return _day_rows(db, d, behind, keep=below)
-    ids = sorted(below)
+    ids = json.dumps(sorted(below))
     cited = behind is not None and not behind.noted
     versions, tenures = ((_UNIT_VERSIONS_CITED, _UNIT_TENURES_CITED) if cited
                          else (_UNIT_VERSIONS, _UNIT_TENURES))
-    rows: list[Any] = []
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        rows += db.execute(versions + f"({', '.join('?' for _ in chunk)})",
-                           [d, d, *chunk]).fetchall()
+    rows = db.execute(versions, [ids, d, d, d]).fetchall()
     if behind is not None:
         behind.versions += rows
-    tenure_rows: list[Any] = []
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        tenure_rows += db.execute(tenures + f"({', '.join('?' for _ in chunk)})",
-                                  [d, d, *chunk]).fetchall()
-    return rows, _leaders(tenure_rows, behind)
+    return rows, _leaders(db.execute(tenures, [d, ids, d, d, ids]).fetchall(), behind)
 
 
 def subtree_units(tree: Iterable[tuple[str, str | None]], root: str) -> set[str]:
@@ -653,12 +663,13 @@ def notes_and_sources(db: QueryDB, ids: Iterable[str]) -> dict[str, dict[str, An
 
 
 def sources_of(db: QueryDB, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """These sources' `id`, `title`, `publisher`, `date` and `url`, by id."""
+    """These sources' `id`, `title`, `publisher`, `date` and `url`, by id: one query (the
+    ids as a JSON array), its rows made into dicts directly (a chart of a long history
+    cites about a thousand)."""
     wanted = sorted(set(ids))
-    out: dict[str, dict[str, Any]] = {}
-    for i in range(0, len(wanted), 500):
-        chunk = wanted[i:i + 500]
-        out.update((r["id"], dict(r)) for r in named(db.execute(
-            f"select id, title, publisher, date, url from {P}sources "
-            f"where id in ({', '.join('?' for _ in chunk)})", chunk)).fetchall())
-    return out
+    if not wanted:
+        return {}
+    return {sid: {"id": sid, "title": title, "publisher": publisher, "date": day, "url": url}
+            for sid, title, publisher, day, url in db.execute(
+                f"select id, title, publisher, date, url from {P}sources "
+                f"where id in (select value from json_each(?))", [json.dumps(wanted)])}
