@@ -98,6 +98,7 @@ class LoadScratch:
         self._batch: list[tuple[Any, ...]] = []
         self._intervals: list[tuple[str, int, bytes]] = []
         self._lives: list[tuple[Any, ...]] = []
+        self._recorded_days: dict[str, str] = {}  # recorded time -> its day's ISO text
         self.finished = False
 
     # -- writing -------------------------------------------------------------------------
@@ -106,9 +107,13 @@ class LoadScratch:
         """Keep the next event of the file."""
         d = fact.date
         dumps = orjson.dumps
+        recorded = fact.recorded
+        recorded_day = self._recorded_days.get(recorded)
+        if recorded_day is None:  # a file has few recorded times: each day's text made once
+            recorded_day = self._recorded_days[recorded] = fact.recorded_day.isoformat()
         self._batch.append((
             self.count, fact.id, fact.TYPE, d.text if d else None, d.iso if d else None,
-            fact.recorded, fact.recorded_day.isoformat(), dumps(fact.own_fields()).decode(),
+            recorded, recorded_day, dumps(fact.plain_fields()).decode(),
             dumps(fact.sources).decode(), fact.note,
             dumps(list(dict.fromkeys(units_named(fact)))).decode(),
             getattr(fact, "unit", None), getattr(fact, "role", None),

@@ -327,12 +327,13 @@ class EntryWriter:
         agg = self.agg
         chain = chain_hash(agg.chain_head, cls.__name__, fields)
         timestamp = cls.create_timestamp()
-        state: dict[str, Any] = {"timestamp": timestamp, "chain": chain}
-        for name, default in layout.defaults:
-            value = fields.get(name, default)
-            if value is _REQUIRED:
+        # the class's fields after `timestamp` and `chain` (its dataclass fields, an
+        # event's `vars()`), in order, each given or its default: two merges
+        state: dict[str, Any] = {"timestamp": timestamp, "chain": chain, **layout.template,
+                                 **fields}
+        for name in layout.required:
+            if state[name] is _REQUIRED:
                 raise TypeError(f"{cls.__name__} needs `{name}`")
-            state[name] = value
         if not fields.keys() <= layout.names:
             raise TypeError(f"{cls.__name__} has no field {sorted(fields.keys() - layout.names)}")
         version = agg.version + 1
@@ -380,9 +381,10 @@ class _Layout:
     """How `EntryWriter` writes one event class."""
 
     topic: str
-    defaults: tuple[tuple[str, Any], ...]  # the fields after `timestamp` and `chain`, in
-    # the order of the dataclass fields (an event's `vars()`), each with its default
     names: frozenset[str]
+    template: dict[str, Any]  # the fields after `timestamp` and `chain`, in the order of
+    # the dataclass fields (an event's `vars()`), each with its default (or `_REQUIRED`)
+    required: tuple[str, ...]  # the names of the fields without a default, in order
 
 
 _LAYOUTS: dict[type[Any], _Layout | None] = {}
@@ -410,9 +412,10 @@ def _layout(cls: type[OrgHistory.Chained]) -> _Layout | None:
                      for m in ("apply", "mutate", "__post_init__")))
     layout = _Layout(
         get_topic(cls),
-        tuple((f.name, _REQUIRED if f.default is dataclasses.MISSING else f.default)
-              for f in fields[4:]),
-        frozenset(f.name for f in fields[4:])) if plain else None
+        frozenset(f.name for f in fields[4:]),
+        {f.name: _REQUIRED if f.default is dataclasses.MISSING else f.default
+         for f in fields[4:]},
+        tuple(f.name for f in fields[4:] if f.default is dataclasses.MISSING)) if plain else None
     _LAYOUTS[cls] = layout
     return layout
 

@@ -200,10 +200,16 @@ class Fact:
                                            if k not in self.LATER or getattr(self, k) is not None}
         return dict(own)
 
+    def plain_fields(self) -> Mapping[str, Any]:
+        """`own_fields()` without the copy: the event's own cached mapping, only to read
+        (to encode it, say), never to change."""
+        own = self.__dict__.get("_own")
+        return own if own is not None else self.own_fields()
+
     def identity(self) -> dict[str, Any]:
         """What the derived id hashes: type, date and own fields."""
         return {"type": self.TYPE, "date": str(self.date) if self.date else None,
-                **self.own_fields()}
+                **self.plain_fields()}
 
     def content(self) -> dict[str, Any]:
         """What must match when an id is already recorded: all but `recorded` and `seq`."""
@@ -400,6 +406,12 @@ class Annotate(Fact):
             return "an annotation needs `note` and/or `source`"
         return None
 
+    def plain_fields(self) -> Mapping[str, Any]:
+        """`own_fields()` without the copy: the event's own cached mapping, only to read
+        (to encode it, say), never to change."""
+        own = self.__dict__.get("_own")
+        return own if own is not None else self.own_fields()
+
     def identity(self) -> dict[str, Any]:
         return {**super().identity(), "sources": list(self.sources), "note": self.note}
 
@@ -474,6 +486,13 @@ def with_seq(fact: F, seq: int) -> F:
 def with_id(fact: F, event_id: str) -> F:
     """`fact` under another id."""
     return _copy_with(fact, id=event_id)
+
+
+def set_id(fact: Fact, event_id: str) -> None:
+    """Give a just-made event (`from_file`, that no one else holds yet) its id, in place:
+    the value `with_id` would copy it into, without the copy (a load makes one per
+    event). The id is no part of what `own_fields` or `identity` cache."""
+    fact.__dict__["id"] = event_id
 
 
 def _copy_with(fact: F, **changes: Any) -> F:

@@ -317,7 +317,8 @@ def check_states(facts: Sequence[Fact] | History) -> tuple[Breach | None, Timeli
     states: list[date | None] = [None, *replayed]
     results = replay_states(
         h.counted(None, {}),
-        [partial(_counts, get, k) for k in states], out=h.intervals)
+        [partial(_counts, get, k) if k is not None else partial(_counts_latest, get)
+         for k in states], out=h.intervals)
     for state, result in zip(states, results, strict=True):  # the latest state's error first
         if isinstance(result, RuleViolation):
             return blame(list(h.counted(state, retracted)), h.everything(), result, state), None
@@ -328,6 +329,11 @@ def check_states(facts: Sequence[Fact] | History) -> tuple[Breach | None, Timeli
 
 def _counts(retracted: Callable[[str], date | None], k: date | None, f: Fact) -> bool:
     return counts_at(f.recorded_day, retracted(f.id), k)
+
+
+def _counts_latest(retracted: Callable[[str], date | None], f: Fact) -> bool:
+    """`_counts` of the latest state (`k` None), without the recorded day it reads not."""
+    return retracted(f.id) is None
 
 
 class _Mentions:

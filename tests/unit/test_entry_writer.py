@@ -59,7 +59,10 @@ def entries(draw: Callable[..., Any]) -> Entry:
                          date=EffDate.parse(raw["date"]) if "date" in raw else None,
                          recorded=draw(TEXT), sources=tuple(draw(st.lists(TEXT, max_size=3))),
                          note=draw(st.none() | TEXT))
-    return to_stored(fact)
+    cls_, fields = to_stored(fact)
+    if draw(st.booleans()):  # in another order (the writer then reads them one by one)
+        fields = dict(draw(st.permutations(list(fields.items()))))
+    return cls_, fields
 
 
 def clock() -> Callable[[], datetime]:

@@ -74,8 +74,13 @@ def written_events(events: Sequence[Any]) -> Iterator[Written]:
 
 
 def written_event(raw: Any, i: int) -> Written:
-    """Entry `i` of `events:` (`raw`: what it writes)."""
-    return Written(raw, f"event {i + 1}", ["events", i], index=i)
+    """Entry `i` of `events:` (`raw`: what it writes): `Written(raw, f"event {i + 1}",
+    ["events", i], index=i)`, made without the frozen dataclass's `__init__` (which sets
+    each field through `object.__setattr__`): a load makes one per event."""
+    w = object.__new__(Written)
+    w.__dict__.update(raw=raw, name=f"event {i + 1}", at=["events", i], fields=None,
+                      place=WRITTEN, index=i)
+    return w
 
 
 def tenure_events(entries: Sequence[Any], fail: Fail) -> Iterator[Written]:

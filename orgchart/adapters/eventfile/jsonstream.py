@@ -166,8 +166,8 @@ class JsonStream:
                         raise NotStreamable()
                     continue
                 continue
-            text = self.buf[self.pos:end]
-            if "\\ud" in text or "\\uD" in text:  # maybe half a surrogate pair: read whole
+            buf = self.buf  # maybe half a surrogate pair: read whole
+            if buf.find("\\ud", self.pos, end) >= 0 or buf.find("\\uD", self.pos, end) >= 0:
                 raise NotStreamable()
             self.pos = end
             self.chunk = CHUNK

@@ -28,7 +28,7 @@ from orgchart.adapters.eventfile.schema import error_path, event_types, explain,
 from orgchart.adapters.eventfile.yamlio import DocumentError, LineFinder, Path_, load_text
 from orgchart.domain.dates import EffDate
 from orgchart.domain.errors import FileError
-from orgchart.domain.facts import FACT_TYPES, Fact, derive_id, with_id
+from orgchart.domain.facts import FACT_TYPES, Fact, derive_id, set_id
 from orgchart.domain.hints import did_you_mean
 
 if TYPE_CHECKING:
@@ -281,14 +281,9 @@ def _read_events(pf: ParsedFile, written_events: Iterable[Written], default_reco
     placed: tuple[list[Fact], ...] = ([], [], [])  # by `Written.place`
     for written in written_events:
         raw = written.raw
-        label = written.name
-        if isinstance(raw, dict):
-            t, d = raw.get("type"), raw.get("date")
-            label += f" ({shown(t)}, {shown(d)})" if d is not None else f" ({shown(t)})"
 
-        def efail(p: Path_, message: str, _label: str = label,
-                  _written: Written = written) -> FileError:
-            return FileError(f"{where(_written.locate(p))}: {_label}: {message}")
+        def efail(p: Path_, message: str, _written: Written = written) -> FileError:
+            return FileError(f"{where(_written.locate(p))}: {_label(_written)}: {message}")
 
         if not isinstance(raw, dict):
             raise efail([], "an event is a mapping with `type` and `date`")
@@ -323,6 +318,16 @@ def _read_events(pf: ParsedFile, written_events: Iterable[Written], default_reco
         pf.facts = [fact for facts in placed for fact in facts]
 
 
+def _label(written: Written) -> str:
+    """How an error names an event as written: `event 3 (type, date)`. Made only for an
+    error: the events that are right (nearly all) need none."""
+    raw = written.raw
+    if not isinstance(raw, dict):
+        return written.name
+    t, d = raw.get("type"), raw.get("date")
+    return written.name + (f" ({shown(t)}, {shown(d)})" if d is not None else f" ({shown(t)})")
+
+
 def _to_fact(raw: dict[str, Any], default_recorded: str, today: date, efail: Any) -> Fact:
     cls = FACT_TYPES[raw["type"]]
     d = _calendar(raw["date"], lambda m: efail(["date"], m)) if "date" in raw else None
@@ -334,9 +339,12 @@ def _to_fact(raw: dict[str, Any], default_recorded: str, today: date, efail: Any
     problem = cls.file_problem(raw)
     if problem is not None:
         raise efail([], problem)
-    fact = cls.from_file(raw, id="", date=d, recorded=recorded, sources=sources,
+    given = raw.get("id")
+    fact = cls.from_file(raw, id=given or "", date=d, recorded=recorded, sources=sources,
                         note=raw.get("note"))
-    return with_id(fact, raw.get("id") or derive_id(fact))
+    if not given:  # derived from the event itself, which no one else holds yet: set in place
+        set_id(fact, derive_id(fact))
+    return fact
 
 
 def _calendar(text: str, fail: Any) -> EffDate:

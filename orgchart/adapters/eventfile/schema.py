@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from orgchart.adapters.eventfile.brief import TOO_DEEP, TooDeep, brief, cut, guarded
+from orgchart.adapters.eventfile.quickcheck import quick_check
 from orgchart.domain.hints import did_you_mean
 
 ID_RULE = "use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, " \
@@ -59,12 +60,15 @@ def fast_check(definition: str | None) -> Callable[[Any], Any]:
 def first_error(instance: Any, definition: str | None = None) -> ValidationError | None:
     """The most relevant error, deepest first, in a stable order.
 
-    Valid events (nearly all of them) pass a compiled validator (fastjsonschema);
-    only an invalid one is explained with `jsonschema`'s detailed errors, on a copy
-    whose values show only their beginning in that library's messages (`guarded`).
+    Valid events (nearly all of them) pass a quick check (`quickcheck`), else a
+    compiled validator (fastjsonschema); only an invalid one is explained with
+    `jsonschema`'s detailed errors, on a copy whose values show only their beginning
+    in that library's messages (`guarded`).
     """
     import fastjsonschema
 
+    if definition is not None and quick_check(definition)(instance):
+        return None
     try:
         fast_check(definition)(instance)
         return None
