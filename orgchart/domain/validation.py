@@ -102,6 +102,11 @@ class HistorySoFar(Protocol):
     def descendants(self, unit: str, day: date) -> set[str]:
         """The units below `unit` at the end of `day`."""
 
+    def descendants_during(self, unit: str, day: date) -> set[str]:
+        """The units that may be below `unit` at some point of `day`: through every link of
+        that day (those alive at its start or end, those ending on it, those made and
+        replaced on it). A superset of `descendants` on the day before and on `day`."""
+
     def next_parent_change(self, unit: str, after: date) -> tuple[date, str, str] | None:
         """After day `after`, the first change of `unit` that is not a rename: its day, the
         event and what it was (`version <type>` for a version that event made, `end <how>`
@@ -456,14 +461,18 @@ def _scan(history: HistorySoFar, unit: str, parent: str | None, parents: set[str
 
     Events that read the children of either parent, or split a unit of `below` (but for
     splits keeping it), may; the others that name a unit of `below` (`_follows`) come out
-    as stored, and grow `below` by the units they place in it. Every event that placed a
+    as stored, and grow `below` by the units they place in it (and every unit under one of
+    those at any point of that day: a later event that day may walk up from it while it is
+    there, though no version says so at the day's end). Every event that placed a
     unit under one of `below` once it was there must be one of these (`_placed_unread`).
     The units above `unit` now (`up`: `parent` and its
     ancestors on day `d`) grow by those an event that changes one of them may put
     there (`_lifted`), and their later events are read too.
     """
     up = {parent, *history.ancestors(parent, d)} if parent is not None else set()
-    below = {unit, *history.descendants(unit, d)}
+    # from the end of day `d`, its end state; from within it, any unit under `unit` then
+    below = {unit, *(history.descendants(unit, d) if after >= d
+                     else history.descendants_during(unit, d))}
     joined: list[tuple[Fact | None, set[str]]] = [(None, set(below))]  # after what, which
     found: dict[str, Fact] = {}
     handled: set[str] = set()
@@ -500,9 +509,8 @@ def _scan(history: HistorySoFar, unit: str, parent: str | None, parents: set[str
             roots = follows
         handled.add(f.id)
         grown: set[str] = set()
-        for r in roots:
-            grown |= {r, *history.descendants(r, f.day - timedelta(days=1)),
-                      *history.descendants(r, f.day)}
+        for r in roots:  # a unit under `r` only for part of that day may be read then
+            grown |= {r, *history.descendants_during(r, f.day)}
         grown -= below
         if grown:
             below |= grown

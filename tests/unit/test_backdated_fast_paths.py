@@ -617,6 +617,34 @@ def test_what_a_unit_held_before_it_came_under_the_moved_unit_tells_nothing() ->
     assert got is not None and got.broken is not None and got.broken.id == "e10"
 
 
+def test_a_unit_under_the_moved_unit_for_part_of_a_day_is_in_its_subtree() -> None:
+    # d (under x) moves to the top on day 5; on day 20 y merges into d, so y's child b is
+    # under d until, that same day, b and d merge into n2, placed by walking up from b:
+    # past d to x before, to the top now. b was under d only that day (a transient
+    # version): it is in d's subtree all the same, so the walk is done again (here the
+    # window replay decides, as y's merge that day read its children) and n2 goes to the
+    # top, as in a full replay
+    facts = _history((Establish, 0, {"unit": "x", "name": "X"}),
+                     (Establish, 0, {"unit": "y", "name": "Y", "parent": "x"}),
+                     (Establish, 0, {"unit": "a", "name": "A"}),
+                     (Establish, 0, {"unit": "b", "name": "B", "parent": "y"}),
+                     (Establish, 0, {"unit": "c", "name": "C"}),
+                     (Establish, 0, {"unit": "d", "name": "D", "parent": "x"}),
+                     (Merge, 20, {"units": ("y",), "into": "d"}),
+                     (Move, 12, {"unit": "y", "parent": None}),
+                     (Merge, 20, {"units": ("b", "d"), "into": "n2",
+                                  "new_unit": NewUnit(unit="n2", name="N")}))
+    move = Move(id="m0", seq=len(facts) + 1, recorded=NEW_RECORDED[-1], date=_day(5),
+                unit="d", parent=None)
+    db = stored(facts)
+    assert check_new(StoredState(db), [move]) is None and check_append(facts, [move]) is None
+    local = local_move(StoredState(db), [move])
+    assert apply_events(db, len(facts), [move], {}, {}, None, len(facts) + 1)
+    assert [r[6] for r in tables.dump(db)["versions"] if r[0] == "n2"] == [None]
+    assert tables.dump(db) == tables.dump(stored([*facts, move]))
+    assert local is None
+
+
 def test_a_merge_inside_the_moved_subtree_that_reads_what_the_move_changed_is_not() -> None:
     # x moves under p (under g, o under r) on day 10; on day 20 a (under x) merges with g
     # into b (under x: under g now, a loop), or with r into a new unit placed by walking

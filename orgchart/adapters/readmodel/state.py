@@ -240,6 +240,21 @@ class StoredState:
                     todo.append(k)
         return out
 
+    def descendants_during(self, unit: str, day: date) -> set[str]:
+        d = day.isoformat()
+        out: set[str] = set()
+        todo = [unit]
+        while todo:
+            u = todo.pop()
+            for (k,) in self.db.execute(
+                    f"select unit from {P}versions where parent = ? and valid_from <= ? and "
+                    f"(valid_to is null or valid_to >= ?) union select unit from {P}transient "
+                    f"where parent = ? and day = ?", [u, d, d, u, d]).fetchall():
+                if k not in out and k != unit:
+                    out.add(k)
+                    todo.append(k)
+        return out
+
     def next_parent_change(self, unit: str, after: date) -> tuple[date, str, str] | None:
         a = after.isoformat()
         row = self.db.execute(
