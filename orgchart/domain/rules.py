@@ -243,13 +243,16 @@ def replay(facts: Iterable[Fact], seed: Seed | None = None, ordered: bool = Fals
 
 
 def replay_states(facts: Iterable[Fact], counts: Sequence[Callable[[Fact], bool]],
-                  out: IntervalOut | None = None) -> list[Timeline | RuleViolation]:
+                  out: IntervalOut | None = None, ids: UnitIds | None = None
+                  ) -> list[Timeline | RuleViolation]:
     """Replay several states of one history in one pass over its events, which come in
     effective order: state `i` is the events `counts[i]` accepts. The first state's
     timeline is kept (or its intervals handed to `out`), the others' rules only checked
-    (`replay(keep=False)`). Each state's result is its timeline or the RuleViolation that
+    (`replay(keep=False)`); the unit ids they begin are kept in `ids` (a new `UnitIds` if
+    None). Each state's result is its timeline or the RuleViolation that
     stopped it; once the first state fails, the others are not replayed further."""
-    ids = UnitIds(len(counts))  # one index of the unit ids for every state's replay
+    if ids is None:  # one index of the unit ids for every state's replay
+        ids = UnitIds(len(counts))
     replays = [_Replay(None, True, out, ids.of(0)),
                *(_Replay(None, False, ids=ids.of(i)) for i in range(1, len(counts)))]
     failed: list[RuleViolation | None] = [None] * len(replays)
@@ -269,8 +272,8 @@ def replay_states(facts: Iterable[Fact], counts: Sequence[Callable[[Fact], bool]
 
 
 #: A unit id's state in one replay (`UnitIds`): never begun, begun and not ended, or ended
-#: (`_ENDED` + its place among the ends).
-_UNUSED, _OPEN, _ENDED = 0, 1, 2
+#: (`ENDED` + its place among the ends).
+UNUSED, OPEN, ENDED = 0, 1, 2
 
 
 class UnitIds:
@@ -285,34 +288,42 @@ class UnitIds:
         self._interned: dict[tuple[int, ...], tuple[int, ...]] = {}
         self._end_at: dict[tuple[EffDate, str], int] = {}
         self._ends: list[tuple[EffDate, str]] = []
-        self._blank = (_UNUSED,) * replays
+        self._blank = (UNUSED,) * replays
 
     def of(self, replay: int) -> UnitIdsOf:
         return UnitIdsOf(self, replay)
 
+    def row(self, unit: str) -> tuple[int, ...] | None:
+        """The unit's states, one per replay (None: begun by none)."""
+        return self.rows.get(unit)
+
+    def put(self, unit: str, row: tuple[int, ...]) -> None:
+        """Keep the unit's states (`row`, one shared tuple per combination)."""
+        self.rows[unit] = row
+
     def state(self, replay: int, unit: str) -> int:
-        row = self.rows.get(unit)
-        return _UNUSED if row is None else row[replay]
+        row = self.row(unit)
+        return UNUSED if row is None else row[replay]
 
     def ended(self, replay: int, unit: str) -> tuple[EffDate, str] | None:
         """When and how the unit ended in that replay (None: not begun, or not ended)."""
         state = self.state(replay, unit)
-        return self._ends[state - _ENDED] if state >= _ENDED else None
+        return self._ends[state - ENDED] if state >= ENDED else None
 
     def set(self, replay: int, unit: str, ended: tuple[EffDate, str] | None) -> None:
         """The unit begun in that replay, and ended there (`ended`: when and how) or not."""
         if ended is None:
-            state = _OPEN
+            state = OPEN
         else:
             state = self._end_at.get(ended, -1)
             if state < 0:
-                state = self._end_at[ended] = len(self._ends) + _ENDED
+                state = self._end_at[ended] = len(self._ends) + ENDED
                 self._ends.append(ended)
-        row = self.rows.get(unit, self._blank)
+        row = self.row(unit) or self._blank
         if row[replay] == state:
             return
         new = (*row[:replay], state, *row[replay + 1:])
-        self.rows[unit] = self._interned.setdefault(new, new)
+        self.put(unit, self._interned.setdefault(new, new))
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +334,7 @@ class UnitIdsOf:
     replay: int
 
     def used(self, unit: str) -> bool:
-        return self.ids.state(self.replay, unit) != _UNUSED
+        return self.ids.state(self.replay, unit) != UNUSED
 
     def ended(self, unit: str) -> tuple[EffDate, str] | None:
         return self.ids.ended(self.replay, unit)
