@@ -39,11 +39,13 @@ from orgchart.domain.errors import OrgchartError
 from orgchart.domain.facts import FACT_TYPES, Fact, Retract, units_named
 from orgchart.domain.knowledge import counts_at
 from orgchart.domain.rules import (
+    OPEN,
     IntervalOut,
     LineageLink,
     Tenure,
     Timeline,
     UnitAlias,
+    UnitIds,
     UnitLife,
     UnitVersion,
     held_a_day,
@@ -273,6 +275,10 @@ class LoadScratch:
                             _Read(self, "tenures", held_a_day), _Read(self, "links"),
                             _Read(self, "aliases"))
 
+    def unit_ids(self, replays: int) -> UnitIds:
+        """The replays' unit ids, those no replay has open kept here (`KeptUnitIds`)."""
+        return KeptUnitIds(self, replays)
+
     def read_intervals(self, kind: str) -> Iterator[Any]:
         decode, loads = _DECODE[kind], marshal.loads
         for (data,) in self.conn.execute("select data from iv where kind = ? order by n",
@@ -463,3 +469,58 @@ _DECODE: dict[str, Callable[[Any], Any]] = {
     "lives": lambda x: UnitLife(x[0], EffDate.parse(x[1]), x[2], x[3], _parsed(x[4]), x[5],
                                 x[6]),
 }
+
+
+class KeptUnitIds(UnitIds):
+    """`UnitIds` whose ids no replay has open (ended, or begun by none) are kept in a scratch
+    file: a load of a million events begins 280,000 units, of which 10,000 live on. Such
+    an id is looked for there only when a filter of every id written says it may be there
+    (`_maybe`): an id that is new (nearly every one a replay begins) is found in memory."""
+
+    #: bits of the filter (a megabyte; each id written sets two)
+    BITS = 1 << 23
+
+    def __init__(self, scratch: LoadScratch, replays: int, bits: int = BITS,
+                 batch: int = BATCH) -> None:
+        super().__init__(replays)
+        self.conn, self.bits, self.batch = scratch.conn, bits, batch
+        self.conn.execute("drop table if exists ui")
+        self.conn.execute("create table ui (unit primary key, row) without rowid")
+        self._filter = bytearray(bits // 8)
+        self._written: dict[str, tuple[int, ...]] = {}  # not yet in `ui`
+
+    def _bits(self, unit: str) -> tuple[int, int]:
+        h = hash(unit)
+        return h % self.bits, (h >> 32) % self.bits
+
+    def _maybe(self, unit: str) -> bool:
+        a, b = self._bits(unit)
+        f = self._filter
+        return bool(f[a >> 3] & (1 << (a & 7))) and bool(f[b >> 3] & (1 << (b & 7)))
+
+    def row(self, unit: str) -> tuple[int, ...] | None:
+        row = self.rows.get(unit)
+        if row is not None or not self._maybe(unit):
+            return row
+        row = self._written.get(unit)
+        if row is None:
+            found = self.conn.execute("select row from ui where unit = ?", [unit]).fetchone()
+            if found is not None:
+                row = tuple(marshal.loads(found[0]))
+        return row
+
+    def put(self, unit: str, row: tuple[int, ...]) -> None:
+        if OPEN in row:
+            self.rows[unit] = row
+            return
+        self.rows.pop(unit, None)
+        self._written[unit] = row
+        a, b = self._bits(unit)
+        f = self._filter
+        f[a >> 3] |= 1 << (a & 7)
+        f[b >> 3] |= 1 << (b & 7)
+        if len(self._written) >= self.batch:
+            with _writing():
+                self.conn.executemany("insert or replace into ui values (?, ?)",
+                                      [(u, marshal.dumps(r)) for u, r in self._written.items()])
+            self._written.clear()

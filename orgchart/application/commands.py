@@ -152,6 +152,7 @@ def _file_append(pf: ParsedFile, state: StoredState) -> Append:
         people_known = state.reference_ids("people")
         sources_known = state.reference_ids("sources")
     check_references(pf, people_known, sources_known)
+    pf.forget_named()  # (read again from the events if this is tried again)
     people = reference_additions(pf, "people", state.reference("people", list(pf.people)))
     sources = reference_additions(pf, "sources", state.reference("sources", list(pf.sources)))
     title = pf.title if pf.title != state.title() else None

@@ -17,7 +17,14 @@ from typing import Protocol
 
 from orgchart.domain.errors import RuleViolation
 from orgchart.domain.facts import Annotate, Appoint, Fact, Rename, Retract, StepDown
-from orgchart.domain.rules import IntervalOut, Timeline, effective_order, replay, replay_states
+from orgchart.domain.rules import (
+    IntervalOut,
+    Timeline,
+    UnitIds,
+    effective_order,
+    replay,
+    replay_states,
+)
 
 
 def counts_at(recorded: date, retracted: date | None, k: date | None) -> bool:
@@ -220,6 +227,9 @@ class History(Protocol):
         """Where the latest state's replay hands its intervals (`rules.IntervalOut`); None:
         into the timeline `check_states` returns."""
 
+    def unit_ids(self, replays: int) -> UnitIds:
+        """Where the replays of `replays` states keep the unit ids they begin (`UnitIds`)."""
+
 
 class ListHistory:
     """`History` of a list of events."""
@@ -275,6 +285,9 @@ class ListHistory:
     def intervals(self) -> IntervalOut | None:
         return None
 
+    def unit_ids(self, replays: int) -> UnitIds:
+        return UnitIds(replays)
+
 
 def check_states(facts: Sequence[Fact] | History) -> tuple[Breach | None, Timeline | None]:
     """Check every knowledge state of a whole history (a load into an empty store): a list
@@ -318,7 +331,7 @@ def check_states(facts: Sequence[Fact] | History) -> tuple[Breach | None, Timeli
     results = replay_states(
         h.counted(None, {}),
         [partial(_counts, get, k) if k is not None else partial(_counts_latest, get)
-         for k in states], out=h.intervals)
+         for k in states], out=h.intervals, ids=h.unit_ids(len(states)))
     for state, result in zip(states, results, strict=True):  # the latest state's error first
         if isinstance(result, RuleViolation):
             return blame(list(h.counted(state, retracted)), h.everything(), result, state), None

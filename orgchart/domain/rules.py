@@ -243,13 +243,18 @@ def replay(facts: Iterable[Fact], seed: Seed | None = None, ordered: bool = Fals
 
 
 def replay_states(facts: Iterable[Fact], counts: Sequence[Callable[[Fact], bool]],
-                  out: IntervalOut | None = None) -> list[Timeline | RuleViolation]:
+                  out: IntervalOut | None = None, ids: UnitIds | None = None
+                  ) -> list[Timeline | RuleViolation]:
     """Replay several states of one history in one pass over its events, which come in
     effective order: state `i` is the events `counts[i]` accepts. The first state's
     timeline is kept (or its intervals handed to `out`), the others' rules only checked
-    (`replay(keep=False)`). Each state's result is its timeline or the RuleViolation that
+    (`replay(keep=False)`); the unit ids they begin are kept in `ids` (a new `UnitIds` if
+    None). Each state's result is its timeline or the RuleViolation that
     stopped it; once the first state fails, the others are not replayed further."""
-    replays = [_Replay(None, True, out), *(_Replay(None, False) for _ in counts[1:])]
+    if ids is None:  # one index of the unit ids for every state's replay
+        ids = UnitIds(len(counts))
+    replays = [_Replay(None, True, out, ids.of(0)),
+               *(_Replay(None, False, ids=ids.of(i)) for i in range(1, len(counts)))]
     failed: list[RuleViolation | None] = [None] * len(replays)
     live = list(zip(range(len(replays)), replays, counts, strict=True))
     for fact in facts:
@@ -266,9 +271,84 @@ def replay_states(facts: Iterable[Fact], counts: Sequence[Callable[[Fact], bool]
     return [e if e is not None else r.finish() for r, e in zip(replays, failed, strict=True)]
 
 
+#: A unit id's state in one replay (`UnitIds`): never begun, begun and not ended, or ended
+#: (`ENDED` + its place among the ends).
+UNUSED, OPEN, ENDED = 0, 1, 2
+
+
+class UnitIds:
+    """Every unit id the replays of one pass have begun, and how each replay's unit ended
+    if it has (what the rules read of an ended unit: ids are never reused, and an error
+    says when and how it ended): one dict for every replay (a load checks the latest
+    state and maybe earlier ones in one pass, each beginning mostly the same 280,000 units
+    of a million events), each id's row of states one shared tuple per combination."""
+
+    def __init__(self, replays: int) -> None:
+        self.rows: dict[str, tuple[int, ...]] = {}
+        self._interned: dict[tuple[int, ...], tuple[int, ...]] = {}
+        self._end_at: dict[tuple[EffDate, str], int] = {}
+        self._ends: list[tuple[EffDate, str]] = []
+        self._blank = (UNUSED,) * replays
+
+    def of(self, replay: int) -> UnitIdsOf:
+        return UnitIdsOf(self, replay)
+
+    def row(self, unit: str) -> tuple[int, ...] | None:
+        """The unit's states, one per replay (None: begun by none)."""
+        return self.rows.get(unit)
+
+    def put(self, unit: str, row: tuple[int, ...]) -> None:
+        """Keep the unit's states (`row`, one shared tuple per combination)."""
+        self.rows[unit] = row
+
+    def state(self, replay: int, unit: str) -> int:
+        row = self.row(unit)
+        return UNUSED if row is None else row[replay]
+
+    def ended(self, replay: int, unit: str) -> tuple[EffDate, str] | None:
+        """When and how the unit ended in that replay (None: not begun, or not ended)."""
+        state = self.state(replay, unit)
+        return self._ends[state - ENDED] if state >= ENDED else None
+
+    def set(self, replay: int, unit: str, ended: tuple[EffDate, str] | None) -> None:
+        """The unit begun in that replay, and ended there (`ended`: when and how) or not."""
+        if ended is None:
+            state = OPEN
+        else:
+            state = self._end_at.get(ended, -1)
+            if state < 0:
+                state = self._end_at[ended] = len(self._ends) + ENDED
+                self._ends.append(ended)
+        row = self.row(unit) or self._blank
+        if row[replay] == state:
+            return
+        new = (*row[:replay], state, *row[replay + 1:])
+        self.put(unit, self._interned.setdefault(new, new))
+
+
+@dataclass(frozen=True, slots=True)
+class UnitIdsOf:
+    """One replay's view of `UnitIds`."""
+
+    ids: UnitIds
+    replay: int
+
+    def used(self, unit: str) -> bool:
+        return self.ids.state(self.replay, unit) != UNUSED
+
+    def ended(self, unit: str) -> tuple[EffDate, str] | None:
+        return self.ids.ended(self.replay, unit)
+
+    def begin(self, unit: str) -> None:
+        self.ids.set(self.replay, unit, None)
+
+    def end(self, unit: str, d: EffDate, how: str) -> None:
+        self.ids.set(self.replay, unit, (d, how))
+
+
 class _Replay:
     def __init__(self, seed: Seed | None = None, keep: bool = True,
-                 out: IntervalOut | None = None) -> None:
+                 out: IntervalOut | None = None, ids: UnitIdsOf | None = None) -> None:
         self.tl = Timeline()
         # what no rule reads: kept in the timeline's lists, handed on (`out`) or dropped
         self.versions, self.tenures, self.links, self.aliases = (
@@ -284,11 +364,10 @@ class _Replay:
         self.seed = seed
         # the units' lives: kept whole in the timeline; or, by a replay that keeps no lives
         # (it only checks, or hands them on), only what the rules read of them: every id
-        # begun, with how it ended if it has (one shared tuple per date and how), and the
-        # lives still open (a load of a million events begins about 280,000 units)
+        # begun, with how it ended if it has (`ids`, maybe shared with other replays), and
+        # the lives still open (a load of a million events begins about 280,000 units)
         self.compact = not keep or out is not None
-        self.ended_as: dict[str, tuple[EffDate, str] | None] = {}
-        self.ends: dict[tuple[EffDate, str], tuple[EffDate, str]] = {}
+        self.ids = ids if ids is not None else UnitIds(1).of(0)
         self.open_lives: dict[str, UnitLife] = {}
         self.lives: _Kept = _HandedOn("lives", out, True) if keep and out is not None \
             else _Kept(None)
@@ -311,21 +390,17 @@ class _Replay:
             return
         self.lives.append(life)
         if life.ended is None:
-            self.ended_as[life.unit] = None
+            self.ids.begin(life.unit)
             self.open_lives[life.unit] = life
         else:
-            self.ended_as[life.unit] = self.end_of(life.ended, life.ended_how or "")
+            self.ids.end(life.unit, life.ended, life.ended_how or "")
             self.lives.close(life)
-
-    def end_of(self, d: EffDate, how: str) -> tuple[EffDate, str]:
-        key = (d, how)
-        return self.ends.setdefault(key, key)
 
     def ended_of(self, unit: str) -> tuple[EffDate, str | None] | None:
         """When and how a unit ended (None: never begun, or not ended)."""
         if self.compact:
-            if unit in self.ended_as:
-                return self.ended_as[unit]
+            if self.ids.used(unit):
+                return self.ids.ended(unit)
             life = None
         else:
             life = self.tl.lives.get(unit)
@@ -370,7 +445,7 @@ class _Replay:
         return owner
 
     def id_used(self, unit: str) -> bool:
-        return unit in (self.ended_as if self.compact else self.tl.lives) or (
+        return (self.ids.used(unit) if self.compact else unit in self.tl.lives) or (
             self.seed is not None and self.seed.id_used(unit))
 
     def add_aliases(self, unit: str, aliases: Sequence[str] | None, d: EffDate,
@@ -427,7 +502,7 @@ class _Replay:
         if not self.compact:
             self.tl.lives[new.unit] = UnitLife(new.unit, d, event, how)
         else:
-            self.ended_as[new.unit] = None
+            self.ids.begin(new.unit)
             if self.lives.keeps:
                 life = self.open_lives[new.unit] = UnitLife(new.unit, d, event, how)
                 self.lives.append(life)
@@ -445,7 +520,7 @@ class _Replay:
             life = self.tl.lives[unit]
             life.ended, life.ended_event, life.ended_how = d, event, how
         else:
-            self.ended_as[unit] = self.end_of(d, how)
+            self.ids.end(unit, d, how)
             if self.lives.keeps:
                 life = self.open_lives.pop(unit)
                 life.ended, life.ended_event, life.ended_how = d, event, how

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from orgchart.cli.main import cli
 from orgchart.domain.errors import FileError
@@ -222,3 +223,32 @@ def test_a_full_temporary_folder_is_one_line(history: Path, tmp_path: Path,
     from orgchart.adapters.store import EventStore
 
     assert not db.exists() or EventStore(str(db), create=False).version() == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(steps=st.lists(st.tuples(st.integers(0, 2), st.sampled_from(["a", "b", "c", "d", "e"]),
+                                st.sampled_from([None, "x", "y"])), max_size=60),
+       bits=st.sampled_from([8, 64, 1 << 23]), batch=st.integers(1, 4))
+def test_unit_ids_kept_on_disk_are_those_kept_in_memory(
+        steps: list[tuple[int, str, str | None]], bits: int, batch: int) -> None:
+    """`KeptUnitIds` (the ids no replay has open on disk, looked for there when a filter says
+    they may be: small filters and batches here, so that it often says so wrongly) answers
+    as `UnitIds` does, after each step."""
+    from orgchart.adapters.scratch import KeptUnitIds, LoadScratch
+    from orgchart.domain.dates import EffDate
+    from orgchart.domain.rules import UnitIds
+
+    kept = LoadScratch()
+    try:
+        kept.finish()
+        plain, disk = UnitIds(3), KeptUnitIds(kept, 3, bits, batch)
+        units = ["a", "b", "c", "d", "e"]
+        for replay, unit, how in steps:
+            ended = None if how is None else (EffDate.parse("2020-01-0" + str(len(how))), how)
+            plain.set(replay, unit, ended)
+            disk.set(replay, unit, ended)
+            for r in range(3):
+                assert [disk.state(r, u) for u in units] == [plain.state(r, u) for u in units]
+                assert [disk.ended(r, u) for u in units] == [plain.ended(r, u) for u in units]
+    finally:
+        kept.close()

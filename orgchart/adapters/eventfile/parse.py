@@ -52,8 +52,8 @@ class ParsedFile:
     covers_to: str | None = None  # how far the file's facts reach (date text)
     #: the events kept on disk instead of in `facts` (`parse_file(..., scratch=True)`)
     scratch: LoadScratch | None = None
-    #: the people and the sources the events name
-    named: tuple[set[str], set[str]] = field(default_factory=lambda: (set(), set()))
+    #: the people and the sources the events name (None: dropped, `forget_named`)
+    named: tuple[set[str], set[str]] | None = field(default_factory=lambda: (set(), set()))
 
     @property
     def count(self) -> int:
@@ -69,6 +69,23 @@ class ParsedFile:
             self.origins = {f.id: i for i, f in enumerate(self.facts)}  # all under `events:`
             self.scratch.close()
             self.scratch = None
+
+    def names(self) -> tuple[set[str], set[str]]:
+        """The people and the sources the events name (`named`; read from the events again
+        if dropped)."""
+        if self.named is None:
+            people: set[str] = set()
+            sources: set[str] = set()
+            for fact in self.events():
+                people.update(fact.people_named())
+                sources.update(fact.sources)
+            self.named = people, sources
+        return self.named
+
+    def forget_named(self) -> None:
+        """Drop `named` once the references are checked (a file of a million events names
+        57,000 people: not held while its events are checked and written)."""
+        self.named = None
 
     def events(self) -> Iterable[Fact]:
         """The file's events in append order: `facts`, or those kept on disk."""
@@ -275,7 +292,7 @@ def _read_events(pf: ParsedFile, written_events: Iterable[Written], default_reco
                  today: date, consumed: list[Any] | None) -> None:
     """Check and read the events as written, into `pf` (its `scratch`, else `facts`); each
     entry of `events:` read is dropped from `consumed` if given."""
-    people_named, sources_named = pf.named
+    people_named, sources_named = pf.names()
     scratch, where = pf.scratch, pf.where
     types = event_types()
     placed: tuple[list[Fact], ...] = ([], [], [])  # by `Written.place`
@@ -362,7 +379,7 @@ def _check_recorded(text: str, today: date, fail: Any) -> None:
 
 def references_used(pf: ParsedFile) -> tuple[set[str], set[str]]:
     """The people and sources the file's events name but the file does not define."""
-    people, sources = pf.named
+    people, sources = pf.names()
     return people - set(pf.people), sources - set(pf.sources)
 
 
@@ -370,7 +387,8 @@ def check_references(pf: ParsedFile, people: set[str], sources: set[str]) -> Non
     """Every source and person an event names is defined here or in the store."""
     all_people = people | set(pf.people)
     all_sources = sources | set(pf.sources)
-    if pf.named[0] <= all_people and pf.named[1] <= all_sources:
+    people_named, sources_named = pf.names()
+    if people_named <= all_people and sources_named <= all_sources:
         return
     for fact in pf.events():
         for s in fact.sources:
