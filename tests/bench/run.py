@@ -84,7 +84,7 @@ serve    `orgchart serve` on the large store: in Chromium (Playwright, Debian's
          to its children in the page), served by uvicorn on 127.0.0.1; and the
          API's `at` (GET /api/at on the whole chart through Starlette's TestClient)
          against the CLI's `at` in-process (`OrgChartService.at` + its JSON bytes),
-         interleaved: at_api_ratio = api / cli
+         interleaved, each from a collected heap (as `at`): at_api_ratio = api / cli
 """
 
 from __future__ import annotations
@@ -789,7 +789,9 @@ class Bench:
                 if answer.status_code != 200 or answer.content != body:
                     raise RuntimeError("GET /api/at is not the text of `at --format json`")
                 for i in range(max(3, self.repeats)):  # interleaved
+                    gc.collect()  # untimed: as in `at` (a full pass fell in one side's calls)
                     api.append(timed(get)[0] * 1000)
+                    gc.collect()
                     cli.append(timed(partial(_at_json, svc, day))[0] * 1000)
                     progress(f"serve: /api/at {api[-1]:.0f} ms, at in-process {cli[-1]:.0f} ms "
                              f"({i + 1})")
