@@ -118,9 +118,9 @@ SEED_FILE = ROOT / "seeds" / "alibaba-2026.yaml"
 SEED_QUERY = "2026-04-01"
 RENDER_UNITS = 1000
 #: Rough wall-clock minutes per million large-history events with 3 repeats, for the
-#: warning: the full size (1,000,000) took 35 minutes with 5 repeats on the 2-CPU machine
-#: (docs/bench-results-1m.json), most of it the loads of the large history.
-MINUTES_PER_MILLION = 21
+#: warning: the full size (1,000,000) took 50-67 minutes with 5 repeats on the 2-CPU
+#: machine (docs/bench-results-1m.json), most of it the loads of the large history.
+MINUTES_PER_MILLION = 30
 #: Dates with changes in each timed `timeline --from --to` window.
 TIMELINE_STEPS = 20
 
