@@ -54,6 +54,12 @@ def alive_on(span: Span, day: str = "?") -> str:
     return f"{span.start} <= {day} and ({span.end} is null or {span.end} > {day})"
 
 
+def alive_during(span: Span, day: str = "?") -> str:
+    """Rows alive at some point of `day`: begun by it and not ended before it, those that
+    end on it included (it binds `day` twice)."""
+    return f"{span.start} <= {day} and ({span.end} is null or {span.end} >= {day})"
+
+
 def alive_rows(select: str, span: Span, day: str = "?", also: str = "") -> str:
     """`select` (up to its FROM clause) of the rows alive on `day`, as two index range scans:
     open rows, and rows ending after the day (binds `day` three times; `also`, a further

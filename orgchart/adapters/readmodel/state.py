@@ -8,7 +8,7 @@ by id or an index range scan, so its cost does not grow with the history.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -22,6 +22,7 @@ from orgchart.adapters.readmodel.intervals import (
     LIFE,
     TENURE,
     VERSION,
+    alive_during,
     alive_on,
     alive_rows,
     began_after,
@@ -230,26 +231,23 @@ class StoredState:
 
     def descendants(self, unit: str, day: date) -> set[str]:
         d = day.isoformat()
-        out: set[str] = set()
-        todo = [unit]
-        while todo:
-            for (k,) in self.db.execute(f"select unit from {P}versions where parent = ? and "
-                                        f"{alive_on(VERSION)}", [todo.pop(), d, d]).fetchall():
-                if k not in out and k != unit:
-                    out.add(k)
-                    todo.append(k)
-        return out
+        return self._below(unit, f"select unit from {P}versions where parent = ? and "
+                                 f"{alive_on(VERSION)}", lambda u: [u, d, d])
 
     def descendants_during(self, unit: str, day: date) -> set[str]:
         d = day.isoformat()
+        return self._below(unit, f"select unit from {P}versions where parent = ? and "
+                                 f"{alive_during(VERSION)} union select unit from "
+                                 f"{P}transient where parent = ? and day = ?",
+                           lambda u: [u, d, d, u, d])
+
+    def _below(self, unit: str, children: str,
+               binds: Callable[[str], list[str]]) -> set[str]:
+        """The units below `unit` by the links `children` reads (bound by `binds`)."""
         out: set[str] = set()
         todo = [unit]
         while todo:
-            u = todo.pop()
-            for (k,) in self.db.execute(
-                    f"select unit from {P}versions where parent = ? and valid_from <= ? and "
-                    f"(valid_to is null or valid_to >= ?) union select unit from {P}transient "
-                    f"where parent = ? and day = ?", [u, d, d, u, d]).fetchall():
+            for (k,) in self.db.execute(children, binds(todo.pop())).fetchall():
                 if k not in out and k != unit:
                     out.add(k)
                     todo.append(k)
