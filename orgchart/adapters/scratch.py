@@ -313,21 +313,25 @@ class LoadScratch:
                                "sources": loads(sources), "note": note, **loads(body)}
 
     def event_rows(self) -> Iterator[tuple[Any, ...]]:
-        """The rows of the query tables' `events` (`tables.iter_event_rows`)."""
-        retracted = {f.event: (f.id, f.recorded_day.isoformat())
-                     for f in self.undated() if isinstance(f, Retract)}
-        first, none = self.first, (None, None)
-        for i, eid, *rest in self.conn.execute(
-                "select i, id, type, date, day, recorded, recorded_day, body, sources, note "
-                "from f order by i"):
-            yield (first + i, eid, *rest, *retracted.get(eid, none))
+        """The rows of the query tables' `events` (`tables.iter_event_rows`), made by SQLite
+        (a cursor: no Python per row), each with the retraction of its event if any (the
+        last one of the file, as a mapping of them keeps)."""
+        retracted = [(f.event, f.id, f.recorded_day.isoformat())
+                     for f in self.undated() if isinstance(f, Retract)]
+        with _writing():
+            self.conn.execute("drop table if exists rt")
+            self.conn.execute("create table rt (event primary key, by, day) without rowid")
+            self.conn.executemany("insert or replace into rt values (?, ?, ?)", retracted)
+        return self.conn.execute(
+            "select ? + f.i, f.id, f.type, f.date, f.day, f.recorded, f.recorded_day, f.body, "
+            "f.sources, f.note, rt.by, rt.day from f left join rt on rt.event = f.id "
+            "order by f.i", [self.first])
 
     def event_unit_rows(self) -> Iterator[tuple[Any, ...]]:
-        """The rows of the query tables' `event_units` (`tables.iter_event_unit_rows`)."""
-        first, loads = self.first, orjson.loads
-        for i, units in self.conn.execute("select i, units from f order by i"):
-            for u in loads(units):
-                yield first + i, u
+        """The rows of the query tables' `event_units` (`tables.iter_event_unit_rows`): each
+        unit of each event's `units` (a JSON list), in order, made by SQLite (a cursor)."""
+        return self.conn.execute("select ? + f.i, j.value from f, json_each(f.units) j "
+                                 "order by f.i, j.key", [self.first])
 
     def notes(self) -> dict[str, str]:
         """The notes of the events that have one, by id (`tables.fact_notes`)."""
