@@ -49,8 +49,6 @@ from orgchart.domain.rules import (
     UnitLife,
     UnitVersion,
     held_a_day,
-    shown_on_a_day,
-    transient,
 )
 
 if TYPE_CHECKING:
@@ -99,6 +97,7 @@ class LoadScratch:
         self.first = 0
         self._batch: list[tuple[Any, ...]] = []
         self._intervals: list[tuple[str, int, bytes]] = []
+        self._versions: list[tuple[Any, ...]] = []
         self._lives: list[tuple[Any, ...]] = []
         self._recorded_days: dict[str, str] = {}  # recorded time -> its day's ISO text
         self.finished = False
@@ -149,6 +148,10 @@ class LoadScratch:
             # the units' lives (`KeptLives`), in the order made (`n`), found by unit too
             self.conn.execute("create table lv (n integer primary key, unit unique, began, "
                               "began_day, began_event, data)")
+            # the versions, in the order made (`n`), with their unit and days (ordinals) to
+            # read them joined to their unit's life and filtered (`KeptVersions`)
+            self.conn.execute("create table vs (n integer primary key, unit, valid_from, "
+                              "valid_to, data)")
             self.conn.execute("commit")
             self.conn.execute("begin")  # the intervals (`intervals`), written in batches
         self.finished = True
@@ -241,8 +244,10 @@ class LoadScratch:
         a replay before, if any, are dropped)."""
         self._intervals.clear()
         self._lives.clear()
+        self._versions.clear()
         self.conn.execute("delete from iv")
         self.conn.execute("delete from lv")
+        self.conn.execute("delete from vs")
         return self._interval
 
     def _interval(self, kind: str, n: int, item: Any) -> None:
@@ -253,6 +258,12 @@ class LoadScratch:
             if len(self._lives) >= BATCH:
                 self._flush_intervals()
             return
+        if kind == "versions":
+            self._versions.append((n, item.unit, item.valid_from.toordinal(),
+                                   _day(item.valid_to), marshal.dumps(_ENCODE[kind](item))))
+            if len(self._versions) >= BATCH:
+                self._flush_intervals()
+            return
         self._intervals.append((kind, n, marshal.dumps(_ENCODE[kind](item))))
         if len(self._intervals) >= BATCH:
             self._flush_intervals()
@@ -261,8 +272,10 @@ class LoadScratch:
         with _writing():
             self.conn.executemany("insert into iv values (?, ?, ?)", self._intervals)
             self.conn.executemany("insert into lv values (?, ?, ?, ?, ?, ?)", self._lives)
+            self.conn.executemany("insert into vs values (?, ?, ?, ?, ?)", self._versions)
         self._intervals.clear()
         self._lives.clear()
+        self._versions.clear()
 
     def timeline(self, replayed: Timeline) -> KeptTimeline:
         """The latest state's timeline: its lives and intervals as written here
@@ -270,8 +283,8 @@ class LoadScratch:
         replay made them."""
         assert not replayed.lives and not replayed.versions
         self._flush_intervals()
-        return KeptTimeline(KeptLives(self), _Read(self, "versions", shown_on_a_day),
-                            _Read(self, "versions", transient),
+        return KeptTimeline(KeptLives(self), KeptVersions(self, _SHOWN),
+                            KeptVersions(self, _TRANSIENT),
                             _Read(self, "tenures", held_a_day), _Read(self, "links"),
                             _Read(self, "aliases"))
 
@@ -300,21 +313,25 @@ class LoadScratch:
                                "sources": loads(sources), "note": note, **loads(body)}
 
     def event_rows(self) -> Iterator[tuple[Any, ...]]:
-        """The rows of the query tables' `events` (`tables.iter_event_rows`)."""
-        retracted = {f.event: (f.id, f.recorded_day.isoformat())
-                     for f in self.undated() if isinstance(f, Retract)}
-        first, none = self.first, (None, None)
-        for i, eid, *rest in self.conn.execute(
-                "select i, id, type, date, day, recorded, recorded_day, body, sources, note "
-                "from f order by i"):
-            yield (first + i, eid, *rest, *retracted.get(eid, none))
+        """The rows of the query tables' `events` (`tables.iter_event_rows`), made by SQLite
+        (a cursor: no Python per row), each with the retraction of its event if any (the
+        last one of the file, as a mapping of them keeps)."""
+        retracted = [(f.event, f.id, f.recorded_day.isoformat())
+                     for f in self.undated() if isinstance(f, Retract)]
+        with _writing():
+            self.conn.execute("drop table if exists rt")
+            self.conn.execute("create table rt (event primary key, by, day) without rowid")
+            self.conn.executemany("insert or replace into rt values (?, ?, ?)", retracted)
+        return self.conn.execute(
+            "select ? + f.i, f.id, f.type, f.date, f.day, f.recorded, f.recorded_day, f.body, "
+            "f.sources, f.note, rt.by, rt.day from f left join rt on rt.event = f.id "
+            "order by f.i", [self.first])
 
     def event_unit_rows(self) -> Iterator[tuple[Any, ...]]:
-        """The rows of the query tables' `event_units` (`tables.iter_event_unit_rows`)."""
-        first, loads = self.first, orjson.loads
-        for i, units in self.conn.execute("select i, units from f order by i"):
-            for u in loads(units):
-                yield first + i, u
+        """The rows of the query tables' `event_units` (`tables.iter_event_unit_rows`): each
+        unit of each event's `units` (a JSON list), in order, made by SQLite (a cursor)."""
+        return self.conn.execute("select ? + f.i, j.value from f, json_each(f.units) j "
+                                 "order by f.i, j.key", [self.first])
 
     def notes(self) -> dict[str, str]:
         """The notes of the events that have one, by id (`tables.fact_notes`)."""
@@ -364,7 +381,7 @@ class _ReferencesRead(ItemsView[str, Mapping[str, str]]):
 
 class KeptLives(Mapping[str, UnitLife]):
     """The units' lives kept in a scratch file (`LoadScratch.intervals`), by unit, in the
-    order the replay made them; `began` reads what a version's row cites of its unit's."""
+    order the replay made them."""
 
     def __init__(self, scratch: LoadScratch) -> None:
         self.conn = scratch.conn
@@ -385,14 +402,6 @@ class KeptLives(Mapping[str, UnitLife]):
     def values(self) -> ValuesView[UnitLife]:
         return _LivesRead(self)
 
-    def began(self, unit: str) -> tuple[str, str, str]:
-        """The unit's (began, began_day, began_event)."""
-        row = self.conn.execute("select began, began_day, began_event from lv where unit = ?",
-                                [unit]).fetchone()
-        if row is None:
-            raise KeyError(unit)
-        return row  # type: ignore[no-any-return]
-
 
 class _LivesRead(ValuesView[UnitLife]):
     """Every life kept, decoded one at a time in order."""
@@ -407,17 +416,50 @@ class _LivesRead(ValuesView[UnitLife]):
             yield decode(loads(data))
 
 
+#: `shown_on_a_day` and `transient` (orgchart.domain.rules) on the columns of `vs`
+_SHOWN = "valid_to is null or valid_to > valid_from"
+_TRANSIENT = "valid_to = valid_from"
+
+
+class KeptVersions:
+    """The versions kept in a scratch file (`LoadScratch.intervals`) that `where` (SQL on
+    the days of `vs`) selects, in the order the replay made them."""
+
+    def __init__(self, scratch: LoadScratch, where: str) -> None:
+        self.conn, self.where = scratch.conn, where
+
+    def __iter__(self) -> Iterator[UnitVersion]:
+        decode, loads = _DECODE["versions"], marshal.loads
+        for (data,) in self.conn.execute(f"select data from vs where {self.where} order by n"):
+            yield decode(loads(data))
+
+    def began(self) -> Iterator[tuple[UnitVersion, tuple[str, str, str]]]:
+        """Each version with its unit's (began, began_day, began_event) (`KeptLives.began`),
+        read together: one query, not one per version."""
+        decode, loads = _DECODE["versions"], marshal.loads
+        for unit, data, began, began_day, began_event in self.conn.execute(
+                f"select vs.unit, vs.data, lv.began, lv.began_day, lv.began_event from vs "
+                f"left join lv on lv.unit = vs.unit where {self.where} order by vs.n"):
+            if began is None:
+                raise KeyError(unit)
+            yield decode(loads(data)), (began, began_day, began_event)
+
+
 @dataclass(frozen=True)
 class KeptTimeline:
     """A timeline whose lives and intervals are read from a scratch file
     (`LoadScratch.timeline`): what `tables.write_all` reads of a `Timeline`."""
 
     lives: KeptLives
-    versions: Iterable[UnitVersion]
-    transient: Iterable[UnitVersion]
+    versions: KeptVersions
+    transient: KeptVersions
     tenures: Iterable[Tenure]
     links: Iterable[LineageLink]
     aliases: Iterable[UnitAlias]
+
+    def versions_began(self) -> Iterator[tuple[UnitVersion, tuple[str, str, str]]]:
+        """`versions`, each with its unit's (began, began_day, began_event)."""
+        return self.versions.began()
 
 
 class _Read:

@@ -193,11 +193,15 @@ class Fact:
 
     def own_fields(self) -> dict[str, Any]:
         """The type's own fields (everything but the common ones), as plain data (a new dict)."""
-        own = self.__dict__.get("_own")
+        values = self.__dict__
+        own = values.get("_own")
         if own is None:  # computed once (the fields never change); not a dataclass field
-            names = _forms(type(self)).names
-            own = self.__dict__["_own"] = {k: _plain(getattr(self, k)) for k in names
-                                           if k not in self.LATER or getattr(self, k) is not None}
+            forms, later = _forms(type(self)), self.LATER
+            own = {k: values[k] for k in forms.names if k not in later or values[k] is not None}
+            for name, _ in forms.from_plain:  # the only fields whose values are not plain
+                if name in own:  # (tuples, `NewUnit`s): a str, int or bool is its own
+                    own[name] = _plain(own[name])
+            values["_own"] = own
         return dict(own)
 
     def plain_fields(self) -> Mapping[str, Any]:

@@ -183,14 +183,15 @@ def test_the_check_on_disk_equals_the_check_of_a_list(facts: list[Fact]) -> None
         if expected is None:
             assert breach is None and tl is not None and replayed is not None
             on_disk = kept.timeline(replayed)
-            # the lives, in the replay's order, each found by its unit too (`began` is what
-            # a version's row cites of its unit's life)
+            # the lives, in the replay's order, each found by its unit too
             assert list(on_disk.lives.values()) == list(tl.lives.values())
             assert list(on_disk.lives) == list(tl.lives) and len(on_disk.lives) == len(tl.lives)
             for unit, life in tl.lives.items():
                 assert on_disk.lives[unit] == life
-                assert on_disk.lives.began(unit) == (life.began.text, life.began.iso,
-                                                     life.began_event)
+            # each version with what its row cites of its unit's life, read together
+            assert list(on_disk.versions_began()) == [
+                (v, (tl.lives[v.unit].began.text, tl.lives[v.unit].began.iso,
+                     tl.lives[v.unit].began_event)) for v in tl.versions]
             for kind in ("versions", "transient", "tenures", "links", "aliases"):
                 assert list(getattr(on_disk, kind)) == getattr(tl, kind), kind
         else:

@@ -448,11 +448,10 @@ def iter_timeline_rows(tl: Intervals, refs: Cited) -> dict[str, Iterator[Row]]:
     day = _DayText()
     notes, names = refs
     nobody = (None, None)
-    lives = _began(tl.lives)
     return {
         "versions": (version_row(v.unit, day[v.valid_from], day[v.valid_to], v.name,
-                                 v.name_en, v.kind, v.parent, v.event, lives(v.unit), v.order,
-                                 notes) for v in tl.versions),
+                                 v.name_en, v.kind, v.parent, v.event, life, v.order, notes)
+                     for v, life in _versions_began(tl)),
         "transient": ((v.unit, day[v.valid_from], v.name, v.name_en, v.kind, v.parent,
                        v.event) for v in tl.transient),
         "lives": ((x.unit, x.began.text, x.began.iso, x.began_event, x.began_how,
@@ -469,13 +468,16 @@ def iter_timeline_rows(tl: Intervals, refs: Cited) -> dict[str, Iterator[Row]]:
     }
 
 
-def _began(lives: Mapping[str, UnitLife]) -> Callable[[str], tuple[str, str, str]]:
-    """Each unit's (began, began_day, began_event), by its id: from a mapping made once, or
-    from lives that read them one at a time themselves (`began`: a load's, kept on disk)."""
-    began: Callable[[str], tuple[str, str, str]] | None = getattr(lives, "began", None)
-    if began is not None:
-        return began
-    return {u: (x.began.text, x.began.iso, x.began_event) for u, x in lives.items()}.__getitem__
+def _versions_began(tl: Intervals) -> Iterator[tuple[UnitVersion, tuple[str, str, str]]]:
+    """Each version of `tl` with its unit's (began, began_day, began_event): as the timeline
+    reads them together itself (`versions_began`: a load's, kept on disk), or from a
+    mapping of the lives made once."""
+    together: Callable[[], Iterator[tuple[UnitVersion, tuple[str, str, str]]]] | None = \
+        getattr(tl, "versions_began", None)
+    if together is not None:
+        return together()
+    began = {u: (x.began.text, x.began.iso, x.began_event) for u, x in tl.lives.items()}
+    return ((v, began[v.unit]) for v in tl.versions)
 
 
 class EventRows(Protocol):
