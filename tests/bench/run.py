@@ -84,7 +84,10 @@ serve    `orgchart serve` on the large store: in Chromium (Playwright, Debian's
          to its children in the page), served by uvicorn on 127.0.0.1; and the
          API's `at` (GET /api/at on the whole chart through Starlette's TestClient)
          against the CLI's `at` in-process (`OrgChartService.at` + its JSON bytes),
-         interleaved, each from a collected heap (as `at`): at_api_ratio = api / cli
+         interleaved, each from a collected heap (as `at`): at_api_ratio = api / cli;
+         client_ms is the test client's own cost, a GET answered with one byte by a bare
+         ASGI app through the same kind of TestClient (timed in the same rounds): the
+         share of at_api_ms that is the harness, not the app
 """
 
 from __future__ import annotations
@@ -103,7 +106,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -145,7 +148,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "rebuild": ("events_per_s", "log_decode_per_s", "ratio"),
     "timeline": ("s_per_step", "small_s_per_step", "ratio", "steps", "peak_rss_mb", "page_s",
                  "page_steps"),
-    "serve": ("first_chart_ms", "expand_ms", "at_api_ms", "at_cli_ms", "at_api_ratio"),
+    "serve": ("first_chart_ms", "expand_ms", "at_api_ms", "at_cli_ms", "at_api_ratio",
+              "client_ms"),
 }
 
 _T0 = time.perf_counter()
@@ -780,9 +784,10 @@ class Bench:
 
         day = EffDate.parse(generate.QUERY_DATE)
         svc = OrgChartService(db)
-        api, cli = [], []
+        api, cli, bare = [], [], []
         try:
-            with TestClient(create_app(db)) as client:
+            with TestClient(create_app(db)) as client, TestClient(_one_byte_app) as bare_client:
+                get_bare = partial(bare_client.get, "/")
                 get = partial(client.get, "/api/at", params={"date": generate.QUERY_DATE})
                 _, body = _at_json(svc, day)  # untimed: imports, the page cache
                 answer = get()
@@ -793,11 +798,14 @@ class Bench:
                     api.append(timed(get)[0] * 1000)
                     gc.collect()
                     cli.append(timed(partial(_at_json, svc, day))[0] * 1000)
-                    progress(f"serve: /api/at {api[-1]:.0f} ms, at in-process {cli[-1]:.0f} ms "
-                             f"({i + 1})")
+                    gc.collect()
+                    bare.append(timed(get_bare)[0] * 1000)
+                    progress(f"serve: /api/at {api[-1]:.0f} ms, at in-process {cli[-1]:.0f} ms, "
+                             f"the client alone {bare[-1]:.1f} ms ({i + 1})")
         finally:
             svc.close()
         data["at_api_ms"], data["at_cli_ms"] = median(api), median(cli)
+        data["client_ms"] = median(bare)
         data["at_api_ratio"] = ratio(data["at_api_ms"], data["at_cli_ms"])
 
     def serve_browser(self, db: str, data: dict[str, Any]) -> None:
@@ -955,6 +963,22 @@ def change_days(db: Path) -> list[str]:
         return [str(d) for (d,) in rows]
     finally:
         con.close()
+
+
+async def _one_byte_app(scope: MutableMapping[str, Any],
+                        receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
+                        send: Callable[[MutableMapping[str, Any]], Awaitable[None]]) -> None:
+    """A bare ASGI app answering every request with one byte: the test client's own cost."""
+    if scope["type"] == "lifespan":  # the client's `with` starts and stops it, as orgchart's
+        while True:
+            message = await receive()
+            kind = message["type"].rsplit(".", 1)[-1]
+            await send({"type": f"lifespan.{kind}.complete"})
+            if kind == "shutdown":
+                return
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": b"x"})
 
 
 def render_svg(svc: Any, day: Any, root: str, out: Path) -> str:
