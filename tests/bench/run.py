@@ -959,13 +959,15 @@ def change_days(db: Path) -> list[str]:
 
 def render_svg(svc: Any, day: Any, root: str, out: Path) -> str:
     """In-process, what `orgchart render DAY --root ROOT -o OUT` does (`orgchart.cli.render`):
-    the chart's data, its DOT, Graphviz's SVG of it written to `out`. Returns the DOT."""
+    Graphviz started, the chart's data, its DOT fed to Graphviz as it is written, the SVG
+    written to `out`. Returns the DOT."""
     from orgchart.presentation import draw, graph
 
-    data = svc.render_data(day, None, root, None, None)
-    dot: str = graph.chart_dot(data["chart"], data["delta"])
-    with out.open("wb") as f:  # Graphviz writes the file itself, as the command has it
-        draw.draw_into(dot, "svg", f)
+    with draw.Drawing("svg") as drawing:  # as the command: Graphviz starts first
+        data = svc.render_data(day, None, root, None, None)
+        dot: str = drawing.feed(graph.chart_dot_lines(data["chart"], data["delta"]))
+        with out.open("wb") as f:
+            drawing.into(f)
     return dot
 
 
