@@ -53,8 +53,9 @@ at       `OrgChartService.at` on the query date + its JSON bytes, in-process, af
          the small one's, so that history_ratio said nothing; each call still pays
          the passes its own objects cause
 diff     `OrgChartService.diff` over the year before the query date, large history
-render   what `orgchart render DATE --root U -o FILE.svg` does, in-process (the chart's
-         data, its DOT, Graphviz's SVG written to the file; see `render_svg`), for a
+render   what `orgchart render DATE --root U -o FILE.svg` does, in-process (Graphviz
+         started, the chart's data, its DOT fed to Graphviz as it is written, the SVG
+         written to the file; see `render_svg`), for a
          subtree of about 1,000 units of the large history, after one untimed call;
          the baseline is a `dot -Tsvg` process alone on that call's DOT;
          overhead_ratio = (total - dot) / dot, the share Python adds to Graphviz
