@@ -22,6 +22,7 @@ from orgchart.domain.errors import OrgchartError
 
 if TYPE_CHECKING:
     from orgchart.application.service import OrgChartService
+    from orgchart.presentation import draw
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -254,18 +255,14 @@ def render(ctx: click.Context, day: EffDate, output: str | None, fmt: str | None
     """
     from orgchart.presentation import draw, graph
 
-    if fmt is None:
-        suffix = output.rsplit(".", 1)[-1].lower() if output and "." in output else ""
-        fmt = suffix if suffix in draw.FORMATS else "svg"
-    if since is None and with_files:  # highlight the scenario's impact
-        since = service(ctx).scenario_since(day)
-    data = service(ctx).render_data(day, known, root, depth, since)
-    dot = graph.chart_dot(data["chart"], data["delta"], layout=layout)
-    if fmt in ("png", "pdf") and draw.has_cjk(dot):
-        warning = draw.cjk_font_warning()
-        if warning:
-            say(warning, err=True)
-    _write_image(dot, fmt, output or f"chart-{day}.{fmt}")
+    fmt = fmt or _image_format(output)
+    with draw.Drawing(fmt) as drawing:  # Graphviz starts while the chart is read
+        if since is None and with_files:  # highlight the scenario's impact
+            since = service(ctx).scenario_since(day)
+        data = service(ctx).render_data(day, known, root, depth, since)
+        dot = drawing.feed(graph.chart_dot_lines(data["chart"], data["delta"], layout=layout))
+        _warn_of_boxes(fmt, dot)
+        _write_image(drawing, output or f"chart-{day}.{fmt}")
 
 
 @cli.command()
@@ -404,7 +401,11 @@ def lineage(ctx: click.Context, unit: str, known: EffDate | None, fmt: str,
     from orgchart.presentation import explain_text, formats
 
     if output is not None:
-        _draw_lineage(service(ctx).lineage(unit, known), output, service(ctx).horizon())
+        from orgchart.presentation import draw
+
+        with draw.Drawing(_image_format(output)) as drawing:  # starts while it is read
+            _draw_lineage(drawing, service(ctx).lineage(unit, known), output,
+                          service(ctx).horizon())
         return
     if fmt == "json":
         emit(formats.to_json(service(ctx).lineage(unit, known)))
@@ -456,29 +457,43 @@ def people(ctx: click.Context, day: EffDate | None, known: EffDate | None, fmt: 
         say(people_text.people_text(data), nl=False)
 
 
-def _draw_lineage(graph: dict[str, Any], output: str, horizon: str | None = None) -> None:
-    from orgchart.presentation import draw, lineage
+def _draw_lineage(drawing: draw.Drawing, graph: dict[str, Any], output: str,
+                  horizon: str | None = None) -> None:
+    from orgchart.presentation import lineage
 
-    suffix = output.rsplit(".", 1)[-1].lower() if "." in output else ""
-    fmt = suffix if suffix in draw.FORMATS else "svg"
-    dot = lineage.lineage_dot(graph, horizon=horizon)
+    dot = drawing.feed([lineage.lineage_dot(graph, horizon=horizon)])
+    _warn_of_boxes(drawing.fmt, dot)
+    _write_image(drawing, output)
+
+
+def _image_format(output: str | None) -> str:
+    """The format of an image written to `output`: its suffix's (svg, png, pdf, dot), else
+    svg."""
+    from orgchart.presentation import draw
+
+    suffix = output.rsplit(".", 1)[-1].lower() if output and "." in output else ""
+    return suffix if suffix in draw.FORMATS else "svg"
+
+
+def _warn_of_boxes(fmt: str, dot: str) -> None:
+    """Warn when a PNG or PDF of `dot` has Chinese that no installed font can show."""
+    from orgchart.presentation import draw
+
     if fmt in ("png", "pdf") and draw.has_cjk(dot):
         warning = draw.cjk_font_warning()
         if warning:
             say(warning, err=True)
-    _write_image(dot, fmt, output)
 
 
-def _write_image(dot: str, fmt: str, target: str) -> None:
-    """Draw `dot` in `fmt` to `target` (`-`: stdout) and say where it went. Into a file,
-    Graphviz writes the image itself (`draw.draw_into`): it never passes through Python."""
-    from orgchart.presentation import draw
-
+def _write_image(drawing: draw.Drawing, target: str) -> None:
+    """The image of the DOT text fed to `drawing` to `target` (`-`: stdout), saying where it
+    went. Into a file, it is copied from Graphviz's own (`draw.Drawing.into`): it never
+    passes through Python."""
     if target == "-":
-        emit(draw.draw(dot, fmt), nl=False)
+        emit(drawing.image(), nl=False)
         return
     with replacing(target) as out:
-        draw.draw_into(dot, fmt, out)
+        drawing.into(out)
     say(f"wrote {target}")
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, TypedDict
 
 from orgchart.presentation import compact, draw
@@ -93,8 +93,21 @@ def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None,
 
     `layout` is one of `LAYOUTS`.
     """
+    return "\n".join(chart_dot_lines(chart, delta, layout))
+
+
+def chart_dot_lines(chart: Mapping[str, Any], delta: Delta | None = None,
+                    layout: str = "compact") -> Iterator[str]:
+    """`chart_dot`'s text, whose pieces joined by newlines it is, each piece as soon as it
+    is written (a started `draw.Drawing` parses the units' lines while the tree's layout is
+    planned). ValueError for an unknown `layout`, before any piece."""
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}: choose one of {', '.join(LAYOUTS)}")
+    return _dot_lines(chart, delta, layout)
+
+
+def _dot_lines(chart: Mapping[str, Any], delta: Delta | None, layout: str) -> Iterator[str]:
+    """The pieces of `chart_dot_lines`."""
     units: list[Unit] = list(chart["units"])
     by_id = {u["id"]: u for u in units}
     before = {u["id"]: u for u in delta["before"]} if delta else {}
@@ -105,24 +118,27 @@ def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None,
     title = _title(chart, delta, units, _shown_styles(marks, by_id, ghosts))
     spacing = ("ordering=out, newrank=true, nodesep=0.3, ranksep=0.5" if layout == "wide"
                else compact.SPACING)
-    out = ["digraph orgchart {",
-           f"  graph [rankdir=TB, {spacing}, "
+    yield "digraph orgchart {"
+    yield (f"  graph [rankdir=TB, {spacing}, "
            f"splines=spline, compound=true, pad=0.3, bgcolor=\"white\", fontname={quoted(FONT)}, "
-           f"fontcolor=\"{INK}\", labelloc=t, labeljust=c,",
-           f"         label=<{title}>];",
-           f"  node [shape=box, style=\"rounded,filled\", fontname={quoted(FONT)}, fontsize=11, "
-           f"fontcolor=\"{INK}\", margin=\"0.14,0.07\", penwidth=1.2];",
-           f"  edge [arrowhead=none, color=\"#8b98a5\", penwidth=1.2, fontname={quoted(FONT)}];"]
+           f"fontcolor=\"{INK}\", labelloc=t, labeljust=c,")
+    yield f"         label=<{title}>];"
+    yield (f"  node [shape=box, style=\"rounded,filled\", fontname={quoted(FONT)}, fontsize=11, "
+           f"fontcolor=\"{INK}\", margin=\"0.14,0.07\", penwidth=1.2];")
+    yield f"  edge [arrowhead=none, color=\"#8b98a5\", penwidth=1.2, fontname={quoted(FONT)}];"
     if not units and not ghosts:
-        out.append(f"  empty [shape=plaintext, style=\"\", label=<"
-                   f"<I>{html('(no units on this date)')}</I>>];")
+        yield (f"  empty [shape=plaintext, style=\"\", label=<"
+               f"<I>{html('(no units on this date)')}</I>>];")
     ghost_ids = {g["id"] for g in ghosts}
     reverse = bool(delta and delta["reverse"])
     read = display_order([*units, *ghosts])  # the order people read
-    nodes = {x["id"]: _ghost_node(x, delta["lives"].get(x["id"], {}) if delta else {}, reverse)
-             if x["id"] in ghost_ids else _unit_node(x, marks.get(x["id"], []), by_id, before)
-             for x in read}
-    out.extend(line for line, _ in nodes.values())
+    sizes: dict[str, Size] = {}  # each node's estimated size, its line given out as written
+    for x in read:
+        uid = x["id"]
+        line, sizes[uid] = (
+            _ghost_node(x, delta["lives"].get(uid, {}) if delta else {}, reverse)
+            if uid in ghost_ids else _unit_node(x, marks.get(uid, []), by_id, before))
+        yield line
 
     # tree edges, siblings (ghosts among them) in the order people read (`display_key`):
     # as `display_order` lists them, each parent's children in that order
@@ -137,10 +153,9 @@ def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None,
                 siblings.append((x["id"], ghost))
     q = {x: quoted(x) for x in drawn}  # each id as DOT text, written once
     if layout == "wide":
-        out.extend(_wide_tree(nodes, kids, q))
+        yield from _wide_tree(sizes, kids, q)
     else:
-        out.extend(compact.tree({u: size for u, (_, size) in nodes.items()}, kids, q,
-                                compact.label_size(title)))
+        yield from compact.tree(sizes, kids, q, compact.label_size(title))
 
     # where the ended units went (and what split off): dashed arrows along time; in the
     # compact layout without labels (the ended unit's box says how it ended), so no label
@@ -150,16 +165,15 @@ def chart_dot(chart: Mapping[str, Any], delta: Delta | None = None,
         if {src, dst} & (ghost_ids | added):
             tail = (f", fontsize=9, fontcolor=\"{FAINT}\", label=<{html(how)}>"
                     if layout == "wide" else f", {LINEAGE_CLASS}")
-            out.append(f"  {quoted(src)} -> {quoted(dst)} [style=dashed, color=\"{FAINT}\", "
-                       f"arrowhead=vee, arrowsize=0.7, constraint=false{tail}];")
+            yield (f"  {quoted(src)} -> {quoted(dst)} [style=dashed, color=\"{FAINT}\", "
+                   f"arrowhead=vee, arrowsize=0.7, constraint=false{tail}];")
     for k in delta["links"] if delta else []:  # functions moved between drawn units
         if k["how"] == "transfer" and k["source"] in drawn and k["target"] in drawn:
             css = "" if layout == "wide" else f", {LINEAGE_CLASS}"
-            out.append(f"  {quoted(k['source'])} -> {quoted(k['target'])} [style=dashed, "
-                       f"color=\"{FAINT}\", arrowhead=vee, arrowsize=0.7, constraint=false, "
-                       f"fontsize=9, fontcolor=\"{FAINT}\", label=<{html(k['what'])}>{css}];")
-    out.append("}\n")  # the text ends with a newline: a chart's text is copied only once
-    return "\n".join(out)
+            yield (f"  {quoted(k['source'])} -> {quoted(k['target'])} [style=dashed, "
+                   f"color=\"{FAINT}\", arrowhead=vee, arrowsize=0.7, constraint=false, "
+                   f"fontsize=9, fontcolor=\"{FAINT}\", label=<{html(k['what'])}>{css}];")
+    yield "}\n"  # the text ends with a newline: a chart's text is copied only once
 
 
 def _wide_tree(parents_first: Iterable[str], kids: Mapping[str, list[tuple[str, bool]]],

@@ -53,8 +53,9 @@ at       `OrgChartService.at` on the query date + its JSON bytes, in-process, af
          the small one's, so that history_ratio said nothing; each call still pays
          the passes its own objects cause
 diff     `OrgChartService.diff` over the year before the query date, large history
-render   what `orgchart render DATE --root U -o FILE.svg` does, in-process (the chart's
-         data, its DOT, Graphviz's SVG written to the file; see `render_svg`), for a
+render   what `orgchart render DATE --root U -o FILE.svg` does, in-process (Graphviz
+         started, the chart's data, its DOT fed to Graphviz as it is written, the SVG
+         written to the file; see `render_svg`), for a
          subtree of about 1,000 units of the large history, after one untimed call;
          the baseline is a `dot -Tsvg` process alone on that call's DOT;
          overhead_ratio = (total - dot) / dot, the share Python adds to Graphviz
@@ -983,13 +984,15 @@ async def _one_byte_app(scope: MutableMapping[str, Any],
 
 def render_svg(svc: Any, day: Any, root: str, out: Path) -> str:
     """In-process, what `orgchart render DAY --root ROOT -o OUT` does (`orgchart.cli.render`):
-    the chart's data, its DOT, Graphviz's SVG of it written to `out`. Returns the DOT."""
+    Graphviz started, the chart's data, its DOT fed to Graphviz as it is written, the SVG
+    written to `out`. Returns the DOT."""
     from orgchart.presentation import draw, graph
 
-    data = svc.render_data(day, None, root, None, None)
-    dot: str = graph.chart_dot(data["chart"], data["delta"])
-    with out.open("wb") as f:  # Graphviz writes the file itself, as the command has it
-        draw.draw_into(dot, "svg", f)
+    with draw.Drawing("svg") as drawing:  # as the command: Graphviz starts first
+        data = svc.render_data(day, None, root, None, None)
+        dot: str = drawing.feed(graph.chart_dot_lines(data["chart"], data["delta"]))
+        with out.open("wb") as f:
+            drawing.into(f)
     return dot
 
 

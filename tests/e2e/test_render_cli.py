@@ -142,3 +142,40 @@ def test_lineage_draws_to_a_file(seeded: Run, tmp_path: Path) -> None:
     assert r.exit_code == 0 and r.stdout.startswith("<?xml")
     r = seeded("lineage", "nope", "-o", str(tmp_path / "x.svg"))
     assert r.exit_code == 1 and "nope" in r.stderr
+
+
+@needs_dot
+@pytest.mark.parametrize("args", [(), ("--since", "2026-03-31"), ("--root", "cn-ecommerce")])
+@pytest.mark.parametrize("fmt", ["svg", "png"])
+def test_render_draws_what_graphviz_draws_of_its_dot(seeded: Run, tmp_path: Path,
+                                                     args: tuple[str, ...], fmt: str) -> None:
+    """Graphviz is started before the chart is read (`draw.Drawing`): into a file or on
+    stdout, the image is the one `draw` makes of the DOT text `render` writes."""
+    from orgchart.presentation import draw
+
+    dot = seeded("render", "2026-04-01", *args, "--format", "dot", "-o", "-").stdout
+    out = tmp_path / f"chart.{fmt}"
+    r = seeded("render", "2026-04-01", *args, "-o", str(out))
+    assert (r.exit_code, r.stdout) == (0, f"wrote {out}\n"), r.output
+    assert out.read_bytes() == draw.draw(dot, fmt)
+    r = seeded("render", "2026-04-01", *args, "--format", fmt, "-o", "-")
+    assert r.exit_code == 0 and r.stdout_bytes == out.read_bytes()
+
+
+def test_without_graphviz_render_says_what_is_wrong_first(
+        seeded: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Graphviz missing (though started before the chart is read): an unknown unit is
+    still said first, then that Graphviz is missing; no file is written; DOT needs none."""
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
+    out = tmp_path / "x.svg"
+    r = seeded("render", "2026-04-01", "--root", "nope", "-o", str(out))
+    assert r.exit_code == 1 and "unknown unit 'nope'" in r.stderr
+    r = seeded("render", "2026-04-01", "-o", str(out))
+    assert r.exit_code == 1
+    assert "the Graphviz `dot` program was not found" in r.stderr
+    r = seeded("lineage", "search-rec", "-o", str(out))
+    assert r.exit_code == 1
+    assert "the Graphviz `dot` program was not found" in r.stderr
+    assert not out.exists()
+    r = seeded("render", "2026-04-01", "-o", str(tmp_path / "x.dot"))
+    assert r.exit_code == 0 and (tmp_path / "x.dot").read_text().startswith("digraph")

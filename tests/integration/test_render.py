@@ -396,6 +396,138 @@ def test_a_failing_graphviz_into_a_file_is_a_clear_error(tmp_path: Path) -> None
         draw.draw_into("digraph { a -> }", "svg", f)
 
 
+# -- a drawing started before its text is known (`draw.Drawing`) ----------------------
+
+
+def in_pieces(dot: str) -> Iterator[str]:
+    """`dot` as the lines a chart's text is made of (joined by newlines)."""
+    yield from dot.split("\n")
+
+
+@needs_dot
+@pytest.mark.parametrize("fmt", ["svg", "png", "dot"])
+@pytest.mark.parametrize("overlay", [False, True])
+def test_a_started_drawing_draws_what_draw_does(tmp_path: Path, fmt: str, overlay: bool,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fed its text a batch at a time (batches smaller than its lines, here), a started
+    drawing gives `draw`'s bytes, into a file or as bytes, whether or not the chart has
+    edges drawn over its layout (then drawn in two passes, by `draw`)."""
+    monkeypatch.setattr(draw, "_BATCH", 8)
+    extra = f"c -> a [constraint=false, {draw.OVERLAY}];\n" if overlay else ""
+    dot = f"digraph {{\na [label=\"研发 & co\"]; b; c; a -> b;\n{extra}}}\n"
+    expected = draw.draw(dot, fmt)
+    out = tmp_path / f"chart.{fmt}"
+    with draw.Drawing(fmt) as drawing, out.open("wb") as f:
+        f.write(b"")  # an open file, as `replacing` gives one
+        assert drawing.feed(in_pieces(dot)) == dot
+        drawing.into(f)
+    assert out.read_bytes() == expected
+    with draw.Drawing(fmt) as drawing:
+        drawing.feed(in_pieces(dot))
+        assert drawing.image() == expected
+
+
+@needs_dot
+def test_a_started_drawing_reads_the_lines_as_they_come(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Graphviz gets the first batches of lines before the last line is made."""
+    monkeypatch.setattr(draw, "_BATCH", 100)
+    lines = ["digraph {", *(f"  n{i} [label=\"unit {i}\"];" for i in range(200)), "}\n"]
+    with draw.Drawing("svg") as drawing:
+        proc = drawing._proc
+        assert proc is not None and proc.stdin is not None
+        written: list[int] = []
+        real_write = proc.stdin.write
+
+        def counted(data: bytes) -> int:
+            written.append(len(data))
+            return real_write(data)
+
+        monkeypatch.setattr(proc.stdin, "write", counted)
+        seen_before_last: list[int] = []
+
+        def made() -> Iterator[str]:
+            yield from lines[:-1]
+            seen_before_last.append(sum(written))
+            yield lines[-1]
+
+        dot = drawing.feed(made())
+        image = drawing.image()
+    assert dot == "\n".join(lines)
+    assert seen_before_last[0] > len(dot.encode()) // 2
+    assert image == draw.draw(dot, "svg")
+
+
+@needs_dot
+def test_a_failing_graphviz_in_a_started_drawing_is_the_same_error(tmp_path: Path) -> None:
+    """A text Graphviz cannot draw, even one it stops reading half way (the rest of the
+    text then meets a closed pipe), is said as `draw_into` says it; nothing is written."""
+    dot = "digraph { a -> }\n" + "".join(f"n{i};\n" for i in range(100_000))
+    out = tmp_path / "x.svg"
+    with out.open("wb") as f, pytest.raises(OrgchartError) as direct:
+        draw.draw_into(dot, "svg", f)
+    out.write_bytes(b"before")
+    with draw.Drawing("svg") as drawing, out.open("ab") as f, \
+            pytest.raises(OrgchartError) as started:
+        drawing.feed(in_pieces(dot))
+        drawing.into(f)
+    assert str(started.value) == str(direct.value)
+    assert str(started.value).startswith("Graphviz could not draw the chart: ")
+    assert out.read_bytes() == b"before"
+
+
+def test_a_started_drawing_without_graphviz_says_so_when_it_draws(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Graphviz missing: nothing is said until the drawing is drawn (what went wrong before
+    it, such as an unknown unit, is said first), and then what `draw` says."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with draw.Drawing("svg") as drawing:
+        drawing.feed(["digraph { a }"])
+        with pytest.raises(draw.GraphvizMissing, match="Graphviz `dot` program was not found"):
+            drawing.image()
+
+
+@needs_dot
+@pytest.mark.parametrize("fed", [False, True])
+def test_a_started_drawing_ends_its_process_when_left_early(fed: bool) -> None:
+    """Left on an error (before its text is whole, or before it is drawn), the drawing
+    ends Graphviz at once rather than let it draw what it was given."""
+    import signal
+
+    big = "digraph {\n" + "".join(f"n{i} -> n{i + 1};\n" for i in range(3000)) + "}\n"
+    with pytest.raises(RuntimeError), draw.Drawing("svg") as drawing:
+        proc = drawing._proc
+        assert proc is not None and proc.poll() is None
+        if fed:
+            drawing.feed(in_pieces(big))
+        raise RuntimeError("the chart could not be read")
+    assert proc.returncode == -signal.SIGKILL
+
+
+@needs_dot
+def test_a_started_drawing_whose_image_cannot_be_written_draws_into_the_output(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When Graphviz cannot write its temporary image (a full temporary folder: here a
+    file it may only read), the text is drawn straight into the output, as `draw_into`
+    does."""
+    import tempfile
+
+    dot = "digraph {\n" + "".join(f"n{i};\n" for i in range(300)) + "}\n"
+    expected = draw.draw(dot, "svg")
+    unwritable = tmp_path / "read-only"
+    unwritable.write_bytes(b"")
+    files = [unwritable.open("rb")]  # the image's, then a real one for its stderr
+    real = tempfile.TemporaryFile
+    with monkeypatch.context() as m:
+        m.setattr(tempfile, "TemporaryFile", lambda: files.pop(0) if files else real())
+        drawing = draw.Drawing("svg")
+    out = tmp_path / "chart.svg"
+    with drawing, out.open("wb") as f:
+        drawing.feed(in_pieces(dot))
+        drawing.into(f)
+        assert drawing._drew is False
+    assert out.read_bytes() == expected
+
+
 def test_dot_of_at_is_what_render_draws(svc: OrgChartService, seeded: Run) -> None:
     at_dot = seeded("at", "2026-04-01", "--format", "dot").stdout
     render_dot = seeded("render", "2026-04-01", "--format", "dot", "-o", "-").stdout
