@@ -122,9 +122,10 @@ SEED_FILE = ROOT / "seeds" / "alibaba-2026.yaml"
 SEED_QUERY = "2026-04-01"
 RENDER_UNITS = 1000
 #: Rough wall-clock minutes per million large-history events with 3 repeats, for the
-#: warning: the full size (1,000,000) took 50-67 minutes with 5 repeats on the 2-CPU
-#: machine (docs/bench-results-1m.json), most of it the loads of the large history.
-MINUTES_PER_MILLION = 30
+#: warning: the full size (1,000,000) took 25 minutes with 5 repeats on the 2-CPU machine
+#: with no other job on it (docs/bench-results-1m.json), 50-70 with other jobs, most of it
+#: the loads of the large history.
+MINUTES_PER_MILLION = 15
 #: Dates with changes in each timed `timeline --from --to` window.
 TIMELINE_STEPS = 20
 
@@ -1120,8 +1121,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.events >= 500_000:
         minutes = MINUTES_PER_MILLION * args.events / 1e6 * args.repeats / 3
         progress(f"warning: {args.events:,} events with {args.repeats} repeat(s) takes "
-                 f"{minutes:.0f} minutes or more, and the large load needs several GB of "
-                 f"memory")
+                 f"{minutes:.0f} minutes or more on a quiet 2-core machine (twice that with "
+                 f"other jobs on it) and about 2 GB of memory")
     temp = args.workdir is None
     work = Path(tempfile.mkdtemp(prefix="orgchart-bench-")) if temp else args.workdir
     work.mkdir(parents=True, exist_ok=True)

@@ -22,11 +22,20 @@ def named(cursor: sqlite3.Cursor) -> sqlite3.Cursor:
     return cursor
 
 
+#: How much of the store file a reader maps into memory (SQLite caps it at its build's
+#: limit, 2 GiB here). A query's pages are then read in place, shared with every other
+#: reader through the operating system's cache, instead of copied into a private page cache
+#: of 2 MB: a `lineage` then a `history` on a store of a million events touch more pages
+#: than that, and each call read about a thousand of them again from the file.
+MMAP_BYTES = 1 << 40
+
+
 class ReadDB:
-    """The query tables opened with plain sqlite3."""
+    """The query tables opened with plain sqlite3, the file mapped into memory."""
 
     def __init__(self, path: str) -> None:
         self.conn = sqlite3.connect(path, timeout=60)
+        self.conn.execute(f"pragma mmap_size = {MMAP_BYTES}")
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> sqlite3.Cursor:
         return self.conn.execute(sql, parameters or ())
