@@ -8,7 +8,7 @@ like the JSON forms of SPEC §3.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -197,13 +197,10 @@ def _cite_shown(db: QueryDB, chart: Chart, behind_rows: queries.Behind,
                 units.append(c["unit"])
     events = queries.notes_and_sources(db, changed)
     first = [s for e in changed for s in events.get(e, {}).get("sources", [])]
-    known = queries.sources_of(db, [*first, *rest])
-
-    def by_date(sids: Iterable[str]) -> list[str]:
-        return sorted(set(sids) & set(known), key=lambda s: (known[s]["date"] or "", s))
-
-    top = by_date(first)
-    chart["sources"] = [known[s] for s in [*top, *(s for s in by_date(rest) if s not in top)]]
+    known = queries.sources_of(db, [*first, *rest])  # by date, then id
+    top = set(first)
+    chart["sources"] = [*(x for s, x in known.items() if s in top),
+                        *(x for s, x in known.items() if s not in top)]
     if delta is None:
         chart["notes"] = queries.chart_notes(noted, ids)
     else:

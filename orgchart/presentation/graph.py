@@ -28,7 +28,7 @@ from typing import Any, NamedTuple, TypedDict
 from orgchart.presentation import compact, draw
 from orgchart.presentation.names import citation_labels, display_order, source_line
 from orgchart.presentation.sentences import link_kind
-from orgchart.presentation.text import html, mermaid, quoted
+from orgchart.presentation.text import as_written, html, mermaid, quoted
 
 Unit = Mapping[str, Any]
 #: A size in points (width, height), as `compact` estimates it.
@@ -132,12 +132,13 @@ def _dot_lines(chart: Mapping[str, Any], delta: Delta | None, layout: str) -> It
     ghost_ids = {g["id"] for g in ghosts}
     reverse = bool(delta and delta["reverse"])
     read = display_order([*units, *ghosts])  # the order people read
+    q = {x: quoted(x) for x in drawn}  # each id as DOT text, written once
     sizes: dict[str, Size] = {}  # each node's estimated size, its line given out as written
     for x in read:
         uid = x["id"]
         line, sizes[uid] = (
             _ghost_node(x, delta["lives"].get(uid, {}) if delta else {}, reverse)
-            if uid in ghost_ids else _unit_node(x, marks.get(uid, []), by_id, before))
+            if uid in ghost_ids else _unit_node(x, marks.get(uid, []), by_id, before, q[uid]))
         yield line
 
     # tree edges, siblings (ghosts among them) in the order people read (`display_key`):
@@ -151,7 +152,6 @@ def _dot_lines(chart: Mapping[str, Any], delta: Delta | None, layout: str) -> It
                 kids[x["parent"]] = [(x["id"], ghost)]
             else:
                 siblings.append((x["id"], ghost))
-    q = {x: quoted(x) for x in drawn}  # each id as DOT text, written once
     if layout == "wide":
         yield from _wide_tree(sizes, kids, q)
     else:
@@ -340,9 +340,10 @@ def _node_table(rows: Sequence[Cell]) -> tuple[str, Size]:
 
 
 def _unit_node(u: Unit, marks: list[dict[str, Any]], by_id: Mapping[str, Unit],
-               before: Mapping[str, Unit]) -> Node:
+               before: Mapping[str, Unit], node: str | None = None) -> Node:
+    """A unit's node (`node`: its id as DOT text, when already made)."""
     if not marks:
-        return _plain_node(u)
+        return _plain_node(u, node)
     return _marked_node(u, marks, by_id, before)
 
 
@@ -363,46 +364,54 @@ _EM = compact.EMS.__getitem__
 _LINE_12, _LINE_9_5, _LINE_8_5 = (_cell_size("", size)[1] for size in (12, 9.5, 8.5))
 
 
-def _plain_node(u: Unit) -> Node:
+def _plain_node(u: Unit, node: str | None = None) -> Node:
     """Exactly what `_marked_node` writes for a unit without changes (most units), built
-    directly: this runs once per unit of the chart. Its size is `compact.stacked` of the
-    cells' `compact.cell_size`s, added up as that adds them (a one-line cell's written out:
-    the same sums, in the same order)."""
+    directly: this runs once per unit of the chart (`node`: its id as DOT text, when
+    already made). Its size is `compact.stacked` of the cells' `compact.cell_size`s, added
+    up as that adds them (a one-line cell's written out: the same sums, in the same order).
+    Its texts are looked at once, together: when they are all shown as written
+    (`as_written`, most units), none is escaped or looked at again."""
     name, name_en = u["name"], u.get("name_en")
-    shown = html(name)
+    en = name_en if name_en and name_en != name else None
+    kind, since = u.get("kind"), u.get("since")
+    kind_line = (f"{kind} · since {since}" if kind and since else
+                 kind if kind else f"since {since}" if since else "")
+    people = [_person(x) for x in u["leaders"]]
+    plain = as_written("".join([name, en or "", kind_line, *people]))
+    shown = name if plain else html(name)
     parts = [_NAME_ROW, shown]
-    if "<BR" in shown or "&" in shown:
+    if not plain and ("<BR" in shown or "&" in shown):
         width, height = _cell_size(shown, 12, True)
     else:  # `_cell_size(shown, 12, True)`
         width, height = sum(map(_EM, shown)) * 12 * 1.07 + 8, _LINE_12
-    if name_en and name_en != name:
-        shown = html(name_en)
+    if en is not None:
+        shown = en if plain else html(en)
         parts += (_NAME_EN_ROW, shown, _KIND_AFTER_EN)
-        if "<BR" in shown or "&" in shown:
+        if not plain and ("<BR" in shown or "&" in shown):
             w, h = _cell_size(shown, 9.5)
         else:
             w, h = sum(map(_EM, shown)) * 9.5 + 8, _LINE_9_5
         width, height = w if w > width else width, height + h
     else:
         parts.append(_KIND_AFTER_NAME)
-    kind, since = u.get("kind"), u.get("since")
-    shown = html(f"{kind} · since {since}" if kind and since else
-                 kind if kind else f"since {since}" if since else "")
+    shown = kind_line if plain else html(kind_line)
     parts += (shown, "</I>", _ROW_END)
-    if "<BR" in shown or "&" in shown:
+    if not plain and ("<BR" in shown or "&" in shown):
         w, h = _cell_size(shown, 8.5)
     else:
         w, h = sum(map(_EM, shown)) * 8.5 + 8, _LINE_8_5
     width, height = w if w > width else width, height + h
-    for x in u["leaders"]:
-        shown = html(_person(x))
+    for person in people:
+        shown = person if plain else html(person)
         parts += (_LEADER_ROW, shown, _ROW_END)
-        if "<BR" in shown or "&" in shown:
+        if not plain and ("<BR" in shown or "&" in shown):
             w, h = _cell_size(shown, 9.5)
         else:
             w, h = sum(map(_EM, shown)) * 9.5 + 8, _LINE_9_5
         width, height = w if w > width else width, height + h
-    node = quoted(u["id"])  # "unit-" needs no escaping: the id attribute is "unit-" + node[1:]
+    if node is None:
+        node = quoted(u["id"])
+    # "unit-" needs no escaping: the id attribute is "unit-" + node[1:]
     return (f"  {node} [id=\"unit-{node[1:]}, {_PLAIN}{''.join(parts)}</TABLE>>];",
             compact.node_box(width, height))
 

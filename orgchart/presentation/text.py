@@ -46,9 +46,16 @@ def clean(text: str) -> str:
     return _BAD.sub(_visible, _NEWLINE.sub("\n", text).replace("\t", " "))
 
 
+def as_written(text: str) -> bool:
+    """Whether `html(text)` is `text` itself (the usual case): printable, and nothing in it
+    that a label escapes; then it is one line, without `&` or `<`. True of a join of texts
+    when true of each of them (the DOT writer asks once for all the texts of a node)."""
+    return text.isprintable() and _HTML_SPECIAL.search(text) is None
+
+
 def html(text: str) -> str:
     """`text` for a Graphviz HTML-like label: shown exactly as written, lines as `<BR/>`."""
-    if text.isprintable() and _HTML_SPECIAL.search(text) is None:  # the usual case
+    if as_written(text):  # the usual case
         return text
     out = clean(text).replace("\\", "\\\\")
     out = (out.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -4,6 +4,7 @@ small index of the events that have a note) equal those read row by row from the
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -189,5 +190,30 @@ def test_the_noted_rows_come_from_their_partial_indexes(store: str, day: str) ->
             assert sorted(got, key=repr) == sorted(
                 (r for r in conn.execute(whole, [day] * 3).fetchall() if has(r)), key=repr)
         assert conn.execute(queries._VERSIONS_WITH_NOTES, ["2026-04-01"] * 3).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("cited", [False, True])
+def test_a_units_version_is_found_by_its_unit_and_first_day(store: str, cited: bool) -> None:
+    """A subtree read by unit finds each unit's version of the day by one lookup of its
+    (unit, first day), whatever the length of its history (not by passing every version
+    of the unit before the day), and finds the versions the whole chart's scans hold."""
+    conn = sqlite3.connect(store)
+    day = "2026-04-01"
+    try:
+        sql = queries._UNIT_VERSIONS_CITED if cited else queries._UNIT_VERSIONS
+        whole = queries._VERSIONS_CITED if cited else queries._VERSIONS_NOTED
+        units = [u for (u,) in conn.execute(queries._DAY_TREE.replace(", v.parent", ""),
+                                            [day] * 3)]
+        ids = json.dumps(units[::3])
+        plan = [step[-1] for step in conn.execute("explain query plan " + sql, [ids] + [day] * 3)]
+        assert any("SEARCH v USING INDEX idx_oc_versions_unit_valid_from "
+                   "(unit=? AND valid_from=?)" in step for step in plan), plan
+        got = conn.execute(sql, [ids] + [day] * 3).fetchall()
+        assert len(got) == len(units[::3]) > 10
+        assert sorted(got, key=repr) == sorted(
+            (r for r in conn.execute(whole, [day] * 3).fetchall() if r[0] in units[::3]),
+            key=repr)
     finally:
         conn.close()

@@ -70,3 +70,23 @@ def test_footnotes_number_each_event_once_in_the_order_marked() -> None:
     assert notes.block() == ["", "Notes", "  [1] inferred day  (e3)",
                              "  [2] two", "      lines  (e4)"]
     assert Footnotes().block() == [] and Footnotes().marks([("e", None)]) == ""
+
+
+@given(st.dictionaries(st.text("abc", min_size=1, max_size=3),
+                       st.none() | st.sampled_from(["", "2001", "2001-05-01", "1999", "é"]),
+                       max_size=12))
+def test_a_charts_sources_come_by_date_none_first_then_by_id(dates: dict[str, str | None]) -> None:
+    """`sources_of` lists the sources as a chart's header does: by date (none, or an empty
+    one, first), then by id; the sources not in the table are left out."""
+    import sqlite3
+
+    from orgchart.adapters.readmodel import queries
+    from orgchart.adapters.readmodel.tables import P
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute(f"create table {P}sources (id TEXT PRIMARY KEY, title TEXT, publisher TEXT, "
+                 f"date TEXT, url TEXT)")
+    conn.executemany(f"insert into {P}sources values (?, 't', 'p', ?, null)", dates.items())
+    got = queries.sources_of(conn, [*dates, "not-there"])
+    assert list(got) == sorted(dates, key=lambda s: (dates[s] or "", s))
+    assert all(got[s]["date"] == dates[s] and got[s]["id"] == s for s in dates)

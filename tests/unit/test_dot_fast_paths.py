@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from orgchart.presentation import compact, graph, names, text
@@ -45,9 +45,45 @@ units = st.fixed_dictionaries({
     "since": maybe, "leaders": leaders})
 
 
-@given(units)
+#: Mostly text shown as written (`text.as_written`), now and then a character that is not.
+plainish = st.text(st.sampled_from("aZ i中·-" * 6 + "&<\n\x01\xa0"), max_size=8)
+plain_leaders = st.lists(st.fixed_dictionaries({
+    "person": plainish, "name": st.none() | plainish, "name_en": st.none() | plainish,
+    "role": plainish, "title": st.none() | plainish, "since": plainish}), max_size=3)
+plain_units = st.fixed_dictionaries({
+    "id": plainish, "name": plainish, "name_en": st.none() | plainish,
+    "kind": st.none() | plainish, "parent": st.none(), "since": st.none() | plainish,
+    "leaders": plain_leaders})
+
+
+def _unit(**kw: Any) -> dict[str, Any]:
+    return {"id": "u", "name": "Name", "name_en": "English", "kind": "team", "parent": None,
+            "since": "2001", "leaders": [{"person": "p", "name": "Li", "name_en": None,
+                                          "role": "head", "title": None, "since": "2001"}],
+            **kw}
+
+
+@settings(max_examples=300)
+@given(units | plain_units)
+@example(_unit())  # every text as written, then one text that is not (each in turn)
+@example(_unit(name="A & B"))
+@example(_unit(name_en="R&D"))
+@example(_unit(kind="a<b"))
+@example(_unit(since="1\n2"))
+@example(_unit(leaders=[{"person": "p", "name": "\x01", "name_en": None, "role": "head",
+                         "title": None, "since": "2001"}]))
 def test_plain_node_is_the_general_node_without_marks(u: dict[str, Any]) -> None:
     assert graph._plain_node(u) == graph._marked_node(u, [], {}, {})
+    assert graph._plain_node(u, text.quoted(u["id"])) == graph._plain_node(u)
+
+
+@given(st.lists(texts | plainish, max_size=4))
+def test_texts_are_as_written_together_when_each_is(parts: list[str]) -> None:
+    """What `_plain_node` asks of all of a node's texts at once."""
+    assert text.as_written("".join(parts)) == all(text.as_written(p) for p in parts)
+    for p in parts:
+        if text.as_written(p):
+            assert text.html(p) == p and "&" not in p and "<" not in p and "\n" not in p
 
 
 marks = st.lists(st.one_of(
