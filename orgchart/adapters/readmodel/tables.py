@@ -50,7 +50,7 @@ def open_db(path: str) -> sqlite_utils.Database:
 
 #: Bumped whenever what the tables hold or how it is encoded changes: tables of
 #: another layout read as absent, so the next command rebuilds them from the log.
-LAYOUT = "15"
+LAYOUT = "16"
 
 #: Each table's columns (the first of `PK` is its primary key) and indexes.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -204,6 +204,14 @@ NOTED_INDEXES: dict[str, tuple[str, str]] = {
 }
 
 
+#: The indexes of `INDEXES` on a column that few rows set (an event is seldom retracted):
+#: each holds only the rows that set it (`WHERE column IS NOT NULL`: at 100,000 events, 10
+#: entries instead of 100,000, about a third of the whole column's build time). SQLite
+#: reads such an index for any comparison on its column (`intervals.retracted_after`),
+#: which no null satisfies.
+SPARSE_INDEXES: frozenset[tuple[str, tuple[str, ...]]] = frozenset({("events", ("retracted_day",))})
+
+
 def _create_indexes(db: sqlite_utils.Database, only: Container[str] | None = None,
                     but: Container[str] = ()) -> None:
     """Create the indexes (of the tables `only` if given, and not of those `but`)."""
@@ -213,9 +221,10 @@ def _create_indexes(db: sqlite_utils.Database, only: Container[str] | None = Non
     for name, cols, unique in INDEXES:
         if (only is not None and name not in only) or name in but:
             continue
+        sparse = f' WHERE "{cols[0]}" IS NOT NULL' if (name, cols) in SPARSE_INDEXES else ""
         db.conn.execute(
             f'CREATE {"UNIQUE " if unique else ""}INDEX IF NOT EXISTS '
-            f'"idx_{P}{name}_{"_".join(cols)}" ON "{P}{name}" ({cols_sql(cols)})')
+            f'"idx_{P}{name}_{"_".join(cols)}" ON "{P}{name}" ({cols_sql(cols)}){sparse}')
         noted = NOTED_INDEXES.get(name)
         if noted is not None and cols == _DAY_INDEXES[name]:
             db.conn.execute(f'CREATE INDEX IF NOT EXISTS "{noted[0]}" ON "{P}{name}" '
