@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from orgchart.adapters.gcpause import paused_gc
 from orgchart.adapters.readmodel import queries, tables
 from orgchart.application.storage import Storage
 from orgchart.domain.dates import EffDate
@@ -48,8 +49,14 @@ class RenderData(TypedDict):
 
 def at(storage: Storage, day: EffDate, known: EffDate | None = None, root: str | None = None,
        depth: int | None = None) -> Chart:
-    """The chart on `day` (SPEC §3 `at --format json`)."""
-    with storage.view(known) as db:
+    """The chart on `day` (SPEC §3 `at --format json`). Tens of thousands of rows, dicts
+    and lists at 10,000 units, none in a cycle: the cyclic garbage collector is paused
+    meanwhile, so that they are passed over once, by the first young collection after it
+    (in the caller, the chart's JSON or text), instead of by each of the ~60 young and ~5
+    middle collections that their allocation would otherwise set off (callgrind, one call
+    at 9,978 units with the JSON bytes: 334 -> 321 million instructions, L1 data read
+    misses 1.92 -> 1.05 million)."""
+    with paused_gc(), storage.view(known) as db:
         behind = queries.Behind(noted=True)
         return with_notes(db, chart_on(db, day, known, resolve_root(db, root), depth, behind),
                           behind)
@@ -66,8 +73,9 @@ def with_notes(db: QueryDB, chart: Chart, behind: queries.Behind) -> Chart:
 def at_tree(storage: Storage, day: EffDate, known: EffDate | None = None,
             root: str | None = None, depth: int | None = None) -> Chart:
     """`at` plus `named_since`: for each unit renamed by `day`, the date its name of that
-    day began (the text tree shows it; JSON keeps the SPEC's shape)."""
-    with storage.view(known) as db:
+    day began (the text tree shows it; JSON keeps the SPEC's shape). The collector is
+    paused meanwhile, as in `at`."""
+    with paused_gc(), storage.view(known) as db:
         behind = queries.Behind(noted=True)
         chart = with_notes(db, chart_on(db, day, known, resolve_root(db, root), depth, behind),
                            behind)
@@ -149,8 +157,6 @@ def render_data(storage: Storage, day: EffDate, known: EffDate | None = None,
     changes since then. Thousands of rows and dicts, none in a cycle: the cyclic garbage
     collector is paused meanwhile (its passes over them took ~1-5 ms of a 990-unit chart's
     ~20)."""
-    from orgchart.adapters.gcpause import paused_gc
-
     with paused_gc(), storage.view(known) as db:  # one view (one connection) for it all
         return drawing_on(db, day, known, resolve_root(db, root), depth, since)
 

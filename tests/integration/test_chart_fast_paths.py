@@ -217,3 +217,28 @@ def test_a_units_version_is_found_by_its_unit_and_first_day(store: str, cited: b
             key=repr)
     finally:
         conn.close()
+
+
+def test_at_reads_with_the_collector_paused(store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`at` and its text form read the chart with the cyclic collector paused (see
+    `orgchart.application.queries.at`), and leave it running after."""
+    import gc
+
+    from orgchart.application import queries as app_queries
+
+    seen: list[bool] = []
+    chart_on = app_queries.chart_on
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return chart_on(*args, **kwargs)
+
+    monkeypatch.setattr(app_queries, "chart_on", spy)
+    svc = OrgChartService(store)
+    try:
+        assert gc.isenabled()
+        day = EffDate.parse("2026-04-01")
+        assert svc.at(day)["units"] and svc.at_tree(day)["units"]
+        assert seen == [False, False] and gc.isenabled()
+    finally:
+        svc.close()
