@@ -50,7 +50,6 @@ def test_known_at_overlay_follows_the_log(run: Run, write: Callable[[str, str], 
     assert names(run, "2019-01-01", "2026-01-09") == {}
 
 
-
 def test_retractions_are_found_in_their_small_index(run: Run, write: Callable[[str, str], str],
                                                     db_path: str) -> None:
     """The index of the events' `retracted_day` holds the retracted events alone (one of
