@@ -309,8 +309,11 @@ def apply(world: World, e: Event) -> None:
 
 def _aliases(world: World, unit: str, spec: Mapping[str, Any], e: Event, rule: Any) -> None:
     """The aliases `spec` (an event, or a new unit in one) gives `unit`: never another unit's
-    id or alias, whatever their dates, in any case."""
-    for alias in spec.get("aliases") or []:
+    id or alias, whatever their dates, in any case; and none twice in one list (the file
+    format's rule: its JSON Schema's `uniqueItems`, exact text)."""
+    aliases = spec.get("aliases") or []
+    rule(len(set(aliases)) == len(aliases), "an alias given twice")
+    for alias in aliases:
         key = alias.casefold()
         rule(key == unit or key not in world.used, f"alias {alias} is another unit's id")
         rule(world.aliases.get(key, unit) == unit, f"alias {alias} is another unit's alias")
