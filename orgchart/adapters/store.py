@@ -531,7 +531,10 @@ def decode_entry(h: StoredHistory, topic: str, state: bytes, version: int) -> bo
     if not isinstance(data, dict) or "class_version" in data:
         return False
     h.chain = data["chain"]
-    if cls is OrgHistory.PersonRecorded:
+    fact_class = FACT_CLASS.get(cls)  # type: ignore[arg-type]
+    if fact_class is not None:  # most entries: asked first
+        h.facts.append(fact_of_state(fact_class, data, version))
+    elif cls is OrgHistory.PersonRecorded:
         h.people.setdefault(data["person"], {}).update(data["fields"])
     elif cls is OrgHistory.SourceRecorded:
         h.sources.setdefault(data["source"], {}).update(data["fields"])
@@ -539,8 +542,6 @@ def decode_entry(h: StoredHistory, topic: str, state: bytes, version: int) -> bo
         h.title = data["title"]
     elif cls is OrgHistory.HorizonRecorded:
         h.horizon = data["covers_to"]
-    else:
-        h.facts.append(fact_of_state(FACT_CLASS[cls], data, version))  # type: ignore[index]
     return True
 
 

@@ -47,10 +47,10 @@ def fact_of_state(cls: type[Fact], state: Mapping[str, Any], seq: int) -> Fact:
     when = state["date"]
     # the own fields are read from `state` by name: its other keys (`_STORED_COMMON`,
     # which no own field is named) are not read
-    return cls.from_plain(state, keep_plain=True, id=state["event_id"],
-                          date=EffDate.parse(when) if when else None,
-                          recorded=state["recorded"], sources=tuple(state["sources"]),
-                          note=state["note"], seq=seq)
+    return cls.of_plain(state, {"sources": tuple(state["sources"]), "note": state["note"],
+                                "seq": seq, "id": state["event_id"],
+                                "date": EffDate.parse(when) if when else None,
+                                "recorded": state["recorded"]}, keep_plain=True)
 
 
 _STORED_COMMON = {"originator_id", "originator_version", "timestamp", "originator_topic", "chain",

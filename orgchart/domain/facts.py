@@ -157,16 +157,28 @@ class Fact:
         the caller no longer changes) rather than computed again from the values on its
         first call: each field's plain value is `own`'s where converting it and back
         gives the same data (`_Forms.kept`), else computed as `own_fields()` does."""
+        return cls.of_plain(own, {**_COMMON_DEFAULTS, **common}, keep_plain)
+
+    @classmethod
+    def of_plain(cls, own: Mapping[str, Any], common: Mapping[str, Any],
+                 keep_plain: bool = False) -> Self:
+        """`from_plain` with every common field given in `common`, in the order the
+        event's fields take (`_COMMON_DEFAULTS`'s, then `id`, `date`, `recorded`): a
+        reader making one event per log entry (`codec.fact_of_state`) passes them as one
+        dict, without keyword arguments to gather nor defaults to merge."""
         forms = _forms(cls)
         values = {name: own[name] for name in forms.always}
         for name in forms.later:
             values[name] = own.get(name)
         for name, convert in forms.from_plain:
             values[name] = convert(values[name])
-        fact = _make(cls, common, values)
+        fact = object.__new__(cls)  # as `_make`
+        fields = fact.__dict__
+        fields.update(common)
+        fields.update(values)
         if keep_plain:
             if forms.plain_as_read:  # every value is its own plain form, in order
-                fact.__dict__["_own"] = values
+                fields["_own"] = values
                 return fact
             later = cls.LATER
             # what `own_fields()` computes: the values (for most fields the data given),
@@ -177,7 +189,7 @@ class Fact:
                     given = own.get(name)
                     plain[name] = given if kept is _GIVEN_LIST and type(given) is list \
                         and given else _plain(plain[name])
-            fact.__dict__["_own"] = plain
+            fields["_own"] = plain
         return fact
 
     # -- the rest ---------------------------------------------------------------

@@ -35,3 +35,15 @@ def test_a_row_of_the_wrong_width_is_refused() -> None:
     rows[4] = ("u", "a", "k", "e", "2020", "2020-01-01", "x")
     with pytest.raises(sqlite3.ProgrammingError):
         tables.insert_rows(db, "aliases", rows)
+
+
+def test_none_is_written_as_null() -> None:
+    """None goes through the adapter `tables` registers for it (no failed lookup): still
+    NULL, in a multi-row statement and a single one."""
+    db = fresh()
+    rows = [(f"u{i}", f"a{i}", None, f"e{i}", "2020", None)
+            for i in range(tables.ROWS_PER_INSERT + 1)]
+    tables.insert_rows(db, "aliases", rows)
+    got = db.execute(f"select distinct typeof(key), typeof(day) from {tables.P}aliases"
+                     ).fetchall()
+    assert got == [("null", "null")]
