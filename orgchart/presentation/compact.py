@@ -210,6 +210,10 @@ class _Family:
     slots: list[str | Part | None] = field(default_factory=list)
     #: the family the parent is a child in ("" for a top unit; None for the top's own)
     up: str | None = None
+    #: the room around the stack of leaves when it is boxed (see `_most`), and the width
+    #: a column of them takes with the gap after it
+    pad: float = 0.0
+    step: float = 0.0
 
 
 def _families(order: Sequence[str], kids: Kids,
@@ -233,7 +237,9 @@ def _families(order: Sequence[str], kids: Kids,
             elif c not in in_stack:  # an ended unit on its own, near where it went
                 w, h = size[c]
                 slots.append(Part(w, h, 1, [c], c, unit=c))
-        out[parent] = _Family(ordered, leaves, cell, in_stack, slots)
+        out[parent] = _Family(ordered, leaves, cell, in_stack, slots,
+                              pad=2 * MARGIN if parent and len(leaves) > 1 else 0.0,
+                              step=cell[0] + GAP_X)
     for parent, fam in out.items():
         for slot in fam.slots:
             if isinstance(slot, str):
@@ -371,25 +377,18 @@ def plan(families: dict[str, _Family], size: Mapping[str, tuple[float, float]],
     stacks, before = kept.stacks, kept.rows
     fresh: set[str] = set()
 
-    def arrange(parent: str) -> tuple[Extent, Part | None]:
-        """The children in the order given; the leaves (not ended) together in one stack, where
-        the first of them is; their rows' extent and the parent's part."""
-        fam = families[parent]
-        leaves = fam.leaves
-        boxed = bool(parent) and len(leaves) > 1
-        most = _most(len(leaves), fam.cell, width, boxed) if leaves else 0
-        last = before.get(parent)
-        if last is not None and last[0] == most and last[1] <= width < last[2] \
-                and parent not in fresh:
-            rows[parent] = last[3]
-            return last[4], last[5]
+    def arrange(parent: str, fam: _Family, most: int) -> tuple[Extent, Part | None]:
+        """The children in the order given; the leaves (not ended) together in one stack
+        of at most `most` columns, where the first of them is; their rows' extent and the
+        parent's part."""
         got: list[Part] = []
         for slot in fam.slots:
             if slot is None:
                 key = (parent, most)
                 stack = stacks.get(key)
                 if stack is None:
-                    stack = stacks[key] = _stack(leaves, fam.cell, size, most, shape, boxed)
+                    stack = stacks[key] = _stack(fam.leaves, fam.cell, size, most, shape,
+                                                 fam.pad > 0)
                 got.append(stack)
             else:
                 got.append(parts[slot] if isinstance(slot, str) else slot)
@@ -412,13 +411,24 @@ def plan(families: dict[str, _Family], size: Mapping[str, tuple[float, float]],
             fresh.add(fam.up)
         return extent, part
 
-    for unit in reversed(families):  # children before parents ("" first, then `order`'s)
-        if unit:
-            made = arrange(unit)[1]
-            assert made is not None
-            parts[unit] = made
-    w, h, _, _ = arrange("")[0]
-    return Plan(rows, w, h)
+    extent: Extent = (0.0, 0.0, 0, None)
+    # children before parents: `order`'s parents from the last, then the top ("")
+    for parent, fam in reversed(families.items()):
+        leaves = fam.leaves
+        # `_most(len(leaves), fam.cell, width, boxed)` written out (the same sums): this
+        # runs for every parent of every plan, most of them kept
+        most = max(1, min(len(leaves), int((width - fam.pad + GAP_X) // fam.step))) \
+            if leaves else 0
+        last = before.get(parent)
+        if last is not None and last[0] == most and last[1] <= width < last[2] \
+                and parent not in fresh:
+            rows[parent] = last[3]
+            extent, part = last[4], last[5]
+        else:
+            extent, part = arrange(parent, fam, most)
+        if part is not None:
+            parts[parent] = part
+    return Plan(rows, extent[0], extent[1])
 
 
 #: The estimated width over height that needs no wrapping to fix (the estimate misses by up
