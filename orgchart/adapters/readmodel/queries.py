@@ -107,18 +107,21 @@ _DAY_COUNT = f"select count(*) from ({_DAY_TREE})"
 #: a time, each child version's end looked at on its row. Its cost follows the versions
 #: the subtree's units ever had under those parents; no other unit of the day is read.
 #: Stops after as many versions as it is told (a cycle, in inconsistent tables, cannot
-#: loop). Binds the day (?1), the unit (?2) and that limit (?3).
+#: loop), and then gives no row: the walk is kept whole before any citation is looked
+#: up, so one left there costs no lookup. Binds the day (?1), the unit (?2) and that
+#: limit (?3).
 _WALK_COLUMNS = ("v.unit, v.name, v.name_en, v.kind, v.parent, v.since, v.display_order, "
                  "v.event, v.note, v.began_event, v.began_note")
 _SUBTREE_VERSIONS_CITED = (
-    f"with recursive sub({_WALK_COLUMNS.replace('v.', '')}) as ("
+    f"with recursive sub({_WALK_COLUMNS.replace('v.', '')}) as materialized ("
     f"select {_WALK_COLUMNS} from {P}versions v where v.unit = ?2 "
     f"and v.valid_from = (select x.valid_from from {P}versions x where x.unit = ?2 "
     f"and x.valid_from <= ?1 order by x.valid_from desc limit 1) "
     f"and {alive_on(Span('+v.valid_from', 'v.valid_to'), '?1')} "
     f"union all select {_WALK_COLUMNS} from sub s join {P}versions v on v.parent = s.unit "
     f"and v.valid_from <= ?1 where v.valid_to is null or v.valid_to > ?1 limit ?3) "
-    f"{_VERSION_CITED_COLUMNS.rstrip()} from sub v {_CITED_VERSIONS}")
+    f"{_VERSION_CITED_COLUMNS.rstrip()} from sub v {_CITED_VERSIONS}"
+    f"where (select count(*) from sub) < ?3")
 
 #: The leader tenures running on a day in some units (a JSON array of ids): the day's two
 #: scans of `_TENURES`, each row's unit looked for among them before anything else is read
@@ -263,10 +266,12 @@ def _subtree_day_rows(db: QueryDB, day: date, root: str, behind: Behind | None) 
 #: The share of a day's chart under which a subtree is walked (`_walked`). The walk reads
 #: only the subtree, but each version its units ever had under their parents (at a
 #: million events about 4 per unit, each looked at on its row), where the day's scans
-#: read the whole chart on the covering index: at 860 units of 10,000 the walk cost about
-#: 60% of the instructions of the scans and lookups by unit; at half the chart, about as
-#: much; at the whole chart, 1.5 times as much. A walk that reaches this share is left
-#: (its cost wasted: about a third of what the scans of the whole chart cost).
+#: read the whole chart on the covering index: at 862 units of 10,000 (a million events)
+#: the walk and its citations cost 60 M instructions where the scan, the walk in Python
+#: and the lookups by unit cost 102 M; at half the chart about as much CPU; at the whole
+#: chart 1.5 times as much. A walk that reaches this share is left, its cost wasted
+#: (render_data's CPU at a million events: 2,613 units 39 -> 52 ms, the whole chart
+#: 99 -> 127 ms, where `dot` takes seconds).
 WALKED = 0.25
 
 
@@ -278,7 +283,7 @@ def _walked(db: QueryDB, d: str, root: str, behind: Behind) -> DayRows | None:
     if most < 1:
         return None
     rows = db.execute(_SUBTREE_VERSIONS_CITED, [d, root, most]).fetchall()
-    if len(rows) >= most:
+    if not rows:  # too many, or `root` not alive: the other path says which
         return None
     behind.versions += rows
     ids = json.dumps([r[0] for r in rows])
