@@ -275,11 +275,12 @@ def _subtree_day_rows(db: QueryDB, day: date, root: str, behind: Behind | None) 
 WALKED = 0.25
 
 
-def _walked(db: QueryDB, d: str, root: str, behind: Behind) -> DayRows | None:
+def _walked(db: QueryDB, d: str, root: str, behind: Behind,
+            share: float = WALKED) -> DayRows | None:
     """The rows of `_subtree_day_rows` with their citations, read by walking down from
     `root` (`_SUBTREE_VERSIONS_CITED`, the tenures as `_subtree_read` reads them), when
-    the subtree is less than `WALKED` of the chart on `d`; else None."""
-    most = int(db.execute(_DAY_COUNT, [d, d, d]).fetchone()[0] * WALKED)
+    the subtree is less than `share` of the chart on `d`; else None."""
+    most = int(db.execute(_DAY_COUNT, [d, d, d]).fetchone()[0] * share)
     if most < 1:
         return None
     rows = db.execute(_SUBTREE_VERSIONS_CITED, [d, root, most]).fetchall()
