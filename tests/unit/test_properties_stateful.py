@@ -578,7 +578,7 @@ class History:
                     if whole is None:  # walked, however large
                         if noted:
                             continue
-                        walked = queries._walked(db, day.isoformat(), root, behind, share=2.0)
+                        walked = queries._walked(db, day.isoformat(), root, behind, len(below) + 1)
                         assert walked is not None
                         units = queries._keyed(*walked)
                     else:
