@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import html
 import math
-import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -209,6 +208,12 @@ class _Family:
     #: a child with children of its own (its part, the plan's), None for the stack of
     #: leaves (where the first of them is), or the part of an ended unit on its own
     slots: list[str | Part | None] = field(default_factory=list)
+    #: the family the parent is a child in ("" for a top unit; None for the top's own)
+    up: str | None = None
+    #: the room around the stack of leaves when it is boxed (see `_most`), and the width
+    #: a column of them takes with the gap after it
+    pad: float = 0.0
+    step: float = 0.0
 
 
 def _families(order: Sequence[str], kids: Kids,
@@ -232,7 +237,13 @@ def _families(order: Sequence[str], kids: Kids,
             elif c not in in_stack:  # an ended unit on its own, near where it went
                 w, h = size[c]
                 slots.append(Part(w, h, 1, [c], c, unit=c))
-        out[parent] = _Family(ordered, leaves, cell, in_stack, slots)
+        out[parent] = _Family(ordered, leaves, cell, in_stack, slots,
+                              pad=2 * MARGIN if parent and len(leaves) > 1 else 0.0,
+                              step=cell[0] + GAP_X)
+    for parent, fam in out.items():
+        for slot in fam.slots:
+            if isinstance(slot, str):
+                out[slot].up = parent
     return out
 
 
@@ -339,11 +350,12 @@ Extent = tuple[float, float, int, str | None]
 class Kept:
     """What the plans of one shape keep for the next: the boxes of leaves, by parent and
     the most columns allowed (a box depends on the width only through that number), and
-    each parent's last arrangement: its children's parts, the widths that wrap them the
-    same way (`_wrap_within`), its rows, their extent and the parent's part."""
+    each parent's last arrangement: the most columns its box of leaves had (0: none), the
+    widths that wrap its children's parts the same way (`_wrap_within`), its rows, their
+    extent and the parent's part."""
 
     stacks: dict[tuple[str, int], Part] = field(default_factory=dict)
-    rows: dict[str, tuple[list[Part], float, float, list[list[Part]], Extent, Part | None]] = \
+    rows: dict[str, tuple[int, float, float, list[list[Part]], Extent, Part | None]] = \
         field(default_factory=dict)
 
 
@@ -353,33 +365,33 @@ def plan(families: dict[str, _Family], size: Mapping[str, tuple[float, float]],
     boxes of leaves shaped like `shape`; `families` are `_families` of every node in an
     order with parents before children. `kept`: what earlier plans of the same `shape`
     worked out (see `Kept`), kept for the next: a parent whose children's parts are the
-    same objects and whose width wraps them the same way keeps its arrangement and part."""
+    same objects and whose width wraps them the same way keeps its arrangement and part.
+    Those parts are the same when its box of leaves has as many columns at most (the same
+    box, `Kept.stacks`) and none of its children was arranged afresh in this plan (a
+    part arranged afresh is a new object; one kept is the object its parent last saw,
+    as any plan that made a new one arranged the parent afresh too), so that is what is
+    looked at (`fresh`: the families of the parents arranged afresh), before any part."""
     parts: dict[str, Part] = {}
     rows: dict[str, list[list[Part]]] = {}
     kept = Kept() if kept is None else kept
     stacks, before = kept.stacks, kept.rows
+    fresh: set[str] = set()
 
-    def arrange(parent: str) -> tuple[Extent, Part | None]:
-        """The children in the order given; the leaves (not ended) together in one stack, where
-        the first of them is; their rows' extent and the parent's part."""
-        fam = families[parent]
+    def arrange(parent: str, fam: _Family, most: int) -> tuple[Extent, Part | None]:
+        """The children in the order given; the leaves (not ended) together in one stack
+        of at most `most` columns, where the first of them is; their rows' extent and the
+        parent's part."""
         got: list[Part] = []
         for slot in fam.slots:
             if slot is None:
-                leaves = fam.leaves
-                boxed = bool(parent) and len(leaves) > 1
-                key = (parent, _most(len(leaves), fam.cell, width, boxed))
+                key = (parent, most)
                 stack = stacks.get(key)
                 if stack is None:
-                    stack = stacks[key] = _stack(leaves, fam.cell, size, key[1], shape, boxed)
+                    stack = stacks[key] = _stack(fam.leaves, fam.cell, size, most, shape,
+                                                 fam.pad > 0)
                 got.append(stack)
             else:
                 got.append(parts[slot] if isinstance(slot, str) else slot)
-        last = before.get(parent)
-        if last is not None and last[1] <= width < last[2] and len(last[0]) == len(got) \
-                and all(map(operator.is_, last[0], got)):
-            rows[parent] = last[3]
-            return last[4], last[5]
         found, lo, hi = _wrap_within(got, width)
         if len(found) > 1 and fam.leaves:  # the box on a row of its own, last, centred under
             box = next(p for p in got if p.columns)  # the trunk (dot does not keep a box
@@ -394,16 +406,29 @@ def plan(families: dict[str, _Family], size: Mapping[str, tuple[float, float]],
             part = Part(max(uw, w), uh + GAP_Y + h, 1 + ranks, [parent], bottom or parent,
                         unit=parent)
         rows[parent] = found
-        before[parent] = (got, lo, hi, found, extent, part)
+        before[parent] = (most, lo, hi, found, extent, part)
+        if fam.up is not None:
+            fresh.add(fam.up)
         return extent, part
 
-    for unit in reversed(families):  # children before parents ("" first, then `order`'s)
-        if unit:
-            made = arrange(unit)[1]
-            assert made is not None
-            parts[unit] = made
-    w, h, _, _ = arrange("")[0]
-    return Plan(rows, w, h)
+    extent: Extent = (0.0, 0.0, 0, None)
+    # children before parents: `order`'s parents from the last, then the top ("")
+    for parent, fam in reversed(families.items()):
+        leaves = fam.leaves
+        # `_most(len(leaves), fam.cell, width, boxed)` written out (the same sums): this
+        # runs for every parent of every plan, most of them kept
+        most = max(1, min(len(leaves), int((width - fam.pad + GAP_X) // fam.step))) \
+            if leaves else 0
+        last = before.get(parent)
+        if last is not None and last[0] == most and last[1] <= width < last[2] \
+                and parent not in fresh:
+            rows[parent] = last[3]
+            extent, part = last[4], last[5]
+        else:
+            extent, part = arrange(parent, fam, most)
+        if part is not None:
+            parts[parent] = part
+    return Plan(rows, extent[0], extent[1])
 
 
 #: The estimated width over height that needs no wrapping to fix (the estimate misses by up

@@ -558,12 +558,14 @@ class History:
                 if u["parent"] in below:
                     below.add(u["id"])
             assert sub["units"] == [u for u in expected if u["id"] in below]
-            self.check_subtree_reads(day, known, below)
+            self.check_subtree_reads(day, known, root, below)
 
-    def check_subtree_reads(self, day: date, known: date | None, below: set[str]) -> None:
-        """A subtree's rows read from the whole day's chart and by its units are the same
-        units, with the same events behind them; the citations read with the rows (not
-        `noted`) are those of the events table, looked up by id."""
+    def check_subtree_reads(self, day: date, known: date | None, root: str,
+                            below: set[str]) -> None:
+        """A subtree's rows read from the whole day's chart, by its units and (with their
+        citations) walked down from its root are the same units, with the same events
+        behind them; the citations read with the rows (not `noted`) are those of the
+        events table, looked up by id."""
         import orjson
 
         from orgchart.adapters.readmodel import queries
@@ -571,9 +573,17 @@ class History:
         with self.svc.storage.view(EffDate(known) if known else None) as db:
             for noted in (False, True):
                 read = []
-                for whole in (True, False):
+                for whole in (True, False, None):
                     behind = queries.Behind(noted)
-                    units = queries._subtree_rows(db, day.isoformat(), below, whole, behind)
+                    if whole is None:  # walked, however large
+                        if noted:
+                            continue
+                        walked = queries._walked(db, day.isoformat(), root, behind, len(below) + 1)
+                        assert walked is not None
+                        units = queries._keyed(*walked)
+                    else:
+                        units = queries._subtree_rows(db, day.isoformat(), below, whole,
+                                                      behind)
                     lines = sorted(behind.lines(set(units), noted), key=repr)
                     cited = {} if noted else behind.events()
                     read.append((units, lines, cited))
@@ -591,7 +601,7 @@ class History:
                             [{"unit": u, "person": p, "role": r, "event": e,
                               "note": x["note"], "sources": x["sources"]}
                              for (u, p, r, e, _), x in found if x["note"]])
-                assert read[0] == read[1]
+                assert all(r == read[0] for r in read[1:])
 
     def check(self, seed: int) -> None:
         """Compare the chart with the reference on a sample of dates and knowledge days.

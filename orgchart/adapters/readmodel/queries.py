@@ -97,6 +97,36 @@ _UNIT_VERSIONS = _unit_versions(_VERSION_COLUMNS)
 #: ... and with the citations of those events (as `_VERSIONS_CITED`).
 _UNIT_VERSIONS_CITED = _unit_versions(_VERSION_CITED_COLUMNS, _CITED_VERSIONS)
 
+#: How many versions are open (the chart as the history leaves it), counted by SQLite on
+#: the first columns of the day's covering index: what sets the limit of a walk down a
+#: subtree (`_walked`), which only chooses between two reads of the same rows, so the
+#: chart of the latest day stands in for the day's. 3.9 M instructions at a million
+#: events, where counting the day's versions (its two scans, each entry's first days
+#: compared) took 10.3 M. Binds nothing.
+_OPEN_COUNT = f"select count(*) from {P}versions v where v.valid_to is null"
+
+#: A unit and every unit under it on a day, as the versions alive then, with the
+#: citations of their events (the columns of `_VERSIONS_CITED`): walked down from the
+#: unit's version (found as `_unit_versions` finds it) along the parent index, a level at
+#: a time, each child version's end looked at on its row. Its cost follows the versions
+#: the subtree's units ever had under those parents; no other unit of the day is read.
+#: Stops after as many versions as it is told (a cycle, in inconsistent tables, cannot
+#: loop), and then gives no row: the walk is kept whole before any citation is looked
+#: up, so one left there costs no lookup. Binds the day (?1), the unit (?2) and that
+#: limit (?3).
+_WALK_COLUMNS = ("v.unit, v.name, v.name_en, v.kind, v.parent, v.since, v.display_order, "
+                 "v.event, v.note, v.began_event, v.began_note")
+_SUBTREE_VERSIONS_CITED = (
+    f"with recursive sub({_WALK_COLUMNS.replace('v.', '')}) as materialized ("
+    f"select {_WALK_COLUMNS} from {P}versions v where v.unit = ?2 "
+    f"and v.valid_from = (select x.valid_from from {P}versions x where x.unit = ?2 "
+    f"and x.valid_from <= ?1 order by x.valid_from desc limit 1) "
+    f"and {alive_on(Span('+v.valid_from', 'v.valid_to'), '?1')} "
+    f"union all select {_WALK_COLUMNS} from sub s join {P}versions v on v.parent = s.unit "
+    f"and v.valid_from <= ?1 where v.valid_to is null or v.valid_to > ?1 limit ?3) "
+    f"{_VERSION_CITED_COLUMNS.rstrip()} from sub v {_CITED_VERSIONS}"
+    f"where (select count(*) from sub) < ?3")
+
 #: The leader tenures running on a day in some units (a JSON array of ids): the day's two
 #: scans of `_TENURES`, each row's unit looked for among them before anything else is read
 #: (a unit's tenures before the day, which its own index would pass, grow with its
@@ -219,8 +249,15 @@ def _subtree_day_rows(db: QueryDB, day: date, root: str, behind: Behind | None) 
     when the rows carry their events' citations (each row read costs their lookups: at
     100,000 events the whole chart's rows cost about what half of them do by
     unit), a third when they do not (the whole chart's scans then read covering indexes
-    alone: about what a third of them cost by unit)."""
+    alone: about what a third of them cost by unit).
+
+    When the rows carry citations, a subtree of less than `WALKED` of the chart is read
+    by walking down from `root` instead (`_walked`)."""
     d = day.isoformat()
+    if behind is not None and not behind.noted:
+        walked = _walked(db, d, root, behind)
+        if walked is not None:
+            return walked
     tree = db.execute(_DAY_TREE, [d, d, d]).fetchall()
     below = subtree_units(tree, root)
     if not below:
@@ -228,6 +265,37 @@ def _subtree_day_rows(db: QueryDB, day: date, root: str, behind: Behind | None) 
     cited = behind is not None and not behind.noted
     share = 2 if cited else 3
     return _subtree_read(db, d, below, whole=share * len(below) >= len(tree), behind=behind)
+
+
+#: The share of the chart under which a subtree is walked (`_walked`). The walk reads
+#: only the subtree, but each version its units ever had under their parents (at a
+#: million events about 4 per unit, each looked at on its row), where the day's scans
+#: read the whole chart on the covering index: at 862 units of 10,000 (a million events)
+#: the walk and its citations cost 60 M instructions where the scan, the walk in Python
+#: and the lookups by unit cost 102 M; at half the chart about as much CPU; at the whole
+#: chart 1.5 times as much. A walk that reaches this share is left, its cost wasted
+#: (render_data's CPU at a million events: 2,613 units 39 -> 52 ms, the whole chart
+#: 99 -> 127 ms, where `dot` takes seconds).
+WALKED = 0.25
+
+
+def _walked(db: QueryDB, d: str, root: str, behind: Behind,
+            most: int | None = None) -> DayRows | None:
+    """The rows of `_subtree_day_rows` with their citations, read by walking down from
+    `root` (`_SUBTREE_VERSIONS_CITED`, the tenures as `_subtree_read` reads them), when
+    the subtree has fewer than `most` units (by default `WALKED` of the chart as the
+    history leaves it: see `_OPEN_COUNT`); else None."""
+    if most is None:
+        most = int(db.execute(_OPEN_COUNT).fetchone()[0] * WALKED)
+    if most < 1:
+        return None
+    rows = db.execute(_SUBTREE_VERSIONS_CITED, [d, root, most]).fetchall()
+    if not rows:  # too many, or `root` not alive: the other path says which
+        return None
+    behind.versions += rows
+    ids = json.dumps([r[0] for r in rows])
+    return rows, _leaders(db.execute(_UNIT_TENURES_CITED, [d, ids, d, d, ids]).fetchall(),
+                          behind)
 
 
 def _subtree_rows(db: QueryDB, d: str, below: set[str], whole: bool,
