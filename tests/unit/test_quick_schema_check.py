@@ -115,3 +115,11 @@ def test_a_valid_event_needs_no_compiled_validator(monkeypatch: pytest.MonkeyPat
 def test_an_invalid_event_is_still_explained(event: dict[str, Any]) -> None:
     assert not quick_check("appoint")(event)
     assert first_error(event, "appoint") is not None
+
+
+@pytest.mark.parametrize("type_name", event_types())
+def test_the_file_validator_holds_each_entry_validators_expressions(type_name: str) -> None:
+    # quick_check reads the file validator's (one compile, not one per event type)
+    whole = fast_check(None).__globals__["REGEX_PATTERNS"]
+    for pattern, regex in fast_check(type_name).__globals__.get("REGEX_PATTERNS", {}).items():
+        assert (whole[pattern].pattern, whole[pattern].flags) == (regex.pattern, regex.flags)
