@@ -27,6 +27,8 @@ VALUES: list[Any] = [
     "2020-01-02", "2020-1", "2020-01-02\n", "20201", "text", "t" * 1000, "t" * 1001,
     "n" * 10_000, "n" * 10_001, "3", "-12", None, 3, 0, 2.5, True, False, [], ["a1"],
     ["a1", "b2"], ["A"], ["a1", 3], [None], ("a1",), {}, {"a1": "b2"}, *NEW_UNITS,
+    {"a1": "b2", "c3": "d4"}, {"A": "b2"}, {"a1": "B"}, {"a1": 3}, {"a1": None},
+    {"x" * 65: "a1"}, {"a1": "x" * 65}, {"a1": ["b2"]},
     [NEW_UNITS[0]], [NEW_UNITS[0], NEW_UNITS[1]], [NEW_UNITS[3]], [NEW_UNITS[6]],
     ["establish"], "establish", "appoint"]
 
