@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol, cast, runtime_checkable
 from uuid import UUID
 
@@ -17,6 +18,7 @@ import orjson
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
+    DatetimeAsISO,
     IntegrityError,
     JSONTranscoder,
     OperationalError,
@@ -348,6 +350,14 @@ class EntryWriter:
 _REQUIRED = object()
 
 
+def _utc_iso(t: datetime) -> str:
+    """`t.isoformat()` of a UTC time (every entry's timestamp), written by orjson: the
+    same text (`YYYY-MM-DDTHH:MM:SS`, `.ffffff` unless no microseconds, `+00:00`; a test
+    holds the two equal) in about a third of the CPU: `isoformat` formats it through
+    `PyUnicode_FromFormat` and `sprintf` (callgrind: ~10,000 instructions a time)."""
+    return orjson.dumps(t)[1:-1].decode()
+
+
 def _json_encoder(transcoder: Any) -> Any:
     """`transcoder.encode`, made by orjson when it is the library's `JSONTranscoder`: the same
     bytes (no spaces, UTF-8 text, the same escapes; a registered type as its
@@ -365,6 +375,8 @@ def _json_encoder(transcoder: Any) -> Any:
         transcoding = types.get(type(o))
         if transcoding is None:
             raise TypeError(type(o))
+        if type(transcoding) is DatetimeAsISO and o.tzinfo is UTC:
+            return {"_type_": transcoding.name, "_data_": _utc_iso(o)}
         return {"_type_": transcoding.name, "_data_": transcoding.encode(o)}
 
     def encode(obj: Any) -> bytes:

@@ -61,8 +61,9 @@ class EffDate:
 
     @cached_property
     def iso(self) -> str:
-        """The first day of the period as `YYYY-MM-DD` (sortable text)."""
-        return self.day.isoformat()
+        """The first day of the period as `YYYY-MM-DD` (sortable text): for a day, its
+        `text` (made once for both)."""
+        return self.text if self.precision == "day" else self.day.isoformat()
 
 
 @lru_cache(maxsize=1 << 16)

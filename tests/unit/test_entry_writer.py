@@ -99,3 +99,12 @@ def test_fields_the_class_lacks_or_needs_are_refused_as_the_library_refuses_them
         with pytest.raises(TypeError):
             EntryWriter(mapper, agg).entry(OrgHistory.TitleRecorded, fields)
         assert agg.version == 1  # nothing applied
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.datetimes(timezones=st.just(UTC)))
+def test_a_utc_time_is_written_as_isoformat_writes_it(t: datetime) -> None:
+    from orgchart.adapters.store import _utc_iso
+
+    assert _utc_iso(t) == t.isoformat()
+    assert _utc_iso(t.replace(microsecond=0)) == t.replace(microsecond=0).isoformat()

@@ -27,6 +27,8 @@ VALUES: list[Any] = [
     "2020-01-02", "2020-1", "2020-01-02\n", "20201", "text", "t" * 1000, "t" * 1001,
     "n" * 10_000, "n" * 10_001, "3", "-12", None, 3, 0, 2.5, True, False, [], ["a1"],
     ["a1", "b2"], ["A"], ["a1", 3], [None], ("a1",), {}, {"a1": "b2"}, *NEW_UNITS,
+    {"a1": "b2", "c3": "d4"}, {"A": "b2"}, {"a1": "B"}, {"a1": 3}, {"a1": None},
+    {"x" * 65: "a1"}, {"a1": "x" * 65}, {"a1": ["b2"]},
     [NEW_UNITS[0]], [NEW_UNITS[0], NEW_UNITS[1]], [NEW_UNITS[3]], [NEW_UNITS[6]],
     ["establish"], "establish", "appoint"]
 
@@ -115,3 +117,11 @@ def test_a_valid_event_needs_no_compiled_validator(monkeypatch: pytest.MonkeyPat
 def test_an_invalid_event_is_still_explained(event: dict[str, Any]) -> None:
     assert not quick_check("appoint")(event)
     assert first_error(event, "appoint") is not None
+
+
+@pytest.mark.parametrize("type_name", event_types())
+def test_the_file_validator_holds_each_entry_validators_expressions(type_name: str) -> None:
+    # quick_check reads the file validator's (one compile, not one per event type)
+    whole = fast_check(None).__globals__["REGEX_PATTERNS"]
+    for pattern, regex in fast_check(type_name).__globals__.get("REGEX_PATTERNS", {}).items():
+        assert (whole[pattern].pattern, whole[pattern].flags) == (regex.pattern, regex.flags)

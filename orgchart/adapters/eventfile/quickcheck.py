@@ -33,7 +33,8 @@ _TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "null": (type(None),),
 
 #: The keywords `_Compiler.leaf` tests together, and those `_Compiler.mapping` does.
 _LEAF = frozenset({"type", "pattern", "minLength", "maxLength", "items", "minItems"})
-_MAPPING = frozenset({"type", "properties", "required", "additionalProperties"})
+_MAPPING = frozenset({"type", "properties", "required", "additionalProperties",
+                      "propertyNames"})
 _HUGE = 1 << 62
 
 
@@ -46,7 +47,11 @@ def quick_check(definition: str) -> Check:
     """The quick check of the `$defs` entry `definition` (`first_error`'s)."""
     from orgchart.adapters.eventfile.schema import fast_check, schema
 
-    patterns: Mapping[str, Any] = getattr(fast_check(definition), "__globals__", {}).get(
+    # the file's validator (compiled first: it checks the file's other keys) holds the
+    # compiled expression of every pattern of the schema, made as the validator of one
+    # entry would make it (from the pattern alone): the entries' own validators (about
+    # 50 ms for all) are then compiled only for an event that is not a quick yes
+    patterns: Mapping[str, Any] = getattr(fast_check(None), "__globals__", {}).get(
         "REGEX_PATTERNS", {})
     return _Compiler(schema()["$defs"], patterns).ref(definition) or _never
 
@@ -142,13 +147,20 @@ class _Compiler:
         return None
 
     def mapping(self, s: Mapping[str, Any]) -> Check | None:
-        """`properties`, `required` and `additionalProperties` (false, or left out)."""
+        """`properties`, `required`, `additionalProperties` (false, a schema, or left out)
+        and `propertyNames` (a schema every key meets: a split's `children`)."""
         props = s.get("properties", {})
         required = s.get("required", [])
         extra = s.get("additionalProperties", True)
         if not (isinstance(props, dict) and isinstance(required, list)
-                and all(isinstance(r, str) for r in required) and extra in (True, False)
-                and type(extra) is bool):
+                and all(isinstance(r, str) for r in required)
+                and (type(extra) is bool or isinstance(extra, dict))):
+            return None
+        other = self.compile(extra) if isinstance(extra, dict) else None  # others' values
+        named = self.compile(s["propertyNames"]) \
+            if isinstance(s.get("propertyNames"), dict) else None
+        if (isinstance(extra, dict) and other is None) or ("propertyNames" in s
+                                                           and named is None):
             return None
         # a property whose schema is not tested here: only its absence is quick
         fields = {name: self.compile(p) if isinstance(p, dict) else None
@@ -166,10 +178,14 @@ class _Compiler:
             if not need <= keys or (closed and not keys <= allowed):
                 return False
             for name, value in v.items():
+                if named is not None and not named(name):
+                    return False
                 if name in fields:
                     field = fields[name]
                     if field is None or not field(value):
                         return False
+                elif other is not None and not other(value):
+                    return False
             return True
 
         return check

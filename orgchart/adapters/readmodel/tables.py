@@ -584,22 +584,27 @@ def _write_all(db: sqlite_utils.Database, facts: Sequence[Fact] | EventRows,
 ROWS_PER_INSERT = 32
 
 
-def _bind_none_directly() -> None:
-    """Let `sqlite3` bind None (NULL) without looking for an adapter that is not there.
+def _bind_directly() -> None:
+    """Let `sqlite3` bind None (NULL) and bytes (a BLOB) without looking for an adapter
+    that is not there.
 
-    It binds an int, float or str as it is, but asks every other value, None too, for an
-    adapter: with none registered it looks up `__adapt__` on its `PrepareProtocol` class,
-    which raises an AttributeError whose message is formatted, then cleared: about 2,000
-    instructions per None. The rows of the query tables hold several per row (a note, a
-    retraction, an end not there): about 620,000 at 100,000 events. Registered for
-    NoneType, an adapter is found at once: an empty dict's `get` (C, no Python frame)
-    gives back None, which SQLite binds as NULL as before. The registration is for the
-    whole process: any None given to `sqlite3` is bound as it always was, only sooner."""
+    It binds an int, float or str as it is, but asks every other value, None and bytes
+    too, for an adapter: with none registered it looks up `__adapt__` on its
+    `PrepareProtocol` class, which raises an AttributeError whose message is formatted,
+    then cleared: about 2,000 instructions per value. The rows of the query tables hold
+    several None per row (a note, a retraction, an end not there): about 620,000 at
+    100,000 events; each entry of the event store is bytes (its state), and so is each
+    interval of the scratch tables. Registered for their types, an adapter is found at
+    once, one made in C (no Python frame): for None an empty dict's `get`, which gives
+    back None, bound as NULL as before; for bytes `bytes`, which gives back the same
+    object, bound as a BLOB as before. The registration is for the whole process: any
+    None or bytes given to `sqlite3` is bound as it always was, only sooner."""
     nothing: dict[None, None] = {}
     sqlite3.register_adapter(type(None), nothing.get)
+    sqlite3.register_adapter(bytes, bytes)
 
 
-_bind_none_directly()
+_bind_directly()
 
 
 def insert_rows(db: sqlite_utils.Database, name: str, rows: Iterable[Row]) -> None:
