@@ -210,7 +210,7 @@ class _Family:
     slots: list[str | Part | None] = field(default_factory=list)
     #: the family the parent is a child in ("" for a top unit; None for the top's own)
     up: str | None = None
-    #: the room around the stack of leaves when it is boxed (see `_most`), and the width
+    #: the room around the stack of leaves when it is boxed (see `plan`), and the width
     #: a column of them takes with the gap after it
     pad: float = 0.0
     step: float = 0.0
@@ -247,18 +247,11 @@ def _families(order: Sequence[str], kids: Kids,
     return out
 
 
-def _most(n: int, cell: tuple[float, float], width: float, boxed: bool) -> int:
-    """The most columns of `n` leaves (`cell`: the widest and tallest) that a box no wider
-    than `width` holds (at least one)."""
-    pad = 2 * MARGIN if boxed else 0.0
-    return max(1, min(n, int((width - pad + GAP_X) // (cell[0] + GAP_X))))
-
-
 def _stack(leaves: Sequence[str], cell: tuple[float, float],
            size: Mapping[str, tuple[float, float]], most: int, shape: float,
            boxed: bool) -> Part:
     """Leaves in columns (column after column, in the given order): the number of columns
-    whose box is closest to `shape` (width over height), of at most `most` (see `_most`);
+    whose box is closest to `shape` (width over height), of at most `most` (see `plan`);
     `cell` is the widest and tallest leaf."""
     n = len(leaves)
     cell_w, cell_h = cell
@@ -415,8 +408,9 @@ def plan(families: dict[str, _Family], size: Mapping[str, tuple[float, float]],
     # children before parents: `order`'s parents from the last, then the top ("")
     for parent, fam in reversed(families.items()):
         leaves = fam.leaves
-        # `_most(len(leaves), fam.cell, width, boxed)` written out (the same sums): this
-        # runs for every parent of every plan, most of them kept
+        # the most columns of its leaves that a box no wider than `width` holds (at least
+        # one; none without leaves), written here alone: this runs for every parent of
+        # every plan, most of them kept
         most = max(1, min(len(leaves), int((width - fam.pad + GAP_X) // fam.step))) \
             if leaves else 0
         last = before.get(parent)

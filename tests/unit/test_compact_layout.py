@@ -159,6 +159,13 @@ def plain_extent(rows: list[list[compact.Part]]) -> tuple[float, float, int, str
     return w, h, ranks, max(rows[-1], key=lambda p: p.ranks).bottom
 
 
+def plain_most(n: int, cell: tuple[float, float], width: float, boxed: bool) -> int:
+    """The most columns of `n` leaves (`cell`: the widest and tallest) that a box no wider
+    than `width` holds (at least one), as `compact.plan` works it out for each parent."""
+    pad = 2 * compact.MARGIN if boxed else 0.0
+    return max(1, min(n, int((width - pad + compact.GAP_X) // (cell[0] + compact.GAP_X))))
+
+
 def plain_plan(order: list[str], kids: dict[str, list[tuple[str, bool]]],
                size: dict[str, tuple[float, float]], width: float, shape: float) -> compact.Plan:
     """`compact.plan` written plainly: each parent's children looked at one by one."""
@@ -175,7 +182,7 @@ def plain_plan(order: list[str], kids: dict[str, list[tuple[str, bool]]],
                 got.append(parts[c])
             elif leaves and c == leaves[0]:
                 boxed = bool(parent) and len(leaves) > 1
-                most = compact._most(len(leaves), fam.cell, width, boxed)
+                most = plain_most(len(leaves), fam.cell, width, boxed)
                 got.append(compact._stack(leaves, fam.cell, size, most, shape, boxed))
             elif c not in fam.in_stack:
                 w, h = size[c]
@@ -222,8 +229,12 @@ def test_plans_reusing_boxes_are_the_plans_made_afresh(
             kids.setdefault(x["parent"], []).append((x["id"], True))
     order = compact._parents_first(size, kids)
     families = compact._families(order, kids, size)
+    # and the widths where a box of leaves gains its second column, and just under them
+    # (its margins decide the column count there)
+    edges = [2 * (f.cell[0] + compact.GAP_X) - compact.GAP_X + pad
+             for f in families.values() if len(f.leaves) > 1 for pad in (0.0, 2 * compact.MARGIN)]
     kept = compact.Kept()
-    for width in widths:
+    for width in [*widths, *(w - d for w in edges[:4] for d in (0.0, 1e-6))]:
         reused = compact.plan(families, size, width, shape, kept)
         assert reused == compact.plan(families, size, width, shape)
         assert reused == plain_plan(order, kids, size, width, shape)
