@@ -219,7 +219,8 @@ def _day_rows(db: QueryDB, day: str, behind: Behind | None,
 
     if behind is None or behind.noted:
         rows = kept(db.execute(_VERSIONS, d).fetchall())
-        leaders = _leaders(kept(db.execute(_TENURES_PLAIN, d).fetchall()), None)
+        tenures = db.execute(_TENURES_PLAIN, d)  # read as made into leaders (`_leaders`)
+        leaders = _leaders(tenures if keep is None else kept(tenures.fetchall()), None)
         if behind is not None:
             behind.versions += kept(db.execute(_VERSIONS_WITH_NOTES, d).fetchall())
             behind.tenures += kept(db.execute(_TENURES_WITH_NOTES, d).fetchall())
@@ -370,10 +371,15 @@ def _keyed(rows: list[Any], leaders: dict[str, list[dict[str, Any]]]) -> dict[st
     return {u["id"]: u for u in _unit_dicts(rows, leaders)}
 
 
-def _leaders(rows: list[Any], behind: Behind | None) -> dict[str, list[dict[str, Any]]]:
+def _leaders(rows: Iterable[Any], behind: Behind | None) -> dict[str, list[dict[str, Any]]]:
     """Each unit's leader tenures of `rows` (as `_TENURES` or `_TENURES_PLAIN` have them),
     heads first, then by role and person; with `behind`, the appointment behind each
-    (`_TENURES`)."""
+    (`_TENURES`), which keeps the rows. Without, `rows` may be the cursor itself: each row
+    is then freed as soon as its leader is made, while it is still in the cache (where
+    the list of all of them, freed after, came back to each row's values in turn)."""
+    if behind is not None:
+        rows = rows if isinstance(rows, list) else list(rows)
+        behind.tenures += rows
     out: dict[str, list[dict[str, Any]]] = {}
     several: list[list[dict[str, Any]]] = []  # the leader lists that need sorting
     for r in rows:
@@ -388,8 +394,6 @@ def _leaders(rows: list[Any], behind: Behind | None) -> dict[str, list[dict[str,
                 several.append(leaders)
     for leaders in several:
         leaders.sort(key=_leader_order)
-    if behind is not None:
-        behind.tenures += rows
     return out
 
 
