@@ -402,22 +402,27 @@ def _leader_order(x: dict[str, Any]) -> tuple[bool, str, str]:
     return (x["role"] != "head", x["role"], x["person"])
 
 
+#: A row's unit id (`DayRows`), the key siblings are sorted by.
+_BY_ID = itemgetter(0)
+
+
 def tree_order(rows: list[Any], root: str | None = None,
                depth: int | None = None) -> list[Any]:
     """A day's version rows (`DayRows`: unit and parent at 0 and 4) depth-first from the
     roots (or from `root`), siblings by id, to `depth` levels; empty when `root` is not
     among them. The rows are ordered before any unit dict is made (see `_unit_dicts`)."""
     kids: dict[str | None, list[Any]] = {}
+    get = kids.get
     for r in rows:
-        siblings = kids.get(r[4])
+        siblings = get(r[4])
         if siblings is None:
             kids[r[4]] = [r]
         else:
             siblings.append(r)
     for siblings in kids.values():
         if len(siblings) > 1:
-            siblings.sort(key=itemgetter(0))
-    tops = kids.get(None, []) if root is None else [r for r in rows if r[0] == root][:1]
+            siblings.sort(key=_BY_ID)
+    tops = get(None, []) if root is None else [r for r in rows if r[0] == root][:1]
     out: list[Any] = []
     limit = len(rows)
     if depth is None:  # a stack of the units still to write, the next one last
@@ -425,11 +430,11 @@ def tree_order(rows: list[Any], root: str | None = None,
         while todo:
             r = todo.pop()
             out.append(r)
-            below = kids.get(r[0])
+            below = get(r[0])
             if below:
                 if len(out) > limit:
                     raise _cycle(r[0])
-                todo += reversed(below)
+                todo += below[::-1]
         return out
     # the siblings still to write at each level, the deepest last (its length - 1: the level)
     stack = [iter(tops)]
@@ -438,7 +443,7 @@ def tree_order(rows: list[Any], root: str | None = None,
             out.append(r)
             if len(out) > limit:
                 raise _cycle(r[0])
-            below = kids.get(r[0])
+            below = get(r[0])
             if below and len(stack) <= depth:
                 stack.append(iter(below))
                 break
