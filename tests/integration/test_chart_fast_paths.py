@@ -242,3 +242,49 @@ def test_at_reads_with_the_collector_paused(store: str, monkeypatch: pytest.Monk
         assert seen == [False, False] and gc.isenabled()
     finally:
         svc.close()
+
+
+def test_at_leaves_its_chart_in_the_oldest_generation(store: str) -> None:
+    """`at` and its text form hand their chart over in the oldest generation (see
+    `orgchart.adapters.gcpause.paused_gc`), unchanged, and leave nothing frozen; the
+    chart equals the one read with the collector left as it was."""
+    import gc
+
+    from orgchart.adapters.readmodel.connection import ReadDB
+
+    svc = OrgChartService(store)
+    day = EffDate.parse("2026-04-01")
+    try:
+        for chart in (svc.at(day), svc.at_tree(day)):
+            oldest = {id(o) for o in gc.get_objects(generation=2)}
+            assert gc.isenabled() and gc.get_freeze_count() == 0
+            assert chart["units"] and all(
+                id(u) in oldest and id(u["leaders"]) in oldest for u in chart["units"])
+        db = ReadDB(store)
+        try:
+            plain = queries.chart(db, day.day)
+        finally:
+            db.close()
+        assert svc.at(day)["units"] == plain
+    finally:
+        svc.close()
+
+
+@pytest.mark.parametrize("day", ["1995-06-30", "2010-01-01", "2026-04-01"])
+def test_the_leaders_read_from_the_cursor_are_those_of_the_rows(store: str, day: str) -> None:
+    """`_leaders` given the cursor itself (the whole chart's tenures, read once as they are
+    made into leaders) finds what it finds in the list of the same rows; with a `Behind`,
+    which keeps the rows, a cursor's rows are all kept too."""
+    from orgchart.adapters.readmodel.connection import ReadDB
+
+    db = ReadDB(store)
+    try:
+        whole = db.execute(queries._TENURES_PLAIN, [day] * 3).fetchall()
+        assert whole or day < "2000"
+        assert queries._leaders(db.execute(queries._TENURES_PLAIN, [day] * 3), None) \
+            == queries._leaders(whole, None)
+        behind = queries.Behind(noted=True)
+        got = queries._leaders(db.execute(queries._TENURES_PLAIN, [day] * 3), behind)
+        assert got == queries._leaders(whole, None) and behind.tenures == whole
+    finally:
+        db.close()

@@ -219,7 +219,8 @@ def _day_rows(db: QueryDB, day: str, behind: Behind | None,
 
     if behind is None or behind.noted:
         rows = kept(db.execute(_VERSIONS, d).fetchall())
-        leaders = _leaders(kept(db.execute(_TENURES_PLAIN, d).fetchall()), None)
+        tenures = db.execute(_TENURES_PLAIN, d)  # read as made into leaders (`_leaders`)
+        leaders = _leaders(tenures if keep is None else kept(tenures.fetchall()), None)
         if behind is not None:
             behind.versions += kept(db.execute(_VERSIONS_WITH_NOTES, d).fetchall())
             behind.tenures += kept(db.execute(_TENURES_WITH_NOTES, d).fetchall())
@@ -370,10 +371,15 @@ def _keyed(rows: list[Any], leaders: dict[str, list[dict[str, Any]]]) -> dict[st
     return {u["id"]: u for u in _unit_dicts(rows, leaders)}
 
 
-def _leaders(rows: list[Any], behind: Behind | None) -> dict[str, list[dict[str, Any]]]:
+def _leaders(rows: Iterable[Any], behind: Behind | None) -> dict[str, list[dict[str, Any]]]:
     """Each unit's leader tenures of `rows` (as `_TENURES` or `_TENURES_PLAIN` have them),
     heads first, then by role and person; with `behind`, the appointment behind each
-    (`_TENURES`)."""
+    (`_TENURES`), which keeps the rows. Without, `rows` may be the cursor itself: each row
+    is then freed as soon as its leader is made, while it is still in the cache (where
+    the list of all of them, freed after, came back to each row's values in turn)."""
+    if behind is not None:
+        rows = rows if isinstance(rows, list) else list(rows)
+        behind.tenures += rows
     out: dict[str, list[dict[str, Any]]] = {}
     several: list[list[dict[str, Any]]] = []  # the leader lists that need sorting
     for r in rows:
@@ -388,8 +394,6 @@ def _leaders(rows: list[Any], behind: Behind | None) -> dict[str, list[dict[str,
                 several.append(leaders)
     for leaders in several:
         leaders.sort(key=_leader_order)
-    if behind is not None:
-        behind.tenures += rows
     return out
 
 
@@ -398,22 +402,27 @@ def _leader_order(x: dict[str, Any]) -> tuple[bool, str, str]:
     return (x["role"] != "head", x["role"], x["person"])
 
 
+#: A row's unit id (`DayRows`), the key siblings are sorted by.
+_BY_ID = itemgetter(0)
+
+
 def tree_order(rows: list[Any], root: str | None = None,
                depth: int | None = None) -> list[Any]:
     """A day's version rows (`DayRows`: unit and parent at 0 and 4) depth-first from the
     roots (or from `root`), siblings by id, to `depth` levels; empty when `root` is not
     among them. The rows are ordered before any unit dict is made (see `_unit_dicts`)."""
     kids: dict[str | None, list[Any]] = {}
+    get = kids.get
     for r in rows:
-        siblings = kids.get(r[4])
+        siblings = get(r[4])
         if siblings is None:
             kids[r[4]] = [r]
         else:
             siblings.append(r)
     for siblings in kids.values():
         if len(siblings) > 1:
-            siblings.sort(key=itemgetter(0))
-    tops = kids.get(None, []) if root is None else [r for r in rows if r[0] == root][:1]
+            siblings.sort(key=_BY_ID)
+    tops = get(None, []) if root is None else [r for r in rows if r[0] == root][:1]
     out: list[Any] = []
     limit = len(rows)
     if depth is None:  # a stack of the units still to write, the next one last
@@ -421,11 +430,11 @@ def tree_order(rows: list[Any], root: str | None = None,
         while todo:
             r = todo.pop()
             out.append(r)
-            below = kids.get(r[0])
+            below = get(r[0])
             if below:
                 if len(out) > limit:
                     raise _cycle(r[0])
-                todo += reversed(below)
+                todo += below[::-1]
         return out
     # the siblings still to write at each level, the deepest last (its length - 1: the level)
     stack = [iter(tops)]
@@ -434,7 +443,7 @@ def tree_order(rows: list[Any], root: str | None = None,
             out.append(r)
             if len(out) > limit:
                 raise _cycle(r[0])
-            below = kids.get(r[0])
+            below = get(r[0])
             if below and len(stack) <= depth:
                 stack.append(iter(below))
                 break
