@@ -28,7 +28,8 @@ def slow(text: str) -> Any:
 WORDS = ["2022", "2022-01", "2022-01-31", "007", "+1", "-0", "0x1f", "0o17", "1_000", "1.5",
          "1e3", ".inf", "yes", "no", "on", "true", "False", "null", "~", "", "=", "<<",
          "a: b", "x #y", "- z", "12:30", "Media & Entertainment", "*", "&", "!", "营销事业部",
-         "'q'", '"d"', "tab\there", "line\nbreak", "-5", "10", "0"]
+         "'q'", '"d"', "tab\there", "line\nbreak", "-5", "10", "0", "_0", "+_1", "-_2",
+         "3_", "__4"]
 scalars = st.one_of(st.sampled_from(WORDS), st.text(max_size=12), st.integers(-10**6, 10**6),
                     st.booleans(), st.none())
 keys = st.one_of(st.sampled_from(["type", "date", "unit", "name", "2020", "a b", "é"]),

@@ -145,9 +145,11 @@ _MARKER = re.compile(r"\n(?:%|---|\.\.\.)")
 # that YAML 1.2 reads as text (NEL, LS, PS)
 _NOT_PLAIN = re.compile(yaml.reader.Reader.NON_PRINTABLE.pattern + "|[\x85\u2028\u2029]")
 # a plain scalar that a YAML 1.2 reader takes for an integer not written as plain decimals
-# (`+1`, `007`, `0x1f`, `-0`, `1_000`): its text could not be told from the number
+# (`+1`, `007`, `0x1f`, `-0`, `1_000`, `_0`: the fast reader drops an underscore
+# anywhere in one): its text could not be told from the number
 _ODD_INTEGER = re.compile(r"(?:^|(?<=[\s\[{,])|(?<=[\"']:))"
-                          r"(?:\+[0-9]|-?0[0-9a-zA-Z_]|-0(?=[\s,\]}#]|$)|-?[1-9][0-9]*_)", re.M)
+                          r"(?:\+[0-9_]|-?0[0-9a-zA-Z_]|-0(?=[\s,\]}#]|$)|-?[1-9][0-9]*_|-?_)",
+                          re.M)
 
 
 def _fast_yaml(text: str) -> Any:
