@@ -192,6 +192,19 @@ def test_an_alias_is_no_other_units_id_or_alias(uk: Run, write: Write, event: st
     assert ok(uk, "export") == before
 
 
+def test_an_alias_given_twice_in_one_list_is_refused(uk: Run, write: Write) -> None:
+    """The same text twice in one `aliases` list is the file format's error (the engine's
+    rules never see such an event), at its line; nothing is written."""
+    before = ok(uk, "export")
+    path = write("x.yaml", "format: orgchart/v1\nrecorded: 2026-01-02\nevents:\n"
+                           "  - {type: rename, date: 2020, unit: dfe, aliases: [Ed, DFE, Ed]}\n")
+    r = uk("load", path)
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        1, "", f"Error: {path}:4: event 1 (rename, 2020): field 'aliases': "
+               '["Ed", "DFE", "Ed"] has non-unique elements\n')
+    assert ok(uk, "export") == before
+
+
 def test_an_alias_may_repeat_for_its_own_unit_and_be_its_id(uk: Run, write: Write) -> None:
     path = write("x.yaml", "format: orgchart/v1\nrecorded: 2026-01-02\nevents:\n"
                            "  - {type: rename, date: 2020, unit: dfe, name: DfE, "
