@@ -177,13 +177,19 @@ def test_the_noted_rows_come_from_their_partial_indexes(store: str, day: str) ->
     finds the rows that the whole chart's scans hold with a note."""
     from orgchart.adapters.readmodel import tables
 
+    def version_noted(r: tuple[Any, ...]) -> bool:
+        return r[8] is not None or r[10] is not None
+
+    def tenure_noted(r: tuple[Any, ...]) -> bool:
+        return r[8] is not None
+
     conn = sqlite3.connect(store)
     try:
         for noted, whole, (index, _), has in (
                 (queries._VERSIONS_WITH_NOTES, queries._VERSIONS_NOTED,
-                 tables.NOTED_INDEXES["versions"], lambda r: r[8] is not None or r[10] is not None),
+                 tables.NOTED_INDEXES["versions"], version_noted),
                 (queries._TENURES_WITH_NOTES, queries._TENURES,
-                 tables.NOTED_INDEXES["tenures"], lambda r: r[8] is not None)):
+                 tables.NOTED_INDEXES["tenures"], tenure_noted)):
             plan = [step[-1] for step in conn.execute("explain query plan " + noted, [day] * 3)]
             assert sum(f"COVERING INDEX {index} " in step for step in plan) == 2, plan
             got = conn.execute(noted, [day] * 3).fetchall()

@@ -500,7 +500,7 @@ def test_a_started_drawing_ends_its_process_when_left_early(fed: bool) -> None:
         if fed:
             drawing.feed(in_pieces(big))
         raise RuntimeError("the chart could not be read")
-    assert proc.returncode == -signal.SIGKILL
+    assert proc is not None and proc.returncode == -signal.SIGKILL
 
 
 @needs_dot

@@ -104,7 +104,8 @@ def test_a_streamed_load_writes_what_a_whole_reading_writes(history: Path,
         assert (streamed.people, streamed.sources, streamed.title) == \
             (whole.people, whole.sources, whole.title)
     finally:
-        streamed.scratch.close()
+        if streamed.scratch is not None:
+            streamed.scratch.close()
 
 
 def events_of(path: Path) -> tuple[dict[str, Any], list[str]]:

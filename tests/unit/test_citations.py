@@ -79,14 +79,16 @@ def test_a_charts_sources_come_by_date_none_first_then_by_id(dates: dict[str, st
     """`sources_of` lists the sources as a chart's header does: by date (none, or an empty
     one, first), then by id; the sources not in the table are left out."""
     import sqlite3
+    from typing import cast
 
     from orgchart.adapters.readmodel import queries
+    from orgchart.adapters.readmodel.connection import QueryDB
     from orgchart.adapters.readmodel.tables import P
 
     conn = sqlite3.connect(":memory:")
     conn.execute(f"create table {P}sources (id TEXT PRIMARY KEY, title TEXT, publisher TEXT, "
                  f"date TEXT, url TEXT)")
     conn.executemany(f"insert into {P}sources values (?, 't', 'p', ?, null)", dates.items())
-    got = queries.sources_of(conn, [*dates, "not-there"])
+    got = queries.sources_of(cast(QueryDB, conn), [*dates, "not-there"])
     assert list(got) == sorted(dates, key=lambda s: (dates[s] or "", s))
     assert all(got[s]["date"] == dates[s] and got[s]["id"] == s for s in dates)
