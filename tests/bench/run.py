@@ -76,7 +76,8 @@ rebuild  `OrgChartService.refresh(force=True)` of the large store versus reading
          lists in memory, one transaction): same_rows_s, ratio_to_same_rows = (decode
          + same rows) / rebuild, and ratio_bound = decode / (decode + same rows), the
          highest `ratio` a rebuild that reads the log and writes those rows one after
-         the other can reach
+         the other can reach; forked: how many of the rebuilds replayed in forked
+         processes beside their own (one thread and memory for a copy needed)
 timeline `orgchart timeline --from D --to D2` in a subprocess on each history over its
          last TIMELINE_STEPS dates with changes (the same number of steps on both),
          interleaved: s_per_step (the large history's wall time / steps),
@@ -160,7 +161,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "render": ("units", "total_s", "dot_only_s", "overhead_ratio", "python_s"),
     "cli": ("at_ms", "baseline_ms", "ratio"),
     "rebuild": ("events_per_s", "log_decode_per_s", "ratio", "same_rows_s",
-                "ratio_to_same_rows", "ratio_bound"),
+                "ratio_to_same_rows", "ratio_bound", "forked"),
     "timeline": ("s_per_step", "small_s_per_step", "ratio", "steps", "peak_rss_mb", "page_s",
                  "page_steps"),
     "serve": ("first_chart_ms", "expand_ms", "at_api_ms", "at_cli_ms", "at_api_ratio",
@@ -754,6 +755,7 @@ class Bench:
     # -- rebuild ---------------------------------------------------------------------
 
     def rebuild(self, data: dict[str, Any]) -> None:
+        from orgchart.adapters import forked
         from orgchart.adapters.readmodel.tables import P
         from orgchart.adapters.store import EventStore
         from orgchart.application.service import OrgChartService
@@ -761,6 +763,15 @@ class Bench:
         db = self.work / "rebuild.db"
         copy_store(self.base["large"], db)
         rebuild_s, decode_s, same_s, entries = [], [], [], 0
+        # whether each rebuild could replay in forked processes (`forked.can_fork`, asked
+        # by `tables` once the log is read): one thread, memory for a copy
+        answers: list[bool] = []
+        can_fork = forked.can_fork
+
+        def asked(room: float = 0.0) -> bool:
+            answers.append(can_fork(room))
+            return answers[-1]
+        forked.can_fork = asked  # type: ignore[assignment]
         rows: StoreRows | None = None
         for i in range(self.repeats):  # interleaved: rebuild, decoding, same rows, ...
             svc = OrgChartService(str(db))
@@ -781,7 +792,9 @@ class Bench:
             progress(f"rebuild ({i + 1}/{self.repeats}): {dt:.1f}s; decoding the log alone "
                      f"({entries:,} entries) {dt_decode:.1f}s; its rows and indexes with "
                      f"plain sqlite3 {same_s[-1]:.1f}s")
+        forked.can_fork = can_fork  # type: ignore[assignment]
         remove_store(db)
+        data["forked"] = f"{sum(answers)} of {len(answers)}"
         data["events_per_s"] = self.counts["large"] / median(rebuild_s)
         data["log_decode_per_s"] = entries / median(decode_s)
         data["log_entries"] = entries

@@ -24,6 +24,7 @@ from orgchart.domain.dates import EffDate
 if TYPE_CHECKING:  # the domain's classes are imported where used: queries need none
     import sqlite_utils
 
+    from orgchart.adapters.readmodel.aside import AsideFiles
     from orgchart.domain.facts import Fact
     from orgchart.domain.rules import (
         LineageLink,
@@ -165,9 +166,11 @@ def create(db: sqlite_utils.Database) -> None:
         raise
 
 
-def _create_tables(db: sqlite_utils.Database) -> None:
+def _create_tables(db: sqlite_utils.Database, only: Container[str] | None = None) -> None:
     # plain DDL inside the caller's transaction (sqlite-utils' helpers commit on their own)
     for name, cols in COLUMNS.items():
+        if only is not None and name not in only:
+            continue
         defs = ", ".join(
             f'"{c}" {"INTEGER" if (name, c) in INTEGER else "TEXT"}'
             f'{" PRIMARY KEY" if PK.get(name) == c else ""}' for c in cols)
@@ -188,6 +191,16 @@ def has_note(alias: str = "") -> str:
 #: The tables whose rows are the events' own (not the replay's): `write_all` indexes them
 #: while the replay runs.
 EVENT_TABLES = ("events", "event_units")
+#: The tables whose rows are the replay's (`iter_timeline_rows`).
+TIMELINE_TABLES = ("versions", "transient", "lives", "tenures", "links", "aliases")
+#: A rebuild of this many events or more replays in a forked process beside the events'
+#: rows where it can (`orgchart.adapters.forked.can_fork`); below it, the fork and the
+#: copy cost about what they save.
+FORK_AT = 20_000
+#: It forks only where the memory available is this many times the process's size:
+#: the forked processes copy the pages of the history they read (at 1,000,000 events,
+#: ~1.5 GB more at the peak for a 1.9 GB process).
+FORK_ROOM = 2.0
 
 
 #: The version and tenure rows whose events have a note (few; the predicates as SQL, on
@@ -535,49 +548,124 @@ def _write_all(db: sqlite_utils.Database, facts: Sequence[Fact] | EventRows,
                people: Mapping[str, Mapping[str, str]],
                sources: Mapping[str, Mapping[str, str]], title: str | None, version: int,
                force: bool, horizon: str | None, head: str | None) -> bool:
-    db.conn.execute("BEGIN IMMEDIATE")
+    aside = _replay_aside(db, facts, tl, people)
     try:
-        if not force and position(db) >= version:
+        try:
+            if aside is None:
+                db.conn.execute("BEGIN IMMEDIATE")
+            else:
+                aside.begin(db.conn)
+            if not force and position(db) >= version:
+                db.conn.rollback()
+                return False
+            for name in (*TABLES, *OVERLAYS):  # main's: never a table of the same name aside
+                db.conn.execute(f'DROP TABLE IF EXISTS main."{P}{name}"')
+            _create_tables(db)
+            _write_rows(db, facts, tl, people, aside)
+            insert_rows(db, "people", ((k, v.get("name"), v.get("name_en"))
+                                       for k, v in people.items()))
+            insert_rows(db, "sources", ((k, *(v.get(f) for f in ("title", "publisher", "date",
+                                                                  "url")))
+                                        for k, v in sources.items()))
+            insert_rows(db, "meta", [("position", str(version)), ("title", title),
+                                     ("layout", LAYOUT),
+                                     *([("horizon", horizon)] if horizon is not None else [])])
+            if head is not None:  # else the next catch-up reads it from the log
+                set_chain_head(db, head)
+            _create_indexes(db, but=EVENT_TABLES if callable(tl) else ())
+            db.conn.commit()
+        except BaseException:
             db.conn.rollback()
-            return False
-        for name in (*TABLES, *OVERLAYS):
-            db.conn.execute(f'DROP TABLE IF EXISTS "{P}{name}"')
-        _create_tables(db)
-        if isinstance(facts, Sequence):
-            insert_rows(db, "events", iter_event_rows(facts))
-            insert_rows(db, "event_units", iter_event_unit_rows(facts))
-            refs = cited(facts, people)
-        else:
-            insert_rows(db, "events", facts.event_rows())
-            insert_rows(db, "event_units", facts.event_unit_rows())
-            refs = Cited(facts.notes(), cited((), people).names)
-        timeline: Intervals
-        if callable(tl):
-            from orgchart.adapters.meanwhile import Meanwhile
-
-            replaying = Meanwhile(tl)
-            try:
-                _create_indexes(db, only=EVENT_TABLES)
-            finally:
-                timeline = replaying.result()
-        else:
-            timeline = tl
-        # each row made as it is written: no list of them all
-        for name, table_rows in iter_timeline_rows(timeline, refs).items():
-            insert_rows(db, name, table_rows)
-        insert_rows(db, "people", ((k, v.get("name"), v.get("name_en")) for k, v in people.items()))
-        insert_rows(db, "sources", ((k, *(v.get(f) for f in ("title", "publisher", "date", "url")))
-                                for k, v in sources.items()))
-        insert_rows(db, "meta", [("position", str(version)), ("title", title), ("layout", LAYOUT),
-                                 *([("horizon", horizon)] if horizon is not None else [])])
-        if head is not None:  # else the next catch-up reads it from the log
-            set_chain_head(db, head)
-        _create_indexes(db, but=EVENT_TABLES if callable(tl) else ())
-        db.conn.commit()
-    except BaseException:
-        db.conn.rollback()
-        raise
+            raise
+    finally:
+        if aside is not None:
+            aside.close()
     return True
+
+
+def _write_rows(db: sqlite_utils.Database, facts: Sequence[Fact] | EventRows,
+                tl: Intervals | Callable[[], Timeline],
+                people: Mapping[str, Mapping[str, str]], aside: AsideFiles[Any] | None) -> None:
+    """The rows of the events' tables and of the replay's, and the events' indexes when
+    `tl` replays (built while it does). With `aside`, the replay's rows are being
+    written by forked processes: they are copied in once those are done."""
+    if isinstance(facts, Sequence):
+        insert_rows(db, "events", iter_event_rows(facts))
+        insert_rows(db, "event_units", iter_event_unit_rows(facts))
+        if aside is not None and _copied_aside(db, aside):
+            return
+        refs = cited(facts, people)
+    else:
+        insert_rows(db, "events", facts.event_rows())
+        insert_rows(db, "event_units", facts.event_unit_rows())
+        refs = Cited(facts.notes(), cited((), people).names)
+    timeline: Intervals
+    if callable(tl):
+        from orgchart.adapters.meanwhile import Meanwhile
+
+        replaying = Meanwhile(tl)
+        try:
+            _create_indexes(db, only=EVENT_TABLES)
+        finally:
+            timeline = replaying.result()
+    else:
+        timeline = tl
+    # each row made as it is written: no list of them all
+    for name, table_rows in iter_timeline_rows(timeline, refs).items():
+        insert_rows(db, name, table_rows)
+
+
+def _copied_aside(db: sqlite_utils.Database, aside: AsideFiles[Any]) -> bool:
+    """Once the events' indexes are built, the replay's tables copied from the forked
+    processes' files (True); False, copying nothing, when those processes failed
+    (a full temporary directory, a process killed): this process then replays and
+    writes those tables itself, as it does without them (an error of the replay's own
+    is raised there)."""
+    _create_indexes(db, only=EVENT_TABLES)
+    try:
+        aside.wait()
+    except Exception:
+        return False
+    aside.copy()
+    return True
+
+
+def _replay_aside(db: sqlite_utils.Database, facts: Sequence[Fact] | EventRows,
+                  tl: Intervals | Callable[[], Timeline],
+                  people: Mapping[str, Mapping[str, str]]) -> AsideFiles[Any] | None:
+    """For a rebuild of `FORK_AT` events or more, where a process can fork: the replay
+    and its tables' rows made by forked processes (`aside`) while this one writes the
+    events' rows and indexes: one replays, then writes `versions` while a child of its
+    own writes the other tables (about as many rows). Else None."""
+    from orgchart.adapters.forked import can_fork
+
+    if not (callable(tl) and isinstance(facts, Sequence) and len(facts) >= FORK_AT
+            and can_fork(room=FORK_ROOM)):
+        return None
+    from orgchart.adapters.readmodel.aside import AsideFiles
+
+    def prepare(conn: sqlite3.Connection, names: Sequence[str]) -> None:
+        _create_tables(_database(conn), only=[name.removeprefix(P) for name in names])
+
+    def make() -> tuple[Intervals, Cited]:
+        return tl(), cited(facts, people)
+
+    def fill(made: tuple[Intervals, Cited], conn: sqlite3.Connection,
+             names: Sequence[str]) -> None:
+        rows, into = iter_timeline_rows(*made), _database(conn)
+        for name in names:
+            insert_rows(into, name.removeprefix(P), rows[name.removeprefix(P)])
+
+    first = ("versions",)
+    parts = [first, [name for name in TIMELINE_TABLES if name not in first]]
+    return AsideFiles(db.conn, [[P + name for name in part] for part in parts], prepare,
+                      make, fill)
+
+
+def _database(conn: sqlite3.Connection) -> sqlite_utils.Database:
+    import sqlite_utils
+
+    return sqlite_utils.Database(conn)
 
 
 #: Rows one INSERT statement writes (`insert_rows`).
