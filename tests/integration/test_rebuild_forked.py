@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,15 @@ from orgchart.adapters import forked
 from orgchart.adapters.readmodel import aside, tables
 from orgchart.adapters.store import EventStore, StoredHistory
 from orgchart.cli.main import cli
-from orgchart.domain.knowledge import known_at
-from orgchart.domain.rules import Timeline, replay
+from orgchart.domain.rules import Timeline
+from tests.rebuilds import (
+    failing_event_indexes,
+    fresh,
+    in_order,
+    refused,
+    replayed,
+    write,
+)
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="this platform cannot fork")
 
@@ -84,31 +90,6 @@ def forking(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[aside.Aside
     return made
 
 
-def replayed(h: StoredHistory) -> Timeline:
-    return replay(known_at(h.facts, None))
-
-
-def write(db: sqlite_utils.Database, h: StoredHistory,
-          tl: Timeline | Callable[[], Timeline]) -> None:
-    tables.write_all(db, h.facts, tl, h.people, h.sources, h.title, h.version, force=True,
-                     horizon=h.horizon, head=h.head)
-
-
-def in_order(db: sqlite_utils.Database) -> dict[str, list[tuple[Any, ...]]]:
-    """Every table's rows in the order they were written, and the indexes there are."""
-    out = {name: db.execute(f"select * from {tables.P}{name} order by rowid").fetchall()
-           for name in (*tables.TABLES, *tables.OVERLAYS)}
-    out["indexes"] = sorted(db.execute("select name, tbl_name, sql from sqlite_master "
-                                       "where type = 'index'").fetchall())
-    out["tables"] = sorted(db.execute("select name, sql from sqlite_master "
-                                      "where type = 'table'").fetchall())
-    return out
-
-
-def fresh(path: Path) -> sqlite_utils.Database:
-    return sqlite_utils.Database(sqlite3.connect(path))
-
-
 def left_behind(tmp_path: Path) -> list[str]:
     return sorted(os.listdir(tmp_path / "scratch"))
 
@@ -165,15 +146,24 @@ def test_an_error_in_the_forked_replay_is_raised_and_writes_nothing(
         history: StoredHistory, tmp_path: Path, forking: list[aside.AsideFiles[Any]]) -> None:
     db = fresh(tmp_path / "tables.db")
     write(db, history, replayed(history))
-    before = in_order(db)
 
     def failing() -> Timeline:
         raise ValueError("the replay failed")
-    with pytest.raises(ValueError, match="replay failed"):
-        write(db, history, failing)
+    refused(db, history, failing, ValueError, "replay failed")
     assert len(forking) == 1
-    assert in_order(db) == before
     assert left_behind(tmp_path) == []
+
+
+def full_disk(monkeypatch: pytest.MonkeyPatch, table: str, aside_only: bool) -> None:
+    """Writing `table`'s rows fails as on a full disk (only in a forked process, or in any)."""
+    here = os.getpid()
+    real = tables.insert_rows
+
+    def failing(db: sqlite_utils.Database, name: str, rows: Any) -> None:
+        if name == table and not (aside_only and os.getpid() == here):
+            raise sqlite3.OperationalError("database or disk is full")
+        real(db, name, rows)
+    monkeypatch.setattr(tables, "insert_rows", failing)
 
 
 @pytest.mark.parametrize("table", ["versions", "lives"])  # in the replaying child; in its own
@@ -184,14 +174,7 @@ def test_a_part_that_fails_aside_is_written_here_instead(
     its own process, as it does without the forked ones."""
     plain, db = fresh(tmp_path / "plain.db"), fresh(tmp_path / "tables.db")
     write(plain, history, replayed(history))
-    here = os.getpid()
-    real = tables.insert_rows
-
-    def failing_aside(db: sqlite_utils.Database, name: str, rows: Any) -> None:
-        if name == table and os.getpid() != here:
-            raise sqlite3.OperationalError("database or disk is full")
-        real(db, name, rows)
-    monkeypatch.setattr(tables, "insert_rows", failing_aside)
+    full_disk(monkeypatch, table, aside_only=True)
     write(db, history, partial(replayed, history))
     assert len(forking) == 1
     assert in_order(db) == in_order(plain)
@@ -205,13 +188,7 @@ def test_an_error_writing_the_tables_is_raised_and_writes_nothing(
     db = fresh(tmp_path / "tables.db")
     write(db, history, replayed(history))
     before = in_order(db)
-    real = tables.insert_rows
-
-    def failing(db: sqlite_utils.Database, name: str, rows: Any) -> None:
-        if name == "tenures":
-            raise sqlite3.OperationalError("database or disk is full")
-        real(db, name, rows)
-    monkeypatch.setattr(tables, "insert_rows", failing)
+    full_disk(monkeypatch, "tenures", aside_only=False)
     with pytest.raises(sqlite3.OperationalError, match="disk is full"):
         write(db, history, partial(replayed, history))
     assert in_order(db) == before
@@ -247,13 +224,8 @@ def test_an_error_beside_the_forked_process_stops_it_and_writes_nothing(
         time.sleep(30)
         finished.write_text("yes")
         return replayed(history)
-    real = tables._create_indexes
 
-    def failing(db: sqlite_utils.Database, only: Any = None, but: Any = ()) -> None:
-        if only is not None and "events" in only:
-            raise sqlite3.OperationalError("disk I/O error")
-        real(db, only, but)
-    monkeypatch.setattr(tables, "_create_indexes", failing)
+    failing_event_indexes(monkeypatch)
     with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
         write(db, history, slow)
     assert not forking[0]._child._process.is_alive()  # type: ignore[union-attr]

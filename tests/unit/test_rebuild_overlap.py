@@ -7,18 +7,22 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import pytest
-import sqlite_utils
 
 from orgchart.adapters.readmodel import tables
 from orgchart.adapters.store import EventStore, StoredHistory
-from orgchart.domain.knowledge import known_at
-from orgchart.domain.rules import Timeline, replay
+from orgchart.domain.rules import Timeline
+from tests.rebuilds import (
+    failing_event_indexes,
+    fresh,
+    in_order,
+    refused,
+    replayed,
+    write,
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,29 +45,6 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> StoredHistory:
         store.close()
 
 
-def replayed(h: StoredHistory) -> Timeline:
-    return replay(known_at(h.facts, None))
-
-
-def write(db: sqlite_utils.Database, h: StoredHistory,
-          tl: Timeline | Callable[[], Timeline]) -> None:
-    tables.write_all(db, h.facts, tl, h.people, h.sources, h.title, h.version, force=True,
-                     horizon=h.horizon, head=h.head)
-
-
-def in_order(db: sqlite_utils.Database) -> dict[str, list[tuple[Any, ...]]]:
-    """Every table's rows in the order they were written, and the indexes there are."""
-    out = {name: db.execute(f"select * from {tables.P}{name} order by rowid").fetchall()
-           for name in (*tables.TABLES, *tables.OVERLAYS)}
-    out["indexes"] = sorted(db.execute("select name, tbl_name, sql from sqlite_master "
-                                       "where type = 'index'").fetchall())
-    return out
-
-
-def fresh(path: Path) -> sqlite_utils.Database:
-    return sqlite_utils.Database(sqlite3.connect(path))
-
-
 def test_the_overlapped_rebuild_writes_what_the_plain_one_writes(
         history: StoredHistory, tmp_path: Path) -> None:
     plain, overlapped = fresh(tmp_path / "plain.db"), fresh(tmp_path / "overlapped.db")
@@ -78,13 +59,10 @@ def test_an_error_in_the_replay_is_raised_and_writes_nothing(
         history: StoredHistory, tmp_path: Path) -> None:
     db = fresh(tmp_path / "tables.db")
     write(db, history, replayed(history))
-    before = in_order(db)
 
     def failing() -> Timeline:
         raise RuntimeError("the replay failed")
-    with pytest.raises(RuntimeError, match="replay failed"):
-        write(db, history, failing)
-    assert in_order(db) == before
+    refused(db, history, failing, RuntimeError, "replay failed")
 
 
 def test_an_error_building_the_indexes_is_raised_and_writes_nothing(
@@ -93,7 +71,6 @@ def test_an_error_building_the_indexes_is_raised_and_writes_nothing(
     db = fresh(tmp_path / "tables.db")
     write(db, history, replayed(history))
     before = in_order(db)
-    real = tables._create_indexes
     replays: list[str] = []
 
     def replaying() -> Timeline:  # outlasts the failing index build
@@ -102,11 +79,7 @@ def test_an_error_building_the_indexes_is_raised_and_writes_nothing(
         replays.append("done")
         return tl
 
-    def failing(db: sqlite_utils.Database, only: Any = None, but: Any = ()) -> None:
-        if only is not None and "events" in only:
-            raise sqlite3.OperationalError("disk I/O error")
-        real(db, only, but)
-    monkeypatch.setattr(tables, "_create_indexes", failing)
+    failing_event_indexes(monkeypatch)
     with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
         write(db, history, replaying)
     assert replays == ["done"]
