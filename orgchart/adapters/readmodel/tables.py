@@ -193,7 +193,7 @@ def has_note(alias: str = "") -> str:
 EVENT_TABLES = ("events", "event_units")
 #: The tables whose rows are the replay's (`iter_timeline_rows`).
 TIMELINE_TABLES = ("versions", "transient", "lives", "tenures", "links", "aliases")
-#: A rebuild of this many events or more replays in a forked process beside the events'
+#: A rebuild of this many events or more replays in forked processes beside the events'
 #: rows where it can (`orgchart.adapters.forked.can_fork`); below it, the fork and the
 #: copy cost about what they save.
 FORK_AT = 20_000
