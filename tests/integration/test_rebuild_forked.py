@@ -15,12 +15,15 @@ from typing import Any
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
 
 from orgchart.adapters import forked
 from orgchart.adapters.readmodel import aside, tables
 from orgchart.adapters.store import EventStore, StoredHistory
 from orgchart.cli.main import cli
-from orgchart.domain.rules import Timeline
+from orgchart.domain.facts import Fact
+from orgchart.domain.knowledge import known_at
+from orgchart.domain.rules import Timeline, replay
 from tests.rebuilds import (
     failing_event_indexes,
     fresh,
@@ -29,6 +32,7 @@ from tests.rebuilds import (
     replayed,
     write,
 )
+from tests.unit.test_backdated_fast_paths import NAMES, valid_histories
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="this platform cannot fork")
 
@@ -339,3 +343,21 @@ def test_a_caller_killed_midway_leaves_no_file_once_the_forked_process_is_done(
     while os.listdir(scratch) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert os.listdir(scratch) == []
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(facts=valid_histories())
+def test_random_histories_forked_equal_one_process(
+        facts: list[Fact], tmp_path: Path, forking: list[aside.AsideFiles[Any]]) -> None:
+    """Random histories valid in every knowledge state (late-recorded units, notes,
+    retractions): the forked rebuild writes what the one-process rebuild writes."""
+    made = len(forking)
+    tl = replay(known_at(facts, None))
+    plain, split = (sqlite_utils.Database(memory=True) for _ in range(2))
+    tables.write_all(plain, facts, tl, NAMES, {}, None, len(facts), force=True)
+    tables.write_all(split, facts, lambda: replay(known_at(facts, None)), NAMES, {}, None,
+                     len(facts), force=True)
+    assert len(forking) == made + 1
+    assert in_order(split) == in_order(plain)
+    assert left_behind(tmp_path) == []
