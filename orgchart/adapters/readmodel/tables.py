@@ -654,6 +654,8 @@ def _replay_aside(db: sqlite_utils.Database, facts: Sequence[Fact] | EventRows,
     def fill(made: tuple[Intervals, Cited], conn: sqlite3.Connection,
              names: Sequence[str]) -> None:
         rows, into = iter_timeline_rows(*made), _database(conn)
+        # the parts name every table of the replay, or `copy` would leave one out
+        assert set(rows) == set(TIMELINE_TABLES), sorted(set(rows) ^ set(TIMELINE_TABLES))
         for name in names:
             insert_rows(into, name.removeprefix(P), rows[name.removeprefix(P)])
 
